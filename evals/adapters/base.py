@@ -1,0 +1,119 @@
+"""The one interface every model sits behind, and the ``kind:model`` registry.
+
+An adapter receives fully built ``Request``s and returns one ``Response`` per
+request, in order. It never sees a task, a dataset row or a benchmark name.
+A failure of one request is returned as ``Response(error=...)``; an exception
+out of ``generate`` fails the whole batch, which the runner records per
+request.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Mapping
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from evals.errors import AdapterError
+from evals.hashing import stable_hash
+from evals.requests import Request, Response
+
+
+class Capabilities(BaseModel):
+    """What an adapter accepts, and the media form it wants from the prefetch worker."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: bool = True
+    image: bool = False
+    multi_image: bool = False
+    audio: bool = False
+    batch: bool = False
+    max_batch_size: int | None = None
+    audio_sampling_rate: int | None = 16000
+    decode_media: bool = True
+    max_image_side: int | None = None
+
+
+class AdapterArgs(BaseModel):
+    """Base for an adapter's ``--model-arg`` options: unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Adapter(ABC):
+    kind: ClassVar[str]
+    version: ClassVar[str] = "1"
+    Args: ClassVar[type[AdapterArgs]] = AdapterArgs
+    description: ClassVar[str] = ""
+    declared_capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, model: str, args: AdapterArgs) -> None:
+        self.model = model
+        self.args = args
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.declared_capabilities
+
+    @abstractmethod
+    def generate(self, requests: list[Request]) -> list[Response]: ...
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What identifies this model's outputs: kind, model, adapter version and arguments."""
+        return {"kind": self.kind, "model": self.model, "adapter_version": self.version, "args": self.args.model_dump(mode="json")}
+
+    def fingerprint_hash(self) -> str:
+        return stable_hash(self.fingerprint())
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.model}" if self.model else self.kind
+
+    def close(self) -> None:
+        """Release the model; called once at the end of a run."""
+
+
+# kind -> module that defines it; imported only when the kind is used (torch is heavy).
+ADAPTER_MODULES: dict[str, str] = {
+    "baseline": "evals.adapters.baseline",
+    "ct2-whisper": "evals.adapters.ct2_whisper",
+}
+
+
+def adapter_class(kind: str) -> type[Adapter]:
+    if kind not in ADAPTER_MODULES:
+        raise AdapterError(f"unknown model kind {kind!r}; known kinds: {', '.join(sorted(ADAPTER_MODULES))} (`omnieval models`)")
+    module = importlib.import_module(ADAPTER_MODULES[kind])
+    return module.ADAPTER
+
+
+def parse_model_name(name: str) -> tuple[str, str]:
+    kind, _, model = name.partition(":")
+    return kind, model
+
+
+def create_adapter(name: str, args: Mapping[str, Any] | None = None) -> Adapter:
+    """Build the adapter for ``kind:model`` with validated arguments."""
+    kind, model = parse_model_name(name)
+    cls = adapter_class(kind)
+    try:
+        parsed = cls.Args.model_validate(dict(args or {}))
+    except ValidationError as e:
+        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {'unknown argument' if err['type'] == 'extra_forbidden' else err['msg']}" for err in e.errors())
+        raise AdapterError(f"model {name}: bad --model-arg: {problems}") from None
+    return cls(model, parsed)
+
+
+def parse_model_args(items: list[str]) -> dict[str, Any]:
+    """``key=value`` pairs; values are YAML scalars (``true``, ``8``, ``bfloat16``)."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise AdapterError(f"--model-arg {item!r}: expected key=value")
+        out[key.strip().replace("-", "_")] = yaml.safe_load(value) if value else ""
+    return out

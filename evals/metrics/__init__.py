@@ -1,0 +1,18 @@
+"""Built-in metrics. Importing this package registers every scorer.
+
+Module-level imports here are cheap (numpy, pydantic); heavy or optional
+dependencies (pycocoevalcap, Java, jiwer) are imported inside functions.
+"""
+
+from evals.metrics import anls, asr, choice, exact_match, relaxed_accuracy, vqa, yes_no  # noqa: F401  (register scorers)
+from evals.metrics.base import (
+    ScoreInput,
+    Scorer,
+    get_scorer,
+    mean_aggregate,
+    register_scorer,
+    scorer_names,
+    stats_table,
+)
+
+__all__ = ["ScoreInput", "Scorer", "get_scorer", "mean_aggregate", "register_scorer", "scorer_names", "stats_table"]

@@ -1,0 +1,143 @@
+"""Result schemas (pydantic, versioned) and the run directory they are written to.
+
+A run directory holds ``manifest.json`` (how the run was made),
+``results.json`` (per task: metrics with confidence intervals, counts) and
+``samples/<task>.jsonl`` (one record per sample).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricValue(_Model):
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int
+
+
+class SubgroupReport(_Model):
+    """One subgroup field: each value's metrics, and the largest gap between values per metric."""
+
+    field: str
+    groups: dict[str, dict[str, MetricValue]]
+    max_gap: dict[str, float] = {}
+
+
+class DatasetRecord(_Model):
+    path: str
+    name: str | None = None
+    split: str
+    revision: str | None = None
+    fingerprint: str
+    origin: str
+    selection: str = "all"
+
+
+class TaskTiming(_Model):
+    wall_s: float = 0.0
+    inference_s: float = 0.0
+    audio_s: float | None = None
+    rtfx: float | None = None
+
+
+class TaskResult(_Model):
+    task: str
+    task_version: int
+    modality: str
+    kind: str
+    task_hash: str
+    spec_hash: str
+    dataset: DatasetRecord
+    primary_metric: str
+    metrics: dict[str, MetricValue]
+    scorers: dict[str, dict[str, Any]]
+    n_samples: int
+    n_scored: int
+    n_errors: int
+    n_unparsed: int = 0
+    n_cached: int = 0
+    limit: int | None = None
+    prompt_override: bool = False
+    subgroups: list[SubgroupReport] = []
+    notes: list[str] = []
+    timing: TaskTiming = TaskTiming()
+
+
+class RunResults(_Model):
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    model: str
+    model_hash: str
+    model_fingerprint: dict[str, Any]
+    tasks: dict[str, TaskResult]
+
+
+class Manifest(_Model):
+    schema_version: int = SCHEMA_VERSION
+    run_id: str
+    omnieval_version: str
+    git_commit: str | None
+    command: list[str]
+    model: str
+    model_hash: str
+    model_fingerprint: dict[str, Any]
+    tasks: dict[str, dict[str, Any]]
+    seed: int
+    limit: int | None
+    batch_size: int
+    started: str
+    finished: str | None = None
+    host: dict[str, Any]
+    packages: dict[str, str]
+
+
+class SampleRecord(_Model):
+    task: str
+    index: int
+    id: str
+    prompt: list[dict[str, Any]] | None = None
+    prediction: str | None
+    references: list[str]
+    choices: list[str] | None = None
+    subgroups: dict[str, str] = {}
+    scores: dict[str, dict[str, float]] = {}
+    error: str | None = None
+    latency_s: float | None = None
+    cached: bool = False
+
+
+def write_json(path: Path, model: BaseModel) -> None:
+    """Write atomically: a reader never sees half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(model.model_dump_json(indent=2))
+    tmp.replace(path)
+
+
+def read_results(run_dir: str | Path) -> RunResults:
+    path = Path(run_dir) / "results.json"
+    data = json.loads(path.read_text())
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise ValueError(f"{path}: schema_version {data.get('schema_version')} is not {SCHEMA_VERSION}")
+    return RunResults.model_validate(data)
+
+
+def read_manifest(run_dir: str | Path) -> Manifest:
+    return Manifest.model_validate_json((Path(run_dir) / "manifest.json").read_text())
+
+
+def iter_samples(run_dir: str | Path, task: str):
+    with open(Path(run_dir) / "samples" / f"{task}.jsonl") as f:
+        for line in f:
+            yield SampleRecord.model_validate_json(line)

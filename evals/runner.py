@@ -1,0 +1,277 @@
+"""The run loop: plan -> cache lookup -> prefetch/decode -> adapter -> cache -> score -> results.
+
+A background thread reads rows, builds requests, looks them up in the cache
+and decodes the media of the misses, a few batches ahead of the model (a
+bounded queue keeps memory flat). The main thread runs the adapter, commits
+each batch of responses to the cache at once, and scores as it goes. Rows stay
+in dataset order throughout, so a resumed run writes the same records.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from evals.adapters.base import Adapter
+from evals.cache import ResponseCache, cache_key
+from evals.data import open_dataset, select_rows
+from evals.errors import OmniEvalError
+from evals.hashing import stable_hash
+from evals.media import MediaError, decode_parts
+from evals.metrics.base import ScoreInput
+from evals.plan import RequestPlanner, Sample
+from evals.requests import Response, describe_messages
+from evals.results import DatasetRecord, SampleRecord, TaskResult, TaskTiming
+from evals.scoring import TaskScoring
+from evals.spec import TaskSpec
+
+_QUEUE_CHUNKS = 3
+_MAX_CHUNK = 512
+
+
+@dataclass
+class Item:
+    sample: Sample
+    key: str = ""
+    response: Response | None = None
+    cached: bool = False
+
+
+@dataclass
+class TaskProgress:
+    """Counts the progress display reads; updated by the main thread only."""
+
+    total: int | None
+    done: int = 0
+    cached: int = 0
+    ran: int = 0
+    errors: int = 0
+
+
+@dataclass
+class RunOptions:
+    batch_size: int = 8
+    limit: int | None = None
+    data_dir: str | None = None
+    seed: int = 0
+    n_resamples: int = 1000
+    shard: tuple[int, int] | None = None
+    on_progress: Callable[[str, TaskProgress], None] | None = None
+    extra_notes: list[str] = field(default_factory=list)
+
+
+def _chunks(items: Iterator[Item], batch_size: int) -> Iterator[list[Item]]:
+    """Cut the ordered stream so each chunk holds ``batch_size`` misses (or ``_MAX_CHUNK`` items)."""
+    chunk: list[Item] = []
+    misses = 0
+    for item in items:
+        chunk.append(item)
+        if item.response is None and item.sample.request is not None:
+            misses += 1
+        if misses >= batch_size or len(chunk) >= _MAX_CHUNK:
+            yield chunk
+            chunk, misses = [], 0
+    if chunk:
+        yield chunk
+
+
+class _Prefetcher(threading.Thread):
+    """Plans, looks up and decodes ahead of inference; hands chunks over a bounded queue."""
+
+    _DONE = object()
+
+    def __init__(self, samples: Iterator[Sample], adapter: Adapter, cache: ResponseCache | None, task_hash: str, model_hash: str, batch_size: int) -> None:
+        super().__init__(daemon=True, name="omnieval-prefetch")
+        self.samples, self.adapter, self.cache = samples, adapter, cache
+        self.task_hash, self.model_hash, self.batch_size = task_hash, model_hash, batch_size
+        self.queue: queue.Queue = queue.Queue(maxsize=_QUEUE_CHUNKS)
+        self.failure: BaseException | None = None
+        self._stop = threading.Event()
+        caps = adapter.capabilities
+        self._decode = caps.decode_media
+        self._rate = caps.audio_sampling_rate
+        self._max_side = caps.max_image_side
+
+    def _items(self) -> Iterator[Item]:
+        for sample in self.samples:
+            item = Item(sample)
+            if sample.request is not None:
+                item.key = cache_key(self.task_hash, sample.request.key, self.model_hash)
+                if self.cache is not None:
+                    hit = self.cache.get(item.key)
+                    if hit is not None:
+                        item.response, item.cached = hit, True
+            yield item
+
+    def _prepare(self, chunk: list[Item]) -> None:
+        if not self._decode:
+            return
+        for item in chunk:
+            req = item.sample.request
+            if item.response is None and req is not None:
+                try:
+                    decode_parts(req.images, req.audios, self._rate, self._max_side)
+                except MediaError as e:
+                    item.sample.error = f"media: {e}"
+
+    def run(self) -> None:
+        try:
+            for chunk in _chunks(self._items(), self.batch_size):
+                self._prepare(chunk)
+                while not self._stop.is_set():
+                    try:
+                        self.queue.put(chunk, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+        except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+            self.failure = e
+        finally:
+            self.queue.put(self._DONE)
+
+    def chunks(self) -> Iterator[list[Item]]:
+        while True:
+            chunk = self.queue.get()
+            if chunk is self._DONE:
+                if self.failure is not None:
+                    raise self.failure
+                return
+            yield chunk
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _generate(adapter: Adapter, items: list[Item]) -> float:
+    """Run the misses through the adapter; an exception fails only this batch, as errors."""
+    start = time.perf_counter()
+    requests = [it.sample.request for it in items]
+    try:
+        responses = adapter.generate(requests)  # type: ignore[arg-type]
+        if len(responses) != len(requests):
+            raise RuntimeError(f"adapter returned {len(responses)} responses for {len(requests)} requests")
+    except Exception as e:  # noqa: BLE001 - recorded per request, the run goes on
+        message = f"{type(e).__name__}: {e}".splitlines()[0][:500]
+        responses = [Response(error=message) for _ in requests]
+    elapsed = time.perf_counter() - start
+    for it, resp in zip(items, responses):
+        it.response = resp
+    return elapsed
+
+
+def task_hash_for(spec: TaskSpec, data_fingerprint: str) -> str:
+    return stable_hash({"spec": spec.spec_hash, "data": data_fingerprint, "revision": spec.dataset.revision})
+
+
+def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None, samples_path: Path, options: RunOptions) -> TaskResult:
+    """Evaluate one task with one adapter; writes its sample records and returns its results."""
+    started = time.perf_counter()
+    source = select_rows(open_dataset(spec, options.data_dir), options.limit)
+    task_hash = task_hash_for(spec, source.fingerprint)
+    model_hash = adapter.fingerprint_hash()
+    planner = RequestPlanner(spec, source.columns)
+    rows = source.rows
+    if options.shard is not None:
+        rank, world = options.shard
+        rows = ((i, r) for i, r in rows if i % world == rank)
+    scoring = TaskScoring(spec.scorers, spec.fields.subgroups, seed=options.seed, n_resamples=options.n_resamples)
+    progress = TaskProgress(total=source.num_rows if options.shard is None else None)
+    prefetch = _Prefetcher(planner.plan_rows(rows), adapter, cache, task_hash, model_hash, options.batch_size)
+    inference_s = 0.0
+    audio_s = 0.0
+    records: list[SampleRecord] = []
+    samples_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = samples_path.with_suffix(".jsonl.tmp")
+    out = open(tmp_path, "w")
+    prefetch.start()
+    try:
+        for chunk in prefetch.chunks():
+            misses = [it for it in chunk if it.response is None and it.sample.error is None and it.sample.request is not None]
+            for i in range(0, len(misses), options.batch_size):
+                batch = misses[i:i + options.batch_size]
+                inference_s += _generate(adapter, batch)
+                if cache is not None:
+                    cache.put_many([(it.key, it.response) for it in batch])  # type: ignore[misc]
+            inputs, scored_items = [], []
+            chunk_records = []
+            for it in chunk:
+                s, resp = it.sample, it.response
+                error = s.error or (resp.error if resp is not None else None)
+                if resp is not None and resp.audio_s:
+                    audio_s += resp.audio_s
+                rec = SampleRecord(
+                    task=spec.name, index=s.index, id=s.id,
+                    prompt=describe_messages(s.request.messages) if s.request is not None else None,
+                    prediction=None if error else resp.text,  # type: ignore[union-attr]
+                    references=s.references, choices=s.choices, subgroups=s.subgroups, error=error,
+                    latency_s=resp.latency_s if resp is not None else None, cached=it.cached,
+                )
+                chunk_records.append(rec)
+                progress.done += 1
+                progress.errors += error is not None
+                progress.cached += it.cached
+                progress.ran += (not it.cached) and s.request is not None and s.error is None
+                if error is None:
+                    inputs.append(ScoreInput(id=s.id, prediction=resp.text, references=s.references, choices=s.choices, meta=s.subgroups))  # type: ignore[union-attr]
+                    scored_items.append(rec)
+                if s.request is not None:  # release decoded media as soon as the batch is done
+                    for p in s.request.images:
+                        p.image = None
+                    for p in s.request.audios:
+                        p.array = None
+            for rec, stats in zip(scored_items, scoring.add(inputs)):
+                rec.scores = stats
+            if scoring.streaming:
+                for rec in chunk_records:
+                    out.write(rec.model_dump_json(exclude_none=True) + "\n")
+            else:
+                records.extend(chunk_records)
+            if options.on_progress:
+                options.on_progress(spec.name, progress)
+    finally:
+        prefetch.stop()
+        out.close() if scoring.streaming else None
+    if not scoring.streaming:
+        corpus = iter(scoring.finish_corpus())
+        with open(tmp_path, "w") as out:
+            for rec in records:
+                if rec.error is None:
+                    rec.scores.update(next(corpus))
+                out.write(rec.model_dump_json(exclude_none=True) + "\n")
+    tmp_path.replace(samples_path)
+
+    notes = list(options.extra_notes)
+    if source.selection != "all":
+        notes.append(f"partial run: {source.selection}")
+    if progress.errors:
+        notes.append(f"{progress.errors} request(s) failed and were not scored")
+    rtfx = audio_s / inference_s if audio_s and inference_s else None
+    return TaskResult(
+        task=spec.name, task_version=spec.version, modality=spec.modality, kind=spec.kind,
+        task_hash=task_hash, spec_hash=spec.spec_hash,
+        dataset=DatasetRecord(path=spec.dataset.path, name=spec.dataset.name, split=spec.dataset.split, revision=source.revision,
+                              fingerprint=source.fingerprint, origin=source.origin, selection=source.selection),
+        primary_metric=spec.primary_metric, metrics=scoring.metrics(), scorers=scoring.options_record(),
+        n_samples=progress.done, n_scored=len(scoring.inputs), n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
+        n_cached=progress.cached, limit=options.limit, subgroups=scoring.subgroups(), notes=notes,
+        timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),
+    )
+
+
+def check_supported(spec: TaskSpec, adapter: Adapter) -> str | None:
+    """Why ``adapter`` cannot take ``spec``'s requests, or None."""
+    caps = adapter.capabilities
+    if spec.modality == "image" and not caps.image:
+        return f"{adapter.name} does not accept images"
+    if spec.modality == "audio" and not caps.audio:
+        return f"{adapter.name} does not accept audio"
+    if isinstance(spec.fields.image, list) and len(spec.fields.image) > 1 and not caps.multi_image:
+        return f"{adapter.name} does not accept several images per request"
+    return None
