@@ -83,16 +83,19 @@ def run(
         options.on_progress = on_progress
         for model_name, args, names in plan:
             adapter = create_adapter(model_name, args)
-            run_dir = output / run_id_for(adapter.name + ("-" + "-".join(f"{v}" for v in args.values()) if args else ""))
+            run_dir = output / run_id_for(adapter.name)
             try:
                 results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv)
             finally:
                 adapter.close()
             all_results.append(results)
+            for name, res in results.tasks.items():
+                ran = res.n_samples - res.n_cached
+                console.print(f"{adapter.name} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)")
             console.print(f"[green]wrote[/green] {run_dir}")
     from rich.console import Console
 
-    Console().print(results_table(all_results))
+    Console(width=max(Console().width, 120)).print(results_table(all_results))
 
 
 @tasks_app.callback()
@@ -135,12 +138,12 @@ def models() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from evals.adapters.base import ADAPTER_MODULES, adapter_class
+    from evals.adapters.base import adapter_class, adapter_kinds
 
     table = Table(title="model kinds (use as kind:model)")
     for col in ("kind", "image", "multi-image", "audio", "batching", "description"):
         table.add_column(col)
-    for kind in sorted(ADAPTER_MODULES):
+    for kind in sorted(adapter_kinds()):
         try:
             cls = adapter_class(kind)
         except ImportError as e:
@@ -153,6 +156,32 @@ def models() -> None:
         else:
             table.add_row(kind, mark(caps.image), mark(caps.multi_image), mark(caps.audio), mark(caps.batch), cls.description)
     Console(width=200).print(table)
+
+
+# --- commands defined in their own modules (keep module-level imports there light) ---
+def _mount() -> None:
+    import importlib
+
+    for module, attr, name, kind in _MOUNTS:
+        try:
+            target = getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as e:
+            if not module.startswith(e.name or "\0"):
+                raise
+            continue  # not written yet
+        if kind == "command":
+            app.command(name)(target)
+        else:
+            app.add_typer(target, name=name)
+
+
+_MOUNTS: list[tuple[str, str, str, str]] = [
+    ("evals.metrics.score_cli", "score_command", "score", "command"),
+    ("evals.leaderboard.cli", "leaderboard_command", "leaderboard", "command"),
+    ("evals.leaderboard.cli", "runs_app", "runs", "typer"),
+    ("evals.mirror", "data_app", "data", "typer"),
+]
+_mount()
 
 
 def main() -> None:

@@ -108,7 +108,7 @@ class SampleRecord(_Model):
     index: int
     id: str
     prompt: list[dict[str, Any]] | None = None
-    prediction: str | None
+    prediction: str | None = None
     references: list[str]
     choices: list[str] | None = None
     subgroups: dict[str, str] = {}

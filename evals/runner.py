@@ -13,6 +13,7 @@ import json
 import queue
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -150,7 +151,12 @@ class _Prefetcher(threading.Thread):
 
 
 def _generate(adapter: Adapter, items: list[Item]) -> float:
-    """Run the misses through the adapter; an exception fails only this batch, as errors."""
+    """Run the misses through the adapter.
+
+    If the batch raises, each request is retried alone so one bad input does
+    not fail its neighbours; what still raises is recorded as that request's
+    error and the run goes on.
+    """
     start = time.perf_counter()
     requests = [it.sample.request for it in items]
     try:
@@ -158,12 +164,15 @@ def _generate(adapter: Adapter, items: list[Item]) -> float:
         if len(responses) != len(requests):
             raise RuntimeError(f"adapter returned {len(responses)} responses for {len(requests)} requests")
     except Exception as e:  # noqa: BLE001 - recorded per request, the run goes on
-        message = f"{type(e).__name__}: {e}".splitlines()[0][:500]
-        responses = [Response(error=message) for _ in requests]
-    elapsed = time.perf_counter() - start
+        if len(requests) == 1:
+            responses = [Response(error=f"{type(e).__name__}: {e}".splitlines()[0][:500])]
+        else:
+            for it in items:
+                _generate(adapter, [it])
+            return time.perf_counter() - start
     for it, resp in zip(items, responses):
         it.response = resp
-    return elapsed
+    return time.perf_counter() - start
 
 
 def task_hash_for(spec: TaskSpec, data_fingerprint: str) -> str:
@@ -238,16 +247,13 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
     finally:
         prefetch.stop()
         out.close() if scoring.streaming else None
-    if not scoring.streaming:
-        corpus = iter(scoring.finish_corpus())
-        with open(tmp_path, "w") as out:
-            for rec in records:
-                if rec.error is None:
-                    rec.scores.update(next(corpus))
-                out.write(rec.model_dump_json(exclude_none=True) + "\n")
+    with warnings.catch_warnings(record=True) as caught:
+        # Scorers warn about what they had to skip (SPICE without its jars): that belongs in the results.
+        warnings.simplefilter("always")
+        metrics, subgroups = _finish_scoring(scoring, records, tmp_path)
     tmp_path.replace(samples_path)
-
     notes = list(options.extra_notes)
+    notes.extend(sorted({str(w.message) for w in caught}))
     if source.selection != "all":
         notes.append(f"partial run: {source.selection}")
     if progress.errors:
@@ -258,11 +264,23 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
         task_hash=task_hash, spec_hash=spec.spec_hash,
         dataset=DatasetRecord(path=spec.dataset.path, name=spec.dataset.name, split=spec.dataset.split, revision=source.revision,
                               fingerprint=source.fingerprint, origin=source.origin, selection=source.selection),
-        primary_metric=spec.primary_metric, metrics=scoring.metrics(), scorers=scoring.options_record(),
+        primary_metric=spec.primary_metric, metrics=metrics, scorers=scoring.options_record(),
         n_samples=progress.done, n_scored=len(scoring.inputs), n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
-        n_cached=progress.cached, limit=options.limit, subgroups=scoring.subgroups(), notes=notes,
+        n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes,
         timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),
     )
+
+
+def _finish_scoring(scoring: TaskScoring, records: list[SampleRecord], tmp_path: Path) -> tuple[dict, list]:
+    """Corpus-level scorers run now; their per-sample stats join the buffered records."""
+    if not scoring.streaming:
+        corpus = iter(scoring.finish_corpus())
+        with open(tmp_path, "w") as out:
+            for rec in records:
+                if rec.error is None:
+                    rec.scores.update(next(corpus))
+                out.write(rec.model_dump_json(exclude_none=True) + "\n")
+    return scoring.metrics(), scoring.subgroups()
 
 
 def check_supported(spec: TaskSpec, adapter: Adapter) -> str | None:

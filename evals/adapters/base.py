@@ -69,7 +69,11 @@ class Adapter(ABC):
 
     @property
     def name(self) -> str:
-        return f"{self.kind}:{self.model}" if self.model else self.kind
+        """``kind:model``, plus the arguments given explicitly that change outputs: ``baseline:constant[text=yes]``."""
+        base = f"{self.kind}:{self.model}" if self.model else self.kind
+        fingerprinted = self.fingerprint().get("args", {})
+        shown = [f"{k}={fingerprinted[k]}" for k in sorted(self.args.model_fields_set) if k in fingerprinted]
+        return f"{base}[{','.join(shown)}]" if shown else base
 
     def close(self) -> None:
         """Release the model; called once at the end of a run."""
@@ -79,13 +83,27 @@ class Adapter(ABC):
 ADAPTER_MODULES: dict[str, str] = {
     "baseline": "evals.adapters.baseline",
     "ct2-whisper": "evals.adapters.ct2_whisper",
+    "hf": "evals.adapters.hf",
+    "openai": "evals.adapters.openai_compat",
 }
 
 
+def _plugin_modules() -> dict[str, str]:
+    """Adapters installed by other packages, under the entry-point group ``omnieval.adapters``."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.value.split(":")[0] for ep in entry_points(group="omnieval.adapters")}
+
+
+def adapter_kinds() -> dict[str, str]:
+    return {**_plugin_modules(), **ADAPTER_MODULES}
+
+
 def adapter_class(kind: str) -> type[Adapter]:
-    if kind not in ADAPTER_MODULES:
-        raise AdapterError(f"unknown model kind {kind!r}; known kinds: {', '.join(sorted(ADAPTER_MODULES))} (`omnieval models`)")
-    module = importlib.import_module(ADAPTER_MODULES[kind])
+    modules = adapter_kinds()
+    if kind not in modules:
+        raise AdapterError(f"unknown model kind {kind!r}; known kinds: {', '.join(sorted(modules))} (`omnieval models`)")
+    module = importlib.import_module(modules[kind])
     return module.ADAPTER
 
 

@@ -9,6 +9,9 @@
 from __future__ import annotations
 
 import re
+import time
+
+from pydantic import Field
 
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities
 from evals.requests import Request, Response
@@ -19,6 +22,7 @@ _YES_NO = re.compile(r"^\s*(is|are|was|were|does|do|did|can|could|will|would|has
 class BaselineArgs(AdapterArgs):
     text: str | None = None
     answer: str = "no"
+    delay_s: float = Field(0.0, ge=0.0, description="simulated model time per request (benchmarks, resume tests); not part of the fingerprint")
 
 
 _DEFAULT_TEXT = {"constant": "yes", "caption": "a picture of an object", "vqa-prior": None}
@@ -46,8 +50,15 @@ class BaselineAdapter(Adapter):
             return "yes" if _YES_NO.match(question) else self.args.answer
         return self._text  # type: ignore[return-value]
 
+    def fingerprint(self) -> dict:
+        fp = super().fingerprint()
+        fp["args"].pop("delay_s", None)
+        return fp
+
     def generate(self, requests: list[Request]) -> list[Response]:
-        return [Response(text=self._answer(r)) for r in requests]
+        if self.args.delay_s:
+            time.sleep(self.args.delay_s * len(requests))
+        return [Response(text=self._answer(r), latency_s=self.args.delay_s) for r in requests]
 
 
 ADAPTER = BaselineAdapter

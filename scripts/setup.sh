@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything omnieval needs on a fresh Debian/Ubuntu machine, into ./.venv.
+#   system: a Java runtime (pycocoevalcap's PTB tokenizer and METEOR), Chromium (leaderboard browser tests)
+#   python: CPU torch 2.13.0 first, so no other package pulls a CUDA build; then omnieval with all extras
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(default-jre-headless chromium chromium-driver)
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else SUDO="none"; fi
+  if [ "$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "warning: could not install ${missing[*]} (need apt-get as root): caption metrics need Java, browser tests need Chromium" >&2
+  fi
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q torch==2.13.0
+.venv/bin/python -m pip install -q -e ".[all,test]"
+echo "omnieval installed in .venv ($(.venv/bin/python -c 'import evals; print(evals.__version__)'))"

@@ -1,0 +1,34 @@
+"""A test adapter (registered the way a plugin is): fails some requests, raises on some batches."""
+
+from __future__ import annotations
+
+from evals.adapters.base import Adapter, AdapterArgs, Capabilities
+from evals.requests import Request, Response
+
+
+class FlakyArgs(AdapterArgs):
+    fail_ids: list[str] = []
+    raise_on_id: str | None = None
+
+
+class FlakyAdapter(Adapter):
+    kind = "flaky"
+    Args = FlakyArgs
+    declared_capabilities = Capabilities(image=True, audio=True, batch=True, decode_media=True)
+    calls: list[list[str]] = []
+    interrupt_on: str | None = None  # simulates Ctrl-C / a kill; not an argument, so not in the fingerprint
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        FlakyAdapter.calls.append([r.id for r in requests])
+        if FlakyAdapter.interrupt_on and any(r.id == FlakyAdapter.interrupt_on for r in requests):
+            raise KeyboardInterrupt
+        if self.args.raise_on_id and any(r.id == self.args.raise_on_id for r in requests):
+            raise RuntimeError("backend exploded")
+        out = []
+        for r in requests:
+            assert all(p.image is not None for p in r.images), "media must arrive decoded"
+            out.append(Response(error="server said no") if r.id in self.args.fail_ids else Response(text="yes"))
+        return out
+
+
+ADAPTER = FlakyAdapter

@@ -1,0 +1,91 @@
+"""The command line, through typer's runner and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from evals.cli import app
+
+runner = CliRunner()
+
+
+def test_tasks_lists_and_shows():
+    result = runner.invoke(app, ["tasks"])
+    assert result.exit_code == 0, result.output
+    assert "easyvqa" in result.output and "harvard_asr" in result.output and "quickstart" in result.output
+    shown = runner.invoke(app, ["tasks", "show", "harvard_asr"])
+    assert shown.exit_code == 0 and "spec hash:" in shown.output and "normalizer: whisper_english" in shown.output
+
+
+def test_models_lists_kinds_with_capabilities():
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0
+    assert "baseline" in result.output and "ct2-whisper" in result.output
+
+
+def test_run_writes_results(tmp_path):
+    result = runner.invoke(app, ["run", "-m", "baseline:vqa-prior", "-t", "easyvqa", "--limit", "40", "--output", str(tmp_path), "--no-progress", "--cache", str(tmp_path / "c.sqlite")])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = tmp_path.glob("*baseline_vqa-prior*")
+    res = json.loads((run_dir / "results.json").read_text())
+    task = res["tasks"]["easyvqa"]
+    assert task["n_samples"] == 40 and task["n_errors"] == 0
+    assert 0 < task["metrics"]["exact_match"]["value"] < 1
+    assert len((run_dir / "samples" / "easyvqa.jsonl").read_text().splitlines()) == 40
+
+
+def _cli(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "evals", *args], capture_output=True, text=True, timeout=300, **kw)
+
+
+def test_unknown_task_fails_with_one_clear_line():
+    proc = _cli("run", "--tasks", "nope", "-m", "baseline:constant")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["error: unknown task 'nope'; `omnieval tasks` lists them"]
+
+
+def test_bad_model_arg_fails_clearly():
+    proc = _cli("run", "--tasks", "easyvqa", "-m", "baseline:constant", "-a", "colour=red")
+    assert proc.returncode == 2 and "colour: unknown argument" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _cached_rows(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(path, timeout=1) as conn:
+            return conn.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_sigkill_midway_then_resume_does_only_missing_work(tmp_path):
+    common = ["-t", "easyvqa", "--limit", "300", "--batch-size", "10", "--no-progress"]
+    reference = _cli("run", "-m", "baseline:vqa-prior", *common, "--output", str(tmp_path / "ref"), "--cache", str(tmp_path / "ref.sqlite"))
+    assert reference.returncode == 0, reference.stderr
+    cache = tmp_path / "c.sqlite"
+    # Simulated model time makes the run last ~3 s; kill it hard once some responses are committed.
+    proc = subprocess.Popen([sys.executable, "-m", "evals", "run", "-m", "baseline:vqa-prior", "-a", "delay_s=0.01", *common,
+                             "--output", str(tmp_path / "killed"), "--cache", str(cache)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while _cached_rows(cache) < 50 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = _cached_rows(cache)
+    assert 50 <= done_before < 300
+    resumed = _cli("run", "-m", "baseline:vqa-prior", *common, "--output", str(tmp_path / "resumed"), "--cache", str(cache))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"300 samples, {done_before} from cache, {300 - done_before} run, 0 errors" in resumed.stderr
+    load = lambda d: json.loads(next((tmp_path / d).glob("*/results.json")).read_text())["tasks"]["easyvqa"]  # noqa: E731
+    assert load("resumed")["metrics"] == load("ref")["metrics"]
+    assert load("resumed")["task_hash"] == load("ref")["task_hash"]

