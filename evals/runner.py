@@ -10,7 +10,9 @@ in dataset order throughout, so a resumed run writes the same records.
 from __future__ import annotations
 
 import json
+import os
 import queue
+from concurrent.futures import ThreadPoolExecutor
 import threading
 import time
 import warnings
@@ -23,7 +25,7 @@ from evals.cache import ResponseCache, cache_key
 from evals.data import open_dataset, select_rows
 from evals.errors import OmniEvalError
 from evals.hashing import stable_hash
-from evals.media import MediaError, decode_parts
+from evals.media import MediaDecoder, MediaError
 from evals.metrics.base import ScoreInput
 from evals.plan import RequestPlanner, Sample
 from evals.requests import Response, describe_messages
@@ -32,6 +34,7 @@ from evals.scoring import TaskScoring
 from evals.spec import TaskSpec
 
 _QUEUE_CHUNKS = 3
+_DECODE_WORKERS = max(1, min(4, (os.cpu_count() or 2)))
 _MAX_CHUNK = 512
 
 
@@ -95,8 +98,8 @@ class _Prefetcher(threading.Thread):
         self._stop = threading.Event()
         caps = adapter.capabilities
         self._decode = caps.decode_media
-        self._rate = caps.audio_sampling_rate
-        self._max_side = caps.max_image_side
+        self._decoder = MediaDecoder(caps.audio_sampling_rate, caps.max_image_side)
+        self._pool: ThreadPoolExecutor | None = None
 
     def _items(self) -> Iterator[Item]:
         for sample in self.samples:
@@ -109,16 +112,32 @@ class _Prefetcher(threading.Thread):
                         item.response, item.cached = hit, True
             yield item
 
+    def _decode_item(self, item: Item) -> None:
+        req = item.sample.request
+        try:
+            self._decoder.decode(req.images, req.audios)  # type: ignore[union-attr]
+        except MediaError as e:
+            item.sample.error = f"media: {e}"
+
     def _prepare(self, chunk: list[Item]) -> None:
+        """Decode the misses' media, each distinct image once.
+
+        Pillow and libsndfile release the GIL while decoding, so a small pool overlaps them.
+        """
         if not self._decode:
             return
-        for item in chunk:
-            req = item.sample.request
-            if item.response is None and req is not None:
-                try:
-                    decode_parts(req.images, req.audios, self._rate, self._max_side)
-                except MediaError as e:
-                    item.sample.error = f"media: {e}"
+        todo = [it for it in chunk if it.response is None and it.sample.request is not None]
+        firsts: dict[str, Item] = {}
+        for it in todo:
+            for part in it.sample.request.images:  # type: ignore[union-attr]
+                firsts.setdefault(part.sha, it)
+        leaders = list({id(it): it for it in firsts.values()}.values())
+        if len(leaders) >= 4:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=_DECODE_WORKERS, thread_name_prefix="omnieval-decode")
+            list(self._pool.map(self._decode_item, leaders))
+        for item in todo:
+            self._decode_item(item)  # cache hits for images decoded above; audio and the rest here
 
     def run(self) -> None:
         try:
@@ -135,6 +154,8 @@ class _Prefetcher(threading.Thread):
         except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
             self.failure = e
         finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
             self.queue.put(self._DONE)
 
     def chunks(self) -> Iterator[list[Item]]:

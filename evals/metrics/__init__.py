@@ -4,7 +4,8 @@ Module-level imports here are cheap (numpy, pydantic); heavy or optional
 dependencies (pycocoevalcap, Java, jiwer) are imported inside functions.
 """
 
-from evals.metrics import anls, asr, choice, exact_match, relaxed_accuracy, vqa, yes_no  # noqa: F401  (register scorers)
+from evals.metrics import anls, asr, caption, choice, exact_match, relaxed_accuracy, vqa, yes_no  # noqa: F401  (register scorers)
+from evals.metrics import mme, mmmu, ocrbench  # noqa: F401  (catalogue scorers: MME pairs, MMMU open+MC, OCRBench)
 from evals.metrics.base import (
     ScoreInput,
     Scorer,
