@@ -187,7 +187,9 @@ _mount()
 def main() -> None:
     """Entry point: one-line errors and non-zero exit codes, tracebacks only with --debug."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        # click returns the code of a typer.Exit instead of raising it when not standalone
+        sys.exit(code if isinstance(code, int) else 0)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except (OmniEvalError, KeyError, ValueError, FileNotFoundError) as e:

@@ -149,32 +149,48 @@ def _format_table(summary: dict[str, Any]) -> str:
 
 def score_command(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT.jsonl", help="JSONL: one {id, prediction, references, [choices]} per line.", exists=True, dir_okay=False, readable=True)],
-    metric: Annotated[str, typer.Option("--metric", "-m", help="Registered scorer name, e.g. vqa_accuracy, wer, caption.", rich_help_panel="Metric")],
+    metric: Annotated[str | None, typer.Option("--metric", "-m", help="Registered scorer name, e.g. vqa_accuracy, wer, caption.", rich_help_panel="Metric")] = None,
+    task: Annotated[str | None, typer.Option("--task", "-t", help="Score with a task's own scorers and options instead of --metric.", rich_help_panel="Metric")] = None,
     option: Annotated[list[str] | None, typer.Option("--option", "-o", help="Scorer option key=value (repeatable); values are read as JSON when they parse.", rich_help_panel="Metric")] = None,
     output: Annotated[Path | None, typer.Option("--output", help="Write per-sample scores to this JSONL file.", dir_okay=False, rich_help_panel="Output")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.", rich_help_panel="Output")] = False,
     n_resamples: Annotated[int, typer.Option("--resamples", min=0, help="Bootstrap resamples for the confidence interval (0: none).", rich_help_panel="Statistics")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.", rich_help_panel="Statistics")] = 0,
 ) -> None:
-    """Score predictions in INPUT.jsonl with one metric, with bootstrap confidence intervals."""
+    """Score predictions in INPUT.jsonl with a metric (or a task's scorers), with bootstrap confidence intervals."""
+    if (metric is None) == (task is None):
+        typer.echo("error: give exactly one of --metric NAME or --task TASK", err=True)
+        raise typer.Exit(2)
     try:
-        options = parse_option_pairs(option or [])
-        scorer = get_scorer(metric)
-        scorer.parse_options(options)  # fail on bad options before reading anything
+        if task is not None:
+            from evals.catalog import load_task
+
+            if option:
+                raise ValueError("--option applies to --metric; a task's scorer options come from its YAML")
+            plan = [(s.name, dict(s.options)) for s in load_task(task).scorers]
+        else:
+            plan = [(metric, parse_option_pairs(option or []))]
+        for name, options in plan:
+            get_scorer(name).parse_options(options)  # fail on bad options before reading anything
         inputs = read_score_inputs(input_path)
     except (InputFileError, ValueError, KeyError, ValidationError) as e:
         typer.echo(f"error: {e.args[0] if isinstance(e, KeyError) else e}", err=True)
         raise typer.Exit(2) from None
+    summaries, merged = [], [dict(id=i.id, prediction=i.prediction) for i in inputs]
     try:
-        summary, samples = score_inputs(metric, options, inputs, n_resamples=n_resamples, seed=seed)
+        for name, options in plan:
+            summary, samples = score_inputs(name, options, inputs, n_resamples=n_resamples, seed=seed)
+            summaries.append(summary)
+            for record, sample in zip(merged, samples):
+                record.update({k: v for k, v in sample.items() if k not in ("id", "prediction")} if len(plan) == 1 else {name: {k: v for k, v in sample.items() if k not in ("id", "prediction")}})
     except (ValueError, RuntimeError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None
     if output is not None:
         with open(output, "w", encoding="utf-8") as f:
-            for record in samples:
+            for record in merged:
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
     if json_output:
-        typer.echo(json.dumps(summary))
+        typer.echo(json.dumps(summaries[0] if len(summaries) == 1 and task is None else {"task": task, "scorers": summaries}))
     else:
-        typer.echo(_format_table(summary))
+        typer.echo("\n".join(_format_table(s) for s in summaries))

@@ -89,3 +89,15 @@ def test_sigkill_midway_then_resume_does_only_missing_work(tmp_path):
     load = lambda d: json.loads(next((tmp_path / d).glob("*/results.json")).read_text())["tasks"]["easyvqa"]  # noqa: E731
     assert load("resumed")["metrics"] == load("ref")["metrics"]
     assert load("resumed")["task_hash"] == load("ref")["task_hash"]
+
+
+def test_score_with_a_tasks_scorers(tmp_path):
+    path = tmp_path / "preds.jsonl"
+    path.write_text('{"id": "1", "prediction": "The birch canoe slid.", "references": ["the birch canoe slid on the planks"]}\n')
+    proc = _cli("score", "--task", "harvard_asr", str(path), "--json", "--resamples", "50")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["task"] == "harvard_asr" and out["scorers"][0]["options"] == {"normalizer": "whisper_english"}
+    assert out["scorers"][0]["value"] == 3 / 7  # "on the planks" deleted from 7 reference words
+    neither = _cli("score", str(path))
+    assert neither.returncode == 2 and "exactly one of --metric" in neither.stderr
