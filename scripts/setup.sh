@@ -5,10 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(default-jre-headless chromium chromium-driver)
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
-command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else SUDO="none"; fi
   if [ "$SUDO" != none ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,0 +1,34 @@
+"""Fixtures: synthetic run directories (exact results schema) and one real quickstart-style run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def real_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two baseline models on easyvqa (images) and harvard_asr (audio), 6 samples each, via the real CLI."""
+    root = tmp_path_factory.mktemp("real")
+    cmd = [sys.executable, "-m", "evals", "run", "-t", "easyvqa,harvard_asr", "-m", "baseline:vqa-prior",
+           "-m", "baseline:constant", "--limit", "6", "--output", str(root / "runs"), "--cache", str(root / "cache.sqlite"),
+           "--no-progress"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return root / "runs"
+
+
+@pytest.fixture(scope="session")
+def real_report(real_runs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The leaderboard of ``real_runs``, built through the CLI."""
+    out = tmp_path_factory.mktemp("report") / "quick"
+    cmd = [sys.executable, "-m", "evals", "leaderboard", str(real_runs), "--out", str(out),
+           "--index", str(out.parent / "runs.sqlite"), "--resamples", "200"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out
