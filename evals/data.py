@@ -10,6 +10,7 @@ one's rows. The data fingerprint is computed from the files themselves.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ import datasets
 from evals.errors import DataError
 from evals.hashing import stable_hash
 from evals.spec import TaskSpec
+
+_EDGE = 1 << 16
 
 
 @dataclass
@@ -39,15 +42,62 @@ def mirror_path(spec: TaskSpec, data_dir: str | Path) -> Path:
     return Path(data_dir) / spec.dataset.path
 
 
-def _files_identity(files: list[str]) -> list[tuple[str, int, int]]:
+def _files_identity(files: list[str]) -> list[tuple[str, int, str]]:
+    """What identifies data files across machines: relative name, size, and a hash of head and tail.
+
+    Not the absolute path or mtime (the same mirror elsewhere must give the same
+    task hash) and not a full read (mirrors can be many GB). A parquet file's
+    tail is its footer: schema, row groups and column statistics.
+    """
+    if not files:
+        return []
+    root = os.path.commonpath([os.path.dirname(f) for f in files])
     out = []
     for f in files:
         try:
-            st = os.stat(f)
-            out.append((f, st.st_size, st.st_mtime_ns))
+            size = os.path.getsize(f)
+            h = hashlib.sha256()
+            with open(f, "rb") as fh:
+                h.update(fh.read(_EDGE))
+                if size > 2 * _EDGE:
+                    fh.seek(size - _EDGE)
+                h.update(fh.read(_EDGE))
+            out.append((os.path.relpath(f, root), size, h.hexdigest()[:16]))
         except OSError:
-            out.append((f, -1, -1))
+            out.append((os.path.basename(f), -1, ""))
     return out
+
+
+def content_fingerprint(ds: datasets.Dataset, base_dir: Path | None = None) -> str:
+    """A fingerprint of an in-memory Dataset's content, media files by their bytes rather than their paths."""
+    h = hashlib.sha256()
+    media = [name for name, feat in ds.features.items() if isinstance(feat, (datasets.Image, datasets.Audio))]
+    plain = ds.remove_columns(media) if media else ds
+    for batch in plain.data.to_batches():
+        h.update(pa_serialize(batch))
+    file_digests: dict[str, bytes] = {}
+    for name in media:
+        for cell in ds.data.column(name).to_pylist():
+            if cell and cell.get("bytes"):
+                h.update(hashlib.sha256(cell["bytes"]).digest())
+            elif cell and cell.get("path"):
+                path = cell["path"]
+                if path not in file_digests:  # questions share images: read each file once
+                    try:
+                        file_digests[path] = hashlib.sha256(Path(path).read_bytes()).digest()
+                    except OSError:
+                        file_digests[path] = b"missing:" + os.path.basename(path).encode()
+                h.update(file_digests[path])
+    return h.hexdigest()[:16]
+
+
+def pa_serialize(batch) -> bytes:
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
 
 
 def _parquet_rows(files: list[str]) -> int | None:
@@ -72,9 +122,17 @@ def _open_builder(spec: TaskSpec, local: Path | None, data_dir: Path | None) -> 
     if ds_spec.data_files:
         kwargs["data_files"] = ds_spec.data_files
     path = str(local) if local is not None else ds_spec.path
+    name = ds_spec.name
     if local is None and data_dir is None:
         kwargs["revision"] = ds_spec.revision
-    builder = datasets.load_dataset_builder(path, ds_spec.name, **kwargs)
+    if local is not None and not ds_spec.data_files:
+        # Read the split's own files with the packaged file builder: a mirror holds only the
+        # splits its tasks need, while the card's `configs:` lists them all, which the
+        # repo-level builder refuses ("Couldn't infer the same data file format for all splits").
+        path, files = _mirror_split_files(spec, local)
+        name = None
+        kwargs["data_files"] = {ds_spec.split: files}
+    builder = datasets.load_dataset_builder(path, name, **kwargs)
     files = _split_files(builder, ds_spec.split)
     if builder.config.data_files is not None and not files:
         known = ", ".join(builder.config.data_files) or "none"
@@ -86,6 +144,34 @@ def _open_builder(spec: TaskSpec, local: Path | None, data_dir: Path | None) -> 
         num_rows = _parquet_rows(files)
     stream = builder.as_streaming_dataset(split=ds_spec.split)
     return stream, files, num_rows
+
+
+_FILE_BUILDERS = {".parquet": "parquet", ".arrow": "arrow", ".jsonl": "json", ".json": "json", ".csv": "csv"}
+
+
+def _mirror_split_files(spec: TaskSpec, local: Path) -> tuple[str, list[str]]:
+    """The packaged builder and files of ``spec``'s config/split inside mirror ``local``.
+
+    Files are those the dataset card's ``configs:`` patterns give the config and
+    split, else the usual parquet layouts; a missing file is a DataError that
+    says how to refill the mirror.
+    """
+    from evals.mirror import default_patterns, readme_patterns
+
+    ds = spec.dataset
+    readme = local / "README.md"
+    patterns = readme_patterns(readme.read_text(errors="replace"), ds.name, ds.split) if readme.is_file() else None
+    patterns = patterns or default_patterns(ds.name, ds.split)
+    files = sorted({str(p) for pat in patterns for p in local.glob(pat) if p.is_file() and p.suffix in _FILE_BUILDERS})
+    if not files:
+        raise DataError(
+            f"task {spec.name}: mirror {local} of {ds.path} lacks files for config {ds.name or 'default'} split {ds.split} "
+            f"(looked for {', '.join(patterns[:3])}{', ...' if len(patterns) > 3 else ''}); re-run `omnieval data mirror {spec.name} --to {local.parents[len(Path(ds.path).parts) - 1]}`"
+        )
+    kinds = {_FILE_BUILDERS[Path(f).suffix] for f in files}
+    if len(kinds) > 1:
+        raise DataError(f"task {spec.name}: mirror {local} mixes file formats for split {ds.split}: {sorted(kinds)}")
+    return kinds.pop(), files
 
 
 def _hub_error(spec: TaskSpec, err: Exception) -> DataError:
@@ -113,9 +199,11 @@ def open_dataset(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSourc
     if ds_spec.loader:
         from evals.loaders import LOADERS
 
-        ds = LOADERS.get(ds_spec.loader)(ds_spec, spec.base_dir)
+        ds = LOADERS.get(ds_spec.loader)(spec, Path(data_dir) if data_dir is not None else None)
+        if isinstance(ds, RowSource):  # loaders that join or group rows build their own source
+            return ds
         num_rows = len(ds) if isinstance(ds, datasets.Dataset) else None
-        fingerprint = getattr(ds, "_fingerprint", None) or stable_hash([ds_spec.loader, ds_spec.split])
+        fingerprint = content_fingerprint(ds) if isinstance(ds, datasets.Dataset) else stable_hash([ds_spec.loader, ds_spec.split])
         origin = f"loader:{ds_spec.loader}"
         stream = ds.to_iterable_dataset() if isinstance(ds, datasets.Dataset) else ds
         files: list[str] = []

@@ -51,6 +51,14 @@ def test_two_mirrors_of_one_repo_never_share_rows(tmp_path):
     assert again.fingerprint != a.fingerprint
 
 
+def test_fingerprint_follows_content_not_location(tmp_path):
+    """The same data mirrored at two paths (two machines) gives one task hash; the leaderboard relies on it."""
+    spec = load_task(str(write_task(tmp_path)))
+    write_vqav2_mirror(tmp_path / "lab1", 4)
+    write_vqav2_mirror(tmp_path / "elsewhere" / "lab2", 4)
+    assert open_dataset(spec, tmp_path / "lab1").fingerprint == open_dataset(spec, tmp_path / "elsewhere" / "lab2").fingerprint
+
+
 def test_limit_is_deterministic_and_spread_over_the_split(tmp_path):
     write_vqav2_mirror(tmp_path / "m", 20)
     spec = load_task(str(write_task(tmp_path)))
