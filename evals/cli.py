@@ -76,8 +76,14 @@ def run(
         plan = [(m.model, {**m.args, **cli_args}, m.tasks or list(specs)) for m in suite_spec.models]
     else:
         _fail("no --model given (e.g. --model hf:HuggingFaceTB/SmolVLM-256M-Instruct); `omnieval models` lists kinds")
-    response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
     options = RunOptions(batch_size=batch_size, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed)
+    from evals.distributed import dist_context
+
+    ctx = dist_context()
+    if ctx.world_size > 1:
+        _run_distributed(ctx, plan, specs, output, cache or default_cache_path(), no_cache, options)
+        return
+    response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
     all_results = []
     with progress_display(progress) as on_progress:
         options.on_progress = on_progress
@@ -96,6 +102,33 @@ def run(
     from rich.console import Console
 
     Console(width=max(Console().width, 120)).print(results_table(all_results))
+
+
+def _run_distributed(ctx, plan, specs, output: Path, cache_path: Path, no_cache: bool, options) -> None:
+    """Under torchrun: each rank evaluates a disjoint shard into its own cache; rank 0 merges and writes the run."""
+    import os
+
+    from evals.adapters.base import create_adapter
+    from evals.console import console, results_table
+    from evals.distributed import run_distributed
+
+    if no_cache:
+        _fail("--no-cache cannot be used under torchrun: the shard caches carry each rank's responses to rank 0")
+    run_key = os.environ.get("OMNIEVAL_RUN_ID") or os.environ.get("TORCHELASTIC_RUN_ID", "run")
+    all_results = []
+    for model_name, args, names in plan:
+        def make(c, model_name=model_name, args=args):
+            return create_adapter(model_name, {**args, "device": c.device} if model_name.startswith("hf:") and "device" not in args else args)
+
+        slug = model_name.replace("/", "_").replace(":", "_")
+        results = run_distributed(make, [specs[n] for n in names], output / f"dist-{run_key}-{slug}", cache_path, options, command=sys.argv)
+        if results is not None:
+            all_results.append(results)
+    if ctx.is_main:
+        from rich.console import Console
+
+        console.print(f"[green]wrote[/green] {output}")
+        Console(width=max(Console().width, 120)).print(results_table(all_results))
 
 
 @tasks_app.callback()

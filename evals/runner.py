@@ -33,7 +33,8 @@ from evals.results import DatasetRecord, SampleRecord, TaskResult, TaskTiming
 from evals.scoring import TaskScoring
 from evals.spec import TaskSpec
 
-_QUEUE_CHUNKS = 3
+_QUEUE_CHUNKS = 2
+_SORT_WINDOW = 4
 _DECODE_WORKERS = max(1, min(4, (os.cpu_count() or 2)))
 _MAX_CHUNK = 512
 
@@ -171,12 +172,17 @@ class _Prefetcher(threading.Thread):
         self._stop.set()
 
 
-def _generate(adapter: Adapter, items: list[Item]) -> float:
-    """Run the misses through the adapter.
+def _is_out_of_memory(error: BaseException) -> bool:
+    return type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
 
-    If the batch raises, each request is retried alone so one bad input does
-    not fail its neighbours; what still raises is recorded as that request's
-    error and the run goes on.
+
+def _generate(adapter: Adapter, items: list[Item]) -> tuple[float, bool]:
+    """Run the misses through the adapter; returns (seconds, whether it ran out of memory).
+
+    If the batch raises, it is split in halves and each retried, down to single
+    requests, so one bad input does not fail its neighbours and an
+    out-of-memory batch still completes; what still raises alone is recorded as
+    that request's error and the run goes on.
     """
     start = time.perf_counter()
     requests = [it.sample.request for it in items]
@@ -185,15 +191,23 @@ def _generate(adapter: Adapter, items: list[Item]) -> float:
         if len(responses) != len(requests):
             raise RuntimeError(f"adapter returned {len(responses)} responses for {len(requests)} requests")
     except Exception as e:  # noqa: BLE001 - recorded per request, the run goes on
+        oom = _is_out_of_memory(e)
         if len(requests) == 1:
             responses = [Response(error=f"{type(e).__name__}: {e}".splitlines()[0][:500])]
         else:
-            for it in items:
-                _generate(adapter, [it])
-            return time.perf_counter() - start
+            half = len(items) // 2
+            _generate(adapter, items[:half])
+            _generate(adapter, items[half:])
+            return time.perf_counter() - start, oom
     for it, resp in zip(items, responses):
         it.response = resp
-    return time.perf_counter() - start
+    return time.perf_counter() - start, False
+
+
+def _input_size(item: Item) -> int:
+    """A cheap proxy for a request's input length: encoded media bytes plus prompt characters."""
+    req = item.sample.request
+    return sum(len(p.data) for p in req.images) + sum(len(p.data) for p in req.audios) + len(req.text)  # type: ignore[union-attr]
 
 
 def task_hash_for(spec: TaskSpec, data_fingerprint: str) -> str:
@@ -213,9 +227,13 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
         rows = ((i, r) for i, r in rows if i % world == rank)
     scoring = TaskScoring(spec.scorers, spec.fields.subgroups, seed=options.seed, n_resamples=options.n_resamples)
     progress = TaskProgress(total=source.num_rows if options.shard is None else None)
-    prefetch = _Prefetcher(planner.plan_rows(rows), adapter, cache, task_hash, model_hash, options.batch_size)
+    caps = adapter.capabilities
+    batch_size = min(options.batch_size, caps.max_batch_size or options.batch_size) if caps.batch else 1
+    # Chunks hold a few batches' worth of misses so they can be sorted by length (less padding).
+    prefetch = _Prefetcher(planner.plan_rows(rows), adapter, cache, task_hash, model_hash, batch_size * _SORT_WINDOW)
     inference_s = 0.0
     audio_s = 0.0
+    oom_notes: set[str] = set()
     records: list[SampleRecord] = []
     samples_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = samples_path.with_suffix(".jsonl.tmp")
@@ -224,9 +242,16 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
     try:
         for chunk in prefetch.chunks():
             misses = [it for it in chunk if it.response is None and it.sample.error is None and it.sample.request is not None]
-            for i in range(0, len(misses), options.batch_size):
-                batch = misses[i:i + options.batch_size]
-                inference_s += _generate(adapter, batch)
+            misses.sort(key=_input_size)  # stable; records below keep dataset order
+            i = 0
+            while i < len(misses):
+                batch = misses[i:i + batch_size]
+                i += len(batch)
+                seconds, oom = _generate(adapter, batch)
+                inference_s += seconds
+                if oom and batch_size > 1:
+                    batch_size //= 2  # keep the smaller batch for the rest of the task
+                    oom_notes.add(f"out of memory: batch size reduced to {batch_size}")
                 if cache is not None:
                     cache.put_many([(it.key, it.response) for it in batch])  # type: ignore[misc]
             inputs, scored_items = [], []
@@ -273,7 +298,7 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
         warnings.simplefilter("always")
         metrics, subgroups = _finish_scoring(scoring, records, tmp_path)
     tmp_path.replace(samples_path)
-    notes = list(options.extra_notes)
+    notes = list(options.extra_notes) + sorted(oom_notes)
     notes.extend(sorted({str(w.message) for w in caught}))
     if source.selection != "all":
         notes.append(f"partial run: {source.selection}")

@@ -125,13 +125,20 @@ def create_adapter(name: str, args: Mapping[str, Any] | None = None) -> Adapter:
 
 
 def parse_model_args(items: list[str]) -> dict[str, Any]:
-    """``key=value`` pairs; values are YAML scalars (``true``, ``8``, ``bfloat16``)."""
-    import yaml
+    """``key=value`` pairs. Values stay strings for the adapter's pydantic model to coerce
+    (``8`` -> int, ``true`` -> bool, but ``text=yes`` stays the string "yes"); a value
+    starting with ``[`` or ``{`` is read as JSON."""
+    import json
 
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise AdapterError(f"--model-arg {item!r}: expected key=value")
-        out[key.strip().replace("-", "_")] = yaml.safe_load(value) if value else ""
+        if value.strip().startswith(("[", "{")):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as e:
+                raise AdapterError(f"--model-arg {key}: invalid JSON: {e}") from None
+        out[key.strip().replace("-", "_")] = value
     return out

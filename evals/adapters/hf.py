@@ -1,0 +1,437 @@
+"""``hf:`` — transformers models: VLMs, speech-to-text (Whisper, CTC) and audio-language models.
+
+``hf:<hub id or local directory>``. The path is chosen from the checkpoint's
+config, never from a task:
+
+- ``whisper`` configs: ``AutoModelForSpeechSeq2Seq``. Clips up to 30 s are
+  batched (each is padded to the 30 s window Whisper always sees); longer clips
+  go one at a time through the model's long-form ``generate`` with an
+  attention mask. The request's text is not used (Whisper takes no prompt).
+- ``*ForCTC`` architectures (wav2vec2, HuBERT, ...): ``AutoModelForCTC`` and
+  greedy argmax decoding.
+- everything else: a chat model whose processor takes images and/or audio
+  (``AutoModelForImageTextToText``, else the architecture's own class, e.g.
+  ``Qwen2AudioForConditionalGeneration``). The request's messages become the
+  model's chat template input: image parts ``{"type": "image"}`` and audio
+  parts ``{"type": "audio"}``, with the decoded media handed to the processor.
+
+Batching and batch invariance: chat inputs are left-padded with an attention
+mask, and greedy outputs must not depend on the batch a request lands in.
+With ``batching=padded`` (the default) that holds for the architectures
+tested in ``tests/adapters`` (float32 on CPU, any attention implementation).
+``batching=equal_length`` only batches requests whose inputs have the same
+length (no padding at all), the safe choice for an architecture where padding
+changes the result; ``batching=none`` runs one request at a time. CTC models
+whose feature extractor ignores the attention mask (``feat_extract_norm=group``,
+e.g. wav2vec2-base) always use equal-length batching, because padding changes
+their group-normalised features.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import numpy as np
+
+from evals.adapters.base import Adapter, AdapterArgs, Capabilities
+from evals.errors import AdapterError
+from evals.requests import GenerationSettings, Request, Response, TextPart
+
+_WHISPER_WINDOW_S = 30
+
+
+class HFArgs(AdapterArgs):
+    dtype: str = "auto"
+    device: str | None = None
+    device_map: str | None = None
+    attn_implementation: str | None = None
+    revision: str | None = None
+    trust_remote_code: bool = False
+    max_image_side: int | None = None
+    batch_size: int = 8
+    batching: Literal["padded", "equal_length", "none"] = "padded"
+    language: str | None = None
+    task: Literal["transcribe", "translate"] | None = None
+
+
+def _truncate_at_stop(text: str, stop: tuple[str, ...]) -> str:
+    cut = len(text)
+    for s in stop:
+        i = text.find(s)
+        if s and i != -1:
+            cut = min(cut, i)
+    return text[:cut]
+
+
+def _generation_kwargs(g: GenerationSettings) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"max_new_tokens": g.max_new_tokens, "num_beams": g.num_beams, "do_sample": g.temperature > 0}
+    if g.temperature > 0:
+        kwargs.update(temperature=g.temperature, top_p=g.top_p)
+    else:
+        # Unset sampling knobs a checkpoint's generation_config may carry, so greedy stays greedy.
+        kwargs.update(temperature=None, top_p=None, top_k=None)
+    return kwargs
+
+
+def _first_error_line(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}".splitlines()[0][:500]
+
+
+class HFAdapter(Adapter):
+    kind = "hf"
+    version = "1"
+    Args = HFArgs
+    description = "transformers: VLMs via chat templates, Whisper, CTC, audio-language models"
+    # What the kind can take; a loaded model narrows it (``capabilities``) from its processor.
+    declared_capabilities = Capabilities(image=True, multi_image=True, audio=True, batch=True)
+
+    def __init__(self, model: str, args: HFArgs) -> None:
+        if not model:
+            raise AdapterError("hf: give a model, e.g. hf:HuggingFaceTB/SmolVLM-256M-Instruct or hf:/path/to/checkpoint")
+        super().__init__(model, args)
+        try:
+            import torch
+            import transformers
+        except ImportError as e:
+            raise AdapterError("hf: needs torch and transformers: pip install 'omnieval[hf]'") from e
+        self._torch = torch
+        common = {"revision": args.revision, "trust_remote_code": args.trust_remote_code}
+        try:
+            self.config = transformers.AutoConfig.from_pretrained(model, **common)
+        except (OSError, ValueError) as e:
+            raise AdapterError(f"hf: cannot load the config of {model!r}: {_first_error_line(e)}") from None
+        archs = list(getattr(self.config, "architectures", None) or [])
+        if self.config.model_type == "whisper":
+            self.path: Literal["whisper", "ctc", "chat"] = "whisper"
+        elif any(a.endswith("ForCTC") for a in archs):
+            self.path = "ctc"
+        else:
+            self.path = "chat"
+        try:
+            self.processor = transformers.AutoProcessor.from_pretrained(model, **common)
+        except (OSError, ValueError, TypeError) as e:
+            raise AdapterError(f"hf: cannot load the processor of {model!r}: {_first_error_line(e)}") from None
+        self.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model_obj = self._load_model(transformers, archs, common)
+        self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        if self.path == "chat":
+            if getattr(self.tokenizer, "chat_template", None) is None and getattr(self.processor, "chat_template", None) is None:
+                raise AdapterError(f"hf: {model} has no chat template; the hf adapter renders every request through it")
+            self.tokenizer.padding_side = "left"
+        self._eos = self._eos_ids()
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def _load_model(self, transformers: Any, archs: list[str], common: dict[str, Any]) -> Any:
+        torch = self._torch
+        a = self.args
+        kwargs: dict[str, Any] = dict(common)
+        kwargs["dtype"] = a.dtype if a.dtype == "auto" else getattr(torch, a.dtype, None)
+        if kwargs["dtype"] is None:
+            raise AdapterError(f"hf: dtype={a.dtype!r} is not a torch dtype (float32, bfloat16, float16, auto)")
+        if a.device_map:
+            kwargs["device_map"] = a.device_map
+        if a.attn_implementation:
+            kwargs["attn_implementation"] = a.attn_implementation
+        if self.path == "whisper":
+            candidates = [transformers.AutoModelForSpeechSeq2Seq]
+        elif self.path == "ctc":
+            candidates = [transformers.AutoModelForCTC]
+        else:
+            candidates = [transformers.AutoModelForImageTextToText]
+        # The architecture's own class where the Auto mapping does not cover it (Qwen2-Audio).
+        candidates += [getattr(transformers, arch) for arch in archs if hasattr(transformers, arch)]
+        errors = []
+        for cls in candidates:
+            try:
+                model = cls.from_pretrained(self.model, **kwargs)
+                break
+            except (ValueError, KeyError) as e:
+                errors.append(f"{cls.__name__}: {_first_error_line(e)}")
+        else:
+            raise AdapterError(f"hf: no model class loads {self.model!r} (architectures {archs}): {'; '.join(errors)}")
+        if not a.device_map:
+            model.to(self.device)
+        return model.eval()
+
+    def _eos_ids(self) -> set[int]:
+        ids: set[int] = set()
+        for source in (getattr(self.model_obj, "generation_config", None), self.config, getattr(self.tokenizer, "eos_token_id", None)):
+            value = source if isinstance(source, int) else getattr(source, "eos_token_id", None)
+            if isinstance(value, int):
+                ids.add(value)
+            elif isinstance(value, (list, tuple)):
+                ids.update(int(v) for v in value)
+        return ids
+
+    # -- the adapter interface ------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> Capabilities:
+        extractor = getattr(self.processor, "feature_extractor", None)
+        rate = getattr(extractor, "sampling_rate", None) or 16000
+        if self.path in ("whisper", "ctc"):
+            return Capabilities(text=False, audio=True, batch=True, max_batch_size=self.args.batch_size, audio_sampling_rate=rate)
+        has_images = getattr(self.processor, "image_processor", None) is not None
+        return Capabilities(image=has_images, multi_image=has_images, audio=extractor is not None, batch=True,
+                            max_batch_size=self.args.batch_size, audio_sampling_rate=rate, max_image_side=self.args.max_image_side)
+
+    def fingerprint(self) -> dict[str, Any]:
+        fp = super().fingerprint()
+        # Outputs do not depend on the batch a request lands in (tested), so the cap is not identity.
+        fp["args"].pop("batch_size", None)
+        fp["commit"] = getattr(self.config, "_commit_hash", None)
+        fp["model_type"] = self.config.model_type
+        return fp
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        responses: list[Response | None] = [None] * len(requests)
+        groups: dict[GenerationSettings, list[int]] = {}
+        for i, r in enumerate(requests):
+            groups.setdefault(r.generation, []).append(i)
+        for settings, idx in groups.items():
+            reqs = [requests[i] for i in idx]
+            if self.path == "whisper":
+                out = self._whisper(reqs, settings)
+            elif self.path == "ctc":
+                out = self._ctc(reqs)
+            else:
+                out = self._chat(reqs, settings)
+            for i, resp in zip(idx, out):
+                if resp.ok and settings.stop:
+                    resp.text = _truncate_at_stop(resp.text, settings.stop)
+                responses[i] = resp
+        return responses  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.model_obj = None
+        if self.device.startswith("cuda"):
+            self._torch.cuda.empty_cache()
+
+    # -- chat models (images and/or audio) ------------------------------------------------------
+
+    def _chat_inputs(self, request: Request) -> tuple[str, list[Any], list[np.ndarray]]:
+        messages, images, audios = [], [], []
+        for m in request.messages:
+            content: list[dict[str, Any]] = []
+            for p in m.content:
+                if isinstance(p, TextPart):
+                    content.append({"type": "text", "text": p.text})
+                elif p.type == "image":
+                    if p.image is None:
+                        raise ValueError("image part was not decoded")
+                    side = self.args.max_image_side
+                    image = p.image
+                    if side and max(image.size) > side:
+                        image = image.copy()
+                        image.thumbnail((side, side))
+                    content.append({"type": "image"})
+                    images.append(image)
+                else:
+                    if p.array is None:
+                        raise ValueError("audio part was not decoded")
+                    content.append({"type": "audio"})
+                    audios.append(p.array)
+            messages.append({"role": m.role, "content": content})
+        # Some processors (Kosmos-2) keep the template on their tokenizer only.
+        templater = self.processor if getattr(self.processor, "chat_template", None) else self.tokenizer
+        text = templater.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return text, images, audios
+
+    def _processor_call(self, texts: list[str], images: list[list[Any]], audios: list[list[np.ndarray]]) -> Any:
+        kwargs: dict[str, Any] = {"text": texts, "return_tensors": "pt", "padding": True}
+        if any(images):
+            kwargs["images"] = images
+        if any(audios):
+            kwargs["audio"] = [a for per in audios for a in per]
+            kwargs["sampling_rate"] = self.capabilities.audio_sampling_rate
+        return self.processor(**kwargs)
+
+    def _chat(self, requests: list[Request], settings: GenerationSettings) -> list[Response]:
+        out: list[Response | None] = [None] * len(requests)
+        prepared: list[tuple[int, str, list[Any], list[np.ndarray]]] = []
+        for i, r in enumerate(requests):
+            try:
+                prepared.append((i, *self._chat_inputs(r)))
+            except Exception as e:  # noqa: BLE001 - a bad request is that request's error
+                out[i] = Response(error=f"hf: cannot build inputs: {_first_error_line(e)}")
+        for batch in self._batches(prepared):
+            for i, resp in zip([b[0] for b in batch], self._run_chat_batch(batch, settings)):
+                out[i] = resp
+        return out  # type: ignore[return-value]
+
+    def _batches(self, prepared: list[tuple[int, str, list[Any], list[np.ndarray]]]) -> list[list[tuple]]:
+        """Cut prepared requests into model calls following ``batching``; media kinds never mix in one call."""
+        by_kind: dict[tuple[bool, bool], list[tuple]] = {}
+        for item in prepared:
+            by_kind.setdefault((bool(item[2]), bool(item[3])), []).append(item)
+        mode = self.args.batching
+        cap = max(1, self.args.batch_size)
+        batches: list[list[tuple]] = []
+        for items in by_kind.values():
+            if mode == "none":
+                batches += [[it] for it in items]
+            elif mode == "equal_length":
+                by_len: dict[int, list[tuple]] = {}
+                for it in items:
+                    try:
+                        n = int(self._processor_call([it[1]], [it[2]], [it[3]])["input_ids"].shape[1])
+                    except Exception:  # noqa: BLE001 - reported when the request runs alone
+                        n = -1 - len(by_len)
+                    by_len.setdefault(n, []).append(it)
+                for group in by_len.values():
+                    batches += [group[k:k + cap] for k in range(0, len(group), cap)]
+            else:
+                batches += [items[k:k + cap] for k in range(0, len(items), cap)]
+        return batches
+
+    def _run_chat_batch(self, batch: list[tuple], settings: GenerationSettings) -> list[Response]:
+        torch = self._torch
+        start = time.perf_counter()
+        try:
+            inputs = self._processor_call([b[1] for b in batch], [b[2] for b in batch], [b[3] for b in batch])
+        except Exception as e:  # noqa: BLE001
+            if len(batch) > 1:  # find which request is at fault
+                return [r for b in batch for r in self._run_chat_batch([b], settings)]
+            return [Response(error=f"hf: processor failed: {_first_error_line(e)}")]
+        inputs = inputs.to(self.model_obj.device)
+        dtype = self.model_obj.dtype
+        for key, value in inputs.items():
+            if torch.is_floating_point(value):
+                inputs[key] = value.to(dtype)
+        if settings.temperature > 0:
+            torch.manual_seed(settings.seed)
+        with torch.inference_mode():
+            generated = self.model_obj.generate(**inputs, **_generation_kwargs(settings), pad_token_id=self.tokenizer.pad_token_id)
+        new = generated[:, inputs["input_ids"].shape[1]:].tolist()
+        share = (time.perf_counter() - start) / len(batch)
+        n_in = inputs["attention_mask"].sum(dim=1).tolist() if "attention_mask" in inputs else [inputs["input_ids"].shape[1]] * len(batch)
+        responses = []
+        for tokens, n_input, b in zip(new, n_in, batch):
+            tokens = self._until_eos(tokens)
+            text = self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
+            audio_s = sum(len(a) for a in b[3]) / self.capabilities.audio_sampling_rate if b[3] else None  # type: ignore[operator]
+            responses.append(Response(text=text, latency_s=share, input_tokens=int(n_input), output_tokens=len(tokens), audio_s=audio_s))
+        return responses
+
+    def _until_eos(self, tokens: list[int]) -> list[int]:
+        for k, t in enumerate(tokens):
+            if t in self._eos:
+                return tokens[:k]
+        return tokens
+
+    # -- speech to text --------------------------------------------------------------------------
+
+    def _audio_arrays(self, requests: list[Request]) -> tuple[list[int], list[np.ndarray], list[Response | None]]:
+        ok, arrays, out = [], [], [None] * len(requests)
+        for i, r in enumerate(requests):
+            audios = r.audios
+            if len(audios) != 1 or audios[0].array is None:
+                out[i] = Response(error=f"hf: {self.path} models need exactly one decoded audio part, got {len(audios)}")
+            else:
+                ok.append(i)
+                arrays.append(audios[0].array)
+        return ok, arrays, out  # type: ignore[return-value]
+
+    def _whisper_generate_kwargs(self, settings: GenerationSettings) -> dict[str, Any]:
+        kwargs = _generation_kwargs(settings)
+        gc = self.model_obj.generation_config
+        if getattr(gc, "is_multilingual", False):
+            if self.args.language:
+                kwargs["language"] = self.args.language
+            kwargs["task"] = self.args.task or "transcribe"
+        # Whisper's decoder holds max_target_positions tokens, the forced prompt included.
+        limit = self.config.max_target_positions - 4
+        kwargs["max_new_tokens"] = min(settings.max_new_tokens, limit)
+        return kwargs
+
+    def _whisper(self, requests: list[Request], settings: GenerationSettings) -> list[Response]:
+        torch = self._torch
+        ok, arrays, out = self._audio_arrays(requests)
+        fe = self.processor.feature_extractor
+        rate = fe.sampling_rate
+        window = _WHISPER_WINDOW_S * rate
+        kwargs = self._whisper_generate_kwargs(settings)
+        short = [(i, a) for i, a in zip(ok, arrays) if len(a) <= window]
+        long = [(i, a) for i, a in zip(ok, arrays) if len(a) > window]
+        cap = max(1, self.args.batch_size)
+        calls: list[tuple[list[tuple[int, np.ndarray]], bool]] = [(short[k:k + cap], False) for k in range(0, len(short), cap)]
+        calls += [([item], True) for item in long]
+        for items, is_long in calls:
+            start = time.perf_counter()
+            try:
+                if is_long:
+                    feats = fe([items[0][1]], sampling_rate=rate, return_tensors="pt", truncation=False, padding="longest", return_attention_mask=True)
+                    extra = {"attention_mask": feats["attention_mask"].to(self.model_obj.device), "return_timestamps": True, "condition_on_prev_tokens": False}
+                else:
+                    feats = fe([a for _, a in items], sampling_rate=rate, return_tensors="pt")
+                    extra = {}
+                features = feats["input_features"].to(self.model_obj.device, self.model_obj.dtype)
+                if settings.temperature > 0:
+                    torch.manual_seed(settings.seed)
+                with torch.inference_mode():
+                    generated = self.model_obj.generate(features, **kwargs, **extra)
+                sequences = generated["sequences"] if isinstance(generated, dict) else generated
+                texts = self.processor.batch_decode(sequences, skip_special_tokens=True)
+                counts = [len([t for t in seq.tolist() if t < self._first_special()]) for seq in sequences]
+            except Exception as e:  # noqa: BLE001
+                for i, _ in items:
+                    out[i] = Response(error=f"hf: whisper generate failed: {_first_error_line(e)}")
+                continue
+            share = (time.perf_counter() - start) / len(items)
+            for (i, a), text, n in zip(items, texts, counts):
+                out[i] = Response(text=text.strip(), latency_s=share, output_tokens=n, audio_s=len(a) / rate)
+        return out  # type: ignore[return-value]
+
+    def _first_special(self) -> int:
+        """Whisper's special tokens all sit above the text vocabulary, from ``<|endoftext|>`` on."""
+        return self.tokenizer.convert_tokens_to_ids("<|endoftext|>")
+
+    def _ctc_batching(self) -> str:
+        fe = self.processor.feature_extractor
+        if getattr(self.config, "feat_extract_norm", "layer") == "group" or not getattr(fe, "return_attention_mask", False):
+            return "equal_length"
+        return self.args.batching
+
+    def _ctc(self, requests: list[Request]) -> list[Response]:
+        torch = self._torch
+        ok, arrays, out = self._audio_arrays(requests)
+        fe = self.processor.feature_extractor
+        rate = fe.sampling_rate
+        mode = self._ctc_batching()
+        cap = max(1, self.args.batch_size)
+        items = list(zip(ok, arrays))
+        if mode == "none":
+            calls = [[it] for it in items]
+        elif mode == "equal_length":
+            by_len: dict[int, list] = {}
+            for it in items:
+                by_len.setdefault(len(it[1]), []).append(it)
+            calls = [g[k:k + cap] for g in by_len.values() for k in range(0, len(g), cap)]
+        else:
+            calls = [items[k:k + cap] for k in range(0, len(items), cap)]
+        for call in calls:
+            start = time.perf_counter()
+            try:
+                feats = self.processor([a for _, a in call], sampling_rate=rate, return_tensors="pt", padding=True,
+                                       return_attention_mask=mode == "padded")
+                feats = feats.to(self.model_obj.device)
+                values = feats["input_values"].to(self.model_obj.dtype)
+                mask = feats.get("attention_mask")
+                with torch.inference_mode():
+                    logits = self.model_obj(values, attention_mask=mask).logits
+                ids = logits.argmax(dim=-1)
+                lengths = self.model_obj._get_feat_extract_output_lengths(mask.sum(-1)).tolist() if mask is not None else [ids.shape[1]] * len(call)
+                texts = [self.processor.decode(row[:n]) for row, n in zip(ids, lengths)]
+            except Exception as e:  # noqa: BLE001
+                for i, _ in call:
+                    out[i] = Response(error=f"hf: CTC forward failed: {_first_error_line(e)}")
+                continue
+            share = (time.perf_counter() - start) / len(call)
+            for (i, a), text in zip(call, texts):
+                out[i] = Response(text=text.strip(), latency_s=share, audio_s=len(a) / rate)
+        return out  # type: ignore[return-value]
+
+
+ADAPTER = HFAdapter

@@ -1,0 +1,184 @@
+"""The ``hf:`` adapter on tiny random models of real architectures, saved and loaded like Hub checkpoints."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evals.adapters.base import create_adapter
+from evals.errors import AdapterError
+from evals.requests import AudioPart, GenerationSettings, ImagePart, Message, Request, TextPart
+from tests.adapters.tiny_models import VLMS
+
+_GEN = GenerationSettings(max_new_tokens=6)
+
+
+def _has_torchvision() -> bool:
+    try:
+        import torchvision  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# Qwen2-VL / GLM-4V processors hold a video processor, which transformers 5 builds only with torchvision.
+_NEEDS_TORCHVISION = {"qwen2_vl", "glm4v"}
+
+
+def _vlm_param(name):
+    marks = [pytest.mark.skipif(not _has_torchvision(), reason="its processor needs torchvision (video processor); torchvision breaks the torch build here")] if name in _NEEDS_TORCHVISION else []
+    return pytest.param(name, marks=marks)
+
+
+def _png(rng, h, w):
+    from PIL import Image
+
+    image = Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return ImagePart(data=buf.getvalue(), sha=f"{h}x{w}", image=image)
+
+
+def image_requests(n=8, multi=True):
+    """Requests of different prompt lengths and image sizes; every third has two images when ``multi``."""
+    rng = np.random.default_rng(0)
+    out = []
+    for i in range(n):
+        images = [_png(rng, 20 + 7 * i, 30 + 5 * k) for k in range(2 if multi and i % 3 == 2 else 1)]
+        out.append(Request(id=str(i), messages=[Message("user", images + [TextPart("What is shown? " + "really " * i)])], generation=_GEN))
+    return out
+
+
+def audio_requests(n=8, long_clip=False):
+    rng = np.random.default_rng(1)
+    out = []
+    for i in range(n):
+        samples = 16000 * 33 if long_clip and i == n - 1 else 8000 * (1 + i)
+        array = (rng.standard_normal(samples) * 0.1).astype(np.float32)
+        part = AudioPart(data=b"", sha=str(i), array=array, sampling_rate=16000)
+        out.append(Request(id=str(i), messages=[Message("user", [part, TextPart("Transcribe the speech.")])], generation=_GEN))
+    return out
+
+
+def assert_batch_invariant(adapter, requests):
+    single = [adapter.generate([r])[0] for r in requests]
+    batched = adapter.generate(requests)
+    assert all(r.ok for r in single + batched), [r.error for r in single + batched]
+    assert [r.text for r in batched] == [r.text for r in single]
+    # The model must actually react to its input, or equality above proves nothing.
+    assert len({r.text for r in single}) >= 3, [r.text for r in single]
+    return single, batched
+
+
+@pytest.mark.parametrize("name", [_vlm_param(n) for n in VLMS if n != "kosmos2"])
+def test_vlm_greedy_batch_of_8_equals_batch_of_1(hf_adapter, name):
+    adapter = hf_adapter(name)
+    assert adapter.path == "chat" and adapter.capabilities.image and adapter.capabilities.multi_image
+    single, batched = assert_batch_invariant(adapter, image_requests())
+    for s, b in zip(single, batched):
+        assert s.input_tokens == b.input_tokens and s.input_tokens > 0
+        assert 0 <= b.output_tokens <= _GEN.max_new_tokens
+        assert b.latency_s > 0
+
+
+def test_right_padding_would_break_batching(hf_adapter):
+    """The control for the test above: with right padding, batched greedy outputs change."""
+    adapter = hf_adapter("llava", batching="padded")
+    requests = image_requests(multi=False)
+    single = [adapter.generate([r])[0].text for r in requests]
+    adapter.tokenizer.padding_side = "right"
+    try:
+        batched = [r.text for r in adapter.generate(requests)]
+    finally:
+        adapter.tokenizer.padding_side = "left"
+    assert batched != single
+
+
+def test_equal_length_batching_is_batch_invariant(hf_adapter):
+    adapter = hf_adapter("idefics3", batching="equal_length")
+    assert_batch_invariant(adapter, image_requests())
+
+
+@pytest.mark.parametrize("name", ["whisper", "wav2vec2", "qwen2_audio"])
+def test_audio_greedy_batch_of_8_equals_batch_of_1(hf_adapter, name):
+    adapter = hf_adapter(name)
+    assert adapter.capabilities.audio and adapter.capabilities.audio_sampling_rate == 16000
+    single, batched = assert_batch_invariant(adapter, audio_requests(long_clip=True))
+    assert [r.audio_s for r in batched] == [len(r.audios[0].array) / 16000 for r in audio_requests(long_clip=True)]
+
+
+def test_whisper_long_form_transcribes_past_30_seconds(hf_adapter):
+    adapter = hf_adapter("whisper")
+    assert adapter.path == "whisper"
+    long = audio_requests(n=1, long_clip=True)[0]
+    response = adapter.generate([long])[0]
+    assert response.ok and response.audio_s == 33.0
+
+
+def test_paths_follow_the_checkpoint_config(hf_adapter):
+    assert hf_adapter("whisper").path == "whisper"
+    assert hf_adapter("wav2vec2").path == "ctc"
+    assert hf_adapter("qwen2_audio").path == "chat"
+    assert type(hf_adapter("qwen2_audio").model_obj).__name__ == "Qwen2AudioForConditionalGeneration"
+
+
+def test_bad_requests_are_per_request_errors(hf_adapter):
+    adapter = hf_adapter("llava")
+    good = image_requests(n=2, multi=False)
+    undecoded = Request(id="x", messages=[Message("user", [ImagePart(data=b"", sha="0"), TextPart("q")])], generation=_GEN)
+    out = adapter.generate([good[0], undecoded, good[1]])
+    assert out[0].ok and out[2].ok
+    assert "image part was not decoded" in out[1].error
+    asr = hf_adapter("whisper").generate([Request(id="t", messages=[Message("user", [TextPart("no audio")])], generation=_GEN)])
+    assert "exactly one decoded audio part, got 0" in asr[0].error
+
+
+def test_max_image_side_is_a_capability_and_shrinks_images(hf_adapter):
+    adapter = hf_adapter("llava", max_image_side=16)
+    assert adapter.capabilities.max_image_side == 16
+    assert adapter.generate(image_requests(n=1))[0].ok
+
+
+def test_stop_strings_cut_the_answer(hf_adapter):
+    adapter = hf_adapter("llava")
+    request = image_requests(n=1, multi=False)[0]
+    full = adapter.generate([request])[0].text
+    assert len(full) >= 2
+    stopped = Request(id="s", messages=request.messages, generation=_GEN.model_copy(update={"stop": (full[1],)}))
+    assert adapter.generate([stopped])[0].text == full[:full.index(full[1])]
+
+
+def test_unknown_argument_and_missing_model_are_clear_errors(tmp_path):
+    with pytest.raises(AdapterError, match="bad_arg: unknown argument"):
+        create_adapter("hf:/nowhere", {"bad_arg": 1})
+    with pytest.raises(AdapterError, match="cannot load the config of '/nowhere/model'"):
+        create_adapter("hf:/nowhere/model", {})
+
+
+_E2E = [("llava", "easyvqa"), ("idefics3", "easyvqa"), ("gemma3", "easyvqa"), ("whisper", "harvard_asr"),
+        ("wav2vec2", "harvard_asr"), ("qwen2_audio", "harvard_asr")]
+
+
+@pytest.mark.parametrize(("name", "task"), _E2E)
+def test_end_to_end_run_through_the_runner(tiny_model, tmp_path, name, task):
+    """``hf:/path`` loads like a Hub id and runs a real task through evaluate_model."""
+    from evals.catalog import load_task
+    from evals.evaluate import evaluate_model
+    from evals.results import iter_samples, read_results
+    from evals.runner import RunOptions
+
+    adapter = create_adapter(f"hf:{tiny_model(name)}", {"batch_size": 4})
+    try:
+        evaluate_model(adapter, [load_task(task)], tmp_path / "run", None, RunOptions(limit=4, batch_size=4))
+    finally:
+        adapter.close()
+    results = read_results(tmp_path / "run")
+    result = results.tasks[task]
+    assert (result.n_samples, result.n_errors) == (4, 0)
+    records = list(iter_samples(tmp_path / "run", task))
+    assert len(records) == 4 and all(r.prediction is not None and r.error is None for r in records)
+    assert results.model_fingerprint["model_type"] == json.loads((Path(tiny_model(name)) / "config.json").read_text())["model_type"]

@@ -1,0 +1,136 @@
+"""Every catalogue task, end to end on its fixture mirror with a constant baseline, against hand-computed scores."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import run_tasks
+from make_fixtures import CAPTION
+
+from evals.catalog import load_suite, load_task, suite_names, task_names
+from evals.metrics.base import scorer_names
+
+QUICKSTART = {"easyvqa", "easyvqa_caption", "harvard_asr"}
+CAPTION_TASKS = ["coco2017_cap_val", "coco_karpathy_test", "nocaps_val", "flickr30k_test", "textcaps_val", "clotho_caption", "audiocaps_test"]
+WER_5_6 = {"wer": 5 / 6}  # "the" against "the cat sat" / "a dog ran": 2 + 3 edits over 6 words
+
+# task: (constant answer, {metric: value}, {subgroup field: {group: primary metric value}})
+EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] = {
+    # (1 + 0 + 0.6 + 0) / 4: two "yes" among ten answers score (8 * 2/3 + 2 * 1/3) / 10 = 0.6
+    "vqav2_val": ("yes", {"vqa_accuracy": 0.4}, {"answer_type": {"yes/no": 0.5, "number": 0.6, "other": 0.0}}),
+    # three "stop" of ten: (3 * 2/3 + 7 * 1) / 10 = 0.9
+    "textvqa_val": ("stop", {"vqa_accuracy": 1.9 / 3}, {"image_classes": {"Traffic sign": 0.95, "Building, Door": 0.0}}),
+    "vizwiz_vqa_val": ("unanswerable", {"vqa_accuracy": 0.5}, {"category": {"unanswerable": 1.0, "other": 0.0}}),
+    "ok_vqa_val2014": ("dog", {"vqa_accuracy": 2 / 3}, {"question_type": {"one": 1.0, "two": 0.5}}),
+    "gqa_testdev": ("yes", {"exact_match": 2 / 3}, {"types.structural": {"verify": 0.5, "query": 1.0}}),
+    # ANLS: "12" vs "120" is 1 - 1/3
+    "docvqa_val": ("12", {"anls": (1 + 2 / 3) / 3}, {"question_types": {"layout": 1.0, "table/list": 2 / 3, "layout, form": 0.0}}),
+    "infovqa_val": ("12", {"anls": 0.5}, {"answer_type": {"single span": 1.0, "question span": 0.0}}),
+    # 12 vs 12.5 is a 4% change: right; vs 15: wrong
+    "chartqa_test": ("12", {"relaxed_accuracy": 2 / 3}, {"type": {"human_test": 0.5, "augmented_test": 1.0}}),
+    "scienceqa_img": ("A", {"accuracy": 2 / 3}, {"subject": {"natural science": 1.0, "social science": 0.0}}),
+    "mmmu_val": ("A", {"accuracy": 1 / 3, "open_fraction": 1 / 3}, {"subject": {"Art_Theory": 1.0, "Math": 0.0}}),
+    "pope_adversarial": ("yes", {"accuracy": 0.75, "precision": 0.75, "recall": 1.0, "f1": 6 / 7, "yes_ratio": 1.0}, {}),
+    "pope_popular": ("yes", {"accuracy": 0.75, "yes_ratio": 1.0}, {}),
+    "pope_random": ("yes", {"accuracy": 0.75, "yes_ratio": 1.0}, {}),
+    # existence 100*(0.5+0) + count 100*(1+1) = 250; code_reasoning 100*(0.5+0) = 50
+    "mme": ("Yes", {"perception": 250.0, "cognition": 50.0, "total": 300.0, "accuracy": 4 / 6, "acc_plus": 1 / 3,
+                    "count.acc_plus": 1.0, "existence.acc": 0.5}, {"category": {"count": 200.0, "existence": 50.0}}),
+    "ai2d": ("A", {"accuracy": 0.5}, {}),
+    "ocrbench": ("hello world", {"accuracy": 2 / 3, "score": 2.0}, {"dataset": {"IIIT5K": 0.5, "HME100k": 1.0}}),
+    "visulogic": ("A", {"accuracy": 1 / 3}, {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
+    "librispeech_test_clean": ("the", WER_5_6, {}),
+    "librispeech_test_other": ("the", WER_5_6, {}),
+    **{f"open_asr_{k}": ("the", WER_5_6, {}) for k in ("ami", "common_voice", "earnings22", "gigaspeech", "librispeech_clean",
+                                                        "librispeech_other", "spgispeech", "tedlium", "voxpopuli")},
+    "fleurs_en": ("the", {"wer": 3 / 5}, {"gender": {"female": 2 / 3, "male": 0.5}}),
+    "clotho_aqa_test": ("yes", {"exact_match": 2 / 3}, {}),
+    "esc50": ("dog", {"exact_match": 2 / 3}, {"fold": {"1": 1.0, "2": 0.0}, "esc10": {"True": 2 / 3}}),
+    "vocalsound_test": ("laughter", {"exact_match": 2 / 3}, {"gender": {"female": 1.0, "male": 0.5}}),
+    **{f"air_bench_foundation_{d}": ("A", {"accuracy": 2 / 3}, {"task_name": {f"{d}_a": 0.5, f"{d}_b": 1.0}}) for d in ("sound", "music", "speech")},
+}
+
+
+def catalogue_tasks() -> list[str]:
+    return [n for n in task_names() if n not in QUICKSTART]
+
+
+def test_every_task_has_an_expectation_or_is_a_caption_task():
+    assert sorted(catalogue_tasks()) == sorted([*EXPECTED, *CAPTION_TASKS])
+
+
+def test_every_task_loads_and_names_known_scorers():
+    known = set(scorer_names())
+    for name in catalogue_tasks():
+        spec = load_task(name)
+        assert spec.name == name and spec.dataset.path and spec.dataset.split
+        assert {s.name for s in spec.scorers} <= known, name
+        assert "{{" in spec.prompt.user or "<image>" in spec.prompt.user or "<audio>" in spec.prompt.user
+
+
+def test_suites_list_existing_tasks():
+    names = set(task_names())
+    for suite in ("vqa_core", "captioning_core", "audio_core", "open_asr"):
+        assert suite in suite_names()
+        assert set(load_suite(suite).tasks) <= names, suite
+    assert len(load_suite("open_asr").tasks) == 8
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_task_scores_on_its_fixture(name, fixture_mirror, tmp_path):
+    text, metrics, subgroups = EXPECTED[name]
+    spec = load_task(name)
+    result = run_tasks([spec], fixture_mirror, tmp_path / "run", text).tasks[name]
+    assert result.n_errors == 0 and result.n_samples == result.n_scored > 0
+    assert result.dataset.origin.startswith(("mirror:", "files:")) or " joined with " in result.dataset.origin
+    for metric, value in metrics.items():
+        assert result.metrics[metric].value == pytest.approx(value, abs=1e-6), metric
+        assert result.metrics[metric].n == result.n_scored
+    declared = spec.fields.subgroups
+    assert [s.field for s in result.subgroups] == declared
+    primary = spec.primary_metric
+    for field, groups in subgroups.items():
+        report = next(s for s in result.subgroups if s.field == field)
+        for group, value in groups.items():
+            assert report.groups[group][primary].value == pytest.approx(value, abs=1e-6), (field, group)
+        if len(report.groups) > 1:
+            assert primary in report.max_gap
+    records = [json.loads(line) for line in (tmp_path / "run" / "samples" / f"{name}.jsonl").read_text().splitlines()]
+    assert len(records) == result.n_samples and all(r["prediction"] == text for r in records)
+
+
+def test_caption_tasks_on_their_fixtures(fixture_mirror, tmp_path):
+    """One run over every caption task. METEOR (a slow Java start) only on the first; the rest keep BLEU/ROUGE-L/CIDEr."""
+    specs = []
+    for k, name in enumerate(CAPTION_TASKS):
+        spec = load_task(name)
+        assert [s.name for s in spec.scorers] == ["caption"]
+        if k:
+            spec = spec.model_copy(update={"scorers": [spec.scorers[0].model_copy(update={"options": {"meteor": False, "spice": False}})]})
+        specs.append(spec)
+    results = run_tasks(specs, fixture_mirror, tmp_path / "run", CAPTION)
+    for spec in specs:
+        r = results.tasks[spec.name]
+        assert r.n_errors == 0 and r.n_scored == r.n_samples == (2 if spec.name == "clotho_caption" else 3), spec.name
+        # the constant is one of each sample's references: every BLEU-n is 1
+        assert r.metrics["bleu_4"].value == pytest.approx(1.0, abs=1e-6), spec.name
+        assert "cider" in r.metrics and r.primary_metric == "cider"
+    assert results.tasks["coco2017_cap_val"].metrics["meteor"].value == pytest.approx(1.0, abs=1e-6)
+
+
+def test_audiocaps_groups_captions_per_clip(fixture_mirror, tmp_path):
+    run_tasks([load_task("audiocaps_test")], fixture_mirror, tmp_path / "run", CAPTION)
+    records = [json.loads(line) for line in (tmp_path / "run" / "samples" / "audiocaps_test.jsonl").read_text().splitlines()]
+    assert [r["references"] for r in records] == [[CAPTION, "a dog barks"], ["a car engine idles", CAPTION, "an engine runs"], [CAPTION]]
+    assert len({r["id"] for r in records}) == 3
+
+
+def test_coco_karpathy_joins_images_by_file_name(fixture_mirror, tmp_path):
+    from evals.data import open_dataset
+
+    source = open_dataset(load_task("coco_karpathy_test"), fixture_mirror)
+    rows = [row for _, row in source.rows]
+    assert source.num_rows == 3 and len(rows) == 3
+    assert {r["filename"] for r in rows} == {"COCO_val2014_000000391895.jpg", "COCO_val2014_000000522418.jpg", "COCO_val2014_000000184613.jpg"}
+    assert all(r["image"]["bytes"][:3] == b"\xff\xd8\xff" for r in rows)
