@@ -36,6 +36,8 @@ class RowSource:
     revision: str | None
     selection: str = "all"
     columns: list[str] = field(default_factory=list)
+    table: datasets.Dataset | None = None
+    """Set for in-memory/Arrow data: ``select_rows`` then picks rows by index instead of streaming past them."""
 
 
 def mirror_path(spec: TaskSpec, data_dir: str | Path) -> Path:
@@ -244,6 +246,7 @@ def open_dataset(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSourc
     stream = stream.decode(False)
     columns = list(stream.features) if stream.features else []
     return RowSource(
+        table=ds if ds_spec.loader and isinstance(ds, datasets.Dataset) else None,
         rows=enumerate(stream),
         num_rows=num_rows,
         fingerprint=fingerprint,
@@ -268,6 +271,11 @@ def select_rows(source: RowSource, limit: int | None) -> RowSource:
     total = source.num_rows
     wanted = {(i * total) // limit for i in range(limit)}
     last = max(wanted)
+    selection = f"{limit} of {total}, evenly spaced"
+    if source.table is not None:
+        order = sorted(wanted)
+        picked_rows = zip(order, source.table.select(order).to_iterable_dataset().decode(False))
+        return RowSource(picked_rows, limit, source.fingerprint, source.origin, source.revision, selection, source.columns)
 
     def picked() -> Iterator[tuple[int, dict[str, Any]]]:
         for index, row in source.rows:
@@ -276,4 +284,4 @@ def select_rows(source: RowSource, limit: int | None) -> RowSource:
             if index >= last:
                 return
 
-    return RowSource(picked(), limit, source.fingerprint, source.origin, source.revision, f"{limit} of {total}, evenly spaced", source.columns)
+    return RowSource(picked(), limit, source.fingerprint, source.origin, source.revision, selection, source.columns)

@@ -8,6 +8,7 @@ same ``decode=False`` path handles them.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -32,6 +33,7 @@ def _easy_vqa_root() -> Path:
     return Path(easy_vqa.__file__).parent / "data"
 
 
+@lru_cache(maxsize=4)
 def _easy_vqa_split(split: str) -> tuple[list[list], Path]:
     root = _easy_vqa_root() / split
     questions = json.loads((root / "questions.json").read_text())
@@ -41,14 +43,19 @@ def _easy_vqa_split(split: str) -> tuple[list[list], Path]:
 @LOADERS.register("easyvqa")
 def load_easyvqa(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
     """The easy-VQA questions of one split (``train``/``test``), one row per question."""
-    spec = task.dataset
-    questions, images = _easy_vqa_split(spec.split)
+    return _easyvqa_dataset(task.dataset.split)
+
+
+@lru_cache(maxsize=2)
+def _easyvqa_dataset(split: str) -> datasets.Dataset:
+    questions, image_dir = _easy_vqa_split(split)
+    images = str(image_dir)
     rows = {
-        "question_id": [f"{spec.split}-{i}" for i in range(len(questions))],
+        "question_id": [f"{split}-{i}" for i in range(len(questions))],
         "question": [q[0] for q in questions],
         "answer": [q[1] for q in questions],
         "image_id": [int(q[2]) for q in questions],
-        "image": [str(images / f"{q[2]}.png") for q in questions],
+        "image": [{"bytes": None, "path": f"{images}/{q[2]}.png"} for q in questions],
     }
     features = datasets.Features(
         question_id=datasets.Value("string"),
@@ -57,7 +64,7 @@ def load_easyvqa(task: TaskSpec, data_dir: Path | None = None) -> datasets.Datas
         image_id=datasets.Value("int64"),
         image=datasets.Image(),
     )
-    return datasets.Dataset.from_dict(rows, features=features)
+    return arrow_dataset(rows, features)
 
 
 def easyvqa_captions(split: str) -> dict[int, tuple[str, str]]:
