@@ -47,6 +47,8 @@ from evals.cache import ResponseCache
 from evals.catalog import load_task
 from evals.evaluate import evaluate_model
 from evals.runner import RunOptions
+from evals.memory import tune_allocators
+tune_allocators()  # as `omnieval run` does
 mirror, cache_path, passes = sys.argv[1], sys.argv[2], int(sys.argv[3])
 spec = load_task(str(Path(mirror) / "synthetic_vqa.yaml"))
 adapter = create_adapter("instant", {})

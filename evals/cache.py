@@ -7,12 +7,12 @@ them.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
-from evals.hashing import stable_hash
 from evals.requests import Response
 
 _SCHEMA = """
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS responses (
 
 def cache_key(task_hash: str, request_key: str, model_fingerprint: str) -> str:
     """Generation settings are inside the request key and the model fingerprint."""
-    return stable_hash([task_hash, request_key, model_fingerprint], 32)
+    return hashlib.sha256(f"{task_hash}|{request_key}|{model_fingerprint}".encode()).hexdigest()[:32]
 
 
 class ResponseCache:
@@ -50,6 +50,16 @@ class ResponseCache:
     def get(self, key: str) -> Response | None:
         row = self._conn().execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
         return Response.model_validate_json(row[0]) if row else None
+
+    def get_many(self, keys: list[str]) -> dict[str, Response]:
+        """The cached responses among ``keys`` (one query per call)."""
+        found: dict[str, Response] = {}
+        for start in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
+            part = keys[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for key, text in self._conn().execute(f"SELECT key, response FROM responses WHERE key IN ({marks})", part):
+                found[key] = Response.model_validate_json(text)
+        return found
 
     def put(self, key: str, response: Response) -> None:
         if not response.ok:

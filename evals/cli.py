@@ -58,8 +58,11 @@ def run(
     from evals.catalog import load_suite, load_task
     from evals.console import console, progress_display, results_table
     from evals.evaluate import evaluate_model, run_id_for
+    from evals.memory import tune_allocators
     from evals.runner import RunOptions
     from evals.settings import default_cache_path
+
+    tune_allocators()
 
     task_names = _split(tasks)
     if suite and task_names:
@@ -191,30 +194,15 @@ def models() -> None:
     Console(width=200).print(table)
 
 
-# --- commands defined in their own modules (keep module-level imports there light) ---
-def _mount() -> None:
-    import importlib
+# Commands defined beside what they drive; their modules keep module-level imports light.
+from evals.leaderboard.cli import leaderboard_command, runs_app  # noqa: E402
+from evals.metrics.score_cli import score_command  # noqa: E402
+from evals.mirror import data_app  # noqa: E402
 
-    for module, attr, name, kind in _MOUNTS:
-        try:
-            target = getattr(importlib.import_module(module), attr)
-        except ModuleNotFoundError as e:
-            if not module.startswith(e.name or "\0"):
-                raise
-            continue  # not written yet
-        if kind == "command":
-            app.command(name)(target)
-        else:
-            app.add_typer(target, name=name)
-
-
-_MOUNTS: list[tuple[str, str, str, str]] = [
-    ("evals.metrics.score_cli", "score_command", "score", "command"),
-    ("evals.leaderboard.cli", "leaderboard_command", "leaderboard", "command"),
-    ("evals.leaderboard.cli", "runs_app", "runs", "typer"),
-    ("evals.mirror", "data_app", "data", "typer"),
-]
-_mount()
+app.command("score")(score_command)
+app.command("leaderboard")(leaderboard_command)
+app.add_typer(runs_app, name="runs")
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:

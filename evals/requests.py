@@ -9,12 +9,14 @@ adapter asked for. Adapters never see task names or dataset rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import hashlib
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from evals.hashing import stable_hash
+from evals.hashing import canonical_json
 
 
 class GenerationSettings(BaseModel):
@@ -90,11 +92,11 @@ class Request:
     def parts(self, kind: str | None = None) -> list[Part]:
         return [p for m in self.messages for p in m.content if kind is None or p.type == kind]
 
-    @property
+    @cached_property
     def images(self) -> list[ImagePart]:
         return self.parts("image")  # type: ignore[return-value]
 
-    @property
+    @cached_property
     def audios(self) -> list[AudioPart]:
         return self.parts("audio")  # type: ignore[return-value]
 
@@ -118,8 +120,23 @@ def describe_messages(messages: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
+@lru_cache(maxsize=64)
+def _settings_bytes(generation: GenerationSettings) -> bytes:
+    return canonical_json(generation.model_dump()).encode()
+
+
 def request_key(messages: list[Message], generation: GenerationSettings) -> str:
-    return stable_hash({"messages": describe_messages(messages), "generation": generation.model_dump()}, 32)
+    """Content hash of roles, texts, media hashes and settings; length-prefixed, so no two prompts collide by concatenation."""
+    h = hashlib.sha256(_settings_bytes(generation))
+    for m in messages:
+        h.update(b"\x1e" + m.role.encode())
+        for p in m.content:
+            if isinstance(p, TextPart):
+                data = p.text.encode()
+                h.update(b"t%d:" % len(data) + data)
+            else:
+                h.update(p.type[0].encode() + p.sha.encode())
+    return h.hexdigest()[:32]
 
 
 class Response(BaseModel):

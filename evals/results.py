@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
@@ -111,8 +111,9 @@ class SampleRecord(_Model):
     prediction: str | None = None
     references: list[str]
     choices: list[str] | None = None
-    subgroups: dict[str, str] = {}
-    scores: dict[str, dict[str, float]] = {}
+    # default_factory, not `= {}`: pydantic deep-copies mutable defaults for every record
+    subgroups: dict[str, str] = Field(default_factory=dict)
+    scores: dict[str, dict[str, float]] = Field(default_factory=dict)
     error: str | None = None
     latency_s: float | None = None
     cached: bool = False

@@ -35,6 +35,7 @@ from evals.spec import TaskSpec
 
 _QUEUE_CHUNKS = 2
 _SORT_WINDOW = 4
+_LOOKUP_GROUP = 64
 _DECODE_WORKERS = max(1, min(4, (os.cpu_count() or 2)))
 _MAX_CHUNK = 512
 
@@ -103,15 +104,26 @@ class _Prefetcher(threading.Thread):
         self._pool: ThreadPoolExecutor | None = None
 
     def _items(self) -> Iterator[Item]:
+        group: list[Item] = []
         for sample in self.samples:
             item = Item(sample)
             if sample.request is not None:
                 item.key = cache_key(self.task_hash, sample.request.key, self.model_hash)
-                if self.cache is not None:
-                    hit = self.cache.get(item.key)
-                    if hit is not None:
-                        item.response, item.cached = hit, True
-            yield item
+            group.append(item)
+            if len(group) >= _LOOKUP_GROUP:
+                yield from self._looked_up(group)
+                group = []
+        yield from self._looked_up(group)
+
+    def _looked_up(self, group: list[Item]) -> list[Item]:
+        """One cache query for a group of consecutive rows."""
+        if self.cache is not None and group:
+            hits = self.cache.get_many([it.key for it in group if it.key])
+            for it in group:
+                hit = hits.get(it.key)
+                if hit is not None:
+                    it.response, it.cached = hit, True
+        return group
 
     def _decode_item(self, item: Item) -> None:
         req = item.sample.request
@@ -311,7 +323,7 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
         dataset=DatasetRecord(path=spec.dataset.path, name=spec.dataset.name, split=spec.dataset.split, revision=source.revision,
                               fingerprint=source.fingerprint, origin=source.origin, selection=source.selection),
         primary_metric=spec.primary_metric, metrics=metrics, scorers=scoring.options_record(),
-        n_samples=progress.done, n_scored=len(scoring.inputs), n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
+        n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
         n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes,
         timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),
     )

@@ -32,7 +32,9 @@ class TaskScoring:
         self.subgroup_fields = subgroup_fields
         self.seed = seed
         self.n_resamples = n_resamples
-        self.inputs: list[ScoreInput] = []
+        self.inputs: list[ScoreInput] = []  # kept only for corpus-level scorers
+        self.labels: list[dict[str, str]] = []  # subgroup values of each scored sample
+        self.n_scored = 0
         self.stats: list[list[dict[str, float]]] = [[] for _ in self.scorers]
 
     @property
@@ -44,7 +46,10 @@ class TaskScoring:
 
     def add(self, inputs: list[ScoreInput]) -> list[dict[str, dict[str, float]]]:
         """Score a batch with the per-sample scorers; returns each sample's stats so far."""
-        self.inputs.extend(inputs)
+        if not self.streaming:
+            self.inputs.extend(inputs)
+        self.labels.extend(inp.meta for inp in inputs)
+        self.n_scored += len(inputs)
         per_sample: list[dict[str, dict[str, float]]] = [{} for _ in inputs]
         for k, (scorer, opts) in enumerate(self.scorers):
             if scorer.corpus_level or not inputs:
@@ -94,7 +99,7 @@ class TaskScoring:
 
         reports = []
         for field in self.subgroup_fields:
-            labels = [inp.meta.get(field, "") for inp in self.inputs]
+            labels = [meta.get(field, "") for meta in self.labels]
             groups: dict[str, dict[str, MetricValue]] = {}
             for k, (scorer, opts) in enumerate(self.scorers):
                 if not self.stats[k]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ScoreInput(BaseModel):
@@ -27,7 +27,7 @@ class ScoreInput(BaseModel):
     prediction: str
     references: list[str]
     choices: list[str] | None = None
-    meta: dict[str, Any] = {}
+    meta: dict[str, Any] = Field(default_factory=dict)
 
 
 class NoOptions(BaseModel):
