@@ -16,11 +16,9 @@ from pathlib import Path
 from evals.requests import Response
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS responses (
-    key TEXT PRIMARY KEY,
-    response TEXT NOT NULL,
-    created REAL NOT NULL
-)
+CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS plan_rows (plan TEXT NOT NULL, idx INTEGER NOT NULL, sample TEXT NOT NULL, PRIMARY KEY (plan, idx));
+CREATE TABLE IF NOT EXISTS plans (plan TEXT PRIMARY KEY, n INTEGER NOT NULL, created REAL NOT NULL);
 """
 
 
@@ -36,7 +34,7 @@ class ResponseCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._conn().execute(_SCHEMA)
+        self._conn().executescript(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -77,6 +75,35 @@ class ResponseCache:
         conn.execute("BEGIN")
         conn.executemany("INSERT OR REPLACE INTO responses (key, response, created) VALUES (?, ?, ?)", rows)
         conn.execute("COMMIT")
+
+    # A task's plan (its samples without media) is stored once a run over unchanged data
+    # finishes, so running it again needs neither the data nor the model.
+
+    def start_plan(self, plan: str) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM plans WHERE plan = ?", (plan,))
+        conn.execute("DELETE FROM plan_rows WHERE plan = ?", (plan,))
+        conn.execute("COMMIT")
+
+    def add_plan_rows(self, plan: str, rows: list[tuple[int, str]]) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN")
+        conn.executemany("INSERT OR REPLACE INTO plan_rows (plan, idx, sample) VALUES (?, ?, ?)", [(plan, i, t) for i, t in rows])
+        conn.execute("COMMIT")
+
+    def finish_plan(self, plan: str, n: int) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO plans (plan, n, created) VALUES (?, ?, ?)", (plan, n, time.time()))
+
+    def plan_size(self, plan: str) -> int | None:
+        """The number of samples of a finished plan, or None."""
+        row = self._conn().execute("SELECT n FROM plans WHERE plan = ?", (plan,)).fetchone()
+        return row[0] if row else None
+
+    def iter_plan(self, plan: str):
+        """The stored samples, in dataset order (streamed from SQLite)."""
+        for (text,) in self._conn().execute("SELECT sample FROM plan_rows WHERE plan = ? ORDER BY idx", (plan,)):
+            yield text
 
     def __len__(self) -> int:
         return self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0]

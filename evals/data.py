@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -38,6 +38,8 @@ class RowSource:
     columns: list[str] = field(default_factory=list)
     table: datasets.Dataset | None = None
     """Set for in-memory/Arrow data: ``select_rows`` then picks rows by index instead of streaming past them."""
+    reuse_key: str | None = None
+    """Changes whenever the rows could have changed (paths, sizes, mtimes): lets a re-run reuse a stored plan."""
 
 
 def mirror_path(spec: TaskSpec, data_dir: str | Path) -> Path:
@@ -208,7 +210,7 @@ def open_dataset(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSourc
         fingerprint = content_fingerprint(ds) if isinstance(ds, datasets.Dataset) else stable_hash([ds_spec.loader, ds_spec.split])
         origin = f"loader:{ds_spec.loader}"
         stream = ds.to_iterable_dataset() if isinstance(ds, datasets.Dataset) else ds
-        files: list[str] = []
+        reuse_key = fingerprint if isinstance(ds, datasets.Dataset) else None  # a full-content hash
     else:
         local: Path | None = None
         builder_dir: Path | None = None
@@ -240,13 +242,20 @@ def open_dataset(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSourc
             if local is not None or builder_dir is not None:
                 raise DataError(f"task {spec.name}: could not read {local or builder_dir}: {str(e).splitlines()[0][:200]}") from None
             raise _hub_error(spec, e) from None
-        identity = _files_identity(files) if (local is not None or builder_dir is not None) else files
+        is_local = local is not None or builder_dir is not None
+        identity = _files_identity(files) if is_local else files
         fingerprint = stable_hash({"files": identity, "revision": revision, "config": ds_spec.name, "split": ds_spec.split})
+        if is_local:
+            stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files if os.path.exists(f)]
+            reuse_key = stable_hash([fingerprint, stats]) if len(stats) == len(files) else None
+        else:
+            reuse_key = fingerprint if revision else None  # an unpinned Hub repo may change under us
 
     stream = stream.decode(False)
     columns = list(stream.features) if stream.features else []
     return RowSource(
         table=ds if ds_spec.loader and isinstance(ds, datasets.Dataset) else None,
+        reuse_key=reuse_key,
         rows=enumerate(stream),
         num_rows=num_rows,
         fingerprint=fingerprint,
@@ -267,7 +276,7 @@ def select_rows(source: RowSource, limit: int | None) -> RowSource:
         raise DataError(f"--limit must be positive, got {limit}")
     if source.num_rows is None:
         rows = (r for r, _ in zip(source.rows, range(limit)))
-        return RowSource(rows, limit, source.fingerprint, source.origin, source.revision, f"first {limit} (size unknown)", source.columns)
+        return replace(source, rows=rows, num_rows=limit, selection=f"first {limit} (size unknown)", table=None)
     total = source.num_rows
     wanted = {(i * total) // limit for i in range(limit)}
     last = max(wanted)
@@ -275,7 +284,7 @@ def select_rows(source: RowSource, limit: int | None) -> RowSource:
     if source.table is not None:
         order = sorted(wanted)
         picked_rows = zip(order, source.table.select(order).to_iterable_dataset().decode(False))
-        return RowSource(picked_rows, limit, source.fingerprint, source.origin, source.revision, selection, source.columns)
+        return replace(source, rows=picked_rows, num_rows=limit, selection=selection, table=None)
 
     def picked() -> Iterator[tuple[int, dict[str, Any]]]:
         for index, row in source.rows:
@@ -284,4 +293,4 @@ def select_rows(source: RowSource, limit: int | None) -> RowSource:
             if index >= last:
                 return
 
-    return RowSource(picked(), limit, source.fingerprint, source.origin, source.revision, selection, source.columns)
+    return replace(source, rows=picked(), num_rows=limit, selection=selection, table=None)

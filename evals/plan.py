@@ -6,6 +6,7 @@ render and a hash of its media bytes.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -15,7 +16,7 @@ import jinja2
 from evals.errors import DataError, SpecError
 from evals.media import MediaError, audio_part, image_part
 from evals.preprocess import get_preprocessor, option_letters
-from evals.requests import AudioPart, ImagePart, Message, Part, Request, TextPart
+from evals.requests import AudioPart, GenerationSettings, ImagePart, Message, Part, Request, TextPart, describe_messages
 from evals.spec import TaskSpec
 
 _PLACEHOLDER = re.compile(r"<(image|audio)(?:[ _](\d+))?>")
@@ -33,6 +34,24 @@ class Sample:
     choices: list[str] | None = None
     subgroups: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    prompt: list[dict[str, Any]] | None = None
+    """The request's messages with media as hashes; set when the sample comes from a stored plan."""
+
+    def describe(self) -> list[dict[str, Any]] | None:
+        if self.prompt is not None:
+            return self.prompt
+        return describe_messages(self.request.messages) if self.request is not None else None
+
+    def to_json(self) -> str:
+        """Everything a re-run needs except media: the plan of one sample."""
+        key = self.request.key if self.request is not None else None
+        return json.dumps([self.index, self.id, key, self.references, self.choices, self.subgroups, self.describe(), self.error])
+
+    @classmethod
+    def from_json(cls, text: str, generation: GenerationSettings) -> "Sample":
+        index, sid, key, refs, choices, subgroups, prompt, error = json.loads(text)
+        request = Request(id=sid, messages=[], generation=generation, key=key) if key else None
+        return cls(index, sid, request, refs, choices, subgroups, error, prompt)
 
 
 def get_path(row: Any, path: str) -> Any:

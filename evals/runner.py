@@ -28,7 +28,7 @@ from evals.hashing import stable_hash
 from evals.media import MediaDecoder, MediaError
 from evals.metrics.base import ScoreInput
 from evals.plan import RequestPlanner, Sample
-from evals.requests import Response, describe_messages
+from evals.requests import Response
 from evals.results import DatasetRecord, SampleRecord, TaskResult, TaskTiming
 from evals.scoring import TaskScoring
 from evals.spec import TaskSpec
@@ -216,6 +216,24 @@ def _generate(adapter: Adapter, items: list[Item]) -> tuple[float, bool]:
     return time.perf_counter() - start, False
 
 
+def _stored_plan(cache: ResponseCache, plan_key: str, spec: TaskSpec, task_hash: str, model_hash: str) -> Iterator[Sample] | None:
+    """The samples of a finished earlier run over unchanged data, if every response is cached.
+
+    With any miss the data must be read (the stored plan holds no media), so None.
+    """
+    n = cache.plan_size(plan_key)
+    if n is None:
+        return None
+    keys: list[str] = []
+    for text in cache.iter_plan(plan_key):
+        request_key = json.loads(text)[2]
+        if request_key:
+            keys.append(cache_key(task_hash, request_key, model_hash))
+    if len(cache.get_many(keys)) != len(keys):
+        return None
+    return (Sample.from_json(text, spec.generation) for text in cache.iter_plan(plan_key))
+
+
 def _input_size(item: Item) -> int:
     """A cheap proxy for a request's input length: encoded media bytes plus prompt characters."""
     req = item.sample.request
@@ -242,7 +260,15 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
     caps = adapter.capabilities
     batch_size = min(options.batch_size, caps.max_batch_size or options.batch_size) if caps.batch else 1
     # Chunks hold a few batches' worth of misses so they can be sorted by length (less padding).
-    prefetch = _Prefetcher(planner.plan_rows(rows), adapter, cache, task_hash, model_hash, batch_size * _SORT_WINDOW)
+    plan_key = stable_hash([task_hash, source.reuse_key, source.selection, options.shard]) if cache is not None and source.reuse_key else None
+    stored = _stored_plan(cache, plan_key, spec, task_hash, model_hash) if plan_key else None
+    if stored is not None:
+        samples: Iterator[Sample] = stored  # a finished run over the same data: no rows read, no media decoded
+    else:
+        samples = planner.plan_rows(rows)
+        if plan_key:
+            cache.start_plan(plan_key)  # type: ignore[union-attr]
+    prefetch = _Prefetcher(samples, adapter, cache, task_hash, model_hash, batch_size * _SORT_WINDOW)
     inference_s = 0.0
     audio_s = 0.0
     oom_notes: set[str] = set()
@@ -275,7 +301,7 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
                     audio_s += resp.audio_s
                 rec = SampleRecord(
                     task=spec.name, index=s.index, id=s.id,
-                    prompt=describe_messages(s.request.messages) if s.request is not None else None,
+                    prompt=s.describe(),
                     prediction=None if error else resp.text,  # type: ignore[union-attr]
                     references=s.references, choices=s.choices, subgroups=s.subgroups, error=error,
                     latency_s=resp.latency_s if resp is not None else None, cached=it.cached,
@@ -293,6 +319,8 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
                         p.image = None
                     for p in s.request.audios:
                         p.array = None
+            if plan_key and stored is None:
+                cache.add_plan_rows(plan_key, [(it.sample.index, it.sample.to_json()) for it in chunk])  # type: ignore[union-attr]
             for rec, stats in zip(scored_items, scoring.add(inputs)):
                 rec.scores = stats
             if scoring.streaming:
@@ -310,6 +338,8 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
         warnings.simplefilter("always")
         metrics, subgroups = _finish_scoring(scoring, records, tmp_path)
     tmp_path.replace(samples_path)
+    if plan_key and stored is None:
+        cache.finish_plan(plan_key, progress.done)  # type: ignore[union-attr]
     notes = list(options.extra_notes) + sorted(oom_notes)
     notes.extend(sorted({str(w.message) for w in caught}))
     if source.selection != "all":

@@ -101,3 +101,28 @@ def test_results_and_manifest_on_disk(vqa, tmp_path, flaky):
     assert task.subgroups[0].max_gap["exact_match"] == pytest.approx(1.0)
     m = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert m["model"] == "flaky:m" and m["tasks"]["vqav2_fixture"]["task_hash"] == task.task_hash and m["finished"]
+
+
+def test_finished_run_is_replayed_without_reading_rows(vqa, tmp_path, flaky, monkeypatch):
+    from evals.plan import RequestPlanner
+
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    first = _run(vqa, "flaky:m", tmp_path / "r1", cache, tmp_path / "mirror", batch_size=4)
+
+    def no_rows(*args, **kwargs):
+        raise AssertionError("rows were planned again")
+
+    with monkeypatch.context() as m:
+        m.setattr(RequestPlanner, "plan", no_rows)
+        again = _run(vqa, "flaky:m", tmp_path / "r2", cache, tmp_path / "mirror", batch_size=4)
+    a, b = first.tasks["vqav2_fixture"], again.tasks["vqav2_fixture"]
+    assert b.n_cached == 12 and a.metrics == b.metrics and a.subgroups == b.subgroups
+    strip = lambda rows: [{k: v for k, v in r.model_dump().items() if k not in ("cached", "latency_s")} for r in rows]  # noqa: E731
+    assert strip(iter_samples(tmp_path / "r1", "vqav2_fixture")) == strip(iter_samples(tmp_path / "r2", "vqav2_fixture"))
+    # Data rewritten in place (new mtime): the stored plan is not trusted, rows are read again.
+    write_vqav2_mirror(tmp_path / "mirror", 12)
+    calls = []
+    original = RequestPlanner.plan
+    monkeypatch.setattr(RequestPlanner, "plan", lambda self, i, row: calls.append(i) or original(self, i, row))
+    third = _run(vqa, "flaky:m", tmp_path / "r3", cache, tmp_path / "mirror", batch_size=4)
+    assert len(calls) == 12 and third.tasks["vqav2_fixture"].metrics == a.metrics
