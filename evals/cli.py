@@ -56,6 +56,8 @@ def run(
     from evals.adapters.base import create_adapter, parse_model_args
     from evals.cache import ResponseCache
     from evals.catalog import load_suite, load_task
+    from rich.markup import escape
+
     from evals.console import console, progress_display, results_table
     from evals.evaluate import evaluate_model, run_id_for
     from evals.memory import tune_allocators
@@ -100,8 +102,8 @@ def run(
             all_results.append(results)
             for name, res in results.tasks.items():
                 ran = res.n_samples - res.n_cached
-                console.print(f"{adapter.name} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)")
-            console.print(f"[green]wrote[/green] {run_dir}")
+                console.print(f"{escape(adapter.name)} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)", soft_wrap=True)
+            console.print(f"[green]wrote[/green] {escape(str(run_dir))}", soft_wrap=True)
     from rich.console import Console
 
     Console(width=max(Console().width, 120)).print(results_table(all_results))

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.markup import escape
 from rich.table import Table
 
 from evals.results import RunResults
@@ -54,5 +55,5 @@ def results_table(runs: list[RunResults]) -> Table:
                     continue
                 ci = f"[{_fmt(mv.ci_low)}, {_fmt(mv.ci_high)}]" if mv.ci_low is not None else "-"
                 primary = "[bold]" if metric == res.primary_metric else ""
-                table.add_row(run.model, name, f"{primary}{metric}", f"{primary}{mv.value:.4f}", ci, str(res.n_scored), str(res.n_errors), str(res.n_cached))
+                table.add_row(escape(run.model), escape(name), f"{primary}{escape(metric)}", f"{primary}{mv.value:.4f}", ci, str(res.n_scored), str(res.n_errors), str(res.n_cached))
     return table
