@@ -142,7 +142,3 @@ class MediaDecoder:
             if part.array is None:
                 self.audio(part)
 
-
-def decode_parts(image_parts: list[ImagePart], audio_parts: list[AudioPart], sampling_rate: int | None, max_image_side: int | None = None) -> None:
-    """Fill in the decoded form of each part, in place (no memory across calls)."""
-    MediaDecoder(sampling_rate, max_image_side, remember=0).decode(image_parts, audio_parts)
