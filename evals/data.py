@@ -73,7 +73,18 @@ def _files_identity(files: list[str]) -> list[tuple[str, int, str]]:
 
 
 def content_fingerprint(ds: datasets.Dataset, base_dir: Path | None = None) -> str:
-    """A fingerprint of an in-memory Dataset's content, media files by their bytes rather than their paths."""
+    """A fingerprint of an in-memory Dataset's content, media files by their bytes rather than their paths.
+
+    Remembered on the object: loaders that cache their Dataset (easy-VQA) are hashed once per process.
+    """
+    known = ds.__dict__.get("_omnieval_content_fingerprint")
+    if known is not None:
+        return known
+    ds.__dict__["_omnieval_content_fingerprint"] = fingerprint = _content_fingerprint(ds)
+    return fingerprint
+
+
+def _content_fingerprint(ds: datasets.Dataset) -> str:
     h = hashlib.sha256()
     media = [name for name, feat in ds.features.items() if isinstance(feat, (datasets.Image, datasets.Audio))]
     plain = ds.remove_columns(media) if media else ds

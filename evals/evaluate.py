@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from functools import lru_cache
 import platform
 import re
 import socket
@@ -34,6 +35,7 @@ def _git_commit() -> str | None:
         return None
 
 
+@lru_cache(maxsize=1)
 def _packages() -> dict[str, str]:
     out = {}
     for name in _PACKAGES:
@@ -68,7 +70,7 @@ def evaluate_model(
         model=adapter.name, model_hash=adapter.fingerprint_hash(), model_fingerprint=adapter.fingerprint(),
         tasks={}, seed=options.seed, limit=options.limit, batch_size=options.batch_size, started=_now(),
         host={"hostname": socket.gethostname(), "platform": platform.platform(), "python": platform.python_version()},
-        packages=_packages(),
+        packages=dict(_packages()),
     )
     results = RunResults(run_id=run_id, model=adapter.name, model_hash=manifest.model_hash, model_fingerprint=manifest.model_fingerprint, tasks={})
     write_json(output_dir / "manifest.json", manifest)
