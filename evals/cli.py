@@ -96,13 +96,18 @@ def run(
             adapter = create_adapter(model_name, args)
             run_dir = output / run_id_for(adapter.name)
             try:
-                results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv)
+                whole_suite = suite_spec.name if suite_spec is not None and set(names) == set(suite_spec.tasks) else None
+                results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv, suite=whole_suite)
             finally:
                 adapter.close()
             all_results.append(results)
             for name, res in results.tasks.items():
                 ran = res.n_samples - res.n_cached
                 console.print(f"{escape(adapter.name)} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)", soft_wrap=True)
+            if results.suite is not None:
+                sr = results.suite
+                rtfx = f", RTFx {sr.rtfx:.1f}" if sr.rtfx else ""
+                console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=True)
             console.print(f"[green]wrote[/green] {escape(str(run_dir))}", soft_wrap=True)
     from rich.console import Console
 

@@ -16,7 +16,7 @@ from evals import __version__
 from evals.adapters.base import Adapter
 from evals.cache import ResponseCache
 from evals.errors import OmniEvalError
-from evals.results import Manifest, RunResults, TaskResult, write_json
+from evals.results import Manifest, RunResults, TaskResult, suite_result, write_json
 from evals.runner import RunOptions, check_supported, evaluate_task
 from evals.spec import TaskSpec
 
@@ -58,6 +58,7 @@ def evaluate_model(
     cache: ResponseCache | None,
     options: RunOptions,
     command: list[str] | None = None,
+    suite: str | None = None,
 ) -> RunResults:
     """Evaluate ``adapter`` on ``tasks``; writes ``output_dir/{manifest,results}.json`` and ``samples/``.
 
@@ -86,6 +87,8 @@ def evaluate_model(
         }
         write_json(output_dir / "results.json", results)
         write_json(output_dir / "manifest.json", manifest)
+    if suite is not None:
+        results.suite = suite_result(suite, list(results.tasks.values()))
     manifest.finished = _now()
     write_json(output_dir / "manifest.json", manifest)
     write_json(output_dir / "results.json", results)

@@ -75,6 +75,17 @@ class TaskResult(_Model):
     timing: TaskTiming = TaskTiming()
 
 
+class SuiteResult(_Model):
+    """A suite's headline figure, as leaderboards such as the Open ASR Leaderboard define it:
+    the plain mean of its tasks' primary metric, and RTFx over all its audio."""
+
+    suite: str
+    metric: str
+    mean: float
+    tasks: list[str]
+    rtfx: float | None = None
+
+
 class RunResults(_Model):
     schema_version: int = SCHEMA_VERSION
     run_id: str
@@ -82,6 +93,21 @@ class RunResults(_Model):
     model_hash: str
     model_fingerprint: dict[str, Any]
     tasks: dict[str, TaskResult]
+    suite: SuiteResult | None = None
+
+
+def suite_result(name: str, results: list[TaskResult]) -> SuiteResult | None:
+    """The mean over tasks when they share a primary metric (None otherwise); RTFx = total audio s / total inference s."""
+    if not results or len({r.primary_metric for r in results}) != 1:
+        return None
+    metric = results[0].primary_metric
+    values = [r.metrics[metric].value for r in results if metric in r.metrics]
+    if len(values) != len(results):
+        return None
+    audio = sum(r.timing.audio_s or 0.0 for r in results)
+    inference = sum(r.timing.inference_s for r in results)
+    rtfx = audio / inference if audio and inference and all(r.timing.audio_s for r in results) else None
+    return SuiteResult(suite=name, metric=metric, mean=sum(values) / len(values), tasks=[r.task for r in results], rtfx=rtfx)
 
 
 class Manifest(_Model):

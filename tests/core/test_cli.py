@@ -124,3 +124,25 @@ def test_torchrun_two_ranks_equal_one_process(tmp_path):
     shard_ids = [{json.loads(line)["id"] for line in (d / "samples" / "easyvqa.jsonl").read_text().splitlines()}
                  for d in sorted((tmp_path / "dist").glob("dist-t-*/shards/rank*"))]
     assert len(shard_ids) == 2 and not (shard_ids[0] & shard_ids[1]) and len(shard_ids[0] | shard_ids[1]) == 120
+
+
+def test_suite_headline_is_the_mean_over_its_tasks(tmp_path):
+    """Open-ASR-style suites: the plain mean of the tasks' primary metric, RTFx over all audio."""
+    suite = tmp_path / "two_asr.yaml"
+    suite.write_text("name: two_asr\ntasks: [harvard_asr, " + str(tmp_path / "harvard_copy.yaml") + "]\n")
+    from evals.catalog import load_task
+
+    spec = load_task("harvard_asr")
+    copy = spec.model_dump(mode="json", exclude={"source_file"}) | {"name": "harvard_copy"}
+    copy["dataset"]["data_dir"] = str(spec.base_dir / spec.dataset.data_dir)
+    import yaml
+
+    (tmp_path / "harvard_copy.yaml").write_text(yaml.safe_dump(copy))
+    proc = _cli("run", "-m", "baseline:constant", "-a", "text=the birch canoe", "--suite", str(suite), "--limit", "10",
+                "--output", str(tmp_path / "out"), "--no-cache", "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(next((tmp_path / "out").glob("*/results.json")).read_text())
+    wers = [res["tasks"][t]["metrics"]["wer"]["value"] for t in res["tasks"]]
+    assert res["suite"]["suite"] == "two_asr" and res["suite"]["metric"] == "wer"
+    assert res["suite"]["mean"] == sum(wers) / 2 and res["suite"]["rtfx"] is None  # a baseline has no audio time
+    assert "suite two_asr: mean wer" in proc.stderr
