@@ -259,7 +259,6 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
     progress = TaskProgress(total=source.num_rows if options.shard is None else None)
     caps = adapter.capabilities
     batch_size = min(options.batch_size, caps.max_batch_size or options.batch_size) if caps.batch else 1
-    # Chunks hold a few batches' worth of misses so they can be sorted by length (less padding).
     plan_key = stable_hash([task_hash, source.reuse_key, source.selection, options.shard]) if cache is not None and source.reuse_key else None
     stored = _stored_plan(cache, plan_key, spec, task_hash, model_hash) if plan_key else None
     if stored is not None:
@@ -268,6 +267,7 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
         samples = planner.plan_rows(rows)
         if plan_key:
             cache.start_plan(plan_key)  # type: ignore[union-attr]
+    # Chunks hold a few batches' worth of misses so they can be sorted by length (less padding).
     prefetch = _Prefetcher(samples, adapter, cache, task_hash, model_hash, batch_size * _SORT_WINDOW)
     inference_s = 0.0
     audio_s = 0.0
@@ -332,7 +332,7 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
                 options.on_progress(spec.name, progress)
     finally:
         prefetch.stop()
-        out.close() if scoring.streaming else None
+        out.close()
     with warnings.catch_warnings(record=True) as caught:
         # Scorers warn about what they had to skip (SPICE without its jars): that belongs in the results.
         warnings.simplefilter("always")
