@@ -24,7 +24,9 @@ length (no padding at all), the safe choice for an architecture where padding
 changes the result; ``batching=none`` runs one request at a time. CTC models
 whose feature extractor ignores the attention mask (``feat_extract_norm=group``,
 e.g. wav2vec2-base) always use equal-length batching, because padding changes
-their group-normalised features.
+their group-normalised features; so do chat architectures listed in
+``_PADDING_CHANGES_OUTPUTS`` (Kosmos-2: its processor places the image
+embedding mask assuming no left padding).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ from evals.requests import GenerationSettings, Request, Response, TextPart
 
 _WHISPER_WINDOW_S = 30
 
+
+# Architectures whose greedy outputs change under left padding (found by the batch-invariance tests).
+_PADDING_CHANGES_OUTPUTS = {"kosmos-2"}
 
 class HFArgs(AdapterArgs):
     dtype: str = "auto"
@@ -266,7 +271,7 @@ class HFAdapter(Adapter):
         by_kind: dict[tuple[bool, bool], list[tuple]] = {}
         for item in prepared:
             by_kind.setdefault((bool(item[2]), bool(item[3])), []).append(item)
-        mode = self.args.batching
+        mode = self._chat_batching()
         cap = max(1, self.args.batch_size)
         batches: list[list[tuple]] = []
         for items in by_kind.values():
@@ -387,6 +392,13 @@ class HFAdapter(Adapter):
     def _first_special(self) -> int:
         """Whisper's special tokens all sit above the text vocabulary, from ``<|endoftext|>`` on."""
         return self.tokenizer.convert_tokens_to_ids("<|endoftext|>")
+
+    def _chat_batching(self) -> str:
+        """``padded`` unless the architecture is known to change its outputs under left padding
+        (then equal-length batches), and unless the user chose explicitly."""
+        if "batching" not in self.args.model_fields_set and self.config.model_type in _PADDING_CHANGES_OUTPUTS:
+            return "equal_length"
+        return self.args.batching
 
     def _ctc_batching(self) -> str:
         fe = self.processor.feature_extractor

@@ -36,12 +36,15 @@ def chat_template(image: str = "", audio: str = "") -> str:
     return _TEMPLATE.replace("IMAGE_STR", image).replace("AUDIO_STR", audio)
 
 
-def byte_tokenizer(specials: list[str], extra_special: dict[str, str] | None = None, **kwargs):
-    """A byte-level BPE tokenizer with no merges plus ``specials`` as added special tokens."""
+def byte_tokenizer(specials: list[str], extra_special: dict[str, str] | None = None, base: list[str] | None = None, **kwargs):
+    """A byte-level BPE tokenizer with no merges plus ``specials`` as added special tokens.
+
+    ``base`` replaces the leading special tokens of the vocabulary (Kosmos-2 needs an ``<unk>`` there).
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
     alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    vocab = {tok: i for i, tok in enumerate(_BYTE_LEVEL_SPECIALS)}
+    vocab = {tok: i for i, tok in enumerate(base or _BYTE_LEVEL_SPECIALS)}
     for ch in alphabet:
         vocab[ch] = len(vocab)
     tok = Tokenizer(models.BPE(vocab=vocab, merges=[]))
@@ -178,7 +181,8 @@ def build_kosmos2(path: Path) -> Path:
     from transformers import Kosmos2Config, Kosmos2ForConditionalGeneration, Kosmos2Processor
     from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
-    tok = byte_tokenizer([])
+    # Kosmos-2's processor puts its image placeholders at the ids right after <unk>.
+    tok = byte_tokenizer([], base=_BYTE_LEVEL_SPECIALS + ["<unk>"], unk_token="<unk>")
     ip = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
     # Kosmos-2 places the image itself, before the text: the template leaves image parts empty.
     proc = Kosmos2Processor(image_processor=ip, tokenizer=tok, num_patch_index_tokens=16)
@@ -285,7 +289,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "wav2vec2": build_wav2vec2,
     "qwen2_audio": build_qwen2_audio,
 }
-VLMS = ["llava", "qwen2_vl", "idefics3", "gemma3", "glm4v"]
+VLMS = ["llava", "qwen2_vl", "idefics3", "gemma3", "glm4v", "kosmos2"]
 
 
 def build(name: str, root: Path) -> Path:
