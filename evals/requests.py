@@ -8,7 +8,7 @@ adapter asked for. Adapters never see task names or dataset rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import hashlib
 from functools import cached_property, lru_cache
 from typing import Any, Literal

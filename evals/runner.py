@@ -18,12 +18,11 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from evals.adapters.base import Adapter
 from evals.cache import ResponseCache, cache_key
 from evals.data import open_dataset, select_rows
-from evals.errors import OmniEvalError
 from evals.hashing import stable_hash
 from evals.media import MediaDecoder, MediaError
 from evals.metrics.base import ScoreInput
