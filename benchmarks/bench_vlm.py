@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-N = 256
+N = 1024
 
 _CHILD = r'''
 import json, sys, tempfile, time
