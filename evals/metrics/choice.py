@@ -29,9 +29,8 @@ import re
 import string
 from typing import Sequence
 
-from pydantic import BaseModel, ConfigDict
 
-from evals.metrics.base import ScoreInput, Scorer, Stats, means_aggregate, register_scorer
+from evals.metrics.base import NoOptions, ScoreInput, Scorer, Stats, means_aggregate, register_scorer
 
 LETTERS = string.ascii_uppercase
 PARSE_RULES = ("bare", "leading", "phrase", "single_letter", "option_text")
@@ -92,28 +91,25 @@ def parse_choice(prediction: str, choices: Sequence[str]) -> tuple[str | None, s
     return None, "unparsed"
 
 
-def _reference_letter(item: ScoreInput) -> str:
+def reference_letter(item: ScoreInput, scorer: str = "choice_accuracy") -> str:
+    """The correct option letter of a multiple-choice sample (``(B)``, ``b.`` -> ``B``); a clear error otherwise."""
     if not item.choices:
-        raise ValueError(f"choice_accuracy: sample {item.id!r} has no choices")
+        raise ValueError(f"{scorer}: sample {item.id!r} has no choices")
     if not item.references:
-        raise ValueError(f"choice_accuracy: sample {item.id!r} has no reference letter")
+        raise ValueError(f"{scorer}: sample {item.id!r} has no reference letter")
     ref = item.references[0].strip().strip("()[]. ").upper()
     if len(ref) != 1 or ref not in LETTERS[: len(item.choices)]:
         raise ValueError(
-            f"choice_accuracy: sample {item.id!r} reference {item.references[0]!r} is not one of the "
+            f"{scorer}: sample {item.id!r} reference {item.references[0]!r} is not one of the "
             f"option letters {LETTERS[: len(item.choices)]!r}"
         )
     return ref
 
 
-class ChoiceOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def score_choice_accuracy(inputs: Sequence[ScoreInput], options: ChoiceOptions) -> list[Stats]:
+def score_choice_accuracy(inputs: Sequence[ScoreInput], options: NoOptions) -> list[Stats]:
     rows = []
     for item in inputs:
-        ref = _reference_letter(item)
+        ref = reference_letter(item)
         letter, rule = parse_choice(item.prediction, item.choices or [])
         rows.append({
             "score": 1.0 if letter == ref else 0.0,
@@ -129,7 +125,7 @@ CHOICE_ACCURACY = register_scorer(
         name="choice_accuracy",
         score=score_choice_accuracy,  # type: ignore[arg-type]
         aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed"}),
-        options=ChoiceOptions,
+        options=NoOptions,
         primary="accuracy",
         description="Multiple-choice accuracy from free text (rule-based letter/option parser; unparsed = wrong).",
         metrics=("accuracy", "unparsed_rate"),

@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from pydantic import BaseModel, ConfigDict
 
-from evals.metrics.base import ScoreInput, Scorer, Stats, means_aggregate, register_scorer
-from evals.metrics.choice import LETTERS, parse_choice
+from evals.metrics.base import NoOptions, ScoreInput, Scorer, Stats, means_aggregate, register_scorer
+from evals.metrics.choice import parse_choice, reference_letter
 
 _INDICATORS = re.compile(r"(?:answer is|answer:|could be|thus|therefore|final answer|result is|so)\s*", re.I)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?", re.I)
@@ -62,17 +61,11 @@ def open_correct(prediction: str, references: Sequence[str]) -> bool:
     return False
 
 
-class MMMUOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def score_mmmu(inputs: Sequence[ScoreInput], options: MMMUOptions) -> list[Stats]:
+def score_mmmu(inputs: Sequence[ScoreInput], options: NoOptions) -> list[Stats]:
     rows = []
     for item in inputs:
         if item.choices:
-            ref = item.references[0].strip().strip("()").upper() if item.references else ""
-            if ref not in LETTERS[: len(item.choices)]:
-                raise ValueError(f"mmmu_accuracy: sample {item.id!r} reference {item.references!r} is not an option letter")
+            ref = reference_letter(item, "mmmu_accuracy")
             letter, _ = parse_choice(item.prediction, item.choices)
             rows.append({"score": float(letter == ref), "unparsed": float(letter is None), "open": 0.0})
         else:
@@ -85,7 +78,7 @@ MMMU = register_scorer(
         name="mmmu_accuracy",
         score=score_mmmu,  # type: ignore[arg-type]
         aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed", "open_fraction": "open"}),
-        options=MMMUOptions,
+        options=NoOptions,
         primary="accuracy",
         description="MMMU accuracy: option letters for multiple choice, MMMU's number/substring rules for open questions.",
         metrics=("accuracy", "unparsed_rate", "open_fraction"),
