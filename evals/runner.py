@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -67,7 +67,6 @@ class RunOptions:
     n_resamples: int = 1000
     shard: tuple[int, int] | None = None
     on_progress: Callable[[str, TaskProgress], None] | None = None
-    extra_notes: list[str] = field(default_factory=list)
 
 
 def _chunks(items: Iterator[Item], batch_size: int) -> Iterator[list[Item]]:
@@ -339,7 +338,7 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
     tmp_path.replace(samples_path)
     if plan_key and stored is None:
         cache.finish_plan(plan_key, progress.done)  # type: ignore[union-attr]
-    notes = list(options.extra_notes) + sorted(oom_notes)
+    notes = sorted(oom_notes)
     notes.extend(sorted({str(w.message) for w in caught}))
     if source.selection != "all":
         notes.append(f"partial run: {source.selection}")

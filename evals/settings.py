@@ -1,13 +1,9 @@
-"""Environment defaults, read in one place: ``OMNIEVAL_DATA_DIR``, ``OMNIEVAL_CACHE_DIR``."""
+"""Environment defaults read outside the CLI options: ``OMNIEVAL_CACHE_DIR`` (``OMNIEVAL_DATA_DIR`` is the ``--data-dir`` option's envvar)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-
-
-def default_data_dir() -> str | None:
-    return os.environ.get("OMNIEVAL_DATA_DIR") or None
 
 
 def default_cache_path() -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from evals.adapters.base import create_adapter
-from evals.distributed import DistContext, dist_context, merge_shards
+from evals.distributed import dist_context, merge_shards
 from evals.results import iter_samples, read_results
 
 
