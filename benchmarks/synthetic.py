@@ -44,11 +44,23 @@ def jpeg_pool(n: int, seed: int = 0) -> list[bytes]:
     return out
 
 
-def write_mirror(root: Path, n_rows: int, n_images: int = 200) -> Path:
-    """DIR/bench/synthetic-vqa/data/validation-*.parquet with ``n_rows`` questions (5 per image, as VQAv2)."""
+def _with_comment(jpeg: bytes, text: str) -> bytes:
+    """The same JPEG with a COM segment after SOI: distinct bytes (and hash), identical pixels and decode cost."""
+    payload = text.encode()
+    return jpeg[:2] + b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload + jpeg[2:]
+
+
+def write_mirror(root: Path, n_rows: int, per_image: int = 5, pool_size: int = 200) -> Path:
+    """DIR/bench/synthetic-vqa/data/validation-*.parquet with ``n_rows`` questions, ``per_image`` per image.
+
+    ``per_image=5`` is VQAv2's layout (consecutive questions about one image);
+    ``per_image=1`` gives every row an image of its own. Images are distinct
+    files (a unique JPEG comment each) over a pool of ``pool_size`` pictures,
+    so no two image groups share bytes and nothing can be decoded once for two.
+    """
     target = root / "bench" / "synthetic-vqa" / "data"
     target.mkdir(parents=True, exist_ok=True)
-    pool = jpeg_pool(n_images)
+    pool = jpeg_pool(pool_size)
     features = {
         "question_id": {"dtype": "int64", "_type": "Value"},
         "question": {"dtype": "string", "_type": "Value"},
@@ -64,7 +76,8 @@ def write_mirror(root: Path, n_rows: int, n_images: int = 200) -> Path:
             "question": [f"Is there a shape number {i}?" for i in ids],
             "answer_type": ["yes/no" if i % 2 else "other" for i in ids],
             "answers": [[{"answer": "yes" if i % 2 else "no"}] * 10 for i in ids],
-            "image": [{"bytes": pool[(i // 5) % n_images], "path": f"{i // 5}.jpg"} for i in ids],
+            "image": [{"bytes": _with_comment(pool[(i // per_image) % pool_size], f"image {i // per_image}"), "path": f"{i // per_image}.jpg"}
+                      for i in ids],
         })
         table = table.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features}})})
         # Row groups of 100 rows, as `datasets` writes image parquet on the Hub: readers stream group by group.
