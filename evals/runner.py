@@ -85,12 +85,19 @@ def _chunks(items: Iterator[Item], batch_size: int) -> Iterator[list[Item]]:
 
 
 class _Prefetcher(threading.Thread):
-    """Plans, looks up and decodes ahead of inference; hands chunks over a bounded queue."""
+    """Plans, looks up and decodes ahead of inference; hands chunks over a bounded queue.
+
+    With ``background=False`` (a model computing on the CPU) nothing runs beside
+    inference: each chunk is prepared when the previous one is done, its media
+    decoded on every core by the pool, and the thread is never started.
+    """
 
     _DONE = object()
 
-    def __init__(self, samples: Iterator[Sample], adapter: Adapter, cache: ResponseCache | None, task_hash: str, model_hash: str, batch_size: int) -> None:
+    def __init__(self, samples: Iterator[Sample], adapter: Adapter, cache: ResponseCache | None, task_hash: str, model_hash: str, batch_size: int,
+                 background: bool = True) -> None:
         super().__init__(daemon=True, name="omnieval-prefetch")
+        self.background = background
         self.samples, self.adapter, self.cache = samples, adapter, cache
         self.task_hash, self.model_hash, self.batch_size = task_hash, model_hash, batch_size
         self.queue: queue.Queue = queue.Queue(maxsize=_QUEUE_CHUNKS)
@@ -130,10 +137,14 @@ class _Prefetcher(threading.Thread):
         except MediaError as e:
             item.sample.error = f"media: {e}"
 
+    def _decode_items(self, items: list[Item]) -> None:
+        for item in items:
+            self._decode_item(item)
+
     def _prepare(self, chunk: list[Item]) -> None:
         """Decode the misses' media, each distinct image once.
 
-        Pillow and libsndfile release the GIL while decoding, so a small pool overlaps them.
+        Pillow, libsndfile and soxr release the GIL while they work, so a small pool runs them in parallel.
         """
         if not self._decode:
             return
@@ -142,18 +153,24 @@ class _Prefetcher(threading.Thread):
         for it in todo:
             for part in it.sample.request.images:  # type: ignore[union-attr]
                 firsts.setdefault(part.sha, it)
-        leaders = list({id(it): it for it in firsts.values()}.values())
+        # One item per distinct image (items sharing it then hit the decoder's memo), and every item with audio.
+        leaders = list({id(it): it for it in [*firsts.values(), *(it for it in todo if it.sample.request.audios)]}.values())  # type: ignore[union-attr]
         if len(leaders) >= 4:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=_DECODE_WORKERS, thread_name_prefix="omnieval-decode")
-            list(self._pool.map(self._decode_item, leaders))
+            # One task per worker, interleaved for balance: small images decode faster than a task hand-over.
+            list(self._pool.map(self._decode_items, [leaders[k::_DECODE_WORKERS] for k in range(_DECODE_WORKERS)]))
         for item in todo:
-            self._decode_item(item)  # cache hits for images decoded above; audio and the rest here
+            self._decode_item(item)  # memo hits for images decoded above; whatever is still encoded
+
+    def _produce(self) -> Iterator[list[Item]]:
+        for chunk in _chunks(self._items(), self.batch_size):
+            self._prepare(chunk)
+            yield chunk
 
     def run(self) -> None:
         try:
-            for chunk in _chunks(self._items(), self.batch_size):
-                self._prepare(chunk)
+            for chunk in self._produce():
                 while not self._stop.is_set():
                     try:
                         self.queue.put(chunk, timeout=0.2)
@@ -170,6 +187,14 @@ class _Prefetcher(threading.Thread):
             self.queue.put(self._DONE)
 
     def chunks(self) -> Iterator[list[Item]]:
+        if not self.background:
+            try:
+                yield from self._produce()
+            finally:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False)
+            return
+        self.start()
         while True:
             chunk = self.queue.get()
             if chunk is self._DONE:
@@ -232,10 +257,14 @@ def _stored_plan(cache: ResponseCache, plan_key: str, spec: TaskSpec, task_hash:
     return (Sample.from_json(text, spec.generation) for text in cache.iter_plan(plan_key))
 
 
-def _input_size(item: Item) -> int:
-    """A cheap proxy for a request's input length: encoded media bytes plus prompt characters."""
+def _input_size(item: Item) -> tuple[int, int, int]:
+    """A cheap proxy for a request's input length: images, then audio bytes, then prompt characters.
+
+    Most VLMs spend a fixed number of tokens per image, so a JPEG's byte count says
+    nothing about padding, while the prompt's length does; audio length follows its bytes.
+    """
     req = item.sample.request
-    return sum(len(p.data) for p in req.images) + sum(len(p.data) for p in req.audios) + len(req.text)  # type: ignore[union-attr]
+    return len(req.images), sum(len(p.data) for p in req.audios), len(req.text)  # type: ignore[union-attr]
 
 
 def task_hash_for(spec: TaskSpec, data_fingerprint: str) -> str:
@@ -266,7 +295,7 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
         if plan_key:
             cache.start_plan(plan_key)  # type: ignore[union-attr]
     # Chunks hold a few batches' worth of misses so they can be sorted by length (less padding).
-    prefetch = _Prefetcher(samples, adapter, cache, task_hash, model_hash, batch_size * _SORT_WINDOW)
+    prefetch = _Prefetcher(samples, adapter, cache, task_hash, model_hash, batch_size * _SORT_WINDOW, background=not caps.cpu_inference)
     inference_s = 0.0
     audio_s = 0.0
     oom_notes: set[str] = set()
@@ -274,7 +303,6 @@ def evaluate_task(spec: TaskSpec, adapter: Adapter, cache: ResponseCache | None,
     samples_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = samples_path.with_suffix(".jsonl.tmp")
     out = open(tmp_path, "w")
-    prefetch.start()
     try:
         for chunk in prefetch.chunks():
             misses = [it for it in chunk if it.response is None and it.sample.error is None and it.sample.request is not None]

@@ -34,6 +34,10 @@ class Capabilities(BaseModel):
     audio_sampling_rate: int | None = 16000
     decode_media: bool = True
     max_image_side: int | None = None
+    cpu_inference: bool = False
+    """The model computes on this machine's CPU cores. The runner then prepares the next
+    batches' inputs between batches (decoding on all cores) rather than beside inference:
+    a decode thread beside a model that already uses every core stalls its parallel ops."""
 
 
 class AdapterArgs(BaseModel):

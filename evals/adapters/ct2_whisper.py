@@ -67,7 +67,7 @@ class CT2WhisperAdapter(Adapter):
 
     @property
     def capabilities(self) -> Capabilities:
-        return self.declared_capabilities.model_copy(update={"max_batch_size": self.args.batch_size})
+        return self.declared_capabilities.model_copy(update={"max_batch_size": self.args.batch_size, "cpu_inference": self.args.device == "cpu"})
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()

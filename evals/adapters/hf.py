@@ -177,10 +177,12 @@ class HFAdapter(Adapter):
         extractor = getattr(self.processor, "feature_extractor", None)
         rate = getattr(extractor, "sampling_rate", None) or 16000
         if self.path in ("whisper", "ctc"):
-            return Capabilities(text=False, audio=True, batch=True, max_batch_size=self.args.batch_size, audio_sampling_rate=rate)
+            return Capabilities(text=False, audio=True, batch=True, max_batch_size=self.args.batch_size, audio_sampling_rate=rate,
+                                cpu_inference=self.device == "cpu")
         has_images = getattr(self.processor, "image_processor", None) is not None
         return Capabilities(image=has_images, multi_image=has_images, audio=extractor is not None, batch=True,
-                            max_batch_size=self.args.batch_size, audio_sampling_rate=rate, max_image_side=self.args.max_image_side)
+                            max_batch_size=self.args.batch_size, audio_sampling_rate=rate, max_image_side=self.args.max_image_side,
+                            cpu_inference=self.device == "cpu")
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()

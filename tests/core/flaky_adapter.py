@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities
 from evals.requests import Request, Response
 
@@ -9,6 +11,7 @@ from evals.requests import Request, Response
 class FlakyArgs(AdapterArgs):
     fail_ids: list[str] = []
     raise_on_id: str | None = None
+    cpu_inference: bool = False
 
 
 class FlakyAdapter(Adapter):
@@ -17,9 +20,15 @@ class FlakyAdapter(Adapter):
     declared_capabilities = Capabilities(image=True, audio=True, batch=True, decode_media=True)
     calls: list[list[str]] = []
     interrupt_on: str | None = None  # simulates Ctrl-C / a kill; not an argument, so not in the fingerprint
+    threads_seen: set[str] = set()  # names of the threads alive while generate ran
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.declared_capabilities.model_copy(update={"cpu_inference": self.args.cpu_inference})
 
     def generate(self, requests: list[Request]) -> list[Response]:
         FlakyAdapter.calls.append([r.id for r in requests])
+        FlakyAdapter.threads_seen.update(t.name for t in threading.enumerate())
         if FlakyAdapter.interrupt_on and any(r.id == FlakyAdapter.interrupt_on for r in requests):
             raise KeyboardInterrupt
         if self.args.raise_on_id and any(r.id == self.args.raise_on_id for r in requests):

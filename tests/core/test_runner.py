@@ -29,6 +29,7 @@ def flaky(monkeypatch):
 
     FlakyAdapter.calls = []
     FlakyAdapter.interrupt_on = None
+    FlakyAdapter.threads_seen = set()
     return FlakyAdapter
 
 
@@ -70,17 +71,19 @@ def test_failed_requests_are_errors_not_wrong_answers(vqa, tmp_path, flaky):
     assert again.tasks["vqav2_fixture"].n_cached == 9 and again.tasks["vqav2_fixture"].n_errors == 3
 
 
-def test_interrupted_run_resumes_with_identical_results(vqa, tmp_path, flaky):
-    full = _run(vqa, "flaky:m", tmp_path / "full", ResponseCache(tmp_path / "full.sqlite"), tmp_path / "mirror", batch_size=3)
+@pytest.mark.parametrize("cpu_inference", [False, True], ids=["prefetch-beside", "prepare-between-batches"])
+def test_interrupted_run_resumes_with_identical_results(vqa, tmp_path, flaky, cpu_inference):
+    args = {"cpu_inference": cpu_inference}
+    full = _run(vqa, "flaky:m", tmp_path / "full", ResponseCache(tmp_path / "full.sqlite"), tmp_path / "mirror", args=args, batch_size=3)
     cache = ResponseCache(tmp_path / "c.sqlite")
     flaky.interrupt_on = "5006"
     with pytest.raises(KeyboardInterrupt):  # dies after two batches were committed
-        _run(vqa, "flaky:m", tmp_path / "r1", cache, tmp_path / "mirror", batch_size=3)
+        _run(vqa, "flaky:m", tmp_path / "r1", cache, tmp_path / "mirror", args=args, batch_size=3)
     flaky.interrupt_on = None
     committed = len(cache)
     assert 0 < committed < 12
     flaky.calls.clear()
-    resumed = _run(vqa, "flaky:m", tmp_path / "r2", cache, tmp_path / "mirror", batch_size=3)
+    resumed = _run(vqa, "flaky:m", tmp_path / "r2", cache, tmp_path / "mirror", args=args, batch_size=3)
     ran = [i for c in flaky.calls for i in c]
     assert len(ran) == len(set(ran)) == 12 - committed and "5006" in ran  # only the missing work
     assert resumed.tasks["vqav2_fixture"].n_cached == committed
@@ -88,6 +91,17 @@ def test_interrupted_run_resumes_with_identical_results(vqa, tmp_path, flaky):
     assert a.metrics == b.metrics and a.subgroups == b.subgroups and a.task_hash == b.task_hash
     strip = lambda rows: [{k: v for k, v in r.model_dump().items() if k not in ("cached", "latency_s")} for r in rows]  # noqa: E731
     assert strip(iter_samples(tmp_path / "full", "vqav2_fixture")) == strip(iter_samples(tmp_path / "r2", "vqav2_fixture"))
+
+
+def test_a_cpu_model_runs_with_nothing_prepared_beside_it(vqa, tmp_path, flaky):
+    beside = _run(vqa, "flaky:m", tmp_path / "a", None, tmp_path / "mirror", batch_size=2)
+    flaky.threads_seen.clear()
+    between = _run(vqa, "flaky:m", tmp_path / "b", None, tmp_path / "mirror", args={"cpu_inference": True}, batch_size=2)
+    # No prefetch thread runs while the model computes on the CPU; media still arrive decoded, results are the same.
+    assert "omnieval-prefetch" not in flaky.threads_seen
+    assert beside.tasks["vqav2_fixture"].metrics == between.tasks["vqav2_fixture"].metrics
+    strip = lambda rows: [{k: v for k, v in r.model_dump().items() if k not in ("cached", "latency_s")} for r in rows]  # noqa: E731
+    assert strip(iter_samples(tmp_path / "a", "vqav2_fixture")) == strip(iter_samples(tmp_path / "b", "vqav2_fixture"))
 
 
 def test_results_and_manifest_on_disk(vqa, tmp_path, flaky):
