@@ -6,6 +6,7 @@ Never torchcodec: it does not load beside the CPU torch build this project uses.
 from __future__ import annotations
 
 import io
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -33,11 +34,10 @@ def encoded_bytes(value: Any, base_dir: Path | None = None) -> bytes:
             return bytes(value["bytes"])
         value = value.get("path")
     if isinstance(value, str) and value:
-        path = Path(value)
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
+        path = os.path.join(base_dir, value) if base_dir is not None else value  # an absolute value stays as it is
         try:
-            return path.read_bytes()
+            with open(path, "rb") as f:
+                return f.read()
         except OSError as e:
             raise MediaError(f"cannot read media file {value}: {e.strerror}") from None
     raise MediaError(f"no media in cell (got {type(value).__name__})")
