@@ -8,7 +8,7 @@ set once per process by the CLI (a library user may call this too).
 
 Pillow, in turn, gives each freed image back to malloc; with the threshold
 fixed, every decoded image is then a fresh mmap whose pages are faulted in
-again (about a quarter of the decode time of a 640x480 JPEG). Pillow's own
+again (about a third of the decode time of a 640x480 JPEG, measured). Pillow's own
 block cache keeps freed image blocks for the next decode instead; it never
 holds more than the images that were alive at once, which the runner bounds.
 """
