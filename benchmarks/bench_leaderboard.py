@@ -1,6 +1,6 @@
 """Time ``omnieval leaderboard`` on many runs: 50 models x 30 tasks, a few hundred samples each.
 
-Synthesises run directories in the exact results schema (``evals.leaderboard.synth``;
+Synthesises run directories in the exact results schema (``evals.report.synth``;
 24 accuracy tasks and 6 WER tasks, 300 samples each), then times, in-process:
 
 - read + comparability + statistics (1,000-resample joint bootstrap per task,
@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from evals.leaderboard.build import build_leaderboard, write_reports  # noqa: E402
-from evals.leaderboard.index import RunsIndex, load_runs  # noqa: E402
-from evals.leaderboard.synth import SynthTask, accuracy_stats, make_run, wer_stats  # noqa: E402
+from evals.report.build import build_leaderboard, write_reports  # noqa: E402
+from evals.report.index import RunsIndex, load_runs  # noqa: E402
+from evals.report.synth import SynthTask, accuracy_stats, make_run, wer_stats  # noqa: E402
 
 
 def synthesise(root: Path, n_models: int, n_tasks: int, n_samples: int, seed: int = 0) -> None:

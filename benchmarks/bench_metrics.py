@@ -24,8 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evals.metrics import ScoreInput, get_scorer, stats_table  # noqa: E402
-from evals.stats import bootstrap_ci  # noqa: E402
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer  # noqa: E402
+from evals.scoring.stats import bootstrap_ci  # noqa: E402
 
 WORDS = ("a man woman person people dog cat horse bike car street table kitchen red blue big small young old "
          "is are riding sitting standing walking holding eating playing on in with near of next to the an two "

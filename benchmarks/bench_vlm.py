@@ -28,10 +28,11 @@ import torch
 from PIL import Image
 from transformers import AutoModelForImageTextToText, AutoProcessor
 from evals.adapters.base import create_adapter
-from evals.catalog import load_task
-from evals.data import open_dataset, select_rows
-from evals.evaluate import evaluate_model
-from evals.runner import RunOptions
+from evals.spec.catalog import load_task
+from evals.data.open import open_dataset
+from evals.data.source import select_rows
+from evals.run.evaluate import evaluate_model
+from evals.run.runner import RunOptions
 torch.set_num_threads(2)
 n, repeats = int(sys.argv[1]), int(sys.argv[2])
 model_dir = build_llava(Path(tempfile.mkdtemp()) / "llava")

@@ -55,17 +55,17 @@ t0 = time.perf_counter()
 from evals.adapters import base
 base.ADAPTER_MODULES["instant"] = "instant_adapter"
 from evals.adapters.base import create_adapter
-from evals.cache import ResponseCache
-from evals.catalog import load_task
-from evals.evaluate import evaluate_model
-from evals.runner import RunOptions
-from evals.memory import tune_allocators
+from evals.run.cache import ResponseCache
+from evals.spec.catalog import load_task
+from evals.run.evaluate import evaluate_model
+from evals.run.runner import RunOptions
+from evals.run.memory import tune_allocators
 tune_allocators()  # as `omnieval run` does
 mirror, cache_path, passes = sys.argv[1], sys.argv[2], int(sys.argv[3])
 spec = load_task(str(Path(mirror) / "synthetic_vqa.yaml"))
 adapter = create_adapter("instant", {})
 cache = ResponseCache(cache_path) if cache_path != "-" else None
-import evals.data  # noqa: F401
+import evals.data.source  # noqa: F401
 import importlib.util
 if importlib.util.find_spec("torch"):
     import torch  # noqa: F401  datasets imports it on the process's first streaming dataset: start-up, paid once
@@ -102,8 +102,8 @@ def harness_overhead(base: Path, n: int, per_image: int, repeats: int) -> dict:
 _DECODE = r'''
 import io, json, time
 from concurrent.futures import ThreadPoolExecutor
-from evals.media import decode_image
-from evals.memory import tune_allocators
+from evals.data.media import decode_image
+from evals.run.memory import tune_allocators
 from synthetic import jpeg_pool
 tune_allocators()  # the allocator settings of `omnieval run`
 pool = jpeg_pool(50)
@@ -137,10 +137,10 @@ _WHISPER = r'''
 import json, sys, tempfile, time
 from pathlib import Path
 from evals.adapters.base import create_adapter
-from evals.catalog import load_task
-from evals.evaluate import evaluate_model
-from evals.media import decode_audio
-from evals.runner import RunOptions
+from evals.spec.catalog import load_task
+from evals.run.evaluate import evaluate_model
+from evals.data.media import decode_audio
+from evals.run.runner import RunOptions
 adapter = create_adapter("ct2-whisper", {})
 spec = load_task("harvard_asr")
 files = sorted(Path(sys.argv[1]).glob("*.flac"))

@@ -1,11 +1,52 @@
-"""Environment defaults read outside the CLI options: ``OMNIEVAL_CACHE_DIR`` (``OMNIEVAL_DATA_DIR`` is the ``--data-dir`` option's envvar)."""
+"""Every environment variable omnieval reads, in one place.
+
+- ``OMNIEVAL_CACHE_DIR`` (else ``$XDG_CACHE_HOME/omnieval``): the response cache and runs index.
+- ``OMNIEVAL_DATA_DIR``: the ``--data-dir`` option's envvar (read by typer).
+- ``OMNIEVAL_RUN_ID`` / ``TORCHELASTIC_RUN_ID``: ties the ranks of one distributed run together.
+- ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK``: set by torchrun or accelerate.
+- ``HF_HUB_OFFLINE``: named in errors when the Hub cannot be reached.
+- ``PILLOW_BLOCKS_MAX``: when set, omnieval leaves Pillow's block cache as the user asked.
+- API keys: only from the variable an adapter is told to read (``api_key_env``).
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 
 def default_cache_path() -> Path:
     root = os.environ.get("OMNIEVAL_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "omnieval")
     return Path(root) / "responses.sqlite"
+
+
+def distributed_run_id() -> str:
+    return os.environ.get("OMNIEVAL_RUN_ID") or os.environ.get("TORCHELASTIC_RUN_ID", "run")
+
+
+@dataclass(frozen=True)
+class LauncherEnv:
+    rank: int
+    world: int
+    local_rank: int
+
+
+def launcher_env() -> LauncherEnv:
+    """``RANK``/``WORLD_SIZE``/``LOCAL_RANK`` as a launcher set them (a world of one without a launcher)."""
+    rank = int(os.environ.get("RANK", "0"))
+    return LauncherEnv(rank, int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", str(rank))))
+
+
+def hub_offline_flag() -> str | None:
+    """The value of ``HF_HUB_OFFLINE``, or None when unset."""
+    return os.environ.get("HF_HUB_OFFLINE")
+
+
+def pillow_blocks_set_by_user() -> bool:
+    return "PILLOW_BLOCKS_MAX" in os.environ
+
+
+def secret(env_name: str) -> str | None:
+    """The value of the environment variable ``env_name`` (an API key): never recorded or printed."""
+    return os.environ.get(env_name)

@@ -5,8 +5,9 @@ import time
 import numpy as np
 import pytest
 
-from evals.metrics import ScoreInput, get_scorer, stats_table
-from evals.stats import (
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer
+from evals.scoring.stats import (
     aggregate_with_ci,
     bootstrap_ci,
     bootstrap_distribution,

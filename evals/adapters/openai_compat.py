@@ -21,7 +21,6 @@ import asyncio
 import base64
 import email.utils
 import io
-import os
 import random
 import threading
 import time
@@ -30,6 +29,7 @@ from typing import Any
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities
 from evals.errors import AdapterError
 from evals.requests import AudioPart, ImagePart, Request, Response, TextPart
+from evals.settings import secret
 
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
@@ -146,7 +146,7 @@ class OpenAIAdapter(Adapter):
         return fp
 
     def _headers(self) -> dict[str, str]:
-        key = os.environ.get(self.args.api_key_env)
+        key = secret(self.args.api_key_env)
         headers = {"Content-Type": "application/json"}
         if key:
             headers["Authorization"] = f"Bearer {key}"

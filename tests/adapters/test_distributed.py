@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from evals.adapters.base import create_adapter
-from evals.distributed import dist_context, merge_shards
+from evals.run.distributed import dist_context, merge_shards
 from evals.results import iter_samples, read_results
 
 
@@ -33,9 +33,9 @@ def test_merge_shards_names_a_missing_shard(tmp_path):
 
 @pytest.mark.skipif(shutil.which("torchrun", path=str(Path(sys.executable).parent)) is None, reason="torchrun not installed")
 def test_two_ranks_with_torchrun_equal_one_process(tiny_model, tmp_path):
-    from evals.catalog import load_task
-    from evals.evaluate import evaluate_model
-    from evals.runner import RunOptions
+    from evals.spec.catalog import load_task
+    from evals.run.evaluate import evaluate_model
+    from evals.run.runner import RunOptions
 
     model = f"hf:{tiny_model('llava')}"
     torchrun = str(Path(sys.executable).parent / "torchrun")

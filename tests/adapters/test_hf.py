@@ -167,10 +167,10 @@ _E2E = [("llava", "easyvqa"), ("idefics3", "easyvqa"), ("gemma3", "easyvqa"), ("
 @pytest.mark.parametrize(("name", "task"), _E2E)
 def test_end_to_end_run_through_the_runner(tiny_model, tmp_path, name, task):
     """``hf:/path`` loads like a Hub id and runs a real task through evaluate_model."""
-    from evals.catalog import load_task
-    from evals.evaluate import evaluate_model
+    from evals.spec.catalog import load_task
+    from evals.run.evaluate import evaluate_model
     from evals.results import iter_samples, read_results
-    from evals.runner import RunOptions
+    from evals.run.runner import RunOptions
 
     adapter = create_adapter(f"hf:{tiny_model(name)}", {"batch_size": 4})
     try:

@@ -124,10 +124,10 @@ def test_images_go_as_data_urls_of_original_bytes_and_flac_as_wav():
 
 def test_errors_are_counted_in_a_real_run(tmp_path):
     """Through evaluate_model: failed requests are errors in results.json, never scored as empty answers."""
-    from evals.catalog import load_task
-    from evals.evaluate import evaluate_model
+    from evals.spec.catalog import load_task
+    from evals.run.evaluate import evaluate_model
     from evals.results import iter_samples, read_results
-    from evals.runner import RunOptions
+    from evals.run.runner import RunOptions
 
     class FailSome(FaultServer):
         def handle(self, handler, body):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from evals.adapters.base import create_adapter
-from evals.evaluate import evaluate_model
+from evals.run.evaluate import evaluate_model
 from evals.results import RunResults
-from evals.runner import RunOptions
-from evals.spec import TaskSpec
+from evals.run.runner import RunOptions
+from evals.spec.task import TaskSpec
 
 
 def run_tasks(specs: list[TaskSpec], data_dir: Path, out: Path, text: str, limit: int | None = None, adapter=None) -> RunResults:

@@ -8,8 +8,8 @@ import pytest
 from helpers import run_tasks
 from make_fixtures import CAPTION
 
-from evals.catalog import load_suite, load_task, suite_names, task_names
-from evals.metrics.base import scorer_names
+from evals.spec.catalog import load_suite, load_task, suite_names, task_names
+from evals.scoring.registry import scorer_names
 
 QUICKSTART = {"easyvqa", "easyvqa_caption", "harvard_asr"}
 CAPTION_TASKS = ["coco2017_cap_val", "coco_karpathy_test", "nocaps_val", "flickr30k_test", "textcaps_val", "clotho_caption", "audiocaps_test"]
@@ -127,7 +127,7 @@ def test_audiocaps_groups_captions_per_clip(fixture_mirror, tmp_path):
 
 
 def test_coco_karpathy_joins_images_by_file_name(fixture_mirror, tmp_path):
-    from evals.data import open_dataset
+    from evals.data.open import open_dataset
 
     source = open_dataset(load_task("coco_karpathy_test"), fixture_mirror)
     rows = [row for _, row in source.rows]

@@ -14,11 +14,12 @@ from typer.testing import CliRunner
 
 from evals.adapters.baseline import BaselineAdapter, BaselineArgs
 from evals.adapters.base import Capabilities
-from evals.catalog import load_task
-from evals.cli import app
-from evals.data import open_dataset, select_rows
+from evals.spec.catalog import load_task
+from evals.cli.main import app
+from evals.data.open import open_dataset
+from evals.data.source import select_rows
 from evals.errors import DataError
-from evals.plan import RequestPlanner
+from evals.run.plan import RequestPlanner
 
 POPE = "lmms-lab-encoder/POPE"
 
@@ -209,7 +210,8 @@ def test_mirror_and_pin_fail_clearly_offline(tmp_path):
 
 
 def test_set_revision_rewrites_only_the_revision_line():
-    from evals.mirror import readme_patterns, set_revision
+    from evals.data.mirror import set_revision
+    from evals.data.patterns import readme_patterns
 
     text = "name: x\ndataset:\n  path: a/b\n  split: test\n  revision: null\nfields:\n  id: id\n"
     out = set_revision(text, "abc123")

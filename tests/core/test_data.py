@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 from core_fixtures import flac_bytes, write_task, write_vqav2_mirror
 
-from evals.catalog import load_task
-from evals.data import open_dataset, select_rows
+from evals.spec.catalog import load_task
+from evals.data.open import open_dataset
+from evals.data.source import select_rows
 from evals.errors import DataError
-from evals.media import MediaError, decode_audio, decode_image
-from evals.plan import RequestPlanner
+from evals.data.media import MediaError, decode_audio, decode_image
+from evals.run.plan import RequestPlanner
 
 
 def test_mirror_rows_map_onto_requests(tmp_path):

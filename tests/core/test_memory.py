@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-_PROBE = "from evals.memory import tune_allocators; tune_allocators(); from PIL import Image; import pyarrow as pa; print(Image.core.get_blocks_max(), pa.default_memory_pool().backend_name)"
+_PROBE = "from evals.run.memory import tune_allocators; tune_allocators(); from PIL import Image; import pyarrow as pa; print(Image.core.get_blocks_max(), pa.default_memory_pool().backend_name)"
 
 
 def _probe(**pillow_env: str) -> list[str]:

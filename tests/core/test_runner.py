@@ -9,11 +9,11 @@ from core_fixtures import write_task, write_vqav2_mirror
 
 from evals.adapters import base as adapters
 from evals.adapters.base import create_adapter
-from evals.cache import ResponseCache
-from evals.catalog import load_task
-from evals.evaluate import evaluate_model
+from evals.run.cache import ResponseCache
+from evals.spec.catalog import load_task
+from evals.run.evaluate import evaluate_model
 from evals.results import iter_samples, read_results
-from evals.runner import RunOptions
+from evals.run.runner import RunOptions
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_results_and_manifest_on_disk(vqa, tmp_path, flaky):
 
 
 def test_finished_run_is_replayed_without_reading_rows(vqa, tmp_path, flaky, monkeypatch):
-    from evals.plan import RequestPlanner
+    from evals.run.plan import RequestPlanner
 
     cache = ResponseCache(tmp_path / "c.sqlite")
     first = _run(vqa, "flaky:m", tmp_path / "r1", cache, tmp_path / "mirror", batch_size=4)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from core_fixtures import VQAV2_TASK, write_task, write_vqav2_mirror
 
-from evals.catalog import load_suite, load_task, task_names
+from evals.spec.catalog import load_suite, load_task, task_names
 from evals.errors import DataError, SpecError
-from evals.plan import RequestPlanner
-from evals.data import open_dataset
+from evals.run.plan import RequestPlanner
+from evals.data.open import open_dataset
 
 
 def test_quickstart_tasks_load_and_hash_stably():

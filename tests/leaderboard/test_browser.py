@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from evals.leaderboard.build import build_leaderboard, write_reports
-from evals.leaderboard.index import load_runs
-from evals.leaderboard.synth import SynthTask, accuracy_stats, make_run
+from evals.report.build import build_leaderboard, write_reports
+from evals.report.index import load_runs
+from evals.report.synth import SynthTask, accuracy_stats, make_run
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent (apt-get install chromium)")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from evals.leaderboard.build import build_leaderboard, write_reports
-from evals.leaderboard.compare import competition_ranks, joint_bootstrap, lower_is_better
-from evals.leaderboard.index import LeaderboardError, RunsIndex, find_run_dirs, load_runs
-from evals.leaderboard.synth import SynthTask, accuracy_stats, make_run, wer_stats
+from evals.report.build import build_leaderboard, write_reports
+from evals.report.compare import competition_ranks, joint_bootstrap, lower_is_better
+from evals.report.index import LeaderboardError, RunsIndex, find_run_dirs, load_runs
+from evals.report.synth import SynthTask, accuracy_stats, make_run, wer_stats
 from evals.results import read_results
 
 
@@ -74,11 +74,12 @@ def test_ranks_ties_and_wer_ascending(three_models: Path) -> None:
 
 
 def test_joint_bootstrap_equals_evals_stats(three_models: Path) -> None:
-    """The vectorised joint resampling reproduces evals.stats.bootstrap_distribution and paired_comparison."""
-    from evals.leaderboard.compare import paired_p_value
-    from evals.metrics.base import get_scorer, stats_table
+    """The vectorised joint resampling reproduces evals.scoring.stats.bootstrap_distribution and paired_comparison."""
+    from evals.report.compare import paired_p_value
+    from evals.scoring.contract import stats_table
+    from evals.scoring.registry import get_scorer
     from evals.results import iter_samples
-    from evals.stats import bootstrap_distribution, paired_comparison
+    from evals.scoring.stats import bootstrap_distribution, paired_comparison
 
     for task, scorer_name, metric in (("vqa", "exact_match", "exact_match"), ("asr", "wer", "wer")):
         scorer = get_scorer(scorer_name)
@@ -148,7 +149,7 @@ def test_mixed_task_hashes_are_refused_then_shown_apart(tmp_path: Path) -> None:
     assert "not comparable" in html and "vqa@22222222" in html
 
     # The CLI says the same, on one line per cause, and exits non-zero.
-    from evals.cli import app
+    from evals.cli.main import app
 
     res = CliRunner().invoke(app, ["leaderboard", str(root), "--out", str(tmp_path / "cli"), "--index", str(tmp_path / "i.sqlite"),
                                    "--resamples", "20", "--no-plots"])
@@ -191,7 +192,7 @@ def test_errors_are_excluded_from_shared_samples(tmp_path: Path) -> None:
 
 
 def test_runs_index_cli(three_models: Path, tmp_path: Path) -> None:
-    from evals.cli import app
+    from evals.cli.main import app
 
     index = tmp_path / "runs.sqlite"
     res = CliRunner().invoke(app, ["runs", "list", str(three_models), "--index", str(index), "--json"])
@@ -238,7 +239,7 @@ def test_real_run_report(real_runs: Path, real_report: Path) -> None:
 
 def test_fast_sample_parser_agrees_with_json() -> None:
     """The hot-path reader decodes only id and scores; it must agree with a full decode on awkward records."""
-    from evals.leaderboard.compare import _fast_id_scores
+    from evals.report.compare import _fast_id_scores
     from evals.results import SampleRecord
 
     recs = [

@@ -8,7 +8,7 @@ Only ``print`` statements and the progress bar were removed; the body of
 
 import re
 
-from evals.metrics.vqa import CONTRACTIONS
+from evals.scoring.metrics.vqa import CONTRACTIONS
 
 
 class OfficialVQAEval:

@@ -3,9 +3,10 @@ import random
 import numpy as np
 import pytest
 
-from evals.metrics import ScoreInput, get_scorer, stats_table
-from evals.metrics.levenshtein import edit_counts, edit_counts_python
-from evals.metrics.text_normalizers import get_normalizer
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer
+from evals.scoring.metrics.levenshtein import edit_counts, edit_counts_python
+from evals.scoring.metrics.text_normalizers import get_normalizer
 
 VOCAB = ["the", "cat", "sat", "on", "mat", "twenty", "five", "dollars", "Mr.", "colour", "it's", "um", "a", "b",
          "hello,", "world", "one", "two", "[noise]", "Dr", "3", "percent", "and", "half"]

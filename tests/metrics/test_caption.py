@@ -8,8 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
-from evals.metrics import ScoreInput, get_scorer, stats_table
-from evals.metrics.caption import _pycocoevalcap_dir, ptb_tokenize
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer
+from evals.scoring.metrics.caption import _pycocoevalcap_dir, ptb_tokenize
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="Java is needed for the PTB tokenizer/METEOR")
 
@@ -112,7 +113,7 @@ def test_spice_skipped_loudly(ours):
 
 def test_bootstrap_recomputes_corpus_bleu_and_meteor(ours):
     """A resample that is the identity reproduces the corpus value; the CI brackets it."""
-    from evals.stats import bootstrap_ci
+    from evals.scoring.stats import bootstrap_ci
 
     rows, agg, _ = ours
     scorer = get_scorer("caption")

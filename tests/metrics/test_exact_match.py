@@ -1,4 +1,5 @@
-from evals.metrics import ScoreInput, get_scorer, stats_table
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer
 
 
 def _score(pred, refs, **opts):

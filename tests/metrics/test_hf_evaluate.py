@@ -1,8 +1,9 @@
 
 import pytest
 
-from evals.metrics import ScoreInput, get_scorer, stats_table
-from evals.metrics.hf_evaluate import metric_dir
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer
+from evals.scoring.metrics.hf_evaluate import metric_dir
 
 evaluate = pytest.importorskip("evaluate")
 

@@ -3,12 +3,13 @@ import random
 import numpy as np
 import pytest
 
-from evals.metrics import ScoreInput, get_scorer, stats_table
-from evals.metrics.anls import anls_one
-from evals.metrics.choice import parse_choice
-from evals.metrics.levenshtein import edit_counts_python
-from evals.metrics.relaxed_accuracy import relaxed_correctness
-from evals.metrics.yes_no import parse_yes_no
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer
+from evals.scoring.metrics.anls import anls_one
+from evals.scoring.metrics.choice import parse_choice
+from evals.scoring.metrics.levenshtein import edit_counts_python
+from evals.scoring.metrics.relaxed_accuracy import relaxed_correctness
+from evals.scoring.metrics.yes_no import parse_yes_no
 
 
 def _run(name, inputs, **opts):

@@ -4,7 +4,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from evals.metrics.score_cli import InputFileError, parse_option_pairs, read_score_inputs, score_command, score_inputs
+from evals.cli.score import InputFileError, parse_option_pairs, read_score_inputs, score_command, score_inputs
 
 
 def _app():
@@ -83,7 +83,7 @@ def test_bad_metric_and_option(tmp_path):
 
 
 def test_score_inputs_reusable():
-    from evals.metrics import ScoreInput
+    from evals.scoring.contract import ScoreInput
 
     items = [ScoreInput(id=str(i), prediction="the cat", references=["the cat sat"]) for i in range(5)]
     summary, samples = score_inputs("wer", {"normalizer": "none"}, items, n_resamples=20)

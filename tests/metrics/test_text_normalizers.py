@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from evals.metrics.text_normalizers import (
+from evals.scoring.metrics.text_normalizers import (
     _SPELLING_MAP_PATH,
     get_normalizer,
     normalize_whisper_basic,

@@ -2,8 +2,9 @@ import random
 
 import pytest
 
-from evals.metrics import ScoreInput, get_scorer, stats_table
-from evals.metrics.vqa import normalize_vqa_answer, process_punctuation, vqa_accuracy_one
+from evals.scoring.contract import ScoreInput, stats_table
+from evals.scoring.registry import get_scorer
+from evals.scoring.metrics.vqa import normalize_vqa_answer, process_punctuation, vqa_accuracy_one
 
 from ._official_vqa import OfficialVQAEval
 

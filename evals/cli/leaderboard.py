@@ -1,0 +1,113 @@
+"""``omnieval leaderboard`` and ``omnieval runs list|show`` (mounted by ``evals.cli.main``).
+
+Module-level imports stay light: pandas, numpy and matplotlib load inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def _index_path(index: Optional[Path]) -> Path:
+    from evals.report.index import default_index_path
+
+    return index or default_index_path()
+
+
+def leaderboard_command(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Run directories, or directories holding them (e.g. runs/).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report directory: leaderboard.{md,csv,json}, index.html, tasks/, plots/.", rich_help_panel="Output")] = Path("reports/leaderboard"),
+    allow_mixed: Annotated[bool, typer.Option("--allow-mixed", help="Show results with a different task hash, dataset revision or metric options in separate columns instead of refusing.", rich_help_panel="Comparability")] = False,
+    resamples: Annotated[int, typer.Option("--resamples", min=0, help="Bootstrap resamples for rank intervals and paired tests (0: none).", rich_help_panel="Statistics")] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.", rich_help_panel="Statistics")] = 0,
+    samples: Annotated[int, typer.Option("--samples", min=0, help="Samples per task in the task pages' viewer.", rich_help_panel="Output")] = 50,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Offline mirror root, to re-read media for the viewer (default: the run's own).", rich_help_panel="Output")] = None,
+    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write plots/*.png with matplotlib.", rich_help_panel="Output")] = True,
+    media: Annotated[bool, typer.Option("--media/--no-media", help="Re-read images/audio for the task pages' viewer.", rich_help_panel="Output")] = True,
+    index: Annotated[Optional[Path], typer.Option("--index", help="Runs index (SQLite). Default: ~/.cache/omnieval/runs.sqlite.", rich_help_panel="Output")] = None,
+) -> None:
+    """Build a leaderboard (Markdown, CSV, JSON, HTML, plots) from run directories."""
+    from evals.report.build import build_leaderboard, write_reports
+    from evals.report.index import RunsIndex, load_runs
+
+    entries = load_runs(run_dirs)
+    with RunsIndex(_index_path(index)) as idx:
+        idx.register(entries)
+    board = build_leaderboard(entries, allow_mixed=allow_mixed, n_resamples=resamples, seed=seed, max_samples=samples)
+    write_reports(board, out, data_dir=str(data_dir) if data_dir else None, plots=plots, media=media)
+    lines = [f"{m['rank']:>3}  {m['model']}" + (f"  (rank {m['rank_low']}–{m['rank_high']})" if m["rank_low"] != m["rank_high"] else "")
+             for m in board["models"]]
+    typer.echo(f"{len(entries)} run(s), {len(board['columns'])} column(s), {len(board['models'])} model(s)")
+    typer.echo("\n".join(lines))
+    flagged = sum(1 for c in board["cells"] if c["flags"])
+    if flagged:
+        typer.echo(f"{flagged} flagged result(s) (partial, prompt override, errors): see {out / 'leaderboard.md'}")
+    typer.echo(f"wrote {out}/leaderboard.md, leaderboard.csv, leaderboard.json, index.html")
+
+
+runs_app = typer.Typer(help="The index of runs the leaderboard has read (SQLite).", no_args_is_help=True)
+
+
+@runs_app.command("list")
+def runs_list(
+    run_dirs: Annotated[Optional[list[Path]], typer.Argument(help="Run directories (or directories holding them) to register first.", show_default=False)] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only runs whose model name contains this.")] = None,
+    task: Annotated[Optional[str], typer.Option("--task", "-t", help="Only runs that include this task.")] = None,
+    index: Annotated[Optional[Path], typer.Option("--index", help="Runs index (SQLite). Default: ~/.cache/omnieval/runs.sqlite.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List registered runs, newest first."""
+    from evals.report.index import RunsIndex, load_runs
+
+    with RunsIndex(_index_path(index)) as idx:
+        if run_dirs:
+            n = idx.register(load_runs(run_dirs))
+            typer.echo(f"registered {n} run(s) in {idx.path}", err=True)
+        rows = idx.list(model=model, task=task)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"runs ({len(rows)})")
+    for col in ("run id", "model", "tasks", "started", "path"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["run_id"], r["model"], r["tasks"] or "", r["started"] or "", r["path"])
+    Console(width=200).print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    index: Annotated[Optional[Path], typer.Option("--index", help="Runs index (SQLite). Default: ~/.cache/omnieval/runs.sqlite.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one run: where it is, its model and each task's primary metric."""
+    from evals.report.index import RunsIndex
+
+    with RunsIndex(_index_path(index)) as idx:
+        run = idx.show(run_id)
+    if as_json:
+        typer.echo(json.dumps(run, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=200)
+    console.print(f"{run['run_id']}\n  model {run['model']} (hash {run['model_hash']})\n  path {run['path']}\n"
+                  f"  started {run['started']}  finished {run['finished']}  omnieval {run['omnieval_version']}  git {run['git_commit']}",
+                  markup=False, highlight=False)
+    table = Table()
+    for col in ("task", "metric", "value", "95% CI", "samples", "errors", "selection", "task hash"):
+        table.add_column(col)
+    for t in run["tasks"]:
+        ci = f"[{t['ci_low']:.4f}, {t['ci_high']:.4f}]" if t["ci_low"] is not None and t["ci_high"] is not None else ""
+        value = f"{t['value']:.4f}" if t["value"] is not None else ""
+        table.add_row(t["task"], t["primary_metric"], value, ci, str(t["n_samples"]), str(t["n_errors"]), t["selection"] or "", t["task_hash"])
+    console.print(table)

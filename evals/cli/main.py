@@ -1,0 +1,240 @@
+"""The ``omnieval`` command line (typer)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from evals.errors import OmniEvalError
+
+app = typer.Typer(
+    name="omnieval",
+    help="Evaluate open multimodal models on public VQA, captioning and audio benchmarks.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+tasks_app = typer.Typer(help="List and inspect task definitions.", invoke_without_command=True)
+app.add_typer(tasks_app, name="tasks")
+
+_state = {"debug": False}
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+@app.command()
+def run(
+    model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help="Model as kind:name, e.g. hf:Qwen/Qwen2.5-VL-3B-Instruct. Repeat for several.", rich_help_panel="Model")] = None,
+    model_arg: Annotated[Optional[list[str]], typer.Option("--model-arg", "-a", help="Adapter argument key=value (repeatable), e.g. -a dtype=bfloat16.", rich_help_panel="Model")] = None,
+    tasks: Annotated[Optional[list[str]], typer.Option("--tasks", "-t", help="Comma-separated task names (or YAML paths).", rich_help_panel="Tasks")] = None,
+    suite: Annotated[Optional[str], typer.Option("--suite", "-s", help="A suite of tasks; with no --model, its own models run.", rich_help_panel="Tasks")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Evaluate N samples per task, spread evenly over the split (deterministic).", min=1, rich_help_panel="Tasks")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Offline mirror root: DIR/<hub id> holds the Hub repo's files.", rich_help_panel="Data")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", "-b", min=1, help="Requests per adapter call.", rich_help_panel="Execution")] = 8,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Directory under which each run gets its own directory.", rich_help_panel="Output")] = Path("runs"),
+    cache: Annotated[Optional[Path], typer.Option("--cache", envvar="OMNIEVAL_CACHE", help="Response cache (SQLite). Default: ~/.cache/omnieval/responses.sqlite.", rich_help_panel="Execution")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.", rich_help_panel="Execution")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for bootstrap confidence intervals.", rich_help_panel="Execution")] = 0,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.", rich_help_panel="Output")] = True,
+) -> None:
+    """Evaluate model(s) on tasks. With no arguments: the offline `quickstart` suite with its models."""
+    from evals.adapters.base import create_adapter, parse_model_args
+    from evals.run.cache import ResponseCache
+    from evals.spec.catalog import load_suite, load_task
+    from rich.markup import escape
+
+    from evals.cli.console import console, progress_display, results_table
+    from evals.run.evaluate import evaluate_model, run_id_for
+    from evals.run.memory import tune_allocators
+    from evals.run.runner import RunOptions
+    from evals.settings import default_cache_path
+
+    tune_allocators()
+
+    task_names = _split(tasks)
+    if suite and task_names:
+        _fail("give --tasks or --suite, not both")
+    suite_spec = load_suite(suite or "quickstart") if (suite or not task_names) else None
+    if suite_spec is not None:
+        task_names = suite_spec.tasks
+    specs = {name: load_task(name) for name in task_names}
+    cli_args = parse_model_args(model_arg or [])
+    plan: list[tuple[str, dict, list[str]]] = []
+    if model:
+        plan = [(m, cli_args, list(specs)) for m in model]
+    elif suite_spec is not None and suite_spec.models:
+        plan = [(m.model, {**m.args, **cli_args}, m.tasks or list(specs)) for m in suite_spec.models]
+    else:
+        _fail("no --model given (e.g. --model hf:HuggingFaceTB/SmolVLM-256M-Instruct); `omnieval models` lists kinds")
+    options = RunOptions(batch_size=batch_size, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed)
+    from evals.run.distributed import dist_context
+
+    ctx = dist_context()
+    if ctx.world_size > 1:
+        _run_distributed(ctx, plan, specs, output, cache or default_cache_path(), no_cache, options)
+        return
+    response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
+    all_results = []
+    with progress_display(progress) as on_progress:
+        options.on_progress = on_progress
+        for model_name, args, names in plan:
+            adapter = create_adapter(model_name, args)
+            run_dir = output / run_id_for(adapter.name)
+            try:
+                whole_suite = suite_spec.name if suite_spec is not None and set(names) == set(suite_spec.tasks) else None
+                results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv, suite=whole_suite)
+            finally:
+                adapter.close()
+            all_results.append(results)
+            for name, res in results.tasks.items():
+                ran = res.n_samples - res.n_cached
+                console.print(f"{escape(adapter.name)} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)", soft_wrap=True)
+            if results.suite is not None:
+                sr = results.suite
+                rtfx = f", RTFx {sr.rtfx:.1f}" if sr.rtfx else ""
+                console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=True)
+            console.print(f"[green]wrote[/green] {escape(str(run_dir))}", soft_wrap=True)
+    from rich.console import Console
+
+    Console(width=max(Console().width, 120)).print(results_table(all_results))
+
+
+def _run_distributed(ctx, plan, specs, output: Path, cache_path: Path, no_cache: bool, options) -> None:
+    """Under torchrun: each rank evaluates a disjoint shard into its own cache; rank 0 merges and writes the run."""
+    
+    from evals.adapters.base import create_adapter
+    from evals.cli.console import console, results_table
+    from evals.run.distributed import run_distributed
+    from evals.settings import distributed_run_id
+
+    if no_cache:
+        _fail("--no-cache cannot be used under torchrun: the shard caches carry each rank's responses to rank 0")
+    run_key = distributed_run_id()
+    all_results = []
+    for model_name, args, names in plan:
+        def make(c, model_name=model_name, args=args):
+            return create_adapter(model_name, {**args, "device": c.device} if model_name.startswith("hf:") and "device" not in args else args)
+
+        slug = model_name.replace("/", "_").replace(":", "_")
+        results = run_distributed(make, [specs[n] for n in names], output / f"dist-{run_key}-{slug}", cache_path, options, command=sys.argv)
+        if results is not None:
+            all_results.append(results)
+    if ctx.is_main:
+        from rich.console import Console
+
+        console.print(f"[green]wrote[/green] {output}")
+        Console(width=max(Console().width, 120)).print(results_table(all_results))
+
+
+@tasks_app.callback()
+def tasks_list(ctx: typer.Context) -> None:
+    """List every task with its modality, kind, dataset, split and metrics."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.spec.catalog import load_task, suite_names, task_names
+
+    table = Table(title="tasks")
+    for col in ("task", "modality", "kind", "dataset", "split", "metrics"):
+        table.add_column(col)
+    for name in task_names():
+        t = load_task(name)
+        ds = t.dataset.path + (f" ({t.dataset.name})" if t.dataset.name else "")
+        table.add_row(name, t.modality, t.kind, ds, t.dataset.split, ", ".join(s.name for s in t.scorers))
+    out = Console(width=200)
+    out.print(table)
+    out.print(f"suites: {', '.join(suite_names())}")
+
+
+@tasks_app.command("show")
+def tasks_show(name: Annotated[str, typer.Argument(help="Task name or YAML path.")]) -> None:
+    """Print a task's full spec and its hash."""
+    import yaml
+
+    from evals.spec.catalog import load_task
+
+    spec = load_task(name)
+    typer.echo(f"# {spec.source_file}\n# spec hash: {spec.spec_hash}")
+    typer.echo(yaml.safe_dump(spec.model_dump(mode="json", exclude={"source_file"}), sort_keys=False, allow_unicode=True))
+
+
+@app.command()
+def models() -> None:
+    """List model kinds and what each supports."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.adapters.base import adapter_class, adapter_kinds
+
+    table = Table(title="model kinds (use as kind:model)")
+    for col in ("kind", "image", "multi-image", "audio", "batching", "description"):
+        table.add_column(col)
+    for kind in sorted(adapter_kinds()):
+        try:
+            cls = adapter_class(kind)
+        except ImportError as e:
+            table.add_row(kind, "?", "?", "?", "?", f"unavailable: {e}")
+            continue
+        caps = getattr(cls, "declared_capabilities", None)
+        mark = (lambda b: "yes" if b else "no")
+        if caps is None:
+            table.add_row(kind, "", "", "", "", cls.description)
+        else:
+            table.add_row(kind, mark(caps.image), mark(caps.multi_image), mark(caps.audio), mark(caps.batch), cls.description)
+    Console(width=200).print(table)
+
+
+# Commands defined beside what they drive; their modules keep module-level imports light.
+from evals.cli.leaderboard import leaderboard_command, runs_app  # noqa: E402
+from evals.cli.score import score_command  # noqa: E402
+from evals.cli.data import data_app  # noqa: E402
+
+app.command("score")(score_command)
+app.command("leaderboard")(leaderboard_command)
+app.add_typer(runs_app, name="runs")
+app.add_typer(data_app, name="data")
+
+
+def main() -> None:
+    """Entry point: one-line errors and non-zero exit codes, tracebacks only with --debug."""
+    try:
+        code = app(standalone_mode=False)
+        # click returns the code of a typer.Exit instead of raising it when not standalone
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (OmniEvalError, KeyError, ValueError, FileNotFoundError) as e:
+        if "--debug" in sys.argv:
+            raise
+        message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        typer.echo(f"error: {message}", err=True)
+        sys.exit(2)
+    except Exception as e:  # noqa: BLE001
+        if "--debug" in sys.argv:
+            raise
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Abort):
+            sys.exit(130)
+        typer.echo(f"error: {type(e).__name__}: {e}".splitlines()[0], err=True)
+        sys.exit(1)

@@ -1,0 +1,328 @@
+"""Named loaders for data sets that `datasets.load_dataset` cannot read from a Hub id alone.
+
+Each returns a ``datasets.Dataset`` or ``IterableDataset`` whose columns follow
+the public schema; media columns use the ``Image``/``Audio`` features so the
+same ``decode=False`` path handles them.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import datasets
+
+from evals.data.source import RowSource, _files_identity, open_files
+from evals.errors import DataError
+from evals.hashing import bytes_hash, stable_hash
+from evals.registry import Registry
+from evals.spec.task import TaskSpec
+
+Loader = Callable[[TaskSpec, "Path | None"], "datasets.Dataset | datasets.IterableDataset | RowSource"]
+"""``loader(spec, data_dir)``: ``data_dir`` is the ``--data-dir`` mirror root, or None for the Hub."""
+LOADERS: Registry[Loader] = Registry("loader")
+
+
+def _easy_vqa_root() -> Path:
+    try:
+        import easy_vqa
+    except ImportError as e:
+        raise ImportError("the easyvqa tasks need the `easy-vqa` package: pip install easy-vqa") from e
+    return Path(easy_vqa.__file__).parent / "data"
+
+
+@lru_cache(maxsize=4)
+def _easy_vqa_split(split: str) -> tuple[list[list], Path]:
+    root = _easy_vqa_root() / split
+    questions = json.loads((root / "questions.json").read_text())
+    return questions, root / "images"
+
+
+@LOADERS.register("easyvqa")
+def load_easyvqa(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
+    """The easy-VQA questions of one split (``train``/``test``), one row per question."""
+    return _easyvqa_dataset(task.dataset.split)
+
+
+@lru_cache(maxsize=2)
+def _easyvqa_dataset(split: str) -> datasets.Dataset:
+    questions, image_dir = _easy_vqa_split(split)
+    images = str(image_dir)
+    rows = {
+        "question_id": [f"{split}-{i}" for i in range(len(questions))],
+        "question": [q[0] for q in questions],
+        "answer": [q[1] for q in questions],
+        "image_id": [int(q[2]) for q in questions],
+        "image": [{"bytes": None, "path": f"{images}/{q[2]}.png"} for q in questions],
+    }
+    features = datasets.Features(
+        question_id=datasets.Value("string"),
+        question=datasets.Value("string"),
+        answer=datasets.Value("string"),
+        image_id=datasets.Value("int64"),
+        image=datasets.Image(),
+    )
+    return arrow_dataset(rows, features)
+
+
+def easyvqa_captions(split: str) -> dict[int, tuple[str, str]]:
+    """The (colour, shape) of each easy-VQA image, read off its own questions."""
+    questions, _ = _easy_vqa_split(split)
+    shapes = {"circle", "rectangle", "triangle"}
+    colour: dict[int, str] = {}
+    shape: dict[int, str] = {}
+    for text, answer, image_id in questions:
+        if text.startswith("what is the color") or text.startswith("what color"):
+            colour[image_id] = answer
+        elif answer in shapes and text.startswith("what"):
+            shape[image_id] = answer
+    return {i: (colour[i], shape[i]) for i in sorted(set(colour) & set(shape))}
+
+
+@LOADERS.register("easyvqa_caption")
+def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
+    """One row per easy-VQA image, with reference captions made from its known colour and shape."""
+    spec = task.dataset
+    _, images = _easy_vqa_split(spec.split)
+    known = easyvqa_captions(spec.split)
+    ids = list(known)
+    refs = []
+    for i in ids:
+        c, s = known[i]
+        article = "an" if c[0] in "aeiou" else "a"
+        refs.append([f"{article} {c} {s}", f"a {s} that is {c}", f"{article} {c} {s} on a plain background",
+                     f"a simple drawing of {article} {c} {s}", f"the image shows {article} {c} {s}"])
+    features = datasets.Features(
+        image_id=datasets.Value("int64"),
+        image=datasets.Image(),
+        captions=datasets.Sequence(datasets.Value("string")),
+    )
+    return datasets.Dataset.from_dict(
+        {"image_id": ids, "image": [str(images / f"{i}.png") for i in ids], "captions": refs}, features=features
+    )
+
+
+def arrow_dataset(columns: dict[str, list], features: datasets.Features) -> datasets.Dataset:
+    """A Dataset built straight from Arrow, with media cells as ``{bytes, path}`` structs.
+
+    ``Dataset.from_dict`` would run the ``Audio`` feature's encoder, which
+    needs torchcodec; building the Arrow table ourselves does not.
+    """
+    import pyarrow as pa
+
+    table = pa.table({name: pa.array(values, type=features[name]()) if hasattr(features[name], "pa_type") else pa.array(values) for name, values in columns.items()})
+    table = table.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features.to_dict()}})})
+    return datasets.Dataset(table)
+
+
+@LOADERS.register("audio_index")
+def load_audio_index(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
+    """Audio files listed in ``<data_dir>/metadata.jsonl`` (the audiofolder layout: ``file_name`` + columns)."""
+    spec = task.dataset
+    root = (task.base_dir / (spec.data_dir or ".")).resolve()
+    rows = [json.loads(line) for line in (root / "metadata.jsonl").read_text().splitlines() if line.strip()]
+    if not rows:
+        raise ValueError(f"{root / 'metadata.jsonl'} lists no files")
+    columns: dict[str, list] = {"audio": [{"bytes": None, "path": str(root / r["file_name"])} for r in rows]}
+    feature_map: dict[str, datasets.features.FeatureType] = {"audio": datasets.Audio()}
+    for key in rows[0]:
+        if key == "file_name":
+            continue
+        columns[key] = [r.get(key) for r in rows]
+        feature_map[key] = datasets.Value("int64") if isinstance(rows[0][key], int) else datasets.Value("string")
+    return arrow_dataset(columns, datasets.Features(feature_map))
+
+
+# --- Joins and groupings over Hub datasets -------------------------------------------------------
+# These build a ``RowSource`` from one or more ordinary (mirrorable) parts, opened through
+# ``evals.data.source.open_dataset`` so a part gets the same mirror lookup, errors and fingerprint.
+
+
+def open_part(task: TaskSpec, data_dir: Path | None, **dataset: Any) -> RowSource:
+    """Open a plain part of ``task``'s data: its own dataset entry with ``dataset`` overrides and no loader."""
+
+    part = task.model_copy(update={"dataset": task.dataset.model_copy(update={"loader": None, **dataset})})
+    return open_files(part, data_dir)
+
+
+def parts_of(task: TaskSpec) -> list[tuple[str, str | None, str]]:
+    """Every ``(hub path, config, split)`` a task reads; what ``omnieval data mirror`` fetches."""
+    ds = task.dataset
+    if ds.loader == "gqa_join":
+        return [(ds.path, ds.name, ds.split), (ds.path, gqa_images_config(ds.name), ds.split)]
+    if ds.loader == "coco_karpathy":
+        return [(ds.path, ds.name, ds.split), COCO_KARPATHY_IMAGES]
+    return [(ds.path, ds.name, ds.split)]
+
+
+def _missing_media(what: str) -> dict[str, Any]:
+    # A path that cannot exist: the planner turns it into this sample's media error.
+    return {"bytes": None, "path": f"<missing: {what}>"}
+
+
+def gqa_images_config(questions_config: str | None) -> str:
+    """``testdev_balanced_instructions`` -> ``testdev_balanced_images`` (GQA keeps images in their own config)."""
+    if not questions_config or "instructions" not in questions_config:
+        raise ValueError(f"gqa_join: dataset.name must be a GQA *_instructions config, got {questions_config!r}")
+    return questions_config.replace("instructions", "images")
+
+
+@LOADERS.register("gqa_join")
+def load_gqa_join(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """GQA questions (``*_instructions``) joined with their images (``*_images``, column ``id``) on ``imageId``.
+
+    The images config is small (398 images for testdev) and is held in memory;
+    questions stream. A question whose image is absent becomes a per-sample error.
+    """
+
+    questions = open_part(task, data_dir)
+    images_config = gqa_images_config(task.dataset.name)
+    images = open_part(task, data_dir, name=images_config)
+    index = {str(row["id"]): row["image"] for _, row in images.rows}
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in questions.rows:
+            image = index.get(str(row["imageId"])) or _missing_media(f"image {row['imageId']} not in {images_config}")
+            yield i, {**row, "image": image}
+
+    return RowSource(
+        rows(), questions.num_rows, stable_hash([questions.fingerprint, images.fingerprint]),
+        f"{questions.origin} joined with {images_config}", questions.revision, columns=[*questions.columns, "image"],
+    )
+
+
+COCO_KARPATHY_IMAGES = ("lmms-lab-encoder/COCO-Caption", None, "val")
+"""Where the images of the Karpathy COCO test split live: the COCO 2014 val images, keyed by file name."""
+
+
+@LOADERS.register("coco_karpathy")
+def load_coco_karpathy(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """Karpathy-split COCO captions (text only: ``filename``, ``sentences``) joined with COCO 2014 val images.
+
+    The caption rows (small) are held in memory and the 40k val images stream
+    past once; rows are numbered in the order the images arrive, which is
+    stable for the same data. Test images absent from the image set come last,
+    as per-sample errors, so the task always has one sample per Karpathy image.
+    """
+
+    captions = open_part(task, data_dir)
+    wanted: dict[str, dict[str, Any]] = {}
+    for _, row in captions.rows:
+        wanted[row["filename"]] = row
+    path, name, split = COCO_KARPATHY_IMAGES
+    images = open_part(task, data_dir, path=path, name=name, split=split, revision=None)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        n = 0
+        for _, img in images.rows:
+            row = wanted.pop(img.get("file_name") or "", None)
+            if row is not None:
+                yield n, {**row, "image": img["image"]}
+                n += 1
+        for filename, row in list(wanted.items()):
+            yield n, {**row, "image": _missing_media(f"{filename} not in {path}")}
+            n += 1
+
+    return RowSource(
+        rows(), len(wanted), stable_hash([captions.fingerprint, images.fingerprint]),
+        f"{captions.origin} joined with {images.origin}", captions.revision, columns=[*captions.columns, "image"],
+    )
+
+
+def _media_key(cell: Any) -> str:
+
+    if isinstance(cell, dict):
+        if cell.get("bytes"):
+            return bytes_hash(bytes(cell["bytes"]))
+        return f"path:{cell.get('path')}"
+    return f"value:{cell!r}"
+
+
+@LOADERS.register("group_by_audio")
+def load_group_by_audio(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """One row per distinct clip when a set stores one caption per row (AudioCaps test).
+
+    Clips are identified by the content hash of ``fields.audio``; the
+    ``fields.references`` column becomes the list of every caption of that
+    clip, in row order. Two passes over the stream keep memory flat: the
+    first collects captions per clip, the second yields each clip's first row.
+    """
+
+    audio_col = task.fields.audio
+    ref_col = task.fields.references
+    if not audio_col or not ref_col:
+        raise ValueError(f"{task.source_file or task.name}: group_by_audio needs fields.audio and fields.references")
+    first = open_part(task, data_dir)
+    groups: dict[str, list[str]] = {}
+    for _, row in first.rows:
+        groups.setdefault(_media_key(row[audio_col]), []).append(str(row[ref_col]))
+    second = open_part(task, data_dir)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        seen: set[str] = set()
+        for _, row in second.rows:
+            key = _media_key(row[audio_col])
+            if key in seen:
+                continue
+            seen.add(key)
+            yield len(seen) - 1, {**row, ref_col: groups[key], "clip": key[:12]}
+
+    return RowSource(rows(), len(groups), stable_hash([first.fingerprint, "group_by_audio"]), first.origin,
+                     first.revision, columns=[*first.columns, "clip"])
+
+
+def _repo_file(task: TaskSpec, data_dir: Path | None, filename: str) -> Path:
+
+    ds = task.dataset
+    if data_dir is not None:
+        path = Path(data_dir) / ds.path / filename
+        if not path.is_file():
+            raise DataError(
+                f"task {task.name}: mirror {Path(data_dir) / ds.path} of {ds.path} lacks {filename}; "
+                f"re-run `omnieval data mirror {task.name} --to {data_dir}`"
+            )
+        return path
+    try:
+        from huggingface_hub import hf_hub_download
+
+        return Path(hf_hub_download(ds.path, filename, repo_type="dataset", revision=ds.revision))
+    except Exception as e:  # noqa: BLE001 - offline, gated and missing all mean the same to the user
+        raise DataError(
+            f"task {task.name}: could not download {filename} of dataset {ds.path}: {str(e).splitlines()[0][:200]}; "
+            f"offline? mirror it with `omnieval data mirror {task.name} --to DIR` and pass --data-dir DIR"
+        ) from None
+
+
+@LOADERS.register("jsonl_zip")
+def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """Rows from ``data.jsonl`` whose ``fields.image`` column names a file inside ``images.zip`` (VisuLogic).
+
+    ``dataset.data_files`` may rename them: ``{rows: data.jsonl, images: images.zip}``.
+    The image cell becomes ``{bytes, path}``; a name absent from the zip is that sample's error.
+    """
+    import zipfile
+
+
+    names = {"rows": "data.jsonl", "images": "images.zip", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+    rows_path = _repo_file(task, data_dir, names["rows"])
+    zip_path = _repo_file(task, data_dir, names["images"])
+    image_col = task.fields.image if isinstance(task.fields.image, str) else "image_path"
+    lines = [line for line in rows_path.read_text().splitlines() if line.strip()]
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        with zipfile.ZipFile(zip_path) as archive:
+            members = set(archive.namelist())
+            for i, line in enumerate(lines):
+                row = json.loads(line)
+                inner = str(row.get(image_col) or "")
+                # Some releases list paths without the zip's top folder; accept either.
+                candidates = [inner, inner.lstrip("./"), f"images/{inner}"]
+                member = next((c for c in candidates if c in members), None)
+                row[image_col] = {"bytes": archive.read(member), "path": inner} if member else _missing_media(f"{inner} not in {zip_path.name}")
+                yield i, row
+
+    identity = _files_identity([str(rows_path), str(zip_path)])
+    return RowSource(rows(), len(lines), stable_hash({"files": identity, "revision": task.dataset.revision}),
+                     f"files:{rows_path.parent}", task.dataset.revision, columns=list(json.loads(lines[0])) if lines else [])

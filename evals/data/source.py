@@ -1,0 +1,292 @@
+"""Opening a task's rows: Hub id, local mirror, builder directory or named loader.
+
+Rows are streamed (memory does not grow with the data set) with media left
+encoded (``decode=False``): ``evals.data.media`` decodes them later, in the
+prefetch worker. Nothing here goes through the Arrow cache of local
+directories, which `datasets` keys by directory *name* and file patterns: a
+second mirror of the same repo would otherwise silently return the first
+one's rows. The data fingerprint is computed from the files themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator
+
+import datasets
+
+from evals.data.patterns import default_patterns, readme_patterns
+from evals.errors import DataError
+from evals.hashing import stable_hash
+from evals.spec.task import TaskSpec
+
+_EDGE = 1 << 16
+
+
+@dataclass
+class RowSource:
+    """The rows of one task, with what identifies the data they came from."""
+
+    rows: Iterator[tuple[int, dict[str, Any]]]
+    num_rows: int | None
+    fingerprint: str
+    origin: str
+    revision: str | None
+    selection: str = "all"
+    columns: list[str] = field(default_factory=list)
+    table: datasets.Dataset | None = None
+    """Set for in-memory/Arrow data: ``select_rows`` then picks rows by index instead of streaming past them."""
+    reuse_key: str | None = None
+    """Changes whenever the rows could have changed (paths, sizes, mtimes): lets a re-run reuse a stored plan."""
+
+
+def mirror_path(spec: TaskSpec, data_dir: str | Path) -> Path:
+    return Path(data_dir) / spec.dataset.path
+
+
+def _files_identity(files: list[str]) -> list[tuple[str, int, str]]:
+    """What identifies data files across machines: relative name, size, and a hash of head and tail.
+
+    Not the absolute path or mtime (the same mirror elsewhere must give the same
+    task hash) and not a full read (mirrors can be many GB). A parquet file's
+    tail is its footer: schema, row groups and column statistics.
+    """
+    if not files:
+        return []
+    root = os.path.commonpath([os.path.dirname(f) for f in files])
+    out = []
+    for f in files:
+        try:
+            size = os.path.getsize(f)
+            h = hashlib.sha256()
+            with open(f, "rb") as fh:
+                h.update(fh.read(_EDGE))
+                if size > 2 * _EDGE:
+                    fh.seek(size - _EDGE)
+                h.update(fh.read(_EDGE))
+            out.append((os.path.relpath(f, root), size, h.hexdigest()[:16]))
+        except OSError:
+            out.append((os.path.basename(f), -1, ""))
+    return out
+
+
+def content_fingerprint(ds: datasets.Dataset, base_dir: Path | None = None) -> str:
+    """A fingerprint of an in-memory Dataset's content, media files by their bytes rather than their paths.
+
+    Remembered on the object: loaders that cache their Dataset (easy-VQA) are hashed once per process.
+    """
+    known = ds.__dict__.get("_omnieval_content_fingerprint")
+    if known is not None:
+        return known
+    ds.__dict__["_omnieval_content_fingerprint"] = fingerprint = _content_fingerprint(ds)
+    return fingerprint
+
+
+def _content_fingerprint(ds: datasets.Dataset) -> str:
+    h = hashlib.sha256()
+    media = [name for name, feat in ds.features.items() if isinstance(feat, (datasets.Image, datasets.Audio))]
+    plain = ds.remove_columns(media) if media else ds
+    for batch in plain.data.to_batches():
+        h.update(pa_serialize(batch))
+    file_digests: dict[str, bytes] = {}
+    for name in media:
+        for cell in ds.data.column(name).to_pylist():
+            if cell and cell.get("bytes"):
+                h.update(hashlib.sha256(cell["bytes"]).digest())
+            elif cell and cell.get("path"):
+                path = cell["path"]
+                if path not in file_digests:  # questions share images: read each file once
+                    try:
+                        file_digests[path] = hashlib.sha256(Path(path).read_bytes()).digest()
+                    except OSError:
+                        file_digests[path] = b"missing:" + os.path.basename(path).encode()
+                h.update(file_digests[path])
+    return h.hexdigest()[:16]
+
+
+def pa_serialize(batch) -> bytes:
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return sink.getvalue().to_pybytes()
+
+
+def _parquet_rows(files: list[str]) -> int | None:
+    if not files or not all(f.endswith(".parquet") and os.path.exists(f) for f in files):
+        return None
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
+def _split_files(builder: datasets.DatasetBuilder, split: str) -> list[str]:
+    data_files = builder.config.data_files or {}
+    files = data_files.get(split)
+    return [str(f) for f in files] if files else []
+
+
+def _open_builder(spec: TaskSpec, local: Path | None, data_dir: Path | None) -> tuple[datasets.IterableDataset, list[str], int | None]:
+    ds_spec = spec.dataset
+    kwargs: dict[str, Any] = {}
+    if data_dir is not None:
+        kwargs["data_dir"] = str(data_dir)
+    if ds_spec.data_files:
+        kwargs["data_files"] = ds_spec.data_files
+    path = str(local) if local is not None else ds_spec.path
+    name = ds_spec.name
+    if local is None and data_dir is None:
+        kwargs["revision"] = ds_spec.revision
+    if local is not None and not ds_spec.data_files:
+        # Read the split's own files with the packaged file builder: a mirror holds only the
+        # splits its tasks need, while the card's `configs:` lists them all, which the
+        # repo-level builder refuses ("Couldn't infer the same data file format for all splits").
+        path, files = _mirror_split_files(spec, local)
+        name = None
+        kwargs["data_files"] = {ds_spec.split: files}
+    builder = datasets.load_dataset_builder(path, name, **kwargs)
+    files = _split_files(builder, ds_spec.split)
+    if builder.config.data_files is not None and not files:
+        known = ", ".join(builder.config.data_files) or "none"
+        raise DataError(f"task {spec.name}: dataset {ds_spec.path} has no split {ds_spec.split!r} (splits: {known})")
+    num_rows = None
+    if builder.info.splits and ds_spec.split in builder.info.splits:
+        num_rows = builder.info.splits[ds_spec.split].num_examples or None
+    if num_rows is None and (local is not None or data_dir is not None):
+        num_rows = _parquet_rows(files)
+    stream = builder.as_streaming_dataset(split=ds_spec.split)
+    return stream, files, num_rows
+
+
+_FILE_BUILDERS = {".parquet": "parquet", ".arrow": "arrow", ".jsonl": "json", ".json": "json", ".csv": "csv"}
+
+
+def _mirror_split_files(spec: TaskSpec, local: Path) -> tuple[str, list[str]]:
+    """The packaged builder and files of ``spec``'s config/split inside mirror ``local``.
+
+    Files are those the dataset card's ``configs:`` patterns give the config and
+    split, else the usual parquet layouts; a missing file is a DataError that
+    says how to refill the mirror.
+    """
+    ds = spec.dataset
+    readme = local / "README.md"
+    patterns = readme_patterns(readme.read_text(errors="replace"), ds.name, ds.split) if readme.is_file() else None
+    patterns = patterns or default_patterns(ds.name, ds.split)
+    files = sorted({str(p) for pat in patterns for p in local.glob(pat) if p.is_file() and p.suffix in _FILE_BUILDERS})
+    if not files:
+        raise DataError(
+            f"task {spec.name}: mirror {local} of {ds.path} lacks files for config {ds.name or 'default'} split {ds.split} "
+            f"(looked for {', '.join(patterns[:3])}{', ...' if len(patterns) > 3 else ''}); re-run `omnieval data mirror {spec.name} --to {local.parents[len(Path(ds.path).parts) - 1]}`"
+        )
+    kinds = {_FILE_BUILDERS[Path(f).suffix] for f in files}
+    if len(kinds) > 1:
+        raise DataError(f"task {spec.name}: mirror {local} mixes file formats for split {ds.split}: {sorted(kinds)}")
+    return kinds.pop(), files
+
+
+def _hub_error(spec: TaskSpec, err: Exception) -> DataError:
+    text = str(err)
+    ds = spec.dataset.path
+    if spec.dataset.gated or "gated" in text.lower() or "401" in text or "403" in text:
+        return DataError(
+            f"task {spec.name}: dataset {ds} is gated: accept its terms on the Hub and set HF_TOKEN, "
+            f"or mirror it with `omnieval data mirror {spec.name} --to DIR` and pass --data-dir DIR ({text.splitlines()[0][:200]})"
+        )
+    return DataError(
+        f"task {spec.name}: could not load dataset {ds} (split {spec.dataset.split}): {text.splitlines()[0][:200] if text else type(err).__name__}; "
+        f"offline? mirror it with `omnieval data mirror {spec.name} --to DIR` and pass --data-dir DIR"
+    )
+
+
+def open_files(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSource:
+    """Stream the rows of ``spec``'s split from a builder directory, a mirror or the Hub; media columns stay encoded.
+
+    With ``data_dir``, a Hub id ``org/name`` is read from ``data_dir/org/name``
+    (the same files as the Hub repo) and nothing is fetched.
+    """
+    ds_spec = spec.dataset
+    revision = ds_spec.revision
+    local: Path | None = None
+    builder_dir: Path | None = None
+    if ds_spec.data_dir:
+        builder_dir = (spec.base_dir / ds_spec.data_dir).resolve()
+        origin = f"local:{builder_dir}"
+    elif data_dir is not None:
+        local = mirror_path(spec, data_dir).resolve()
+        if not local.is_dir():
+            raise DataError(
+                f"task {spec.name}: dataset {ds_spec.path} is not in the mirror {data_dir} (looked for {local}); "
+                f"create it with `omnieval data mirror {spec.name} --to {data_dir}`"
+            )
+        origin = f"mirror:{local}"
+    else:
+        origin = f"hub:{ds_spec.path}@{revision or 'main'}"
+    try:
+        stream, files, num_rows = _open_builder(spec, local, builder_dir)
+    except DataError:
+        raise
+    except FileNotFoundError as e:
+        if local is not None:
+            raise DataError(
+                f"task {spec.name}: mirror {local} of {ds_spec.path} lacks files for config {ds_spec.name or 'default'} "
+                f"split {ds_spec.split}: {str(e).splitlines()[0][:200]}; re-run `omnieval data mirror {spec.name} --to {data_dir}`"
+            ) from None
+        raise _hub_error(spec, e) from None
+    except Exception as e:  # noqa: BLE001 - the Hub client raises many types; all mean "could not load"
+        if local is not None or builder_dir is not None:
+            raise DataError(f"task {spec.name}: could not read {local or builder_dir}: {str(e).splitlines()[0][:200]}") from None
+        raise _hub_error(spec, e) from None
+    is_local = local is not None or builder_dir is not None
+    identity = _files_identity(files) if is_local else files
+    fingerprint = stable_hash({"files": identity, "revision": revision, "config": ds_spec.name, "split": ds_spec.split})
+    if is_local:
+        stats = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files if os.path.exists(f)]
+        reuse_key = stable_hash([fingerprint, stats]) if len(stats) == len(files) else None
+    else:
+        reuse_key = fingerprint if revision else None  # an unpinned Hub repo may change under us
+
+    return from_stream(stream, num_rows=num_rows, fingerprint=fingerprint, origin=origin, revision=revision, reuse_key=reuse_key)
+
+
+def from_stream(stream: Any, table: datasets.Dataset | None = None, **identity: Any) -> RowSource:
+    """A ``RowSource`` over a `datasets` stream, media left encoded."""
+    stream = stream.decode(False)
+    columns = list(stream.features) if stream.features else []
+    return RowSource(rows=enumerate(stream), columns=columns, table=table, **identity)
+
+
+def select_rows(source: RowSource, limit: int | None) -> RowSource:
+    """Keep ``limit`` rows spread evenly over the split (not the first N: some sets are sorted by length).
+
+    Deterministic: the same data and limit always give the same rows.
+    """
+    if limit is None or (source.num_rows is not None and limit >= source.num_rows):
+        return source
+    if limit <= 0:
+        raise DataError(f"--limit must be positive, got {limit}")
+    if source.num_rows is None:
+        rows = (r for r, _ in zip(source.rows, range(limit)))
+        return replace(source, rows=rows, num_rows=limit, selection=f"first {limit} (size unknown)", table=None)
+    total = source.num_rows
+    wanted = {(i * total) // limit for i in range(limit)}
+    last = max(wanted)
+    selection = f"{limit} of {total}, evenly spaced"
+    if source.table is not None:
+        order = sorted(wanted)
+        # Arrow batches straight to Python rows: media stay encoded, as with decode=False, at a third of the cost.
+        picked = source.table.select(order).with_format("arrow").iter(batch_size=256)
+        picked_rows = zip(order, (row for batch in picked for row in batch.to_pylist()))
+        return replace(source, rows=picked_rows, num_rows=limit, selection=selection, table=None)
+
+    def picked() -> Iterator[tuple[int, dict[str, Any]]]:
+        for index, row in source.rows:
+            if index in wanted:
+                yield index, row
+            if index >= last:
+                return
+
+    return replace(source, rows=picked(), num_rows=limit, selection=selection, table=None)

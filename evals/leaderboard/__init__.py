@@ -1,6 +1,0 @@
-"""Leaderboards from run directories: results index, comparability checks, statistics, reports.
-
-``omnieval leaderboard`` and ``omnieval runs`` live in ``evals.leaderboard.cli``;
-the library entry points are ``evals.leaderboard.build.build_leaderboard`` and
-``write_reports``. Nothing heavy is imported here.
-"""

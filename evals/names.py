@@ -1,0 +1,19 @@
+"""Names that become paths: task names are validated, anything else from a run is made safe before it touches the filesystem."""
+
+from __future__ import annotations
+
+import re
+
+_TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def task_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a task name (it names files in run directories and reports), or None."""
+    if not _TASK_NAME.match(name) or ".." in name:
+        return f"task name {name!r} must be 1-128 letters, digits, '.', '_' or '-', start with a letter or digit and contain no '..'"
+    return None
+
+
+def safe_name(name: str) -> str:
+    """A file name from any string out of a run (a task or model name read from disk may hold anything)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "task"

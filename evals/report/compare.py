@@ -1,0 +1,405 @@
+"""Which results may be ranked together, and the statistics of ranking them.
+
+Comparability: two cells of one task are comparable only when the task hash,
+the dataset revision and the scorer options agree. ``select_columns`` groups
+results into *columns* (a task at one such key) and refuses mixed tasks
+unless told to show the odd ones separately.
+
+Statistics, per column, on the samples every model in it scored:
+
+- a joint bootstrap: the same resampled sample ids for every model (one
+  ``numpy.random.default_rng(seed).integers`` draw, the recipe of
+  ``evals.scoring.stats.bootstrap_distribution``), the scorer's own aggregation
+  recomputed per resample, so corpus metrics (WER) are resampled by document.
+  With a ``TotalsAggregate`` all resamples of all models are one matrix
+  product;
+- rank intervals: the 2.5-97.5% range of each model's rank over resamples;
+- top model vs each other model: the paired bootstrap test of
+  ``evals.scoring.stats.paired_comparison`` (same formula, computed from the joint
+  resamples so it costs nothing extra; a test checks the two agree).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from evals.report.index import LeaderboardError
+
+_LOWER_IS_BETTER = {"wer", "cer"}
+_LOWER_PREFIXES = ("substitution", "deletion", "insertion")
+
+
+def lower_is_better(metric: str) -> bool:
+    """The one place that decides a metric's direction: error rates (wer, cer, *error*, edit-type rates) go down."""
+    base = metric.rsplit(".", 1)[-1].lower()
+    return base in _LOWER_IS_BETTER or "error" in base or base.startswith(_LOWER_PREFIXES)
+
+
+@dataclass
+class Column:
+    """One leaderboard column: a task at one comparability key (task hash, revision, scorer options)."""
+
+    key: str
+    task: str
+    variant: bool
+    task_hash: str
+    spec_hash: str
+    revision: str | None
+    scorers: str
+    primary_metric: str
+    modality: str
+    kind: str
+    rows: Any  # pandas.DataFrame: one row per model
+
+    @property
+    def lower_is_better(self) -> bool:
+        return lower_is_better(self.primary_metric)
+
+
+def _fmt_scorers(scorers: str) -> str:
+    return ", ".join(f"{k} {json.dumps(v, sort_keys=True)}" for k, v in json.loads(scorers).items())
+
+
+def _describe_conflict(task: str, groups: list[Any]) -> str:
+    lines = [f"task {task!r}: results are not comparable, so they cannot be ranked together:"]
+    for g in groups:
+        first = g.iloc[0]
+        lines.append(
+            f"  - task_hash {first.task_hash} (spec {first.spec_hash}, dataset revision {first.revision or 'unpinned'}, "
+            f"data fingerprint {first.fingerprint}, scorers {_fmt_scorers(first.scorers)}): models "
+            + ", ".join(sorted(g.model.unique()))
+        )
+    firsts = [g.iloc[0] for g in groups]
+    diffs = []
+    for attr, what in (("spec_hash", "task definition (spec hash)"), ("revision", "dataset revision"),
+                       ("fingerprint", "dataset files (fingerprint)"), ("scorers", "metric options")):
+        values = {str(getattr(f, attr)) for f in firsts}
+        if len(values) > 1:
+            diffs.append(f"{what}: " + " vs ".join(sorted(values)))
+    if diffs:
+        lines.append("  differs in: " + "; ".join(diffs))
+    return "\n".join(lines)
+
+
+def select_columns(frame: Any, allow_mixed: bool = False) -> tuple[list[Column], list[dict[str, Any]]]:
+    """Group a results frame into rankable columns; also return the runs superseded by newer ones.
+
+    A model with several runs of one task at the same key keeps the newest.
+    When a task has more than one key: raise ``LeaderboardError`` naming what
+    differs, or with ``allow_mixed`` keep the key most models share as the
+    task's column and put each other key in a separate variant column.
+    """
+    if frame.empty:
+        raise LeaderboardError("no task results in the given runs")
+    frame = frame.sort_values(["started", "run_id"], ascending=False, kind="stable")
+    # A plain-string key: pandas turns None into NaN, and NaN never groups.
+    frame = frame.assign(revision_key=frame.revision.map(lambda r: r if isinstance(r, str) else ""))
+    key_cols = ["model_hash", "task", "task_hash", "revision_key", "scorers"]
+    dup = frame.duplicated(key_cols, keep="first")
+    superseded = [
+        {"model": r.model, "task": r.task, "run_id": r.run_id, "run_dir": r.run_dir} for r in frame[dup].itertuples()
+    ]
+    frame = frame[~dup]
+    columns: list[Column] = []
+    conflicts: list[str] = []
+    for task in sorted(frame.task.unique()):
+        sub = frame[frame.task == task]
+        groups = [g for _, g in sub.groupby(["task_hash", "revision_key", "scorers"], sort=False, dropna=False)]
+        # The key most models share is the task's column; ties go to the newest run.
+        groups.sort(key=lambda g: (-g.model_hash.nunique(), -_rank_of_newest(g, sub)))
+        if len(groups) > 1 and not allow_mixed:
+            conflicts.append(_describe_conflict(task, groups))
+            continue
+        for i, g in enumerate(groups):
+            first = g.iloc[0]
+            columns.append(Column(
+                key=task if i == 0 else f"{task}@{first.task_hash[:8]}", task=task, variant=i > 0,
+                task_hash=first.task_hash, spec_hash=first.spec_hash, revision=first.revision, scorers=first.scorers,
+                primary_metric=first.primary_metric, modality=first.modality, kind=first.kind,
+                rows=g.reset_index(drop=True),
+            ))
+    if conflicts:
+        raise LeaderboardError(
+            "\n".join(conflicts)
+            + "\nRe-run the odd models on the same task version and data, or pass --allow-mixed to show them in separate columns."
+        )
+    return columns, superseded
+
+
+def _rank_of_newest(group: Any, task_frame: Any) -> float:
+    newest = task_frame.started.max()
+    return float((group.started == newest).any())
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def primary_scorer_name(scorers: str, metric: str) -> str:
+    """The scorer (by name, in the task's ``scorers`` record) that produces ``metric``."""
+    from evals.scoring.registry import get_scorer
+
+    names = list(json.loads(scorers))
+    if "." in metric and metric.split(".", 1)[0] in names:
+        return metric.split(".", 1)[0]
+    for name in names:
+        try:
+            s = get_scorer(name)
+        except KeyError:
+            continue
+        if metric == (s.primary or s.name) or metric in s.metrics:
+            return name
+    return names[0]
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _fast_id_scores(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, dict[str, float] | None] | None:
+    """``(id, the scorer's stats)`` decoding only those two values of a record, or None to fall back.
+
+    Safe by JSON's grammar: inside a string every ``"`` is escaped, so the
+    sequences ``"id":`` and ``"scores":{`` occur only as keys; ``id`` is the
+    first such key in a ``SampleRecord`` (task, index, id come first) and
+    ``scores`` is the only key whose value is an object of that name. Its
+    value holds only code-chosen keys and numbers, so it ends at the first
+    ``}}``; equal score objects (common: ``{"score":1.0}``) are decoded once.
+    Errored samples are never scored, so their ``scores`` lack the scorer.
+    """
+    i = line.find('"id":"')
+    j = line.find('"scores":{')
+    if i < 0 or j < 0:
+        return None
+    end = line.find('"', i + 6)
+    sid = line[i + 6:end]
+    if "\\" in sid:
+        sid = _DECODER.raw_decode(line, i + 5)[0]
+    if line.startswith("{}", j + 9):
+        return sid, None
+    k = line.find("}}", j)
+    if k < 0:
+        return None
+    text = line[j + 9:k + 2]
+    scores = memo.get(text)
+    if scores is None:
+        try:
+            scores = memo[text] = json.loads(text)
+        except ValueError:
+            return None
+    return sid, scores.get(scorer) if isinstance(scores, dict) else None
+
+
+def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
+    """``{sample id: the scorer's per-sample stats}`` for scored samples, and the first ``keep`` raw records.
+
+    This is the hot path (every sample of every run), so beyond the first
+    ``keep`` records only the id and the scores are decoded (see
+    ``_fast_id_scores``); the viewer's records are decoded whole.
+    """
+    from pathlib import Path
+
+    path = Path(run_dir) / "samples" / f"{task}.jsonl"
+    stats: dict[str, dict[str, float]] = {}
+    kept: list[dict[str, Any]] = []
+    if not path.is_file():
+        return stats, kept
+    memo: dict[str, Any] = {}
+    with open(path) as f:
+        for line in f:
+            fast = None if len(kept) < keep else _fast_id_scores(line, scorer, memo)
+            if fast is None:
+                rec = json.loads(line)
+                if len(kept) < keep:
+                    kept.append(rec)
+                s = rec.get("scores", {}).get(scorer) if rec.get("error") is None else None
+                fast = (str(rec["id"]), s)
+            if fast[1] is not None:
+                stats[fast[0]] = fast[1]
+    return stats, kept
+
+
+def _table(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    from evals.scoring.contract import stats_table
+
+    return stats_table(rows)
+
+
+_CHUNK_CELLS = 4_000_000  # as evals.scoring.stats: bounds the (resamples x rows) index matrix
+
+
+def joint_bootstrap(scorer: Any, tables: list[dict[str, np.ndarray]], options: Any, metric: str,
+                    n_resamples: int, seed: int) -> np.ndarray:
+    """``(models, n_resamples)`` values of ``metric``; every model resampled with the same rows.
+
+    The rows drawn are those ``evals.scoring.stats.bootstrap_distribution`` draws for
+    the same ``n``, ``n_resamples`` and ``seed``, so each model's row equals
+    that function's output.
+    """
+    from evals.scoring.contract import TotalsAggregate
+
+    n = len(next(iter(tables[0].values()))) if tables and tables[0] else 0
+    out = np.full((len(tables), n_resamples), np.nan)
+    if n == 0 or n_resamples == 0:
+        return out
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(n_resamples, _CHUNK_CELLS // n))
+    aggregate = scorer.aggregate
+    totals_mode = isinstance(aggregate, TotalsAggregate)
+    if totals_mode:
+        names = list(aggregate.columns)
+        blocks = []
+        for t in tables:
+            blocks.append(np.stack([t.get(c, np.full(n, np.nan)) for c in names], axis=1))
+        matrix = np.concatenate(blocks, axis=1) if blocks else np.zeros((n, 0))
+        nan_cols = np.isnan(matrix).all(axis=0)
+        matrix = np.nan_to_num(matrix)
+    done = 0
+    while done < n_resamples:
+        size = min(chunk, n_resamples - done)
+        idx = rng.integers(0, n, size=(size, n))
+        if totals_mode:
+            flat = (idx + np.arange(size)[:, None] * n).ravel()
+            counts = np.bincount(flat, minlength=size * n).reshape(size, n).astype(np.float64)
+            sums = counts @ matrix
+            sums[:, nan_cols] = np.nan  # a column the model never reported stays missing, as in evals.scoring.stats
+            k = len(names)
+            nn = np.full(size, float(n))
+            for m in range(len(tables)):
+                totals = {c: sums[:, m * k + j] for j, c in enumerate(names)}
+                values = aggregate.from_totals(totals, nn, options)
+                out[m, done:done + size] = np.broadcast_to(np.asarray(values[metric], dtype=np.float64), (size,))
+        else:
+            for m, t in enumerate(tables):
+                for j, row in enumerate(idx):
+                    out[m, done + j] = aggregate({c: v[row] for c, v in t.items()}, options)[metric]
+        done += size
+    return out
+
+
+def competition_ranks(values: np.ndarray, lower: bool) -> np.ndarray:
+    """Rank 1 = best; equal values share the better rank; NaN ranks last. Works along axis 0."""
+    v = np.where(np.isnan(values), np.inf if lower else -np.inf, values)
+    if lower:
+        better = v[None, :, ...] < v[:, None, ...]
+    else:
+        better = v[None, :, ...] > v[:, None, ...]
+    return 1 + better.sum(axis=1)
+
+
+def paired_p_value(diff: float, diffs: np.ndarray) -> float:
+    """Two-sided bootstrap p-value of ``diff == 0``, as in ``evals.scoring.stats.paired_comparison``."""
+    diffs = diffs[~np.isnan(diffs)]
+    if diffs.size == 0 or math.isnan(diff):
+        return float("nan")
+    if diff == 0:
+        return 1.0
+    return float((1 + int(np.sum(np.abs(diffs - diff) >= abs(diff)))) / (1 + diffs.size))
+
+
+@dataclass
+class ColumnStats:
+    """Per model (in the column's row order): ranks, rank intervals and the test against the top model."""
+
+    rank: list[int]
+    rank_low: list[int | None]
+    rank_high: list[int | None]
+    p_vs_top: list[float | None]
+    diff_vs_top: list[float | None]
+    tied_with_top: list[bool]
+    n_shared: int
+    top: int | None
+    resample_ranks: np.ndarray | None  # (models, B) or None when no bootstrap was possible
+    notes: list[str] = field(default_factory=list)
+
+
+def column_stats(column: Column, samples: list[dict[str, dict[str, float]]], n_resamples: int, seed: int,
+                 alpha: float = 0.05) -> ColumnStats:
+    """Ranks with bootstrap rank intervals and top-vs-rest paired tests for one column.
+
+    ``samples[i]`` is model *i*'s ``{sample id: stats}`` for the column's primary scorer.
+    """
+    from evals.scoring.registry import get_scorer
+
+    values = column.rows.metric_value.to_numpy(dtype=np.float64)
+    lower = column.lower_is_better
+    m = len(values)
+    rank = competition_ranks(values, lower).tolist()
+    notes: list[str] = []
+    order = sorted(range(m), key=lambda i: (rank[i], column.rows.model[i]))
+    top = order[0] if m else None
+    empty = ColumnStats(rank, [None] * m, [None] * m, [None] * m, [None] * m, [False] * m, 0, top, None, notes)
+    if m == 0 or n_resamples <= 0:
+        return empty
+    shared = set(samples[0])
+    for s in samples[1:]:
+        shared &= set(s)
+    if not shared:
+        notes.append("no sample was scored by every model here; no rank intervals or significance tests")
+        return empty
+    sizes = {len(s) for s in samples}
+    if len(sizes) > 1 or len(shared) != max(sizes):
+        notes.append(f"rank intervals and tests use the {len(shared)} samples every model scored")
+    scorer_name = primary_scorer_name(column.scorers, column.primary_metric)
+    metric = column.primary_metric.split(".", 1)[1] if column.primary_metric.startswith(scorer_name + ".") else column.primary_metric
+    try:
+        scorer = get_scorer(scorer_name)
+    except KeyError as e:
+        notes.append(f"scorer {scorer_name!r} is unknown here ({e.args[0]}); no rank intervals")
+        return empty
+    options = scorer.parse_options(json.loads(column.scorers).get(scorer_name))
+    ids = sorted(shared)
+    tables = [_table([s[i] for i in ids]) for s in samples]
+    dist = joint_bootstrap(scorer, tables, options, metric, n_resamples, seed)
+    point = np.array([scorer.aggregate(t, options).get(metric, np.nan) for t in tables], dtype=np.float64)
+    ranks = competition_ranks(dist, lower)  # (models, B)
+    low = np.quantile(ranks, alpha / 2, axis=1, method="lower").astype(int).tolist()
+    high = np.quantile(ranks, 1 - alpha / 2, axis=1, method="higher").astype(int).tolist()
+    p_vs_top: list[float | None] = [None] * m
+    diff_vs_top: list[float | None] = [None] * m
+    tied = [False] * m
+    for i in range(m):
+        if i == top:
+            continue
+        d = float(point[top] - point[i])
+        p = paired_p_value(d, dist[top] - dist[i])
+        p_vs_top[i] = p
+        diff_vs_top[i] = d
+        tied[i] = bool(not math.isnan(p) and p >= alpha)
+    return ColumnStats(rank, low, high, p_vs_top, diff_vs_top, tied, len(ids), top, ranks, notes)
+
+
+def overall_ranks(models: list[str], per_column: list[tuple[list[str], ColumnStats]], n_resamples: int,
+                  alpha: float = 0.05) -> dict[str, dict[str, Any]]:
+    """Mean rank over the columns a model appears in, its rank among models, and the bootstrap interval.
+
+    Resample *b* of every column is combined into one overall ranking, so the
+    interval carries the uncertainty of every task.
+    """
+    index = {name: i for i, name in enumerate(models)}
+    mm = len(models)
+    b = max(n_resamples, 1)
+    total = np.zeros((mm, b))
+    count = np.zeros(mm)
+    point_total = np.zeros(mm)
+    for names, st in per_column:
+        rows = np.array([index[n] for n in names])
+        r = st.resample_ranks if st.resample_ranks is not None else np.repeat(np.asarray(st.rank, float)[:, None], b, axis=1)
+        total[rows] += r[:, :b]
+        point_total[rows] += st.rank
+        count[rows] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count[:, None]
+        point_mean = point_total / count
+    point_rank = competition_ranks(point_mean, lower=True)
+    ranks = competition_ranks(mean, lower=True)
+    low = np.quantile(ranks, alpha / 2, axis=1, method="lower")
+    high = np.quantile(ranks, 1 - alpha / 2, axis=1, method="higher")
+    return {
+        name: {"mean_rank": float(point_mean[i]) if count[i] else None, "rank": int(point_rank[i]),
+               "rank_low": int(low[i]), "rank_high": int(high[i]), "n_tasks": int(count[i])}
+        for name, i in index.items()
+    }

@@ -1,0 +1,95 @@
+"""One model over a list of tasks: run directory, manifest, results."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import lru_cache
+import platform
+import re
+import socket
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from evals import __version__
+from evals.adapters.base import Adapter
+from evals.run.cache import ResponseCache
+from evals.errors import OmniEvalError
+from evals.results import Manifest, RunResults, TaskResult, suite_result, write_json
+from evals.run.runner import RunOptions, check_supported, evaluate_task
+from evals.spec.task import TaskSpec
+
+_PACKAGES = ("datasets", "transformers", "evaluate", "torch", "faster-whisper", "ctranslate2", "pycocoevalcap", "numpy", "pillow", "soundfile", "soxr")
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def _packages() -> dict[str, str]:
+    out = {}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def run_id_for(model_name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name).strip("_")[:60]
+    return f"{_dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')}-{slug}"
+
+
+def evaluate_model(
+    adapter: Adapter,
+    tasks: list[TaskSpec],
+    output_dir: Path,
+    cache: ResponseCache | None,
+    options: RunOptions,
+    command: list[str] | None = None,
+    suite: str | None = None,
+) -> RunResults:
+    """Evaluate ``adapter`` on ``tasks``; writes ``output_dir/{manifest,results}.json`` and ``samples/``.
+
+    ``results.json`` is rewritten after each task, so a stopped run keeps what it finished.
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    run_id = output_dir.name
+    manifest = Manifest(
+        run_id=run_id, omnieval_version=__version__, git_commit=_git_commit(), command=command or sys.argv,
+        model=adapter.name, model_hash=adapter.fingerprint_hash(), model_fingerprint=adapter.fingerprint(),
+        tasks={}, seed=options.seed, limit=options.limit, batch_size=options.batch_size, started=_now(),
+        host={"hostname": socket.gethostname(), "platform": platform.platform(), "python": platform.python_version()},
+        packages=dict(_packages()),
+    )
+    results = RunResults(run_id=run_id, model=adapter.name, model_hash=manifest.model_hash, model_fingerprint=manifest.model_fingerprint, tasks={})
+    write_json(output_dir / "manifest.json", manifest)
+    for spec in tasks:
+        why = check_supported(spec, adapter)
+        if why:
+            raise OmniEvalError(f"task {spec.name}: {why}")
+        result: TaskResult = evaluate_task(spec, adapter, cache, output_dir / "samples" / f"{spec.name}.jsonl", options)
+        results.tasks[spec.name] = result
+        manifest.tasks[spec.name] = {
+            "task_hash": result.task_hash, "spec_hash": result.spec_hash, "revision": result.dataset.revision,
+            "fingerprint": result.dataset.fingerprint, "origin": result.dataset.origin, "source_file": spec.source_file,
+        }
+        write_json(output_dir / "results.json", results)
+        write_json(output_dir / "manifest.json", manifest)
+    if suite is not None:
+        results.suite = suite_result(suite, list(results.tasks.values()))
+    manifest.finished = _now()
+    write_json(output_dir / "manifest.json", manifest)
+    write_json(output_dir / "results.json", results)
+    return results

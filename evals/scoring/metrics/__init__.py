@@ -1,0 +1,8 @@
+"""Built-in metrics. Importing this package registers every scorer.
+
+Module-level imports here are cheap (numpy, pydantic); heavy or optional
+dependencies (pycocoevalcap, Java, jiwer) are imported inside functions.
+"""
+
+from evals.scoring.metrics import anls, asr, caption, choice, exact_match, relaxed_accuracy, vqa, yes_no  # noqa: F401  (register scorers)
+from evals.scoring.metrics import mme, mmmu, ocrbench  # noqa: F401  (catalogue scorers: MME pairs, MMMU open+MC, OCRBench)

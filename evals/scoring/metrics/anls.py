@@ -1,0 +1,65 @@
+"""``anls``: Average Normalized Levenshtein Similarity (ST-VQA / DocVQA).
+
+Per question: prediction and each reference are lower-cased and
+whitespace-normalised (``" ".join(s.strip().lower().split())``); for each
+reference ``nl = levenshtein / max(len(ref), len(pred))`` (0 when both are
+empty); the question score is ``1 - min(nl)`` over references, set to 0 when it
+is below ``threshold`` (default 0.5, as in the official evaluation:
+``if question_result < threshold: question_result = 0``). The metric is
+the mean, as a fraction in [0, 1]. Levenshtein is over characters.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evals.scoring.contract import ScoreInput, Scorer, Stats, mean_aggregate, register_scorer
+from evals.scoring.metrics.levenshtein import distance
+
+
+class ANLSOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+
+
+def _normalize(text: str) -> str:
+    return " ".join(text.strip().lower().split())
+
+
+def anls_one(prediction: str, references: Sequence[str], threshold: float = 0.5) -> float:
+    if not references:
+        raise ValueError("anls needs at least one reference")
+    pred = _normalize(prediction)
+    best = 1.0
+    for ref in references:
+        gt = _normalize(ref)
+        length = max(len(gt), len(pred))
+        nl = 0.0 if length == 0 else distance(gt, pred) / length
+        best = min(best, nl)
+    score = 1.0 - best
+    return 0.0 if score < threshold else score
+
+
+def score_anls(inputs: Sequence[ScoreInput], options: ANLSOptions) -> list[Stats]:
+    rows = []
+    for item in inputs:
+        if not item.references:
+            raise ValueError(f"anls: sample {item.id!r} has no reference")
+        rows.append({"score": anls_one(item.prediction, item.references, options.threshold)})
+    return rows
+
+
+ANLS = register_scorer(
+    Scorer(
+        name="anls",
+        score=score_anls,  # type: ignore[arg-type]
+        aggregate=mean_aggregate("score", "anls"),
+        options=ANLSOptions,
+        primary="anls",
+        description="Average Normalized Levenshtein Similarity (DocVQA/ST-VQA), threshold 0.5.",
+        metrics=("anls",),
+    )
+)

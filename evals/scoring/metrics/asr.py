@@ -1,0 +1,109 @@
+"""``wer`` and ``cer``: corpus-level error rates after a named text normaliser.
+
+As on the Open ASR Leaderboard: prediction and reference go through the same
+normaliser (option ``normalizer``: ``whisper_english`` (default),
+``whisper_basic`` or ``none``; recorded in results), samples whose reference
+normalises to an empty string are dropped (stat ``dropped`` = 1, all counts 0,
+so they add nothing to the sums), and the rate is corpus-level:
+``sum(edits) / sum(reference words)`` (characters for CER), a fraction, not a
+percentage. Only the first reference is used.
+
+Tokens: words are whitespace-separated; characters are those of the
+normalised text with surrounding whitespace stripped (inner spaces count, as
+in ``jiwer.cer``). Per-sample ``score`` is the utterance's own error rate
+(NaN when dropped); the aggregate never averages it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from evals.scoring.contract import ScoreInput, Scorer, Stats, TotalsAggregate, register_scorer, safe_divide
+from evals.scoring.metrics.levenshtein import edit_counts
+from evals.scoring.metrics.text_normalizers import get_normalizer
+
+
+class ErrorRateOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    normalizer: Literal["whisper_english", "whisper_basic", "none"] = "whisper_english"
+
+
+def _tokens(text: str, unit: str) -> list[str]:
+    return text.split() if unit == "words" else list(text.strip())
+
+
+def _score_error_rate(inputs: Sequence[ScoreInput], options: ErrorRateOptions, unit: str) -> list[Stats]:
+    normalize = get_normalizer(options.normalizer)
+    length_key = "ref_words" if unit == "words" else "ref_chars"
+    rows: list[Stats] = []
+    for item in inputs:
+        if not item.references:
+            raise ValueError(f"{'wer' if unit == 'words' else 'cer'}: sample {item.id!r} has no reference")
+        ref = _tokens(normalize(item.references[0]), unit)
+        if not ref:
+            rows.append({"score": float("nan"), "edits": 0.0, "substitutions": 0.0, "deletions": 0.0,
+                         "insertions": 0.0, length_key: 0.0, "dropped": 1.0})  # fmt: skip
+            continue
+        hyp = _tokens(normalize(item.prediction), unit)
+        s, d, i = edit_counts(ref, hyp)
+        edits = s + d + i
+        rows.append({"score": edits / len(ref), "edits": float(edits), "substitutions": float(s),
+                     "deletions": float(d), "insertions": float(i), length_key: float(len(ref)),
+                     "dropped": 0.0})  # fmt: skip
+    return rows
+
+
+def _error_rate_aggregate(name: str, length_key: str) -> TotalsAggregate:
+    def from_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseModel) -> dict[str, np.ndarray]:
+        length = totals[length_key]
+        return {
+            name: safe_divide(totals["edits"], length),
+            "substitution_rate": safe_divide(totals["substitutions"], length),
+            "deletion_rate": safe_divide(totals["deletions"], length),
+            "insertion_rate": safe_divide(totals["insertions"], length),
+            "dropped": np.nan_to_num(totals["dropped"]),
+        }
+
+    return TotalsAggregate(("edits", "substitutions", "deletions", "insertions", length_key, "dropped"), from_totals)
+
+
+def score_wer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[Stats]:
+    return _score_error_rate(inputs, options, "words")
+
+
+def score_cer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[Stats]:
+    return _score_error_rate(inputs, options, "chars")
+
+
+aggregate_wer = _error_rate_aggregate("wer", "ref_words")
+aggregate_cer = _error_rate_aggregate("cer", "ref_chars")
+
+
+_RATES = ("substitution_rate", "deletion_rate", "insertion_rate", "dropped")
+
+WER = register_scorer(
+    Scorer(
+        name="wer",
+        score=score_wer,  # type: ignore[arg-type]
+        aggregate=aggregate_wer,
+        options=ErrorRateOptions,
+        primary="wer",
+        description="Corpus word error rate (sum of edits / sum of reference words) after a text normaliser.",
+        metrics=("wer", *_RATES),
+    )
+)
+CER = register_scorer(
+    Scorer(
+        name="cer",
+        score=score_cer,  # type: ignore[arg-type]
+        aggregate=aggregate_cer,
+        options=ErrorRateOptions,
+        primary="cer",
+        description="Corpus character error rate (sum of edits / sum of reference characters) after a text normaliser.",
+        metrics=("cer", *_RATES),
+    )
+)

@@ -1,0 +1,86 @@
+"""``mmmu_accuracy``: MMMU's mixed multiple-choice and open questions in one accuracy.
+
+A sample with ``choices`` is multiple choice: ``references[0]`` is the
+correct letter and the prediction is parsed by ``choice.parse_choice`` (no
+random guess when parsing fails: the sample is wrong and counted unparsed).
+A sample without choices is open: following MMMU's ``parse_open_response`` /
+``eval_open``, candidate answers are taken from the prediction (the text after
+the last "answer is"-style indicator, else the whole text, plus every number
+in it); a number reference matches a candidate number (rounded to 2 places),
+a text reference matches when its normalised form occurs in a normalised
+candidate. Several references (MMMU stores some as a list) mean any may match.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+
+from evals.scoring.contract import NoOptions, ScoreInput, Scorer, Stats, means_aggregate, register_scorer
+from evals.scoring.metrics.choice import parse_choice, reference_letter
+
+_INDICATORS = re.compile(r"(?:answer is|answer:|could be|thus|therefore|final answer|result is|so)\s*", re.I)
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?", re.I)
+
+
+def _to_number(text: str) -> float | None:
+    text = text.strip().rstrip(".").replace(",", "")
+    if text.endswith("%"):
+        text = text[:-1]
+    try:
+        return round(float(text), 2)
+    except ValueError:
+        return None
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().strip().rstrip(".").split())
+
+
+def open_candidates(prediction: str) -> tuple[set[float], list[str]]:
+    """Numbers and normalised text spans a free-form answer may be giving."""
+    tail = prediction
+    matches = list(_INDICATORS.finditer(prediction))
+    if matches:
+        tail = prediction[matches[-1].end():]
+    numbers = {n for n in (_to_number(m.group(0)) for m in _NUMBER.finditer(prediction)) if n is not None}
+    texts = [t for t in {_normalise(tail), _normalise(prediction)} if t]
+    return numbers, texts
+
+
+def open_correct(prediction: str, references: Sequence[str]) -> bool:
+    numbers, texts = open_candidates(prediction)
+    for ref in references:
+        value = _to_number(ref)
+        if value is not None:
+            if value in numbers:
+                return True
+        elif any(_normalise(ref) in t for t in texts):
+            return True
+    return False
+
+
+def score_mmmu(inputs: Sequence[ScoreInput], options: NoOptions) -> list[Stats]:
+    rows = []
+    for item in inputs:
+        if item.choices:
+            ref = reference_letter(item, "mmmu_accuracy")
+            letter, _ = parse_choice(item.prediction, item.choices)
+            rows.append({"score": float(letter == ref), "unparsed": float(letter is None), "open": 0.0})
+        else:
+            rows.append({"score": float(open_correct(item.prediction, item.references)), "unparsed": 0.0, "open": 1.0})
+    return rows
+
+
+MMMU = register_scorer(
+    Scorer(
+        name="mmmu_accuracy",
+        score=score_mmmu,  # type: ignore[arg-type]
+        aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed", "open_fraction": "open"}),
+        options=NoOptions,
+        primary="accuracy",
+        description="MMMU accuracy: option letters for multiple choice, MMMU's number/substring rules for open questions.",
+        metrics=("accuracy", "unparsed_rate", "open_fraction"),
+    )
+)

@@ -1,0 +1,54 @@
+"""``ocrbench``: OCRBench's rule, a reference occurring in the prediction.
+
+As in OCRBench's evaluation script: for the ``HME100k`` subset (handwritten
+formulas) spaces and line breaks are removed from both sides and the match is
+case-sensitive; otherwise both are lower-cased, stripped, line breaks turned
+into spaces, and the sample scores 1 when any reference is a substring of the
+prediction. ``score`` is the number of correct samples (the benchmark's score
+out of 1000); ``accuracy`` the fraction. The sub-dataset name is read from
+subgroup field ``options.dataset_field``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from evals.scoring.contract import ScoreInput, Scorer, Stats, TotalsAggregate, register_scorer, safe_divide
+
+
+class OCRBenchOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset_field: str = "dataset"
+
+
+def ocrbench_correct(prediction: str, references: Sequence[str], dataset: str = "") -> bool:
+    if dataset == "HME100k":
+        pred = prediction.strip().replace("\n", " ").replace(" ", "")
+        return any(ref.strip().replace("\n", " ").replace(" ", "") in pred for ref in references)
+    pred = prediction.lower().strip().replace("\n", " ")
+    return any(ref.lower().strip().replace("\n", " ") in pred for ref in references)
+
+
+def score_ocrbench(inputs: Sequence[ScoreInput], options: OCRBenchOptions) -> list[Stats]:
+    return [{"score": float(ocrbench_correct(i.prediction, i.references, str(i.meta.get(options.dataset_field, ""))))} for i in inputs]
+
+
+def _from_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseModel) -> dict[str, np.ndarray]:
+    return {"accuracy": safe_divide(totals["score"], n), "score": totals["score"]}
+
+
+OCRBENCH = register_scorer(
+    Scorer(
+        name="ocrbench",
+        score=score_ocrbench,  # type: ignore[arg-type]
+        aggregate=TotalsAggregate(("score",), _from_totals),
+        options=OCRBenchOptions,
+        primary="accuracy",
+        description="OCRBench: a reference occurs in the prediction (HME100k: spaces removed, case kept); score = count correct.",
+        metrics=("accuracy", "score"),
+    )
+)
