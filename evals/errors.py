@@ -15,3 +15,11 @@ class DataError(OmniEvalError):
 
 class AdapterError(OmniEvalError):
     """A model adapter could not be created (unknown kind, bad arguments, missing package)."""
+
+
+class OutOfMemory(Exception):
+    """An adapter ran out of accelerator memory on a batch: the engine halves the batch and retries.
+
+    Adapters raise this (translating their backend's error), so the engine never
+    matches error messages.
+    """

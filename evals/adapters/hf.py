@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities
-from evals.errors import AdapterError
+from evals.errors import AdapterError, OutOfMemory
 from evals.requests import GenerationSettings, Request, Response, TextPart
 
 _WHISPER_WINDOW_S = 30
@@ -193,6 +193,12 @@ class HFAdapter(Adapter):
         return fp
 
     def generate(self, requests: list[Request]) -> list[Response]:
+        try:
+            return self._generate(requests)
+        except self._torch.cuda.OutOfMemoryError as e:
+            raise OutOfMemory(str(e).splitlines()[0]) from e
+
+    def _generate(self, requests: list[Request]) -> list[Response]:
         responses: list[Response | None] = [None] * len(requests)
         groups: dict[GenerationSettings, list[int]] = {}
         for i, r in enumerate(requests):

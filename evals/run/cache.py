@@ -1,8 +1,18 @@
-"""The response cache: SQLite in WAL mode, one row per (task, request, model) content hash.
+"""The response cache: SQLite in WAL mode, one row per (request, model) content hash.
+
+A response's identity is the rendered request (messages, media content hashes,
+generation settings) plus the model fingerprint, not the task: editing a
+task's scorers, subgroups or description never re-runs the model.
 
 Each response is committed as it arrives, so a run killed at any point loses
 at most the batch in flight. Failed responses are not cached: a re-run retries
 them.
+
+Stored plans (a finished run's samples without media, so a re-run needs
+neither data nor model) are written under a draft id private to the run and
+published in one transaction when the run finishes: another run, killed or
+not, can never delete or truncate a published plan, and a plan whose row count
+is not its recorded size is discarded, never used.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ import hashlib
 import sqlite3
 import threading
 import time
+import uuid
 from pathlib import Path
 
 from evals.requests import Response
@@ -19,12 +30,14 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS plan_rows (plan TEXT NOT NULL, idx INTEGER NOT NULL, sample TEXT NOT NULL, PRIMARY KEY (plan, idx));
 CREATE TABLE IF NOT EXISTS plans (plan TEXT PRIMARY KEY, n INTEGER NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS plan_drafts (draft TEXT PRIMARY KEY, created REAL NOT NULL);
 """
+_DRAFT_MAX_AGE_S = 7 * 24 * 3600
 
 
-def cache_key(task_hash: str, request_key: str, model_fingerprint: str) -> str:
+def cache_key(request_key: str, model_fingerprint: str) -> str:
     """Generation settings are inside the request key and the model fingerprint."""
-    return hashlib.sha256(f"{task_hash}|{request_key}|{model_fingerprint}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{request_key}|{model_fingerprint}".encode()).hexdigest()[:32]
 
 
 class ResponseCache:
@@ -79,26 +92,62 @@ class ResponseCache:
     # A task's plan (its samples without media) is stored once a run over unchanged data
     # finishes, so running it again needs neither the data nor the model.
 
-    def start_plan(self, plan: str) -> None:
+    def start_plan(self) -> str:
+        """A fresh draft id under which one run writes its plan rows; old drafts of killed runs are swept."""
+        draft = "draft:" + uuid.uuid4().hex
+        now = time.time()
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        stale = [d for (d,) in conn.execute("SELECT draft FROM plan_drafts WHERE created < ?", (now - _DRAFT_MAX_AGE_S,))]
+        for d in stale:
+            conn.execute("DELETE FROM plan_rows WHERE plan = ?", (d,))
+            conn.execute("DELETE FROM plan_drafts WHERE draft = ?", (d,))
+        conn.execute("INSERT INTO plan_drafts (draft, created) VALUES (?, ?)", (draft, now))
+        conn.execute("COMMIT")
+        return draft
+
+    def add_plan_rows(self, draft: str, rows: list[tuple[int, str]]) -> None:
         conn = self._conn()
         conn.execute("BEGIN")
-        conn.execute("DELETE FROM plans WHERE plan = ?", (plan,))
-        conn.execute("DELETE FROM plan_rows WHERE plan = ?", (plan,))
+        conn.executemany("INSERT OR REPLACE INTO plan_rows (plan, idx, sample) VALUES (?, ?, ?)", [(draft, i, t) for i, t in rows])
         conn.execute("COMMIT")
 
-    def add_plan_rows(self, plan: str, rows: list[tuple[int, str]]) -> None:
+    def finish_plan(self, draft: str, plan: str, n: int) -> None:
+        """Publish ``draft`` as ``plan`` in one transaction, replacing any earlier version of it."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            written = conn.execute("SELECT COUNT(*) FROM plan_rows WHERE plan = ?", (draft,)).fetchone()[0]
+            if written == n:
+                conn.execute("DELETE FROM plan_rows WHERE plan = ?", (plan,))
+                conn.execute("UPDATE plan_rows SET plan = ? WHERE plan = ?", (plan, draft))
+                conn.execute("INSERT OR REPLACE INTO plans (plan, n, created) VALUES (?, ?, ?)", (plan, n, time.time()))
+            else:  # never publish a plan that does not hold every sample
+                conn.execute("DELETE FROM plan_rows WHERE plan = ?", (draft,))
+            conn.execute("DELETE FROM plan_drafts WHERE draft = ?", (draft,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def discard_draft(self, draft: str) -> None:
         conn = self._conn()
         conn.execute("BEGIN")
-        conn.executemany("INSERT OR REPLACE INTO plan_rows (plan, idx, sample) VALUES (?, ?, ?)", [(plan, i, t) for i, t in rows])
+        conn.execute("DELETE FROM plan_rows WHERE plan = ?", (draft,))
+        conn.execute("DELETE FROM plan_drafts WHERE draft = ?", (draft,))
         conn.execute("COMMIT")
-
-    def finish_plan(self, plan: str, n: int) -> None:
-        self._conn().execute("INSERT OR REPLACE INTO plans (plan, n, created) VALUES (?, ?, ?)", (plan, n, time.time()))
 
     def plan_size(self, plan: str) -> int | None:
-        """The number of samples of a finished plan, or None."""
-        row = self._conn().execute("SELECT n FROM plans WHERE plan = ?", (plan,)).fetchone()
-        return row[0] if row else None
+        """The number of samples of a finished plan, or None (also when its rows do not add up: then it is dropped)."""
+        conn = self._conn()
+        row = conn.execute("SELECT n FROM plans WHERE plan = ?", (plan,)).fetchone()
+        if row is None:
+            return None
+        have = conn.execute("SELECT COUNT(*) FROM plan_rows WHERE plan = ?", (plan,)).fetchone()[0]
+        if have != row[0]:
+            conn.execute("DELETE FROM plans WHERE plan = ?", (plan,))
+            return None
+        return row[0]
 
     def iter_plan(self, plan: str):
         """The stored samples, in dataset order (streamed from SQLite)."""

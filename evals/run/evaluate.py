@@ -17,6 +17,7 @@ from evals.adapters.base import Adapter
 from evals.run.cache import ResponseCache
 from evals.errors import OmniEvalError
 from evals.results import Manifest, RunResults, TaskResult, suite_result, write_json
+from evals.run.engine import GenerationEngine
 from evals.run.runner import RunOptions, check_supported, evaluate_task
 from evals.spec.task import TaskSpec
 
@@ -75,11 +76,12 @@ def evaluate_model(
     )
     results = RunResults(run_id=run_id, model=adapter.name, model_hash=manifest.model_hash, model_fingerprint=manifest.model_fingerprint, tasks={})
     write_json(output_dir / "manifest.json", manifest)
+    engine = GenerationEngine(adapter, cache, options.batch_size)
     for spec in tasks:
         why = check_supported(spec, adapter)
         if why:
             raise OmniEvalError(f"task {spec.name}: {why}")
-        result: TaskResult = evaluate_task(spec, adapter, cache, output_dir / "samples" / f"{spec.name}.jsonl", options)
+        result: TaskResult = evaluate_task(spec, engine, output_dir / "samples" / f"{spec.name}.jsonl", options)
         results.tasks[spec.name] = result
         manifest.tasks[spec.name] = {
             "task_hash": result.task_hash, "spec_hash": result.spec_hash, "revision": result.dataset.revision,

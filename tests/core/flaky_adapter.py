@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities
+from evals.errors import OutOfMemory
 from evals.requests import Request, Response
 
 
@@ -12,6 +13,7 @@ class FlakyArgs(AdapterArgs):
     fail_ids: list[str] = []
     raise_on_id: str | None = None
     cpu_inference: bool = False
+    oom_above: int | None = None
 
 
 class FlakyAdapter(Adapter):
@@ -33,6 +35,8 @@ class FlakyAdapter(Adapter):
             raise KeyboardInterrupt
         if self.args.raise_on_id and any(r.id == self.args.raise_on_id for r in requests):
             raise RuntimeError("backend exploded")
+        if self.args.oom_above is not None and len(requests) > self.args.oom_above:
+            raise OutOfMemory(f"{len(requests)} requests do not fit")
         out = []
         for r in requests:
             assert all(p.image is not None for p in r.images), "media must arrive decoded"
