@@ -204,12 +204,14 @@ def models() -> None:
 # Commands defined beside what they drive; their modules keep module-level imports light.
 from evals.cli.leaderboard import leaderboard_command, runs_app  # noqa: E402
 from evals.cli.score import score_command  # noqa: E402
+from evals.cli.cache import cache_app  # noqa: E402
 from evals.cli.data import data_app  # noqa: E402
 
 app.command("score")(score_command)
 app.command("leaderboard")(leaderboard_command)
 app.add_typer(runs_app, name="runs")
 app.add_typer(data_app, name="data")
+app.add_typer(cache_app, name="cache")
 
 
 def main() -> None:

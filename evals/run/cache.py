@@ -18,16 +18,31 @@ is not its recorded size is discarded, never used.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 import time
 import uuid
 from pathlib import Path
 
+from evals.errors import OmniEvalError
 from evals.requests import Response
 
+log = logging.getLogger("omnieval.cache")
+
+
+class CacheError(OmniEvalError):
+    """The cache file cannot be opened or is damaged; the message names the file and the fix."""
+
+
+def _damaged(path: Path, err: sqlite3.DatabaseError) -> CacheError:
+    return CacheError(
+        f"response cache {path} is damaged ({err}); run `omnieval cache repair --cache {path}` to keep what can be read, "
+        f"or use another cache with --cache NEW"
+    )
+
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created REAL NOT NULL, model TEXT);
 CREATE TABLE IF NOT EXISTS plan_rows (plan TEXT NOT NULL, idx INTEGER NOT NULL, sample TEXT NOT NULL, PRIMARY KEY (plan, idx));
 CREATE TABLE IF NOT EXISTS plans (plan TEXT PRIMARY KEY, n INTEGER NOT NULL, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS plan_drafts (draft TEXT PRIMARY KEY, created REAL NOT NULL);
@@ -45,9 +60,26 @@ class ResponseCache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise CacheError(f"response cache {self.path} is a directory; give a file path with --cache FILE")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise CacheError(f"cannot create the folder of the response cache {self.path}: {e.strerror}; use --cache FILE elsewhere") from None
         self._local = threading.local()
-        self._conn().executescript(_SCHEMA)
+        self._bad_rows = 0
+        try:
+            conn = self._conn()
+            conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
+            if "model" not in columns:  # caches written before responses named their model
+                conn.execute("ALTER TABLE responses ADD COLUMN model TEXT")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e):
+                raise
+            raise CacheError(f"cannot open the response cache {self.path}: {e}; check that it is a writable file, or use --cache FILE") from None
+        except sqlite3.DatabaseError as e:
+            raise _damaged(self.path, e) from None
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -58,9 +90,17 @@ class ResponseCache:
             self._local.conn = conn
         return conn
 
+    def _parse(self, key: str, text: str) -> Response | None:
+        """A stored response, or None for a row that does not parse (logged, then treated as a miss and rewritten)."""
+        try:
+            return Response.model_validate_json(text)
+        except ValueError as e:
+            self._bad_rows += 1
+            log.warning("response cache %s: row %s does not parse (%s); it is treated as a miss", self.path, key, str(e).splitlines()[0])
+            return None
+
     def get(self, key: str) -> Response | None:
-        row = self._conn().execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
-        return Response.model_validate_json(row[0]) if row else None
+        return self.get_many([key]).get(key)
 
     def get_many(self, keys: list[str]) -> dict[str, Response]:
         """The cached responses among ``keys`` (one query per call)."""
@@ -68,25 +108,29 @@ class ResponseCache:
         for start in range(0, len(keys), 500):  # SQLite caps the number of bound parameters
             part = keys[start:start + 500]
             marks = ",".join("?" * len(part))
-            for key, text in self._conn().execute(f"SELECT key, response FROM responses WHERE key IN ({marks})", part):
-                found[key] = Response.model_validate_json(text)
+            try:
+                rows = self._conn().execute(f"SELECT key, response FROM responses WHERE key IN ({marks})", part).fetchall()
+            except sqlite3.OperationalError:
+                raise
+            except sqlite3.DatabaseError as e:
+                raise _damaged(self.path, e) from None
+            for key, text in rows:
+                response = self._parse(key, text)
+                if response is not None:
+                    found[key] = response
         return found
 
-    def put(self, key: str, response: Response) -> None:
-        if not response.ok:
-            return
-        self._conn().execute(
-            "INSERT OR REPLACE INTO responses (key, response, created) VALUES (?, ?, ?)",
-            (key, response.model_dump_json(), time.time()),
-        )
+    def put(self, key: str, response: Response, model: str | None = None) -> None:
+        self.put_many([(key, response)], model)
 
-    def put_many(self, items: list[tuple[str, Response]]) -> None:
-        rows = [(k, r.model_dump_json(), time.time()) for k, r in items if r.ok]
+    def put_many(self, items: list[tuple[str, Response]], model: str | None = None) -> None:
+        """Store the successful responses among ``items`` (an error is never cached: a re-run retries it)."""
+        rows = [(k, r.model_dump_json(), time.time(), model) for k, r in items if r.ok]
         if not rows:
             return
         conn = self._conn()
         conn.execute("BEGIN")
-        conn.executemany("INSERT OR REPLACE INTO responses (key, response, created) VALUES (?, ?, ?)", rows)
+        conn.executemany("INSERT OR REPLACE INTO responses (key, response, created, model) VALUES (?, ?, ?, ?)", rows)
         conn.execute("COMMIT")
 
     # A task's plan (its samples without media) is stored once a run over unchanged data
@@ -154,6 +198,62 @@ class ResponseCache:
         for (text,) in self._conn().execute("SELECT sample FROM plan_rows WHERE plan = ? ORDER BY idx", (plan,)):
             yield text
 
+    # Maintenance: `omnieval cache check|stats|prune|vacuum|repair`.
+
+    def check(self) -> list[str]:
+        """Problems found: SQLite's integrity check, then every stored response parsed. Empty when sound."""
+        conn = self._conn()
+        try:
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+            for key, text in conn.execute("SELECT key, response FROM responses"):
+                try:
+                    Response.model_validate_json(text)
+                except ValueError as e:
+                    problems.append(f"row {key}: {str(e).splitlines()[0]}")
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as e:
+            problems.append(str(e))
+        return problems
+
+    def stats(self) -> dict[str, object]:
+        """Rows, stored plans, file size, and rows per model (None: written before models were recorded)."""
+        conn = self._conn()
+        by_model = dict(conn.execute("SELECT COALESCE(model, '(unrecorded)'), COUNT(*) FROM responses GROUP BY model ORDER BY 2 DESC").fetchall())
+        return {
+            "path": str(self.path),
+            "responses": len(self),
+            "plans": conn.execute("SELECT COUNT(*) FROM plans").fetchone()[0],
+            "bytes": sum(f.stat().st_size for f in self.path.parent.glob(self.path.name + "*") if f.is_file()),
+            "by_model": by_model,
+        }
+
+    def prune(self, older_than_s: float | None = None, model: str | None = None) -> int:
+        """Delete responses older than ``older_than_s`` seconds and/or of ``model``; returns the rows deleted.
+
+        Stored plans are dropped too: a plan is only replayed when all its responses are cached.
+        """
+        where, args = [], []
+        if older_than_s is not None:
+            where.append("created < ?")
+            args.append(time.time() - older_than_s)
+        if model is not None:
+            where.append("model = ?")
+            args.append(model)
+        if not where:
+            raise ValueError("prune needs an age or a model")
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        deleted = conn.execute(f"DELETE FROM responses WHERE {' AND '.join(where)}", args).rowcount
+        if deleted:
+            conn.execute("DELETE FROM plans")
+            conn.execute("DELETE FROM plan_rows WHERE plan NOT IN (SELECT draft FROM plan_drafts)")
+        conn.execute("COMMIT")
+        return deleted
+
+    def vacuum(self) -> None:
+        self._conn().execute("VACUUM")
+
     def __len__(self) -> int:
         return self._conn().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
 
@@ -162,3 +262,53 @@ class ResponseCache:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def repair_cache(path: str | Path) -> tuple[int, int, Path]:
+    """Copy every readable, parseable response of a damaged cache into a fresh file that replaces it.
+
+    Returns (rows kept, rows lost, where the damaged file was kept). Stored plans
+    are not carried over: runs rebuild them.
+    """
+    path = Path(path)
+    fresh = path.with_name(path.name + ".repairing")
+    fresh.unlink(missing_ok=True)
+    target = ResponseCache(fresh)
+    kept = lost = 0
+    src = sqlite3.connect(path, isolation_level=None)
+    try:
+        try:
+            top = src.execute("SELECT MAX(rowid) FROM responses").fetchone()[0] or 0
+        except sqlite3.DatabaseError:
+            top = 0
+        # Row by rowid range, so one unreadable page loses only the rows on it.
+        for start in range(0, top + 1, 256):
+            try:
+                rows = src.execute("SELECT key, response, created, model FROM responses WHERE rowid BETWEEN ? AND ?", (start, start + 255)).fetchall()
+            except sqlite3.DatabaseError:
+                lost += 256
+                continue
+            good = []
+            for key, text, created, model in rows:
+                try:
+                    Response.model_validate_json(text)
+                    good.append((key, text, created, model))
+                except ValueError:
+                    lost += 1
+            conn = target._conn()
+            conn.execute("BEGIN")
+            conn.executemany("INSERT OR REPLACE INTO responses (key, response, created, model) VALUES (?, ?, ?, ?)", good)
+            conn.execute("COMMIT")
+            kept += len(good)
+    finally:
+        src.close()
+        target.close()
+    backup = path.with_name(path.name + ".damaged")
+    for suffix in ("", "-wal", "-shm"):
+        old = path.with_name(path.name + suffix)
+        if old.exists():
+            old.replace(backup.with_name(backup.name + suffix))
+    fresh.replace(path)
+    for suffix in ("-wal", "-shm"):
+        fresh.with_name(fresh.name + suffix).unlink(missing_ok=True)
+    return kept, lost, backup

@@ -105,7 +105,7 @@ def merge_shards(shard_caches: list[Path], target: Path) -> int:
                 raise FileNotFoundError(f"shard cache {path} does not exist (did rank {i} finish?)")
             conn.execute("ATTACH DATABASE ? AS shard", (str(path),))
             before = conn.total_changes
-            conn.execute("INSERT OR IGNORE INTO responses SELECT key, response, created FROM shard.responses")
+            conn.execute("INSERT OR IGNORE INTO responses (key, response, created, model) SELECT key, response, created, model FROM shard.responses")
             copied += conn.total_changes - before
             conn.execute("DETACH DATABASE shard")
     finally:

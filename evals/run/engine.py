@@ -266,7 +266,7 @@ class GenerationEngine:
                     i += len(batch)
                     self._generate(batch)
                     if self.cache is not None:
-                        self.cache.put_many([(j.key, j.response) for j in batch if j.response is not None])
+                        self.cache.put_many([(j.key, j.response) for j in batch if j.response is not None], self.adapter.name)
                 for j in chunk:
                     self._count(j)
                     _release_media(j)
