@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from evals.redact import remember_secret
+
 
 def default_cache_path() -> Path:
     root = os.environ.get("OMNIEVAL_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "omnieval")
@@ -48,5 +50,7 @@ def pillow_blocks_set_by_user() -> bool:
 
 
 def secret(env_name: str) -> str | None:
-    """The value of the environment variable ``env_name`` (an API key): never recorded or printed."""
-    return os.environ.get(env_name)
+    """The value of the environment variable ``env_name`` (an API key): remembered for redaction, never recorded or printed."""
+    value = os.environ.get(env_name)
+    remember_secret(value)
+    return value

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from evals.errors import AdapterError
 from evals.hashing import stable_hash
+from evals.redact import redact
 from evals.requests import Request, Response
 
 
@@ -77,7 +78,7 @@ class Adapter(ABC):
         base = f"{self.kind}:{self.model}" if self.model else self.kind
         fingerprinted = self.fingerprint().get("args", {})
         shown = [f"{k}={fingerprinted[k]}" for k in sorted(self.args.model_fields_set) if k in fingerprinted]
-        return f"{base}[{','.join(shown)}]" if shown else base
+        return redact(f"{base}[{','.join(shown)}]" if shown else base)
 
     def close(self) -> None:
         """Release the model; called once at the end of a run."""

@@ -31,6 +31,7 @@ from typing import Any, Iterable, Iterator
 from evals.adapters.base import Adapter
 from evals.data.media import MediaDecoder, MediaError
 from evals.errors import OutOfMemory
+from evals.redact import redact
 from evals.requests import Request, Response
 from evals.run.cache import ResponseCache, cache_key
 
@@ -304,11 +305,13 @@ class GenerationEngine:
                 self.batch_size = max(1, min(self.batch_size, len(batch)) // 2)
                 self.stats.notes.add(f"out of memory: batch size reduced to {self.batch_size}")
             if len(batch) == 1:
-                batch[0].response = Response(error=f"{type(e).__name__}: {e}".splitlines()[0][:500])
+                batch[0].response = Response(error=redact(f"{type(e).__name__}: {e}".splitlines()[0][:500]))
                 return
             half = len(batch) // 2
             self._call(batch[:half])
             self._call(batch[half:])
             return
         for j, resp in zip(batch, responses):
+            if resp.error:  # servers echo URLs and keys back in their error bodies
+                resp.error = redact(resp.error)
             j.response = resp

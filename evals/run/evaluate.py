@@ -16,6 +16,7 @@ from evals import __version__
 from evals.adapters.base import Adapter
 from evals.run.cache import ResponseCache
 from evals.errors import OmniEvalError
+from evals.redact import redact_argv, redact_value
 from evals.results import Manifest, RunResults, TaskResult, suite_result, write_json
 from evals.run.engine import GenerationEngine
 from evals.run.runner import RunOptions, check_supported, evaluate_task
@@ -68,8 +69,8 @@ def evaluate_model(
     output_dir.mkdir(parents=True, exist_ok=True)
     run_id = output_dir.name
     manifest = Manifest(
-        run_id=run_id, omnieval_version=__version__, git_commit=_git_commit(), command=command or sys.argv,
-        model=adapter.name, model_hash=adapter.fingerprint_hash(), model_fingerprint=adapter.fingerprint(),
+        run_id=run_id, omnieval_version=__version__, git_commit=_git_commit(), command=redact_argv(command or sys.argv),
+        model=adapter.name, model_hash=adapter.fingerprint_hash(), model_fingerprint=redact_value(adapter.fingerprint()),
         tasks={}, seed=options.seed, limit=options.limit, batch_size=options.batch_size, started=_now(),
         host={"hostname": socket.gethostname(), "platform": platform.platform(), "python": platform.python_version()},
         packages=dict(_packages()),
