@@ -18,6 +18,7 @@ from evals.data.media import MediaError, audio_part, image_part
 from evals.spec.preprocess import get_preprocessor, option_letters
 from evals.requests import AudioPart, GenerationSettings, ImagePart, Message, Part, Request, TextPart, describe_messages
 from evals.spec.task import TaskSpec
+from evals.spec.templates import compile_prompt
 
 _PLACEHOLDER = re.compile(r"<(image|audio)(?:[ _](\d+))?>")
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)(\[\*\]|\[\d+\])?")
@@ -87,13 +88,8 @@ class RequestPlanner:
 
     def __init__(self, spec: TaskSpec, columns: list[str] | None = None) -> None:
         self.spec = spec
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
-        where = spec.source_file or spec.name
-        try:
-            self._user = env.from_string(spec.prompt.user)
-            self._system = env.from_string(spec.prompt.system) if spec.prompt.system else None
-        except jinja2.TemplateSyntaxError as e:
-            raise SpecError(f"{where}: prompt: template error line {e.lineno}: {e.message}") from None
+        # Sandboxed: render errors (undefined variables, sandbox violations) are SpecErrors naming the file.
+        self._user, self._system = compile_prompt(spec)
         self._preprocess = get_preprocessor(spec.preprocess) if spec.preprocess else None
         self._checked = False
         self._columns = columns or []

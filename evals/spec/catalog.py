@@ -1,16 +1,23 @@
 """Finding tasks and suites by name, in the installed wheel or a source checkout.
 
 Task files are located by file name (``<name>.yaml`` anywhere under the task
-root) and parsed only when asked for: nothing is scanned at import.
+root) and parsed only when asked for: nothing is scanned at import. A family
+file (``variants:``) is indexed by its variants' names; finding those parses
+only the files that have a top-level ``variants:`` line, once per process.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from evals.errors import SpecError
-from evals.spec.task import SuiteSpec, TaskSpec, load_suite_file, load_task_file
+from evals.spec.task import SuiteSpec, TaskSpec, family_task_names, load_suite_file, load_task_file
+
+_VARIANTS_LINE = re.compile(rb"^variants[ \t]*:", re.MULTILINE)
+_PATH_AND_VARIANT = re.compile(r"^(.+\.ya?ml):([^/\\:]+)$")
+"""``tasks/vqa/pope.yaml:pope_popular``: one variant of a family file given by path."""
 
 
 def tasks_root() -> Path:
@@ -22,26 +29,44 @@ def tasks_root() -> Path:
     raise SpecError(f"no task directory found next to {here}")
 
 
+def _names_in(path: Path) -> tuple[list[str], bool]:
+    """The task names a file defines and whether it is a family; a plain file's name is its stem (checked at load)."""
+    if not _VARIANTS_LINE.search(path.read_bytes()):
+        return [path.stem], False
+    return family_task_names(path), True
+
+
 @lru_cache(maxsize=1)
-def _index() -> tuple[dict[str, Path], dict[str, Path]]:
+def _index() -> tuple[dict[str, Path], dict[str, Path], dict[str, Path]]:
+    """(task name -> file, suite name -> file, family name -> file), built on first use."""
     root = tasks_root()
     tasks: dict[str, Path] = {}
     suites: dict[str, Path] = {}
+    families: dict[str, Path] = {}
     for path in sorted(root.rglob("*.yaml")):
         if "data" in path.relative_to(root).parts:
             continue
-        target = suites if path.parent.name == "suites" else tasks
-        if path.stem in target:
-            raise SpecError(f"{path}: name {path.stem!r} is also defined by {target[path.stem]}")
-        target[path.stem] = path
-    return tasks, suites
+        if path.parent.name == "suites":
+            names, target = [path.stem], suites
+        else:
+            names, family = _names_in(path)
+            target = tasks
+            if family:
+                families[path.stem] = path
+        for name in names:
+            if name in target:
+                raise SpecError(f"{path}: name {name!r} is also defined by {target[name]}")
+            target[name] = path
+    return tasks, suites, families
 
 
 def task_names() -> list[str]:
+    """Every task in the catalogue, variants of families included, sorted."""
     return sorted(_index()[0])
 
 
 def suite_names() -> list[str]:
+    """Every suite in the catalogue, sorted."""
     return sorted(_index()[1])
 
 
@@ -53,19 +78,27 @@ def _closest(name: str, known: list[str]) -> str:
 
 
 def load_task(name_or_path: str) -> TaskSpec:
-    """A task by name, or by the path of a YAML file."""
+    """A task by name, by the path of a YAML file, or as ``path.yaml:variant`` for one task of a family file."""
     if name_or_path.endswith((".yaml", ".yml")):
         return load_task_file(name_or_path)
-    tasks = _index()[0]
+    m = _PATH_AND_VARIANT.match(name_or_path)
+    if m:
+        return load_task_file(m.group(1), variant=m.group(2))
+    tasks, _, families = _index()
     if name_or_path not in tasks:
+        if name_or_path in families:
+            raise SpecError(f"{families[name_or_path]}: {name_or_path!r} is a family of tasks, not a task; "
+                            f"its tasks are {', '.join(family_task_names(families[name_or_path]))}")
         raise SpecError(f"unknown task {name_or_path!r}{_closest(name_or_path, list(tasks))}; `omnieval tasks` lists them")
-    spec = load_task_file(tasks[name_or_path])
+    path = tasks[name_or_path]
+    spec = load_task_file(path, variant=name_or_path if path in families.values() else None)
     if spec.name != name_or_path:
-        raise SpecError(f"{tasks[name_or_path]}: name: {spec.name!r} does not match the file name {name_or_path!r}")
+        raise SpecError(f"{path}: name: {spec.name!r} does not match the file name {name_or_path!r}")
     return spec
 
 
 def load_suite(name_or_path: str) -> SuiteSpec:
+    """A suite by name, or by the path of a YAML file."""
     if name_or_path.endswith((".yaml", ".yml")):
         return load_suite_file(name_or_path)
     suites = _index()[1]

@@ -1,22 +1,30 @@
 """Task and suite specifications: frozen pydantic models loaded from YAML.
 
 A task is data: where its dataset lives, which columns mean what, the
-model-neutral prompt, generation settings and scorers. Python enters only by
-name (``preprocess: gqa_join``, ``scorers: [{name: vqa_accuracy}]``).
+model-neutral prompt, generation settings, transforms and scorers. Python
+enters only by name (``preprocess: gqa_join``, ``scorers: [{name: vqa_accuracy}]``,
+``transforms: [circular]``). Everything a name refers to is checked when the
+spec loads (scorer and transform options, column paths, template syntax), so a
+bad file fails before any data is read, with the file and the key.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from evals.errors import SpecError
 from evals.hashing import stable_hash
+from evals.names import task_name_problem
 from evals.requests import GenerationSettings
+from evals.spec.family import error_key, is_family, variant_data, variant_overrides
+from evals.spec.paths import column_path_problem
+from evals.spec.templates import template_problem
+from evals.spec.transforms import transform_options_model
+from evals.spec.yaml_io import read_yaml_mapping
 
 Modality = Literal["image", "audio"]
 Kind = Literal["vqa", "caption", "asr", "audio_qa", "classification", "mcq"]
@@ -50,6 +58,21 @@ class FieldMap(_Frozen):
     references: str | None = None
     subgroups: list[str] = []
     extra: dict[str, str] = Field({}, description="more template variables: name -> column path")
+    cluster: str | None = Field(None, description="samples sharing this column's value (e.g. an image id) are resampled together")
+
+    @field_validator("id", "image", "audio", "question", "choices", "references", "subgroups", "extra", "cluster")
+    @classmethod
+    def _column_paths(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            paths = list(value.values())
+        elif isinstance(value, list):
+            paths = value
+        else:
+            paths = [] if value is None else [value]
+        problems = [p for p in map(column_path_problem, paths) if p]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
 
 
 class PromptSpec(_Frozen):
@@ -57,6 +80,14 @@ class PromptSpec(_Frozen):
 
     system: str | None = None
     user: str
+
+    @field_validator("system", "user")
+    @classmethod
+    def _compiles(cls, source: str | None) -> str | None:
+        problem = template_problem(source) if source is not None else None
+        if problem:
+            raise ValueError(problem)
+        return source
 
 
 class ScorerSpec(_Frozen):
@@ -72,6 +103,62 @@ class ScorerSpec(_Frozen):
             raise ValueError(f"unknown scorer {name!r}; known: {', '.join(scorer_names())}")
         return name
 
+    @field_validator("options")
+    @classmethod
+    def _options_fit_the_scorer(cls, options: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from evals.scoring.registry import get_scorer
+
+        if "name" in info.data:  # else the name was rejected and that is the error to report
+            # The options model's errors surface under this key (scorers.0.options.normalizer).
+            get_scorer(info.data["name"]).parse_options(options)
+        return options  # kept as written: the spec hash is of what the file says
+
+
+class TransformSpec(_Frozen):
+    """A declared transform (``circular``) and its options, checked against the transform's options model."""
+
+    name: str
+    options: dict[str, Any] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        try:
+            transform_options_model(name)
+        except KeyError as e:
+            raise ValueError(e.args[0]) from None
+        return name
+
+    @field_validator("options")
+    @classmethod
+    def _options_fit_the_transform(cls, options: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if "name" in info.data:
+            transform_options_model(info.data["name"]).model_validate(options)
+        return options
+
+    def parsed_options(self) -> BaseModel:
+        """The options as the transform's model, defaults filled in."""
+        return transform_options_model(self.name).model_validate(self.options)
+
+
+def _name_shorthand(value: Any) -> Any:
+    """``[circular, {name: x, options: ...}]``: a bare string names an entry with default options."""
+    if isinstance(value, list):
+        return [{"name": v} if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _valid_name(name: str) -> str:
+    problem = task_name_problem(name)
+    if problem:
+        raise ValueError(problem)
+    return name
+
+
+# Keys added after task hashes were first published, with their defaults: a spec
+# that leaves them at the default hashes as it did before they existed.
+_HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None}
+
 
 class TaskSpec(_Frozen):
     name: str
@@ -84,15 +171,12 @@ class TaskSpec(_Frozen):
     preprocess: str | None = Field(None, description="a registered row transform applied before field mapping")
     prompt: PromptSpec
     generation: GenerationSettings = GenerationSettings()
+    transforms: list[TransformSpec] = Field([], description="request transforms (circular options, perturbations), in order")
     scorers: list[ScorerSpec]
     source_file: str | None = Field(None, exclude=True)
 
-    @field_validator("scorers", mode="before")
-    @classmethod
-    def _scorer_shorthand(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [{"name": v} if isinstance(v, str) else v for v in value]
-        return value
+    _name = field_validator("name")(_valid_name)
+    _shorthand = field_validator("scorers", "transforms", mode="before")(_name_shorthand)
 
     @model_validator(mode="after")
     def _media_matches_modality(self) -> "TaskSpec":
@@ -110,7 +194,15 @@ class TaskSpec(_Frozen):
     @cached_property
     def spec_hash(self) -> str:
         """Hash of everything that defines the task's numbers (not its description)."""
-        return stable_hash(self.model_dump(exclude={"description", "source_file"}))
+        data = self.model_dump(exclude={"description", "source_file"})
+        for path, default in _HASH_NEUTRAL_DEFAULTS.items():
+            *parents, key = path
+            holder = data
+            for p in parents:
+                holder = holder[p]
+            if holder.get(key) == default:
+                del holder[key]
+        return stable_hash(data)
 
     @property
     def base_dir(self) -> Path:
@@ -137,45 +229,79 @@ class SuiteSpec(_Frozen):
     models: list[SuiteModel] = Field([], description="models `omnieval run --suite` uses when no --model is given")
     source_file: str | None = Field(None, exclude=True)
 
+    _name = field_validator("name")(_valid_name)
 
-def _format_validation_error(path: Path, err: ValidationError) -> str:
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(map(str, loc)) or "<top>"
+
+
+def _format_validation_error(path: Path, err: ValidationError, key: Callable[[tuple[Any, ...]], str] = _dotted) -> str:
     lines = []
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"]) or "<top>"
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
         elif e["type"] == "missing":
             msg = "required key is missing"
-        lines.append(f"{path}: {loc}: {msg}")
+        elif e["type"] == "value_error" and "error" in e.get("ctx", {}):
+            msg = str(e["ctx"]["error"])  # our own message, without pydantic's "Value error, " prefix
+        lines.append(f"{path}: {key(e['loc'])}: {msg}")
     return "; ".join(lines)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SpecError(f"{path}: file not found") from None
-    except yaml.YAMLError as e:
-        raise SpecError(f"{path}: invalid YAML: {e}".replace("\n", " ")) from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
-    return data
-
-
-def load_task_file(path: str | Path) -> TaskSpec:
-    """Load and validate one task YAML; errors name the file and the key path."""
-    path = Path(path)
-    data = _read_yaml(path)
+def _validate_task(path: Path, data: dict[str, Any], variant: str | None = None, override: dict[str, Any] | None = None) -> TaskSpec:
     try:
         return TaskSpec.model_validate({**data, "source_file": str(path)})
     except ValidationError as e:
-        raise SpecError(_format_validation_error(path, e)) from None
+        key = partial(error_key, variant, override or {}) if variant else _dotted
+        raise SpecError(_format_validation_error(path, e, key)) from None
+
+
+def load_task_family(path: str | Path) -> list[TaskSpec]:
+    """Every task a YAML file defines: its variants in file order, or the one task of a plain file."""
+    path = Path(path)
+    data = read_yaml_mapping(path)
+    if not is_family(data):
+        return [_validate_task(path, data)]
+    return [_validate_task(path, variant_data(data, o, name), name, o) for name, o in variant_overrides(data, path).items()]
+
+
+def family_task_names(path: str | Path) -> list[str]:
+    """The task names a YAML file defines, without validating the tasks (for the catalogue's index)."""
+    path = Path(path)
+    data = read_yaml_mapping(path)
+    if not is_family(data):
+        return [str(data.get("name", path.stem))]
+    return list(variant_overrides(data, path))
+
+
+def load_task_file(path: str | Path, variant: str | None = None) -> TaskSpec:
+    """Load and validate one task YAML; errors name the file and the key path.
+
+    A family file (``variants:``) with several variants needs ``variant``; with
+    one it is optional. A plain file accepts its own name as ``variant``.
+    """
+    path = Path(path)
+    data = read_yaml_mapping(path)
+    if not is_family(data):
+        if variant is not None and variant != data.get("name"):
+            raise SpecError(f"{path}: has no variants; it defines task {data.get('name')!r}, not {variant!r}")
+        return _validate_task(path, data)
+    overrides = variant_overrides(data, path)
+    if variant is None and len(overrides) == 1:
+        variant = next(iter(overrides))
+    if variant is None:
+        raise SpecError(f"{path}: defines several tasks ({', '.join(overrides)}); choose one by name or as {path}:<variant>")
+    if variant not in overrides:
+        raise SpecError(f"{path}: no variant {variant!r}; its variants are {', '.join(overrides)}")
+    return _validate_task(path, variant_data(data, overrides[variant], variant), variant, overrides[variant])
 
 
 def load_suite_file(path: str | Path) -> SuiteSpec:
+    """Load and validate one suite YAML; errors name the file and the key path."""
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml_mapping(path)
     try:
         return SuiteSpec.model_validate({**data, "source_file": str(path)})
     except ValidationError as e:

@@ -1,0 +1,133 @@
+"""Task families: variants hash exactly like the files they replaced, and the catalogue finds them by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evals.errors import SpecError
+from evals.spec.catalog import load_suite, load_task, suite_names, task_names
+from evals.spec.family import deep_merge
+from evals.spec.task import load_task_family, load_task_file
+from .helpers import write
+
+REPLACED = Path(__file__).parent / "replaced_tasks"
+ROOT = Path(__file__).resolve().parents[2] / "tasks"
+FAMILIES = {
+    "audio/open_asr.yaml": 9,
+    "vqa/pope.yaml": 3,
+    "audio/air_bench_foundation.yaml": 3,
+}
+
+
+def test_every_replaced_file_has_a_variant_with_the_same_hash():
+    old = {p.stem: load_task_file(p) for p in sorted(REPLACED.glob("*.yaml"))}
+    new = {spec.name: spec for family in FAMILIES for spec in load_task_family(ROOT / family)}
+    assert len(old) == sum(FAMILIES.values()) == 15
+    assert sorted(new) == sorted(old)
+    for name, spec in new.items():
+        assert spec.spec_hash == old[name].spec_hash, name
+        # Not only the hash: the whole spec, description included, is what the old file said.
+        assert spec.model_dump(exclude={"source_file"}) == old[name].model_dump(exclude={"source_file"}), name
+
+
+def test_catalogue_lists_and_loads_variants_by_name():
+    names = set(task_names())
+    assert {"pope_random", "pope_popular", "pope_adversarial", "open_asr_ami", "air_bench_foundation_speech"} <= names
+    assert {"ai2d", "ai2d_circular", "scienceqa_img_circular", "mmmu_val_circular"} <= names
+    assert not {"pope", "air_bench_foundation"} & names  # family names are not tasks
+    spec = load_task("pope_popular")
+    assert spec.name == "pope_popular" and spec.dataset.split == "popular"
+    assert Path(spec.source_file).resolve() == (ROOT / "vqa/pope.yaml").resolve()
+    assert load_task("open_asr_librispeech_other").dataset.model_dump(include={"name", "split"}) == {
+        "name": "librispeech", "split": "test.other"}
+
+
+def test_a_family_name_is_not_a_task_and_says_which_are():
+    with pytest.raises(SpecError, match=r"pope\.yaml: 'pope' is a family of tasks.*pope_adversarial, pope_popular, pope_random"):
+        load_task("pope")
+
+
+def test_loading_a_family_file_by_path_needs_a_variant():
+    path = str(ROOT / "vqa/pope.yaml")
+    with pytest.raises(SpecError, match=r"pope\.yaml: defines several tasks \(pope_adversarial, pope_popular, pope_random\)"):
+        load_task(path)
+    assert load_task_file(path, variant="pope_random").dataset.split == "random"
+    assert load_task(f"{path}:pope_adversarial").name == "pope_adversarial"
+    with pytest.raises(SpecError, match=r"no variant 'pope_nope'; its variants are pope_adversarial"):
+        load_task_file(path, variant="pope_nope")
+    assert [s.name for s in load_task_family(path)] == ["pope_adversarial", "pope_popular", "pope_random"]
+
+
+def test_suites_resolve_to_tasks_of_the_catalogue():
+    names = set(task_names())
+    for suite in suite_names():
+        tasks = load_suite(suite).tasks
+        assert set(tasks) <= names, suite
+        for name in tasks:
+            assert load_task(name).name == name
+    assert len(load_suite("open_asr").tasks) == 8
+
+
+def test_deep_merge_merges_mappings_and_replaces_lists():
+    base = {"dataset": {"path": "p", "split": "a"}, "fields": {"subgroups": ["x", "y"]}, "k": 1}
+    merged = deep_merge(base, {"dataset": {"split": "b"}, "fields": {"subgroups": ["z"]}, "new": True})
+    assert merged == {"dataset": {"path": "p", "split": "b"}, "fields": {"subgroups": ["z"]}, "k": 1, "new": True}
+    assert base["dataset"]["split"] == "a"  # the base is not modified
+
+
+FAMILY = """\
+name: tiny
+modality: image
+kind: vqa
+dataset: {path: lmms-lab/VQAv2}
+fields: {image: image, question: question, references: answer}
+prompt: {user: "<image>{{ question }}"}
+scorers: [exact_match]
+variants:
+  tiny_a: {dataset: {split: a}}
+  tiny_b: {dataset: {split: b}}
+"""
+
+
+def test_an_error_in_a_variant_names_the_file_and_the_variant_key(tmp_path):
+    path = write(tmp_path, FAMILY.replace("tiny_b: {dataset: {split: b}}", "tiny_b: {dataset: {split: [b]}}"), "tiny.yaml")
+    assert load_task_file(path, variant="tiny_a").dataset.split == "a"
+    with pytest.raises(SpecError) as e:
+        load_task_file(path, variant="tiny_b")
+    assert str(e.value).startswith(f"{path}: variants.tiny_b.dataset.split: Input should be a valid string")
+
+
+def test_an_error_in_an_inherited_key_names_the_variant(tmp_path):
+    path = write(tmp_path, FAMILY.replace("kind: vqa", "kind: vqaa"), "tiny.yaml")
+    with pytest.raises(SpecError, match=r"tiny\.yaml: kind \(variant tiny_a\): Input should be"):
+        load_task_file(path, variant="tiny_a")
+
+
+@pytest.mark.parametrize("override, message", [
+    ("tiny_b: {name: other}", r"variants\.tiny_b\.name: a variant cannot set 'name'"),
+    ("tiny_b: [1, 2]", r"variants\.tiny_b: expected a mapping"),
+    ("tiny b: {dataset: {split: b}}", r"variants\.tiny b: task name 'tiny b' must be"),
+    ("../b: {dataset: {split: b}}", r"variants\.\.\./b: task name '\.\./b' must be"),
+])
+def test_bad_variants_are_rejected(tmp_path, override, message):
+    path = write(tmp_path, FAMILY.replace("tiny_b: {dataset: {split: b}}", override), "tiny.yaml")
+    with pytest.raises(SpecError, match=rf"tiny\.yaml: {message}"):
+        load_task_family(path)
+
+
+def test_the_index_parses_only_family_files(monkeypatch):
+    import evals.spec.catalog as catalog
+
+    parsed: list[str] = []
+    real = catalog.family_task_names
+    monkeypatch.setattr(catalog, "family_task_names", lambda path: parsed.append(Path(path).name) or real(path))
+    catalog._index.cache_clear()
+    try:
+        names = catalog.task_names()
+    finally:
+        catalog._index.cache_clear()  # the next test builds the index without the spy
+    assert sorted(parsed) == ["ai2d.yaml", "air_bench_foundation.yaml", "mmmu_val.yaml", "open_asr.yaml", "pope.yaml",
+                              "scienceqa_img.yaml"]
+    assert "easyvqa" in names and "pope_random" in names
