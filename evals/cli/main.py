@@ -28,8 +28,19 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from evals import __version__
+
+        typer.echo(f"omnieval {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False) -> None:
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
     _state["debug"] = debug
 
 
@@ -51,8 +62,12 @@ def run(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.", rich_help_panel="Execution")] = False,
     seed: Annotated[int, typer.Option(help="Seed for bootstrap confidence intervals.", rich_help_panel="Execution")] = 0,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.", rich_help_panel="Output")] = True,
+    max_error_rate: Annotated[float, typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 when a task's share of failed samples exceeds this (results are written either way).", rich_help_panel="Execution")] = 0.0,
 ) -> None:
-    """Evaluate model(s) on tasks. With no arguments: the offline `quickstart` suite with its models."""
+    """Evaluate model(s) on tasks. With no arguments: the offline `quickstart` suite with its models.
+
+    Exit codes: 0 done; 1 a task scored nothing or failed more samples than --max-error-rate allows; 2 bad usage or spec; 130 interrupted.
+    """
     from evals.adapters.base import create_adapter, parse_model_args
     from evals.run.cache import ResponseCache
     from evals.spec.catalog import load_suite, load_task
@@ -112,6 +127,34 @@ def run(
     from rich.console import Console
 
     Console(width=max(Console().width, 120)).print(results_table(all_results))
+    failures = failure_report(all_results, output, max_error_rate)
+    if failures:
+        for line in failures:
+            typer.echo(line, err=True)
+        raise typer.Exit(1)
+
+
+def failure_report(all_results, output: Path, max_error_rate: float) -> list[str]:
+    """Lines describing each task that scored nothing or failed too often, with its error reasons grouped and counted."""
+    from collections import Counter
+
+    from evals.results import iter_samples
+
+    lines: list[str] = []
+    for results in all_results:
+        for name, res in results.tasks.items():
+            failed = res.n_samples - res.n_scored
+            rate = failed / res.n_samples if res.n_samples else 1.0
+            if res.n_scored > 0 and rate <= max_error_rate:
+                continue
+            what = "scored nothing" if res.n_scored == 0 else f"failed {failed} of {res.n_samples} samples ({rate:.1%} > --max-error-rate {max_error_rate:g})"
+            lines.append(f"error: {results.model} {name}: {what}")
+            reasons = Counter(r.error for r in iter_samples(output / results.run_id, name) if r.error)
+            for reason, count in reasons.most_common(5):
+                lines.append(f"  {count} x {reason}")
+            if len(reasons) > 5:
+                lines.append(f"  ... and {len(reasons) - 5} other reasons (see samples/{name}.jsonl)")
+    return lines
 
 
 def _run_distributed(ctx, plan, specs, output: Path, cache_path: Path, no_cache: bool, options) -> None:
@@ -214,29 +257,49 @@ app.add_typer(data_app, name="data")
 app.add_typer(cache_app, name="cache")
 
 
+_ROOT_OPTIONS = ("--debug", "--version")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+"""0 done; 1 the run failed (data unavailable, a task scored nothing, too many errors); 2 bad usage (an option, a task file, a model argument); 130 interrupted."""
+
+
+def _usage_message(e: Exception) -> str:
+    """One line for a usage error, naming the option; root options given after a command say where they go."""
+    name = getattr(e, "option_name", None)
+    if name in _ROOT_OPTIONS:
+        return f"no such option: {name} (it goes before the command: omnieval {name} run ...)"
+    message = e.format_message() if hasattr(e, "format_message") else str(e)
+    return message.replace("\n", " ").strip()
+
+
 def main() -> None:
-    """Entry point: one-line errors and non-zero exit codes, tracebacks only with --debug."""
+    """Entry point: one-line errors and documented exit codes, tracebacks only with --debug."""
+    from evals.errors import DataError
+
+    if len(sys.argv) == 1:
+        sys.argv.append("--help")
     try:
         code = app(standalone_mode=False)
         # click returns the code of a typer.Exit instead of raising it when not standalone
-        sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
     except typer.Exit as e:
         sys.exit(e.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted: everything answered so far is in the cache; the same command resumes", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as e:  # usage errors: unknown option, bad value, missing argument
+        if _state["debug"]:
+            raise
+        typer.echo(f"error: {_usage_message(e)}", err=True)
+        sys.exit(EXIT_USAGE)
     except (OmniEvalError, KeyError, ValueError, FileNotFoundError) as e:
-        if "--debug" in sys.argv:
+        if _state["debug"]:
             raise
         message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         typer.echo(f"error: {message}", err=True)
-        sys.exit(2)
+        failed = isinstance(e, (DataError, FileNotFoundError)) or (isinstance(e, OmniEvalError) and type(e).__name__ == "CacheError")
+        sys.exit(EXIT_FAILED if failed else EXIT_USAGE)
     except Exception as e:  # noqa: BLE001
-        if "--debug" in sys.argv:
+        if _state["debug"]:
             raise
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
-            sys.exit(130)
         typer.echo(f"error: {type(e).__name__}: {e}".splitlines()[0], err=True)
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)

@@ -1,0 +1,47 @@
+"""The command line reads well: help with no command, --version, usage errors that name the option, documented exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def omnieval(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "evals", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_no_command_shows_the_help():
+    out = omnieval()
+    assert out.returncode == 0 and "Usage" in out.stdout and "run" in out.stdout and "error" not in out.stderr
+
+
+def test_version():
+    from evals import __version__
+
+    out = omnieval("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"omnieval {__version__}"
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["run", "--limit", "0"], "--limit"),
+    (["run", "-b", "0"], "--batch-size"),
+    (["run", "-b", "eight"], "--batch-size"),
+])
+def test_a_bad_option_value_names_the_option_on_one_line_with_exit_2(args, option):
+    out = omnieval(*args)
+    assert out.returncode == 2
+    assert option in out.stderr and len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_a_root_option_after_the_command_says_where_it_goes():
+    out = omnieval("run", "--debug", "-t", "easyvqa")
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: no such option: --debug (it goes before the command: omnieval --debug run ...)"
+
+
+def test_a_spec_error_is_usage_and_a_data_error_is_a_failure(tmp_path):
+    assert omnieval("tasks", "show", "no_such_task").returncode == 2
+    missing = omnieval("run", "-m", "baseline:constant", "-t", "vqav2_val", "--data-dir", str(tmp_path), "--no-progress", "-o", str(tmp_path / "r"))
+    assert missing.returncode == 1 and "vqav2_val" in missing.stderr and "Traceback" not in missing.stderr
