@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,10 +21,19 @@ class _Model(BaseModel):
 
 
 class MetricValue(_Model):
+    """A metric's value, its confidence interval, and how that interval was drawn.
+
+    ``ci_method`` is ``"bootstrap"`` (rows resampled) or ``"cluster_bootstrap"``
+    (whole clusters of samples sharing media resampled; ``n_clusters`` of them);
+    None when there is no interval or the file predates the field.
+    """
+
     value: float
     ci_low: float | None = None
     ci_high: float | None = None
     n: int
+    ci_method: Literal["bootstrap", "cluster_bootstrap"] | None = None
+    n_clusters: int | None = None
 
 
 class SubgroupReport(_Model):
@@ -52,6 +61,16 @@ class TaskTiming(_Model):
     rtfx: float | None = None
 
 
+class Rescored(_Model):
+    """Set on results recomputed by ``omnieval rescore`` from stored predictions, without the model."""
+
+    from_run: str
+    from_dir: str
+    from_spec_hash: str
+    spec_hash: str
+    at: str
+
+
 class TaskResult(_Model):
     task: str
     task_version: int
@@ -67,12 +86,14 @@ class TaskResult(_Model):
     n_scored: int
     n_errors: int
     n_unparsed: int = 0
+    n_score_errors: int = 0  # of the n_scored samples, those a scorer could not score (see SampleRecord.score_error)
     n_cached: int = 0
     limit: int | None = None
     prompt_override: bool = False
     subgroups: list[SubgroupReport] = []
     notes: list[str] = []
     timing: TaskTiming = TaskTiming()
+    rescored: Rescored | None = None
 
 
 class SuiteResult(_Model):
@@ -130,9 +151,20 @@ class Manifest(_Model):
 
 
 class SampleRecord(_Model):
+    """One sample of a task: what was asked, answered and scored.
+
+    ``cluster`` groups samples that are not independent (sharing media);
+    confidence intervals resample clusters. ``score_error`` says why a scorer
+    could not score the sample (it is then left out of that scorer's
+    metrics); ``extracted`` is the answer a scorer read from the prediction
+    and ``extraction_rule`` the rule that decided it.
+    """
+
     task: str
     index: int
     id: str
+    # Kept right after ``id``: the leaderboard's fast reader looks for it only there.
+    cluster: str | None = None
     prompt: list[dict[str, Any]] | None = None
     prediction: str | None = None
     references: list[str]
@@ -141,8 +173,16 @@ class SampleRecord(_Model):
     subgroups: dict[str, str] = Field(default_factory=dict)
     scores: dict[str, dict[str, float]] = Field(default_factory=dict)
     error: str | None = None
+    score_error: str | None = None
+    extracted: str | None = None
+    extraction_rule: str | None = None
+    explanation: str | None = None
     latency_s: float | None = None
     cached: bool = False
+    variant: str | None = None
+    """The transform variant this record answers (``circular2``); None for an untransformed sample."""
+    group: str | None = None
+    """The sample the variant belongs to (its id before transforms); scores combine per group."""
 
 
 def write_json(path: Path, model: BaseModel) -> None:

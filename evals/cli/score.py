@@ -1,6 +1,8 @@
 """``omnieval score``: score a JSONL file of predictions with one registered metric.
 
-Input lines: ``{"id": str, "prediction": str, "references": [str, ...], "choices": [str, ...]?, "meta": {...}?}``.
+Input lines: ``{"id": str, "prediction": str, "references": [str, ...], "choices": [str, ...]?,
+"subgroups": {str: str}?, "metadata": {...}?, "cluster": str?, "prompt": str?}`` (``ScoreInput``;
+the older ``"meta"`` is read as ``subgroups``).
 Every line is validated first; if any is malformed, all problems are reported
 with their line numbers and nothing is scored.
 
@@ -101,19 +103,28 @@ def score_inputs(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Score ``inputs``; returns (summary with bootstrap CIs, per-sample records).
 
-    Summary: ``{"scorer", "options", "primary", "value", "ci", "n", "unparsed",
-    "metrics": {name: {"value", "ci_low", "ci_high", "n"}}}``; ``unparsed`` is
-    the number of unparsed predictions for parsing scorers, else ``None``.
-    Per-sample records: ``{"id", "prediction", **stats}``.
+    Summary: ``{"scorer", "options", "primary", "value", "ci", "ci_level",
+    "ci_method", "n_clusters", "n", "n_score_errors", "unparsed", "metrics":
+    {name: {"value", "ci_low", "ci_high", "n"}}}``; ``n`` counts the samples
+    scored (a sample the scorer cannot score, or one without references, is a
+    scoring error and left out); ``unparsed`` is the number of unparsed
+    predictions for parsing scorers, else ``None``. Intervals resample whole
+    clusters when inputs carry ``cluster`` ids that group them.
+    Per-sample records: ``{"id", "prediction", **stats}``, plus ``extracted``,
+    ``rule``, ``explanation`` and ``score_error`` when the scorer gave them.
     """
-    from evals.scoring.stats import aggregate_with_ci
+    from evals.scoring.isolate import score_samples
+    from evals.scoring.stats import aggregate_with_ci, ci_method
 
     scorer = get_scorer(scorer_name)
     parsed = scorer.parse_options(options)
-    rows = scorer.score(list(inputs), parsed)
+    results = score_samples(scorer, list(inputs), parsed)
+    rows = [r.stats for r in results if r.error is None]
+    clusters = [item.cluster for item, r in zip(inputs, results) if r.error is None]
     table = stats_table(rows)
-    metrics = aggregate_with_ci(scorer, table, parsed, n_resamples=n_resamples, seed=seed, alpha=alpha)
+    metrics = aggregate_with_ci(scorer, table, parsed, n_resamples=n_resamples, seed=seed, alpha=alpha, clusters=clusters)
     metrics = {k: {kk: _finite(vv) for kk, vv in v.items()} for k, v in metrics.items()}
+    method, n_clusters = ci_method(clusters, len(rows)) if n_resamples > 0 and rows else (None, None)
     primary = scorer.primary or next(iter(metrics), "")
     head = metrics.get(primary, {})
     summary = {
@@ -123,12 +134,18 @@ def score_inputs(
         "value": head.get("value"),
         "ci": [head.get("ci_low"), head.get("ci_high")],
         "ci_level": 1 - alpha,
+        "ci_method": method,
+        "n_clusters": n_clusters,
         "n": len(rows),
+        "n_score_errors": len(results) - len(rows),
         "unparsed": int(sum(r.get("unparsed", 0.0) for r in rows)) if "unparsed" in table else None,
         "metrics": metrics,
     }
-    samples = [{"id": item.id, "prediction": item.prediction, **{k: _finite(v) for k, v in row.items()}}
-               for item, row in zip(inputs, rows)]  # fmt: skip
+    samples = []
+    for item, r in zip(inputs, results):
+        extra = {"extracted": r.extracted, "rule": r.rule, "explanation": r.explanation, "score_error": r.error}
+        samples.append({"id": item.id, "prediction": item.prediction, **{k: _finite(v) for k, v in r.stats.items()},
+                        **{k: v for k, v in extra.items() if v is not None}})  # fmt: skip
     return summary, samples
 
 
@@ -145,6 +162,10 @@ def _format_table(summary: dict[str, Any]) -> str:
         lines.append(f"  {name:<{width}}  {value}{ci}{mark}")
     if summary["unparsed"] is not None:
         lines.append(f"  unparsed predictions: {summary['unparsed']}")
+    if summary["n_score_errors"]:
+        lines.append(f"  scoring errors (left out): {summary['n_score_errors']}")
+    if summary["ci_method"] == "cluster_bootstrap":
+        lines.append(f"  intervals resample {summary['n_clusters']} clusters")
     return "\n".join(lines)
 
 

@@ -5,18 +5,21 @@ the dataset revision and the scorer options agree. ``select_columns`` groups
 results into *columns* (a task at one such key) and refuses mixed tasks
 unless told to show the odd ones separately.
 
-Statistics, per column, on the samples every model in it scored:
+Statistics, per column, on the samples every model in it scored, all drawn
+by the one engine of results too (``evals.scoring.stats``):
 
-- a joint bootstrap: the same resampled sample ids for every model (one
-  ``numpy.random.default_rng(seed).integers`` draw, the recipe of
-  ``evals.scoring.stats.bootstrap_distribution``), the scorer's own aggregation
-  recomputed per resample, so corpus metrics (WER) are resampled by document.
-  With a ``TotalsAggregate`` all resamples of all models are one matrix
-  product;
+- a joint bootstrap (``evals.scoring.stats.joint_bootstrap``): the same resampled
+  samples for every model, the scorer's own aggregation recomputed per
+  resample, so corpus metrics (WER) are resampled by document; when the
+  sample records carry cluster ids that group samples (shared media), whole
+  clusters are resampled;
 - rank intervals: the 2.5-97.5% range of each model's rank over resamples;
-- top model vs each other model: the paired bootstrap test of
-  ``evals.scoring.stats.paired_comparison`` (same formula, computed from the joint
-  resamples so it costs nothing extra; a test checks the two agree).
+- top model vs each other model: the paired bootstrap test
+  (``evals.scoring.stats.paired_p_value``) on the joint resamples.
+
+A metric's direction (is lower better?) is the scorer registry's
+(``evals.scoring.registry.metric_direction``); only a metric no registered
+scorer declares (an old results file) falls back to guessing from its name.
 """
 
 from __future__ import annotations
@@ -29,13 +32,27 @@ from typing import Any
 import numpy as np
 
 from evals.report.index import LeaderboardError
+from evals.scoring.stats import joint_bootstrap, paired_p_value
+
+__all__ = ["Column", "ColumnStats", "column_stats", "competition_ranks", "joint_bootstrap", "lower_is_better",
+           "overall_ranks", "paired_p_value", "primary_scorer_name", "read_sample_stats", "select_columns"]
 
 _LOWER_IS_BETTER = {"wer", "cer"}
 _LOWER_PREFIXES = ("substitution", "deletion", "insertion")
 
 
-def lower_is_better(metric: str) -> bool:
-    """The one place that decides a metric's direction: error rates (wer, cer, *error*, edit-type rates) go down."""
+def lower_is_better(metric: str, scorer: str | None = None) -> bool:
+    """Whether lower values of ``metric`` (produced by ``scorer``, when known) are better.
+
+    The scorer registry decides; for a metric it does not know (a results
+    file from a scorer that no longer exists) error-like names go down:
+    wer, cer, *error*, edit-type rates.
+    """
+    from evals.scoring.registry import metric_direction
+
+    direction = metric_direction(metric, scorer)
+    if direction is not None:
+        return direction == "lower"
     base = metric.rsplit(".", 1)[-1].lower()
     return base in _LOWER_IS_BETTER or "error" in base or base.startswith(_LOWER_PREFIXES)
 
@@ -58,7 +75,7 @@ class Column:
 
     @property
     def lower_is_better(self) -> bool:
-        return lower_is_better(self.primary_metric)
+        return lower_is_better(self.primary_metric, primary_scorer_name(self.scorers, self.primary_metric))
 
 
 def _fmt_scorers(scorers: str) -> str:
@@ -159,8 +176,8 @@ def primary_scorer_name(scorers: str, metric: str) -> str:
 _DECODER = json.JSONDecoder()
 
 
-def _fast_id_scores(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, dict[str, float] | None] | None:
-    """``(id, the scorer's stats)`` decoding only those two values of a record, or None to fall back.
+def _fast_record(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, dict[str, float] | None, str | None] | None:
+    """``(id, the scorer's stats, cluster)`` decoding only those values of a record, or None to fall back.
 
     Safe by JSON's grammar: inside a string every ``"`` is escaped, so the
     sequences ``"id":`` and ``"scores":{`` occur only as keys; ``id`` is the
@@ -168,6 +185,7 @@ def _fast_id_scores(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, 
     ``scores`` is the only key whose value is an object of that name. Its
     value holds only code-chosen keys and numbers, so it ends at the first
     ``}}``; equal score objects (common: ``{"score":1.0}``) are decoded once.
+    ``cluster``, when present, is the key right after ``id``.
     Errored samples are never scored, so their ``scores`` lack the scorer.
     """
     i = line.find('"id":"')
@@ -177,9 +195,13 @@ def _fast_id_scores(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, 
     end = line.find('"', i + 6)
     sid = line[i + 6:end]
     if "\\" in sid:
-        sid = _DECODER.raw_decode(line, i + 5)[0]
+        sid, end = _DECODER.raw_decode(line, i + 5)
+        end -= 1  # the closing quote, as in the plain case
+    cluster = None
+    if line.startswith(',"cluster":"', end + 1):
+        cluster = _DECODER.raw_decode(line, end + 12)[0]
     if line.startswith("{}", j + 9):
-        return sid, None
+        return sid, None, cluster
     k = line.find("}}", j)
     if k < 0:
         return None
@@ -190,35 +212,51 @@ def _fast_id_scores(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, 
             scores = memo[text] = json.loads(text)
         except ValueError:
             return None
-    return sid, scores.get(scorer) if isinstance(scores, dict) else None
+    return sid, scores.get(scorer) if isinstance(scores, dict) else None, cluster
 
 
-def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
-    """``{sample id: the scorer's per-sample stats}`` for scored samples, and the first ``keep`` raw records.
+def _fast_id_scores(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, dict[str, float] | None] | None:
+    """``(id, the scorer's stats)`` of a record line, or None to fall back (see ``_fast_record``)."""
+    fast = _fast_record(line, scorer, memo)
+    return None if fast is None else fast[:2]
+
+
+class SampleStats(dict):
+    """``{sample id: the scorer's per-sample stats}`` of one run's task, and ``clusters``: ``{sample id: cluster id}``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clusters: dict[str, str] = {}
+
+
+def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int) -> tuple[SampleStats, list[dict[str, Any]]]:
+    """``{sample id: the scorer's per-sample stats}`` for scored samples (with their clusters), and the first ``keep`` raw records.
 
     This is the hot path (every sample of every run), so beyond the first
-    ``keep`` records only the id and the scores are decoded (see
-    ``_fast_id_scores``); the viewer's records are decoded whole.
+    ``keep`` records only the id, the cluster and the scores are decoded (see
+    ``_fast_record``); the viewer's records are decoded whole.
     """
     from pathlib import Path
 
     path = Path(run_dir) / "samples" / f"{task}.jsonl"
-    stats: dict[str, dict[str, float]] = {}
+    stats = SampleStats()
     kept: list[dict[str, Any]] = []
     if not path.is_file():
         return stats, kept
     memo: dict[str, Any] = {}
     with open(path) as f:
         for line in f:
-            fast = None if len(kept) < keep else _fast_id_scores(line, scorer, memo)
+            fast = None if len(kept) < keep else _fast_record(line, scorer, memo)
             if fast is None:
                 rec = json.loads(line)
                 if len(kept) < keep:
                     kept.append(rec)
                 s = rec.get("scores", {}).get(scorer) if rec.get("error") is None else None
-                fast = (str(rec["id"]), s)
+                fast = (str(rec["id"]), s, rec.get("cluster"))
             if fast[1] is not None:
                 stats[fast[0]] = fast[1]
+                if fast[2] is not None:
+                    stats.clusters[fast[0]] = fast[2]
     return stats, kept
 
 
@@ -226,58 +264,6 @@ def _table(rows: list[dict[str, float]]) -> dict[str, np.ndarray]:
     from evals.scoring.contract import stats_table
 
     return stats_table(rows)
-
-
-_CHUNK_CELLS = 4_000_000  # as evals.scoring.stats: bounds the (resamples x rows) index matrix
-
-
-def joint_bootstrap(scorer: Any, tables: list[dict[str, np.ndarray]], options: Any, metric: str,
-                    n_resamples: int, seed: int) -> np.ndarray:
-    """``(models, n_resamples)`` values of ``metric``; every model resampled with the same rows.
-
-    The rows drawn are those ``evals.scoring.stats.bootstrap_distribution`` draws for
-    the same ``n``, ``n_resamples`` and ``seed``, so each model's row equals
-    that function's output.
-    """
-    from evals.scoring.contract import TotalsAggregate
-
-    n = len(next(iter(tables[0].values()))) if tables and tables[0] else 0
-    out = np.full((len(tables), n_resamples), np.nan)
-    if n == 0 or n_resamples == 0:
-        return out
-    rng = np.random.default_rng(seed)
-    chunk = max(1, min(n_resamples, _CHUNK_CELLS // n))
-    aggregate = scorer.aggregate
-    totals_mode = isinstance(aggregate, TotalsAggregate)
-    if totals_mode:
-        names = list(aggregate.columns)
-        blocks = []
-        for t in tables:
-            blocks.append(np.stack([t.get(c, np.full(n, np.nan)) for c in names], axis=1))
-        matrix = np.concatenate(blocks, axis=1) if blocks else np.zeros((n, 0))
-        nan_cols = np.isnan(matrix).all(axis=0)
-        matrix = np.nan_to_num(matrix)
-    done = 0
-    while done < n_resamples:
-        size = min(chunk, n_resamples - done)
-        idx = rng.integers(0, n, size=(size, n))
-        if totals_mode:
-            flat = (idx + np.arange(size)[:, None] * n).ravel()
-            counts = np.bincount(flat, minlength=size * n).reshape(size, n).astype(np.float64)
-            sums = counts @ matrix
-            sums[:, nan_cols] = np.nan  # a column the model never reported stays missing, as in evals.scoring.stats
-            k = len(names)
-            nn = np.full(size, float(n))
-            for m in range(len(tables)):
-                totals = {c: sums[:, m * k + j] for j, c in enumerate(names)}
-                values = aggregate.from_totals(totals, nn, options)
-                out[m, done:done + size] = np.broadcast_to(np.asarray(values[metric], dtype=np.float64), (size,))
-        else:
-            for m, t in enumerate(tables):
-                for j, row in enumerate(idx):
-                    out[m, done + j] = aggregate({c: v[row] for c, v in t.items()}, options)[metric]
-        done += size
-    return out
 
 
 def competition_ranks(values: np.ndarray, lower: bool) -> np.ndarray:
@@ -288,16 +274,6 @@ def competition_ranks(values: np.ndarray, lower: bool) -> np.ndarray:
     else:
         better = v[None, :, ...] > v[:, None, ...]
     return 1 + better.sum(axis=1)
-
-
-def paired_p_value(diff: float, diffs: np.ndarray) -> float:
-    """Two-sided bootstrap p-value of ``diff == 0``, as in ``evals.scoring.stats.paired_comparison``."""
-    diffs = diffs[~np.isnan(diffs)]
-    if diffs.size == 0 or math.isnan(diff):
-        return float("nan")
-    if diff == 0:
-        return 1.0
-    return float((1 + int(np.sum(np.abs(diffs - diff) >= abs(diff)))) / (1 + diffs.size))
 
 
 @dataclass
@@ -320,9 +296,11 @@ def column_stats(column: Column, samples: list[dict[str, dict[str, float]]], n_r
                  alpha: float = 0.05) -> ColumnStats:
     """Ranks with bootstrap rank intervals and top-vs-rest paired tests for one column.
 
-    ``samples[i]`` is model *i*'s ``{sample id: stats}`` for the column's primary scorer.
+    ``samples[i]`` is model *i*'s ``{sample id: stats}`` for the column's primary scorer; when
+    they carry ``clusters`` (``SampleStats``) that group samples, whole clusters are resampled.
     """
     from evals.scoring.registry import get_scorer
+    from evals.scoring.stats import ci_method
 
     values = column.rows.metric_value.to_numpy(dtype=np.float64)
     lower = column.lower_is_better
@@ -353,7 +331,15 @@ def column_stats(column: Column, samples: list[dict[str, dict[str, float]]], n_r
     options = scorer.parse_options(json.loads(column.scorers).get(scorer_name))
     ids = sorted(shared)
     tables = [_table([s[i] for i in ids]) for s in samples]
-    dist = joint_bootstrap(scorer, tables, options, metric, n_resamples, seed)
+    known: dict[str, str] = {}
+    for s in samples:  # clusters come from the data, so every model's records agree; take any that has one
+        for sid, c in getattr(s, "clusters", {}).items():
+            known.setdefault(sid, c)
+    clusters = [known.get(i) for i in ids] if known else None
+    method, n_clusters = ci_method(clusters, len(ids))
+    if method == "cluster_bootstrap":
+        notes.append(f"rank intervals and tests resample {n_clusters} clusters of samples (shared media), not samples")
+    dist = joint_bootstrap(scorer, tables, options, metric, n_resamples, seed, clusters)
     point = np.array([scorer.aggregate(t, options).get(metric, np.nan) for t in tables], dtype=np.float64)
     ranks = competition_ranks(dist, lower)  # (models, B)
     low = np.quantile(ranks, alpha / 2, axis=1, method="lower").astype(int).tolist()

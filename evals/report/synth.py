@@ -1,8 +1,9 @@
 """Synthetic run directories in the exact ``evals.results`` schema, for tests and benchmarks.
 
-Values and CIs are computed with the real scorers (``get_scorer``) and
-``evals.scoring.stats.bootstrap_ci`` from the per-sample statistics written, so a
-synthetic run is internally consistent like a real one.
+Values and CIs are computed with the real scorers (``get_scorer``) and the
+statistics engine results use (``evals.scoring.stats.metric_values``, cluster
+bootstrap when ``clusters`` group samples) from the per-sample statistics
+written, so a synthetic run is internally consistent like a real one.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class SynthTask:
     errors: list[str | None] | None = None
     ids: list[str] | None = None
     image_shas: list[str] | None = None
+    clusters: list[str | None] | None = None
 
 
 def make_run(root: Path, run_id: str, model: str, tasks: dict[str, SynthTask], started: str = "2025-01-01T00:00:00+00:00",
@@ -41,7 +43,7 @@ def make_run(root: Path, run_id: str, model: str, tasks: dict[str, SynthTask], s
     from evals.hashing import stable_hash
     from evals.scoring.contract import stats_table
     from evals.scoring.registry import get_scorer
-    from evals.scoring.stats import bootstrap_ci
+    from evals.scoring.stats import metric_values
 
     run_dir = Path(root) / run_id
     (run_dir / "samples").mkdir(parents=True, exist_ok=True)
@@ -55,19 +57,16 @@ def make_run(root: Path, run_id: str, model: str, tasks: dict[str, SynthTask], s
         ids = t.ids or [f"s{i}" for i in range(n)]
         scorer = get_scorer(t.scorer)
         opts = scorer.parse_options(t.options)
+        clusters = t.clusters or [None] * n
         scored = [s for s, e in zip(t.stats, errors) if e is None]
         metrics: dict[str, MetricValue] = {}
         if scored:
-            table = stats_table(scored)
-            values = scorer.aggregate(table, opts)
-            cis = bootstrap_ci(scorer, table, opts, n_resamples=n_resamples, seed=0) if n_resamples else {}
-            for k, v in values.items():
-                lo, hi = cis.get(k, (None, None))
-                metrics[k] = MetricValue(value=float(v), ci_low=lo, ci_high=hi, n=len(scored))
+            metrics = metric_values(scorer, stats_table(scored), opts, n_resamples=n_resamples, seed=0,
+                                    clusters=[c for c, e in zip(clusters, errors) if e is None])
         with open(run_dir / "samples" / f"{task}.jsonl", "w") as f:
             for i in range(n):
                 rec = SampleRecord(
-                    task=task, index=i, id=ids[i],
+                    task=task, index=i, id=ids[i], cluster=clusters[i],
                     prompt=[{"role": "user", "content": ([{"type": "image", "sha": t.image_shas[i]}] if t.image_shas else [])
                              + [{"type": "text", "text": f"question {i}?"}]}],
                     prediction=None if errors[i] else (t.predictions[i] if t.predictions else "answer"),

@@ -1,25 +1,42 @@
 """The scorer contract: how one metric turns predictions into numbers.
 
-A scorer is declared once, in one place: its public name, its options (a
-pydantic model, written into results), a per-sample function that produces
-*sufficient statistics*, and an aggregation that turns a table of those
-statistics into metric values. Confidence intervals come for free: the
-bootstrap resamples rows of the statistics table and calls ``aggregate``
-again, so a corpus metric (WER, BLEU) is recomputed from resampled documents
-rather than averaged per document.
+A scorer is declared once, in one place (the ``@scorer`` decorator, or
+``register_scorer(Scorer(...))``): its public name, its options (a pydantic
+model, written into results), a function that produces per-sample
+*sufficient statistics*, an aggregation that turns a table of those
+statistics into metric values, the primary metric, and each metric's
+*direction* (is higher or lower better; the leaderboard reads it from here).
+Confidence intervals come for free: the bootstrap (``evals.scoring.stats``)
+resamples rows (or clusters of rows) of the statistics table and calls
+``aggregate`` again, so a corpus metric (WER, BLEU) is recomputed from
+resampled documents rather than averaged per document.
+
+A per-sample result is either a plain stats dict or a ``SampleScore``, which
+adds what a user looks at when a number surprises them: the answer the scorer
+extracted, the rule that extracted it, an explanation, or an error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Direction = Literal["higher", "lower"]
 
 
 class ScoreInput(BaseModel):
-    """What a scorer sees of one sample: never the model, never the dataset."""
+    """What a scorer sees of one sample: never the model, never the dataset.
+
+    ``subgroups`` are the task's subgroup fields (strings, e.g. MME's
+    ``category``); ``metadata`` is any other sample metadata; ``cluster``
+    names the group of samples that are not independent (questions about one
+    image), which confidence intervals resample together. The old ``meta``
+    key is still accepted on input and read as ``subgroups``.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -27,7 +44,26 @@ class ScoreInput(BaseModel):
     prediction: str
     references: list[str]
     choices: list[str] | None = None
-    meta: dict[str, Any] = Field(default_factory=dict)
+    prompt: str = ""
+    subgroups: dict[str, str] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    cluster: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_meta(cls, data: Any) -> Any:
+        # Before subgroups and metadata were separate, the runner passed the subgroup fields as ``meta``.
+        if isinstance(data, dict) and "meta" in data:
+            data = dict(data)
+            meta = data.pop("meta") or {}
+            data["subgroups"] = {**{str(k): str(v) for k, v in meta.items()}, **data.get("subgroups", {})}
+        return data
+
+    def sample_field(self, name: str, default: str = "") -> str:
+        """A named field of the sample: its subgroup value, else its metadata value (as text), else ``default``."""
+        if name in self.subgroups:
+            return self.subgroups[name]
+        return str(self.metadata[name]) if name in self.metadata else default
 
 
 class NoOptions(BaseModel):
@@ -42,45 +78,142 @@ StatsTable = Mapping[str, np.ndarray]
 
 
 @dataclass(frozen=True)
+class SampleScore(Mapping[str, float]):
+    """One sample's scoring outcome: its statistics plus how the scorer read the answer.
+
+    ``extracted`` is the answer the scorer took from the prediction (an option
+    letter, a yes/no) and ``rule`` the name of the rule that decided it
+    (``"bare"``, ``"option_text"``, ``"unparsed"``...); ``explanation`` is free
+    text. A non-None ``error`` makes the sample a scoring error: its ``stats``
+    are ignored and it is left out of the metric. A ``SampleScore`` reads as
+    its ``stats`` mapping, so code written for plain stats dicts keeps working.
+    """
+
+    stats: Stats = field(default_factory=dict)
+    extracted: str | None = None
+    rule: str | None = None
+    explanation: str | None = None
+    error: str | None = None
+
+    def __getitem__(self, key: str) -> float:
+        return self.stats[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.stats)
+
+    def __len__(self) -> int:
+        return len(self.stats)
+
+
+def as_sample_score(row: Mapping[str, float]) -> SampleScore:
+    """A scorer's per-sample output (a stats dict or a ``SampleScore``) as a ``SampleScore``."""
+    if isinstance(row, SampleScore):
+        return row
+    if not isinstance(row, Mapping):
+        raise TypeError(f"a scorer returned {type(row).__name__} for a sample; expected a stats dict or a SampleScore")
+    return SampleScore(stats={str(k): float(v) for k, v in row.items()})
+
+
+ScoreFunction = Callable[[Sequence[ScoreInput], Any], list[Any]]
+"""``score(inputs, options)`` -> one stats dict or ``SampleScore`` per input, in order."""
+
+
+@dataclass(frozen=True)
 class Scorer:
     """A registered metric.
 
-    ``score(inputs, options)`` returns one ``Stats`` dict per input, in order.
-    It receives the whole list so corpus-level preprocessing (a tokenizer run
-    once per corpus, document frequencies for CIDEr) happens once.
-    ``aggregate(table, options)`` returns ``{metric_name: value}``; it must be
-    a pure function of the table so bootstrap resampling is valid.
+    ``score(inputs, options)`` returns one stats dict or ``SampleScore`` per
+    input, in order. It receives the whole list so corpus-level preprocessing
+    (a tokenizer run once per corpus, document frequencies for CIDEr) happens
+    once. ``aggregate(table, options)`` returns ``{metric_name: value}``; it
+    must be a pure function of the table so bootstrap resampling is valid.
     ``corpus_level`` is true when a sample's statistics depend on the other
-    samples (CIDEr's IDF): the runner then scores the task once, at the end,
-    instead of batch by batch.
-    ``primary`` names the metric that represents the scorer in tables.
+    samples (CIDEr's IDF): the task is then scored once, at the end, instead of
+    batch by batch. ``primary`` names the metric that represents the scorer in
+    tables. ``direction`` says whether higher or lower values are better for
+    every metric of the scorer, ``metric_directions`` overrides it per metric.
+    ``needs_references``: a sample without references is a scoring error
+    ("no reference answers") rather than being scored.
     """
 
     name: str
-    score: Callable[[Sequence[ScoreInput], BaseModel], list[Stats]]
-    aggregate: Callable[[StatsTable, BaseModel], dict[str, float]]
+    score: ScoreFunction
+    aggregate: Callable[[StatsTable, Any], dict[str, float]]
     options: type[BaseModel] = NoOptions
     primary: str = ""
     corpus_level: bool = False
     description: str = ""
     metrics: tuple[str, ...] = field(default_factory=tuple)
+    direction: Direction = "higher"
+    metric_directions: Mapping[str, Direction] = field(default_factory=dict)
+    needs_references: bool = True
+
+    def __post_init__(self) -> None:
+        for d in (self.direction, *self.metric_directions.values()):
+            if d not in ("higher", "lower"):
+                raise ValueError(f"scorer {self.name!r}: direction {d!r} is not 'higher' or 'lower'")
 
     def parse_options(self, raw: Mapping[str, Any] | None) -> BaseModel:
         return self.options.model_validate(dict(raw or {}))
+
+    def direction_of(self, metric: str) -> Direction:
+        """Whether higher or lower values of ``metric`` are better (``scorer.metric`` names are accepted)."""
+        if metric.startswith(self.name + ".") and metric not in self.metric_directions:
+            metric = metric[len(self.name) + 1:]
+        return self.metric_directions.get(metric, self.direction)
+
+    def lower_is_better(self, metric: str) -> bool:
+        return self.direction_of(metric) == "lower"
 
 
 _REGISTRY: dict[str, Scorer] = {}
 
 
 def register_scorer(scorer: Scorer) -> Scorer:
+    """Add ``scorer`` to the registry under its name (once)."""
     if scorer.name in _REGISTRY:
         raise ValueError(f"scorer {scorer.name!r} is registered twice")
     _REGISTRY[scorer.name] = scorer
     return scorer
 
 
-def stats_table(rows: Sequence[Stats]) -> dict[str, np.ndarray]:
-    """Turn per-sample stats dicts into float64 columns (missing keys are NaN)."""
+def scorer(
+    name: str,
+    *,
+    aggregate: Callable[[StatsTable, Any], dict[str, float]],
+    primary: str,
+    metrics: Sequence[str],
+    options: type[BaseModel] = NoOptions,
+    direction: Direction = "higher",
+    metric_directions: Mapping[str, Direction] | None = None,
+    corpus_level: bool = False,
+    needs_references: bool = True,
+    description: str = "",
+) -> Callable[[ScoreFunction], ScoreFunction]:
+    """Declare and register a scorer around its score function, in one place.
+
+    ::
+
+        @scorer("exact_match", options=ExactMatchOptions, aggregate=mean_aggregate("score", "exact_match"),
+                primary="exact_match", metrics=("exact_match",))
+        def score_exact_match(inputs, options): ...
+
+    The function is returned unchanged; the ``Scorer`` is ``get_scorer(name)``.
+    """
+
+    def register(fn: ScoreFunction) -> ScoreFunction:
+        register_scorer(Scorer(
+            name=name, score=fn, aggregate=aggregate, options=options, primary=primary, corpus_level=corpus_level,
+            description=description, metrics=tuple(metrics), direction=direction,
+            metric_directions=dict(metric_directions or {}), needs_references=needs_references,
+        ))  # fmt: skip
+        return fn
+
+    return register
+
+
+def stats_table(rows: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
+    """Turn per-sample stats (dicts or ``SampleScore``s) into float64 columns (missing keys are NaN)."""
     keys: list[str] = []
     for row in rows:
         for k in row:

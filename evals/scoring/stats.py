@@ -1,40 +1,63 @@
-"""Confidence intervals, paired comparisons and subgroup breakdowns for scorers.
+"""The one statistics engine: bootstrap intervals, paired comparisons and subgroup breakdowns.
 
-Everything here resamples *rows* of a scorer's statistics table (one row per
-sample) and re-runs the scorer's aggregation, so corpus metrics (WER, BLEU)
-are recomputed from resampled documents, never averaged per document.
+Results (``TaskScoring``), ``omnieval score`` and the leaderboard all draw
+their resamples here, so the same statistics give the same interval
+everywhere.
+
+A resample draws *units* with replacement and re-runs the scorer's
+aggregation on the rows they hold, so corpus metrics (WER, BLEU) are
+recomputed from resampled documents, never averaged per document. A unit is
+one row (the ordinary bootstrap) or, when samples carry cluster ids and some
+cluster holds more than one row, one cluster: all rows of a drawn cluster
+come together (the cluster bootstrap), because questions about one image are
+not independent and resampling them one by one makes intervals too narrow.
 
 - When ``scorer.aggregate`` is a ``TotalsAggregate`` (mean metrics, WER,
   corpus BLEU...), all resamples are computed at once: a resample is a vector
-  of row counts, and the column totals of every resample are one matrix
-  product ``counts @ columns``.
+  of unit counts, and the column totals of every resample are one matrix
+  product ``counts @ unit_totals`` (the row count too: ``counts @ unit_sizes``).
 - Otherwise ``aggregate`` is called once per resample.
 
-Resampling is seeded (``numpy.random.default_rng(seed)``) and reproducible.
-Intervals are percentile bootstrap intervals; NaN resamples (e.g. a resample
-with no reference words) are ignored when taking percentiles.
+Resampling is seeded (``numpy.random.default_rng(seed)``, one
+``integers(0, n_units, (chunk, n_units))`` draw per chunk) and reproducible;
+several tables over the same rows (one per model) share the draws. Intervals
+are percentile bootstrap intervals; NaN resamples (e.g. a resample with no
+reference words) are ignored when taking percentiles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Hashable
 
 import numpy as np
 from pydantic import BaseModel
 
 from evals.scoring.contract import Scorer, StatsTable, TotalsAggregate
+from evals.results import MetricValue
 
 __all__ = [
     "aggregate_with_ci",
     "bootstrap_ci",
     "bootstrap_distribution",
+    "bootstrap_distributions",
+    "ci_method",
+    "cluster_codes",
+    "joint_bootstrap",
     "largest_subgroup_gap",
+    "metric_values",
     "paired_comparison",
+    "paired_p_value",
+    "percentile_interval",
+    "resample_indices",
     "subgroup_breakdown",
 ]
 
-_CHUNK_CELLS = 4_000_000  # resample rows x table rows per chunk (bounds memory)
+Clusters = Sequence[Hashable | None] | None
+"""One cluster id per row (None: the row is a cluster of its own), or None for no clusters."""
+
+_CHUNK_CELLS = 4_000_000  # resamples x units per chunk (bounds memory)
 
 
 def _n_rows(table: StatsTable) -> int:
@@ -44,21 +67,110 @@ def _n_rows(table: StatsTable) -> int:
     return lengths.pop() if lengths else 0
 
 
-def _resample_indices(rng: np.random.Generator, n: int, n_resamples: int) -> Any:
-    """Yield index matrices (chunk x n) covering ``n_resamples`` resamples, in order."""
-    chunk = max(1, min(n_resamples, _CHUNK_CELLS // max(n, 1)))
+def cluster_codes(clusters: Clusters, n: int) -> tuple[np.ndarray, int] | None:
+    """``(cluster number of each row, number of clusters)`` when the cluster bootstrap applies, else None.
+
+    Clusters are numbered in order of first appearance. The cluster bootstrap
+    applies only when some cluster holds more than one row: with singletons it
+    would be the row bootstrap, so the row bootstrap (and its numbers) is used.
+    """
+    if clusters is None:
+        return None
+    if len(clusters) != n:
+        raise ValueError(f"clusters has {len(clusters)} entries for a table of {n} rows")
+    numbers: dict[Any, int] = {}
+    codes = np.empty(n, dtype=np.int64)
+    for i, c in enumerate(clusters):
+        key = ("row", i) if c is None else ("cluster", c)  # a row without a cluster is its own
+        codes[i] = numbers.setdefault(key, len(numbers))
+    if len(numbers) == n:
+        return None
+    return codes, len(numbers)
+
+
+def ci_method(clusters: Clusters, n: int) -> tuple[str, int | None]:
+    """How intervals over these rows are drawn: ``("cluster_bootstrap", n_clusters)`` or ``("bootstrap", None)``."""
+    plan = cluster_codes(clusters, n)
+    return ("cluster_bootstrap", plan[1]) if plan is not None else ("bootstrap", None)
+
+
+def resample_indices(rng: np.random.Generator, n_units: int, n_resamples: int) -> Iterator[np.ndarray]:
+    """Index matrices (chunk x n_units) of drawn units covering ``n_resamples`` resamples, in order."""
+    chunk = max(1, min(n_resamples, _CHUNK_CELLS // max(n_units, 1)))
     done = 0
     while done < n_resamples:
         size = min(chunk, n_resamples - done)
-        yield rng.integers(0, n, size=(size, n))
+        yield rng.integers(0, n_units, size=(size, n_units))
         done += size
 
 
-def _counts(idx: np.ndarray, n: int) -> np.ndarray:
-    """Row-count matrix (resamples x n) of an index matrix."""
+def _counts(idx: np.ndarray, n_units: int) -> np.ndarray:
+    """Unit-count matrix (resamples x n_units) of an index matrix."""
     b = idx.shape[0]
-    flat = (idx + (np.arange(b)[:, None] * n)).ravel()
-    return np.bincount(flat, minlength=b * n).reshape(b, n).astype(np.float64)
+    flat = (idx + (np.arange(b)[:, None] * n_units)).ravel()
+    return np.bincount(flat, minlength=b * n_units).reshape(b, n_units).astype(np.float64)
+
+
+def bootstrap_distributions(
+    scorer: Scorer,
+    tables: Sequence[StatsTable],
+    options: BaseModel,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    clusters: Clusters = None,
+) -> list[dict[str, np.ndarray]]:
+    """Per table, ``{metric: n_resamples values}``; all tables (same rows, e.g. one per model) share the draws.
+
+    With ``clusters`` (one id per row) whole clusters are drawn when some
+    cluster holds more than one row (see ``cluster_codes``).
+    """
+    if not tables:
+        return []
+    n = _n_rows(tables[0])
+    if any(_n_rows(t) != n for t in tables):
+        raise ValueError(f"tables resampled together need the same rows; got {sorted({_n_rows(t) for t in tables})} rows")
+    if n == 0 or n_resamples <= 0:
+        return [{} for _ in tables]
+    plan = cluster_codes(clusters, n)
+    n_units = plan[1] if plan is not None else n
+    rng = np.random.default_rng(seed)
+    columns = [{k: np.asarray(v, dtype=np.float64) for k, v in t.items()} for t in tables]
+    aggregate = scorer.aggregate
+    parts: list[dict[str, list[np.ndarray]]] = [{} for _ in tables]
+    if isinstance(aggregate, TotalsAggregate):
+        names = [[c for c in aggregate.columns if c in cols] for cols in columns]
+        units = []  # per table: (units x columns) totals; rows themselves for the row bootstrap
+        for cols, present in zip(columns, names):
+            matrix = np.stack([cols[c] for c in present], axis=1) if present else np.zeros((n, 0))
+            if plan is not None:
+                totals = np.zeros((n_units, matrix.shape[1]))
+                np.add.at(totals, plan[0], matrix)
+                matrix = totals
+            units.append(matrix)
+        sizes = np.bincount(plan[0], minlength=n_units).astype(np.float64) if plan is not None else None
+        for idx in resample_indices(rng, n_units, n_resamples):
+            counts = _counts(idx, n_units)
+            size = idx.shape[0]
+            rows = counts @ sizes if sizes is not None else np.full(size, float(n))
+            for t, (matrix, present) in enumerate(zip(units, names)):
+                sums = counts @ matrix
+                totals = {c: sums[:, j] for j, c in enumerate(present)}
+                for c in aggregate.columns:
+                    totals.setdefault(c, np.full(size, np.nan))
+                for k, v in aggregate.from_totals(totals, rows, options).items():
+                    parts[t].setdefault(k, []).append(np.broadcast_to(np.asarray(v, dtype=np.float64), (size,)))
+    else:
+        members = None
+        if plan is not None:
+            order = np.argsort(plan[0], kind="stable")
+            members = np.split(order, np.cumsum(np.bincount(plan[0], minlength=n_units))[:-1])
+        for idx in resample_indices(rng, n_units, n_resamples):
+            for draw in idx:
+                rows = draw if members is None else np.concatenate([members[u] for u in draw])
+                for t, cols in enumerate(columns):
+                    for k, v in aggregate({c: x[rows] for c, x in cols.items()}, options).items():
+                        parts[t].setdefault(k, []).append(np.asarray([v], dtype=np.float64))
+    return [{k: np.concatenate(v) for k, v in p.items()} for p in parts]
 
 
 def bootstrap_distribution(
@@ -67,36 +179,31 @@ def bootstrap_distribution(
     options: BaseModel,
     n_resamples: int = 1000,
     seed: int = 0,
+    clusters: Clusters = None,
 ) -> dict[str, np.ndarray]:
-    """``{metric: array of n_resamples values}``, one per bootstrap resample of the rows."""
-    n = _n_rows(table)
-    if n == 0:
-        return {}
-    rng = np.random.default_rng(seed)
-    columns = {k: np.asarray(v, dtype=np.float64) for k, v in table.items()}
-    aggregate = scorer.aggregate
-    parts: dict[str, list[np.ndarray]] = {}
-    if isinstance(aggregate, TotalsAggregate):
-        names = [c for c in aggregate.columns if c in columns]
-        matrix = np.stack([columns[c] for c in names], axis=1) if names else np.zeros((n, 0))
-        for idx in _resample_indices(rng, n, n_resamples):
-            sums = _counts(idx, n) @ matrix
-            totals = {c: sums[:, j] for j, c in enumerate(names)}
-            for c in aggregate.columns:
-                totals.setdefault(c, np.full(idx.shape[0], np.nan))
-            out = aggregate.from_totals(totals, np.full(idx.shape[0], float(n)), options)
-            for k, v in out.items():
-                parts.setdefault(k, []).append(np.broadcast_to(np.asarray(v, dtype=np.float64), (idx.shape[0],)))
-    else:
-        for idx in _resample_indices(rng, n, n_resamples):
-            for row in idx:
-                out = aggregate({k: v[row] for k, v in columns.items()}, options)
-                for k, v in out.items():
-                    parts.setdefault(k, []).append(np.asarray([v], dtype=np.float64))
-    return {k: np.concatenate(v) for k, v in parts.items()}
+    """``{metric: array of n_resamples values}``, one per bootstrap resample of the rows (or clusters)."""
+    return bootstrap_distributions(scorer, [table], options, n_resamples, seed, clusters)[0]
 
 
-def _percentiles(values: np.ndarray, alpha: float) -> tuple[float, float]:
+def joint_bootstrap(
+    scorer: Scorer,
+    tables: Sequence[StatsTable],
+    options: BaseModel,
+    metric: str,
+    n_resamples: int,
+    seed: int,
+    clusters: Clusters = None,
+) -> np.ndarray:
+    """``(tables, n_resamples)`` values of ``metric``, every table resampled with the same draws (NaN where none)."""
+    out = np.full((len(tables), max(n_resamples, 0)), np.nan)
+    for i, dist in enumerate(bootstrap_distributions(scorer, tables, options, n_resamples, seed, clusters)):
+        if metric in dist:
+            out[i] = dist[metric]
+    return out
+
+
+def percentile_interval(values: np.ndarray, alpha: float = 0.05) -> tuple[float, float]:
+    """The ``alpha/2`` and ``1 - alpha/2`` quantiles of the finite values (NaN, NaN when there are none)."""
     finite = values[~np.isnan(values)]
     if finite.size == 0:
         return float("nan"), float("nan")
@@ -111,10 +218,11 @@ def bootstrap_ci(
     n_resamples: int = 1000,
     seed: int = 0,
     alpha: float = 0.05,
+    clusters: Clusters = None,
 ) -> dict[str, tuple[float, float]]:
     """Percentile bootstrap interval ``{metric: (low, high)}`` at level ``1 - alpha``."""
-    dist = bootstrap_distribution(scorer, table, options, n_resamples, seed)
-    return {k: _percentiles(v, alpha) for k, v in dist.items()}
+    dist = bootstrap_distribution(scorer, table, options, n_resamples, seed, clusters)
+    return {k: percentile_interval(v, alpha) for k, v in dist.items()}
 
 
 def aggregate_with_ci(
@@ -124,11 +232,12 @@ def aggregate_with_ci(
     n_resamples: int = 1000,
     seed: int = 0,
     alpha: float = 0.05,
+    clusters: Clusters = None,
 ) -> dict[str, dict[str, float]]:
     """``{metric: {"value", "ci_low", "ci_high", "n"}}``: point estimate plus bootstrap interval."""
     n = _n_rows(table)
     values = scorer.aggregate(table, options)
-    cis = bootstrap_ci(scorer, table, options, n_resamples, seed, alpha) if n_resamples > 0 and n > 0 else {}
+    cis = bootstrap_ci(scorer, table, options, n_resamples, seed, alpha, clusters) if n_resamples > 0 and n > 0 else {}
     return {
         k: {"value": float(v), "ci_low": cis.get(k, (np.nan, np.nan))[0], "ci_high": cis.get(k, (np.nan, np.nan))[1],
             "n": n}  # fmt: skip
@@ -136,8 +245,41 @@ def aggregate_with_ci(
     }
 
 
-def _take(table: StatsTable, rows: np.ndarray) -> dict[str, np.ndarray]:
-    return {k: np.asarray(v)[rows] for k, v in table.items()}
+def _finite(x: float | None) -> float | None:
+    return None if x is None or math.isnan(x) else float(x)
+
+
+def metric_values(
+    scorer: Scorer,
+    table: StatsTable,
+    options: BaseModel,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    alpha: float = 0.05,
+    clusters: Clusters = None,
+) -> dict[str, MetricValue]:
+    """``aggregate_with_ci`` as results record it: ``MetricValue``s with the interval's method and cluster count."""
+    n = _n_rows(table)
+    method, n_clusters = ci_method(clusters, n) if n_resamples > 0 and n > 0 else (None, None)
+    return {
+        k: MetricValue(value=m["value"], ci_low=_finite(m["ci_low"]), ci_high=_finite(m["ci_high"]), n=int(m["n"]),
+                       ci_method=method, n_clusters=n_clusters)  # fmt: skip
+        for k, m in aggregate_with_ci(scorer, table, options, n_resamples, seed, alpha, clusters).items()
+    }
+
+
+def paired_p_value(diff: float, diffs: np.ndarray) -> float:
+    """Two-sided bootstrap p-value of ``diff == 0`` from the resampled differences ``diffs``.
+
+    The bootstrap distribution is shifted to the null:
+    ``p = (1 + #{|d* - d| >= |d|}) / (1 + #finite resamples)``; 1 when ``diff`` is 0.
+    """
+    diffs = diffs[~np.isnan(diffs)]
+    if diffs.size == 0 or math.isnan(diff):
+        return float("nan")
+    if diff == 0:
+        return 1.0
+    return float((1 + int(np.sum(np.abs(diffs - diff) >= abs(diff)))) / (1 + diffs.size))
 
 
 def paired_comparison(
@@ -149,14 +291,14 @@ def paired_comparison(
     n_resamples: int = 1000,
     seed: int = 0,
     alpha: float = 0.05,
+    clusters: Clusters = None,
 ) -> dict[str, float]:
     """Paired bootstrap of ``metric(A) - metric(B)`` over shared samples.
 
     Row *i* of both tables must be the same sample (the caller aligns them).
-    Both systems are resampled with the same rows. The two-sided p-value
-    tests ``diff == 0`` with the bootstrap distribution shifted to the null:
-    ``p = (1 + #{|d* - d| >= |d|}) / (1 + n_resamples)``.
-    Returns ``diff``, ``ci_low``, ``ci_high``, ``p_value``, ``n``.
+    Both systems are resampled with the same draws (rows, or clusters). See
+    ``paired_p_value`` for the test. Returns ``diff``, ``ci_low``,
+    ``ci_high``, ``p_value``, ``n``.
     """
     n = _n_rows(table_a)
     if _n_rows(table_b) != n:
@@ -168,20 +310,14 @@ def paired_comparison(
     if metric not in value_a:
         raise KeyError(f"metric {metric!r} is not produced by scorer {scorer.name!r}; it gives {sorted(value_a)}")
     diff = float(value_a[metric] - value_b[metric])
-    # Same seed for both tables -> identical resampled rows.
-    dist_a = bootstrap_distribution(scorer, table_a, options, n_resamples, seed)[metric]
-    dist_b = bootstrap_distribution(scorer, table_b, options, n_resamples, seed)[metric]
-    diffs = dist_a - dist_b
-    diffs = diffs[~np.isnan(diffs)]
-    low, high = _percentiles(diffs, alpha)
-    if diffs.size == 0 or np.isnan(diff):
-        p_value = float("nan")
-    elif diff == 0:
-        p_value = 1.0
-    else:
-        extreme = int(np.sum(np.abs(diffs - diff) >= abs(diff)))
-        p_value = (1 + extreme) / (1 + diffs.size)
-    return {"diff": diff, "ci_low": low, "ci_high": high, "p_value": float(p_value), "n": n}
+    dist = joint_bootstrap(scorer, [table_a, table_b], options, metric, n_resamples, seed, clusters)
+    diffs = dist[0] - dist[1]
+    low, high = percentile_interval(diffs, alpha)
+    return {"diff": diff, "ci_low": low, "ci_high": high, "p_value": paired_p_value(diff, diffs), "n": n}
+
+
+def _take(table: StatsTable, rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v)[rows] for k, v in table.items()}
 
 
 def subgroup_breakdown(
@@ -192,11 +328,12 @@ def subgroup_breakdown(
     n_resamples: int = 1000,
     seed: int = 0,
     alpha: float = 0.05,
+    clusters: Clusters = None,
 ) -> dict[Hashable, dict[str, dict[str, float]]]:
     """``{group_value: {metric: {value, ci_low, ci_high, n}}}``, one bootstrap per subgroup.
 
     ``groups[i]`` is the subgroup of row *i*; groups are listed in sorted order
-    of their string form.
+    of their string form. ``clusters`` (one per row) apply within each group.
     """
     n = _n_rows(table)
     if len(groups) != n:
@@ -208,7 +345,8 @@ def subgroup_breakdown(
     out: dict[Hashable, dict[str, dict[str, float]]] = {}
     for label in sorted(originals):
         rows = np.flatnonzero(labels == label)
-        out[originals[label]] = aggregate_with_ci(scorer, _take(table, rows), options, n_resamples, seed, alpha)
+        sub_clusters = [clusters[i] for i in rows] if clusters is not None else None
+        out[originals[label]] = aggregate_with_ci(scorer, _take(table, rows), options, n_resamples, seed, alpha, sub_clusters)
     return out
 
 

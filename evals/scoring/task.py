@@ -2,78 +2,163 @@
 
 Scorers whose statistics depend only on their own sample are run batch by
 batch as responses arrive; corpus-level scorers (CIDEr's IDF) run once at
-the end.
+the end. A sample a scorer cannot score (it raises, or the sample has no
+references) is that sample's scoring error: it is left out of that scorer's
+statistics, counted in ``n_score_errors``, and the task goes on. Confidence
+intervals resample clusters when samples carry cluster ids that group them.
 """
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from evals.scoring.contract import ScoreInput, Scorer, stats_table
+from evals.scoring.contract import SampleScore, ScoreInput, Scorer, Stats, stats_table
+from evals.scoring.isolate import score_samples
 from evals.scoring.registry import get_scorer
-from evals.results import MetricValue, SubgroupReport
+from evals.results import MetricValue, SampleRecord, SubgroupReport
 
 if TYPE_CHECKING:
     from evals.spec.task import ScorerSpec
 
+ScorerRef = Union["ScorerSpec", tuple[str, Mapping[str, Any]], str]
+"""A scorer to run: a task's ``ScorerSpec`` (``name`` and ``options``), a ``(name, options)`` pair, or a name."""
 
-def _finite(x: float | None) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+def _resolve(ref: Any) -> tuple[Scorer, Any]:
+    if isinstance(ref, str):
+        name, options = ref, {}
+    elif isinstance(ref, tuple):
+        name, options = ref
+    else:
+        name, options = ref.name, ref.options
+    scorer = get_scorer(name)
+    return scorer, scorer.parse_options(options)
+
+
+class SampleScores(dict):
+    """One sample's outcome over a task's scorers.
+
+    As a dict it is ``{scorer name: stats}`` for every scorer that scored the
+    sample, exactly what ``SampleRecord.scores`` holds (so it can be stored
+    there as before). ``outcomes`` keeps each scorer's ``SampleScore``;
+    ``error``, ``extracted``, ``rule`` and ``explanation`` summarise them for
+    the sample record (``fill``).
+    """
+
+    def __init__(self, outcomes: Mapping[str, SampleScore] | None = None) -> None:
+        self.outcomes: dict[str, SampleScore] = dict(outcomes or {})
+        super().__init__({name: dict(s.stats) for name, s in self.outcomes.items() if s.error is None})
+
+    def _first(self, attr: str) -> str | None:
+        # Scorers are in the task's order, so the first scorer's reading wins.
+        return next((getattr(s, attr) for s in self.outcomes.values() if getattr(s, attr) is not None), None)
+
+    @property
+    def error(self) -> str | None:
+        """``"scorer: message"`` for each scorer that could not score the sample, joined by ``"; "``; None when all did."""
+        errors = [f"{name}: {s.error}" for name, s in self.outcomes.items() if s.error is not None]
+        return "; ".join(errors) or None
+
+    @property
+    def extracted(self) -> str | None:
+        return self._first("extracted")
+
+    @property
+    def rule(self) -> str | None:
+        return self._first("rule")
+
+    @property
+    def explanation(self) -> str | None:
+        return self._first("explanation")
+
+    def merged(self, other: SampleScores) -> SampleScores:
+        """This sample's outcomes together with ``other``'s (e.g. streaming scorers, then corpus-level ones)."""
+        return SampleScores({**self.outcomes, **other.outcomes})
+
+    def record_fields(self) -> dict[str, Any]:
+        """The ``SampleRecord`` fields this outcome sets: ``scores``, ``score_error``, ``extracted``, ``extraction_rule``, ``explanation``."""
+        return {"scores": dict(self), "score_error": self.error, "extracted": self.extracted,
+                "extraction_rule": self.rule, "explanation": self.explanation}  # fmt: skip
+
+    def fill(self, record: SampleRecord) -> None:
+        """Add this outcome to ``record`` in place, keeping what an earlier ``fill`` (other scorers) put there."""
+        record.scores = {**record.scores, **self}
+        if self.error:
+            record.score_error = f"{record.score_error}; {self.error}" if record.score_error else self.error
+        record.extracted = record.extracted if record.extracted is not None else self.extracted
+        record.extraction_rule = record.extraction_rule if record.extraction_rule is not None else self.rule
+        record.explanation = record.explanation if record.explanation is not None else self.explanation
 
 
 class TaskScoring:
-    """Accumulates the scored samples of one task and produces its metrics."""
+    """Accumulates the scored samples of one task and produces its metrics.
 
-    def __init__(self, scorers: list[ScorerSpec], subgroup_fields: list[str], seed: int = 0, n_resamples: int = 1000) -> None:
-        self.scorers: list[tuple[Scorer, Any]] = []
-        for s in scorers:
-            scorer = get_scorer(s.name)
-            self.scorers.append((scorer, scorer.parse_options(s.options)))
-        self.subgroup_fields = subgroup_fields
+    ``add`` scores a batch with the per-sample scorers; ``finish_corpus`` runs
+    the corpus-level ones over everything added. Both return one
+    ``SampleScores`` per input, in order.
+    """
+
+    def __init__(self, scorers: Sequence[ScorerRef], subgroup_fields: Sequence[str], seed: int = 0, n_resamples: int = 1000) -> None:
+        self.scorers: list[tuple[Scorer, Any]] = [_resolve(s) for s in scorers]
+        self.subgroup_fields = list(subgroup_fields)
         self.seed = seed
         self.n_resamples = n_resamples
         self.inputs: list[ScoreInput] = []  # kept only for corpus-level scorers
-        self.labels: list[dict[str, str]] = []  # subgroup values of each scored sample
-        self.n_scored = 0
-        self.stats: list[list[dict[str, float]]] = [[] for _ in self.scorers]
+        self.labels: list[dict[str, str]] = []  # subgroup values of each added sample
+        self.clusters: list[str | None] = []  # cluster id of each added sample
+        self.n_scored = 0  # samples added (each had a prediction); n_score_errors of them failed a scorer
+        self.stats: list[list[Stats]] = [[] for _ in self.scorers]  # per scorer: rows of the samples it scored
+        self.rows_of: list[list[int]] = [[] for _ in self.scorers]  # per scorer: which added sample each row is
+        self._errored: set[int] = set()
 
     @property
     def streaming(self) -> bool:
         return not any(s.corpus_level for s, _ in self.scorers)
 
+    @property
+    def n_score_errors(self) -> int:
+        """Samples at least one scorer could not score."""
+        return len(self._errored)
+
     def options_record(self) -> dict[str, dict[str, Any]]:
         return {s.name: opts.model_dump(mode="json") for s, opts in self.scorers}
 
-    def add(self, inputs: list[ScoreInput]) -> list[dict[str, dict[str, float]]]:
-        """Score a batch with the per-sample scorers; returns each sample's stats so far."""
+    def _run(self, k: int, inputs: Sequence[ScoreInput], first: int, outcomes: list[dict[str, SampleScore]]) -> None:
+        """Scorer ``k`` over ``inputs`` (added samples ``first``, ``first + 1``, ...); each result into ``outcomes``."""
+        scorer, opts = self.scorers[k]
+        for j, result in enumerate(score_samples(scorer, inputs, opts)):
+            outcomes[j][scorer.name] = result
+            if result.error is None:
+                self.stats[k].append(dict(result.stats))
+                self.rows_of[k].append(first + j)
+            else:
+                self._errored.add(first + j)
+
+    def add(self, inputs: Sequence[ScoreInput]) -> list[SampleScores]:
+        """Score a batch with the per-sample scorers; returns each sample's outcome so far."""
+        first = self.n_scored
         if not self.streaming:
             self.inputs.extend(inputs)
-        self.labels.extend(inp.meta for inp in inputs)
+        self.labels.extend({f: inp.sample_field(f) for f in self.subgroup_fields} for inp in inputs)
+        self.clusters.extend(inp.cluster for inp in inputs)
         self.n_scored += len(inputs)
-        per_sample: list[dict[str, dict[str, float]]] = [{} for _ in inputs]
-        for k, (scorer, opts) in enumerate(self.scorers):
-            if scorer.corpus_level or not inputs:
-                continue
-            rows = scorer.score(inputs, opts)
-            self.stats[k].extend(rows)
-            for d, row in zip(per_sample, rows):
-                d[scorer.name] = row
-        return per_sample
+        outcomes: list[dict[str, SampleScore]] = [{} for _ in inputs]
+        for k, (scorer, _) in enumerate(self.scorers):
+            if not scorer.corpus_level and inputs:
+                self._run(k, inputs, first, outcomes)
+        return [SampleScores(o) for o in outcomes]
 
-    def finish_corpus(self) -> list[dict[str, dict[str, float]]]:
-        """Run the corpus-level scorers over everything added; returns their per-sample stats."""
-        per_sample: list[dict[str, dict[str, float]]] = [{} for _ in self.inputs]
-        for k, (scorer, opts) in enumerate(self.scorers):
-            if not scorer.corpus_level or not self.inputs:
-                continue
-            rows = scorer.score(self.inputs, opts)
-            self.stats[k] = rows
-            for d, row in zip(per_sample, rows):
-                d[scorer.name] = row
-        return per_sample
+    def finish_corpus(self) -> list[SampleScores]:
+        """Run the corpus-level scorers over everything added; returns their outcome for each added sample."""
+        outcomes: list[dict[str, SampleScore]] = [{} for _ in self.inputs]
+        for k, (scorer, _) in enumerate(self.scorers):
+            if scorer.corpus_level and self.inputs:
+                self.stats[k], self.rows_of[k] = [], []
+                self._run(k, self.inputs, 0, outcomes)
+        return [SampleScores(o) for o in outcomes]
 
     def n_unparsed(self) -> int:
         total = 0
@@ -81,38 +166,45 @@ class TaskScoring:
             total = max(total, int(sum(r.get("unparsed", 0.0) for r in rows)))
         return total
 
+    def _clusters(self, k: int) -> list[str | None]:
+        return [self.clusters[i] for i in self.rows_of[k]]
+
     def metrics(self) -> dict[str, MetricValue]:
-        from evals.scoring.stats import bootstrap_ci
+        """Each scorer's metrics over the samples it scored, with bootstrap CIs (cluster bootstrap when samples cluster)."""
+        from evals.scoring.stats import metric_values
 
         out: dict[str, MetricValue] = {}
         for k, (scorer, opts) in enumerate(self.scorers):
             if not self.stats[k]:
                 continue
-            table = stats_table(self.stats[k])
-            values = scorer.aggregate(table, opts)
-            cis = bootstrap_ci(scorer, table, opts, n_resamples=self.n_resamples, seed=self.seed)
+            values = metric_values(scorer, stats_table(self.stats[k]), opts, n_resamples=self.n_resamples, seed=self.seed,
+                                   clusters=self._clusters(k))  # fmt: skip
             for name, value in values.items():
-                lo, hi = cis.get(name, (None, None))
                 key = name if name not in out else f"{scorer.name}.{name}"
-                out[key] = MetricValue(value=float(value), ci_low=_finite(lo), ci_high=_finite(hi), n=len(self.stats[k]))
+                out[key] = value
         return out
 
     def subgroups(self) -> list[SubgroupReport]:
-        from evals.scoring.stats import subgroup_breakdown
+        from evals.scoring.stats import ci_method, subgroup_breakdown
 
         reports = []
         for field in self.subgroup_fields:
-            labels = [meta.get(field, "") for meta in self.labels]
             groups: dict[str, dict[str, MetricValue]] = {}
             for k, (scorer, opts) in enumerate(self.scorers):
                 if not self.stats[k]:
                     continue
+                labels = [self.labels[i].get(field, "") for i in self.rows_of[k]]
+                clusters = self._clusters(k)
                 table = stats_table(self.stats[k])
-                breakdown = subgroup_breakdown(scorer, table, labels, opts, n_resamples=self.n_resamples, seed=self.seed)
+                breakdown = subgroup_breakdown(scorer, table, labels, opts, n_resamples=self.n_resamples, seed=self.seed,
+                                               clusters=clusters)  # fmt: skip
                 for value, metrics in breakdown.items():
+                    members = [c for c, lab in zip(clusters, labels) if lab == value]
+                    method, n_clusters = ci_method(members, len(members)) if self.n_resamples > 0 else (None, None)
                     for name, m in metrics.items():
                         groups.setdefault(str(value), {})[name] = MetricValue(
-                            value=float(m["value"]), ci_low=_finite(m.get("ci_low")), ci_high=_finite(m.get("ci_high")), n=int(m["n"])
+                            value=float(m["value"]), ci_low=_finite(m.get("ci_low")), ci_high=_finite(m.get("ci_high")),
+                            n=int(m["n"]), ci_method=method, n_clusters=n_clusters,
                         )
             gaps: dict[str, float] = {}
             names = {n for g in groups.values() for n in g}
@@ -122,3 +214,7 @@ class TaskScoring:
                     gaps[name] = float(max(vals) - min(vals))
             reports.append(SubgroupReport(field=field, groups=groups, max_gap=gaps))
         return reports
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)

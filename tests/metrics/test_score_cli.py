@@ -89,3 +89,23 @@ def test_score_inputs_reusable():
     summary, samples = score_inputs("wer", {"normalizer": "none"}, items, n_resamples=20)
     assert summary["primary"] == "wer" and summary["value"] == pytest.approx(1 / 3)
     assert summary["metrics"]["wer"]["n"] == 5 and len(samples) == 5 and samples[0]["deletions"] == 1
+
+
+def test_samples_a_scorer_cannot_score_are_reported_not_fatal(tmp_path):
+    inp = _write(tmp_path / "in.jsonl", [
+        {"id": "1", "prediction": "(B)", "references": ["B"], "choices": ["x", "y"], "cluster": "img1"},
+        {"id": "2", "prediction": "A", "references": ["F"], "choices": ["x", "y"], "cluster": "img1"},
+        {"id": "3", "prediction": "A", "references": [], "choices": ["x", "y"], "cluster": "img2"},
+        {"id": "4", "prediction": "y", "references": ["A"], "choices": ["x", "y"], "cluster": "img3"},
+    ])  # fmt: skip
+    out = tmp_path / "scores.jsonl"
+    result = CliRunner().invoke(_app(), ["score", "-m", "choice_accuracy", str(inp), "--json", "--output", str(out), "--resamples", "50"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["n"] == 2 and summary["n_score_errors"] == 2 and summary["value"] == 0.5
+    assert summary["ci_method"] == "bootstrap"  # the two scored samples are in different clusters
+    samples = {s["id"]: s for s in map(json.loads, out.read_text().splitlines())}
+    assert samples["1"]["extracted"] == "B" and samples["1"]["rule"] == "bare" and "score_error" not in samples["1"]
+    assert samples["4"]["extracted"] == "B" and samples["4"]["rule"] == "option_text" and samples["4"]["score"] == 0.0
+    assert "is not one of the option letters" in samples["2"]["score_error"] and "score" not in samples["2"]
+    assert samples["3"]["score_error"] == "no reference answers"

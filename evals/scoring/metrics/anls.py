@@ -15,7 +15,7 @@ from typing import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, mean_aggregate, register_scorer
+from evals.scoring.contract import ScoreInput, Stats, mean_aggregate, scorer
 from evals.scoring.metrics.levenshtein import distance
 
 
@@ -43,6 +43,14 @@ def anls_one(prediction: str, references: Sequence[str], threshold: float = 0.5)
     return 0.0 if score < threshold else score
 
 
+@scorer(
+    "anls",
+    aggregate=mean_aggregate("score", "anls"),
+    options=ANLSOptions,
+    primary="anls",
+    metrics=("anls",),
+    description="Average Normalized Levenshtein Similarity (DocVQA/ST-VQA), threshold 0.5.",
+)
 def score_anls(inputs: Sequence[ScoreInput], options: ANLSOptions) -> list[Stats]:
     rows = []
     for item in inputs:
@@ -50,16 +58,3 @@ def score_anls(inputs: Sequence[ScoreInput], options: ANLSOptions) -> list[Stats
             raise ValueError(f"anls: sample {item.id!r} has no reference")
         rows.append({"score": anls_one(item.prediction, item.references, options.threshold)})
     return rows
-
-
-ANLS = register_scorer(
-    Scorer(
-        name="anls",
-        score=score_anls,  # type: ignore[arg-type]
-        aggregate=mean_aggregate("score", "anls"),
-        options=ANLSOptions,
-        primary="anls",
-        description="Average Normalized Levenshtein Similarity (DocVQA/ST-VQA), threshold 0.5.",
-        metrics=("anls",),
-    )
-)

@@ -21,7 +21,7 @@ from typing import Literal, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, TotalsAggregate, register_scorer, safe_divide
+from evals.scoring.contract import ScoreInput, Stats, TotalsAggregate, safe_divide, scorer
 from evals.scoring.metrics.levenshtein import edit_counts
 from evals.scoring.metrics.text_normalizers import get_normalizer
 
@@ -71,39 +71,33 @@ def _error_rate_aggregate(name: str, length_key: str) -> TotalsAggregate:
     return TotalsAggregate(("edits", "substitutions", "deletions", "insertions", length_key, "dropped"), from_totals)
 
 
+aggregate_wer = _error_rate_aggregate("wer", "ref_words")
+aggregate_cer = _error_rate_aggregate("cer", "ref_chars")
+_RATES = ("substitution_rate", "deletion_rate", "insertion_rate", "dropped")
+
+
+# Error rates: lower is better, for every metric of the scorer (fewer substitutions, fewer dropped utterances).
+@scorer(
+    "wer",
+    aggregate=aggregate_wer,
+    options=ErrorRateOptions,
+    primary="wer",
+    metrics=("wer", *_RATES),
+    direction="lower",
+    description="Corpus word error rate (sum of edits / sum of reference words) after a text normaliser.",
+)
 def score_wer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[Stats]:
     return _score_error_rate(inputs, options, "words")
 
 
+@scorer(
+    "cer",
+    aggregate=aggregate_cer,
+    options=ErrorRateOptions,
+    primary="cer",
+    metrics=("cer", *_RATES),
+    direction="lower",
+    description="Corpus character error rate (sum of edits / sum of reference characters) after a text normaliser.",
+)
 def score_cer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[Stats]:
     return _score_error_rate(inputs, options, "chars")
-
-
-aggregate_wer = _error_rate_aggregate("wer", "ref_words")
-aggregate_cer = _error_rate_aggregate("cer", "ref_chars")
-
-
-_RATES = ("substitution_rate", "deletion_rate", "insertion_rate", "dropped")
-
-WER = register_scorer(
-    Scorer(
-        name="wer",
-        score=score_wer,  # type: ignore[arg-type]
-        aggregate=aggregate_wer,
-        options=ErrorRateOptions,
-        primary="wer",
-        description="Corpus word error rate (sum of edits / sum of reference words) after a text normaliser.",
-        metrics=("wer", *_RATES),
-    )
-)
-CER = register_scorer(
-    Scorer(
-        name="cer",
-        score=score_cer,  # type: ignore[arg-type]
-        aggregate=aggregate_cer,
-        options=ErrorRateOptions,
-        primary="cer",
-        description="Corpus character error rate (sum of edits / sum of reference characters) after a text normaliser.",
-        metrics=("cer", *_RATES),
-    )
-)

@@ -52,7 +52,7 @@ from typing import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, create_model
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, TotalsAggregate, register_scorer, safe_divide
+from evals.scoring.contract import ScoreInput, Stats, TotalsAggregate, safe_divide, scorer
 
 PUNCTUATIONS = frozenset(["''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-",
                           ".", "?", "!", ",", ":", "-", "--", "...", ";"])  # fmt: skip
@@ -431,29 +431,25 @@ def _caption_from_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: 
 CAPTION_AGGREGATE = TotalsAggregate((*_BLEU_COLUMNS, *_METEOR_COLUMNS, *_MEAN_COLUMNS, "spice_skipped"), _caption_from_totals)
 
 
-def _thin(name: str, parts: dict[str, bool], primary: str, metrics: tuple[str, ...], description: str) -> Scorer:
+def _declare(name: str, options: type[BaseModel], primary: str, metrics: tuple[str, ...], description: str) -> None:
+    """Every caption scorer runs ``score_captions`` (what it computes is in its options), corpus-level, higher is better."""
+    scorer(name, aggregate=CAPTION_AGGREGATE, options=options, primary=primary, metrics=metrics, corpus_level=True,
+           description=description)(score_captions)  # fmt: skip
+
+
+def _thin(name: str, parts: dict[str, bool], primary: str, metrics: tuple[str, ...], description: str) -> None:
+    """A scorer for some of the caption metrics: ``caption``'s options with other defaults."""
     defaults = {"bleu": False, "meteor": False, "rouge_l": False, "cider": False, "spice": False, **parts}
     options = create_model(  # type: ignore[call-overload]
         f"{name.title().replace('_', '')}Options", __base__=CaptionOptions, **{k: (bool, v) for k, v in defaults.items()}
     )
-    return Scorer(name=name, score=score_captions, aggregate=CAPTION_AGGREGATE, options=options, primary=primary,  # type: ignore[arg-type]
-                  corpus_level=True, description=description, metrics=metrics)  # fmt: skip
+    _declare(name, options, primary, metrics, description)
 
 
-CAPTION = register_scorer(
-    Scorer(
-        name="caption",
-        score=score_captions,  # type: ignore[arg-type]
-        aggregate=CAPTION_AGGREGATE,
-        options=CaptionOptions,
-        primary="cider",
-        corpus_level=True,
-        description="COCO caption metrics as pycocoevalcap 1.2: BLEU-1..4, METEOR, ROUGE-L, CIDEr-D (+SPICE, SPIDEr).",
-        metrics=("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider", "spice", "spider"),
-    )
-)
-BLEU = register_scorer(_thin("bleu", {"bleu": True}, "bleu_4", ("bleu_1", "bleu_2", "bleu_3", "bleu_4"), "Corpus BLEU-1..4 as pycocoevalcap (PTB-tokenised, closest ref length)."))
-CIDER = register_scorer(_thin("cider", {"cider": True}, "cider", ("cider",), "CIDEr-D as pycocoevalcap (PTB-tokenised)."))
-METEOR = register_scorer(_thin("meteor", {"meteor": True}, "meteor", ("meteor",), "METEOR 1.5 as pycocoevalcap (PTB-tokenised; needs Java)."))
-ROUGE_L = register_scorer(_thin("rouge_l", {"rouge_l": True}, "rouge_l", ("rouge_l",), "ROUGE-L as pycocoevalcap (PTB-tokenised)."))
-SPICE = register_scorer(_thin("spice", {"spice": True}, "spice", ("spice",), "SPICE as pycocoevalcap (needs Java and Stanford CoreNLP 3.6.0 jars)."))
+_declare("caption", CaptionOptions, "cider", ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider", "spice", "spider"),
+         "COCO caption metrics as pycocoevalcap 1.2: BLEU-1..4, METEOR, ROUGE-L, CIDEr-D (+SPICE, SPIDEr).")
+_thin("bleu", {"bleu": True}, "bleu_4", ("bleu_1", "bleu_2", "bleu_3", "bleu_4"), "Corpus BLEU-1..4 as pycocoevalcap (PTB-tokenised, closest ref length).")
+_thin("cider", {"cider": True}, "cider", ("cider",), "CIDEr-D as pycocoevalcap (PTB-tokenised).")
+_thin("meteor", {"meteor": True}, "meteor", ("meteor",), "METEOR 1.5 as pycocoevalcap (PTB-tokenised; needs Java).")
+_thin("rouge_l", {"rouge_l": True}, "rouge_l", ("rouge_l",), "ROUGE-L as pycocoevalcap (PTB-tokenised).")
+_thin("spice", {"spice": True}, "spice", ("spice",), "SPICE as pycocoevalcap (needs Java and Stanford CoreNLP 3.6.0 jars).")

@@ -20,7 +20,9 @@ tried in order; the first that decides wins and its name is returned:
    is contained in another matched option's text is ignored.
 
 Otherwise the answer is *unparsed*: stat ``unparsed`` = 1, scored wrong,
-reported as ``unparsed_rate``. There is never a random guess.
+reported as ``unparsed_rate``. There is never a random guess. Each sample's
+result carries the extracted letter and the rule's name (``unparsed`` when
+none decided), which the sample records show.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import string
 from typing import Sequence
 
 
-from evals.scoring.contract import NoOptions, ScoreInput, Scorer, Stats, means_aggregate, register_scorer
+from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, means_aggregate, scorer
 
 LETTERS = string.ascii_uppercase
 PARSE_RULES = ("bare", "leading", "phrase", "single_letter", "option_text")
@@ -106,28 +108,27 @@ def reference_letter(item: ScoreInput, scorer: str = "choice_accuracy") -> str:
     return ref
 
 
-def score_choice_accuracy(inputs: Sequence[ScoreInput], options: NoOptions) -> list[Stats]:
+@scorer(
+    "choice_accuracy",
+    aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed"}),
+    primary="accuracy",
+    metrics=("accuracy", "unparsed_rate"),
+    metric_directions={"unparsed_rate": "lower"},
+    description="Multiple-choice accuracy from free text (rule-based letter/option parser; unparsed = wrong).",
+)
+def score_choice_accuracy(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    """Per sample: the parsed letter (``extracted``), the rule that decided it, and whether it is the reference."""
     rows = []
     for item in inputs:
         ref = reference_letter(item)
         letter, rule = parse_choice(item.prediction, item.choices or [])
-        rows.append({
-            "score": 1.0 if letter == ref else 0.0,
-            "unparsed": 1.0 if letter is None else 0.0,
-            "parsed_index": float(LETTERS.index(letter)) if letter else -1.0,
-            "parse_rule": float(PARSE_RULES.index(rule)) if letter else -1.0,
-        })  # fmt: skip
+        rows.append(SampleScore(
+            stats={
+                "score": 1.0 if letter == ref else 0.0,
+                "unparsed": 1.0 if letter is None else 0.0,
+                "parsed_index": float(LETTERS.index(letter)) if letter else -1.0,
+                "parse_rule": float(PARSE_RULES.index(rule)) if letter else -1.0,
+            },
+            extracted=letter, rule=rule,
+        ))  # fmt: skip
     return rows
-
-
-CHOICE_ACCURACY = register_scorer(
-    Scorer(
-        name="choice_accuracy",
-        score=score_choice_accuracy,  # type: ignore[arg-type]
-        aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed"}),
-        options=NoOptions,
-        primary="accuracy",
-        description="Multiple-choice accuracy from free text (rule-based letter/option parser; unparsed = wrong).",
-        metrics=("accuracy", "unparsed_rate"),
-    )
-)

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, mean_aggregate, register_scorer
+from evals.scoring.contract import ScoreInput, Stats, mean_aggregate, scorer
 
 _WS = re.compile(r"\s+")
 
@@ -37,6 +37,14 @@ def normalize_exact(text: str, options: ExactMatchOptions) -> str:
     return text
 
 
+@scorer(
+    "exact_match",
+    aggregate=mean_aggregate("score", "exact_match"),
+    options=ExactMatchOptions,
+    primary="exact_match",
+    metrics=("exact_match",),
+    description="Prediction equals any reference (case/punctuation/whitespace options).",
+)
 def score_exact_match(inputs: Sequence[ScoreInput], options: ExactMatchOptions) -> list[Stats]:
     rows = []
     for item in inputs:
@@ -44,16 +52,3 @@ def score_exact_match(inputs: Sequence[ScoreInput], options: ExactMatchOptions) 
         hit = any(pred == normalize_exact(ref, options) for ref in item.references)
         rows.append({"score": 1.0 if hit else 0.0})
     return rows
-
-
-EXACT_MATCH = register_scorer(
-    Scorer(
-        name="exact_match",
-        score=score_exact_match,  # type: ignore[arg-type]
-        aggregate=mean_aggregate("score", "exact_match"),
-        options=ExactMatchOptions,
-        primary="exact_match",
-        description="Prediction equals any reference (case/punctuation/whitespace options).",
-        metrics=("exact_match",),
-    )
-)

@@ -24,8 +24,8 @@ from typing import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, StatsTable, register_scorer
-from evals.scoring.metrics.yes_no import parse_yes_no
+from evals.scoring.contract import SampleScore, ScoreInput, Stats, StatsTable, scorer
+from evals.scoring.metrics.yes_no import parse_yes_no, read_yes_no
 
 PERCEPTION = ("existence", "count", "position", "color", "posters", "celebrity", "scene", "landmark", "artwork", "OCR")
 COGNITION = ("commonsense_reasoning", "numerical_calculation", "text_translation", "code_reasoning")
@@ -36,35 +36,6 @@ class MMEOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category_field: str = "category"
-
-
-def score_mme(inputs: Sequence[ScoreInput], options: MMEOptions) -> list[Stats]:
-    rows: list[Stats] = []
-    first_of: dict[tuple[str, str], int] = {}
-    for i, item in enumerate(inputs):
-        category = str(item.meta.get(options.category_field, ""))
-        if category not in CATEGORIES:
-            raise ValueError(
-                f"mme: sample {item.id!r} has category {category!r} (subgroup field {options.category_field!r}); "
-                f"expected one of {', '.join(CATEGORIES)}"
-            )
-        ref = parse_yes_no(item.references[0]) if item.references else None
-        if ref is None:
-            raise ValueError(f"mme: sample {item.id!r} reference {item.references!r} is not yes/no")
-        pred = parse_yes_no(item.prediction)
-        key = (category, item.id)
-        is_first = key not in first_of
-        if is_first:
-            first_of[key] = i
-        rows.append({"score": float(pred == ref), "unparsed": float(pred is None), "category": float(CATEGORIES.index(category)),
-                     "pair_first": float(is_first), "pair_correct": 0.0})
-    # pair_correct sits on the pair's first row: 1 when every question of the image is right.
-    groups: dict[tuple[str, str], list[int]] = {}
-    for j, item in enumerate(inputs):
-        groups.setdefault((str(item.meta.get(options.category_field, "")), item.id), []).append(j)
-    for key, members in groups.items():
-        rows[first_of[key]]["pair_correct"] = float(all(rows[j]["score"] == 1.0 for j in members))
-    return rows
 
 
 def aggregate_mme(table: StatsTable, options: MMEOptions) -> dict[str, float]:
@@ -97,15 +68,42 @@ def aggregate_mme(table: StatsTable, options: MMEOptions) -> dict[str, float]:
     return out
 
 
-MME = register_scorer(
-    Scorer(
-        name="mme",
-        score=score_mme,  # type: ignore[arg-type]
-        aggregate=aggregate_mme,  # type: ignore[arg-type]
-        options=MMEOptions,
-        primary="total",
-        corpus_level=True,
-        description="MME: yes/no acc and acc+ (both questions of an image right) per category; perception/cognition sums of 100*(acc+acc+).",
-        metrics=("perception", "cognition", "total", "accuracy", "acc_plus", "unparsed_rate"),
-    )
+@scorer(
+    "mme",
+    aggregate=aggregate_mme,
+    options=MMEOptions,
+    primary="total",
+    metrics=("perception", "cognition", "total", "accuracy", "acc_plus", "unparsed_rate"),
+    metric_directions={"unparsed_rate": "lower"},
+    corpus_level=True,
+    description="MME: yes/no acc and acc+ (both questions of an image right) per category; perception/cognition sums of 100*(acc+acc+).",
 )
+def score_mme(inputs: Sequence[ScoreInput], options: MMEOptions) -> list[SampleScore]:
+    rows: list[Stats] = []
+    readings = []
+    first_of: dict[tuple[str, str], int] = {}
+    for i, item in enumerate(inputs):
+        category = item.sample_field(options.category_field)
+        if category not in CATEGORIES:
+            raise ValueError(
+                f"mme: sample {item.id!r} has category {category!r} (subgroup field {options.category_field!r}); "
+                f"expected one of {', '.join(CATEGORIES)}"
+            )
+        ref = parse_yes_no(item.references[0]) if item.references else None
+        if ref is None:
+            raise ValueError(f"mme: sample {item.id!r} reference {item.references!r} is not yes/no")
+        pred, rule = read_yes_no(item.prediction)
+        readings.append((pred, rule))
+        key = (category, item.id)
+        is_first = key not in first_of
+        if is_first:
+            first_of[key] = i
+        rows.append({"score": float(pred == ref), "unparsed": float(pred is None), "category": float(CATEGORIES.index(category)),
+                     "pair_first": float(is_first), "pair_correct": 0.0})
+    # pair_correct sits on the pair's first row: 1 when every question of the image is right.
+    groups: dict[tuple[str, str], list[int]] = {}
+    for j, item in enumerate(inputs):
+        groups.setdefault((item.sample_field(options.category_field), item.id), []).append(j)
+    for key, members in groups.items():
+        rows[first_of[key]]["pair_correct"] = float(all(rows[j]["score"] == 1.0 for j in members))
+    return [SampleScore(row, extracted=pred, rule=rule) for row, (pred, rule) in zip(rows, readings)]

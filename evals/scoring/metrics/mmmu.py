@@ -17,7 +17,7 @@ import re
 from typing import Sequence
 
 
-from evals.scoring.contract import NoOptions, ScoreInput, Scorer, Stats, means_aggregate, register_scorer
+from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, means_aggregate, scorer
 from evals.scoring.metrics.choice import parse_choice, reference_letter
 
 _INDICATORS = re.compile(r"(?:answer is|answer:|could be|thus|therefore|final answer|result is|so)\s*", re.I)
@@ -45,42 +45,50 @@ def open_candidates(prediction: str) -> tuple[set[float], list[str]]:
     if matches:
         tail = prediction[matches[-1].end():]
     numbers = {n for n in (_to_number(m.group(0)) for m in _NUMBER.finditer(prediction)) if n is not None}
-    texts = [t for t in {_normalise(tail), _normalise(prediction)} if t]
+    texts = [t for t in dict.fromkeys([_normalise(tail), _normalise(prediction)]) if t]  # the answer span first
     return numbers, texts
 
 
-def open_correct(prediction: str, references: Sequence[str]) -> bool:
+def open_match(prediction: str, references: Sequence[str]) -> tuple[str | None, str]:
+    """``(the candidate that matched, "number" | "text")``, or ``(the answer span read, "no_match")``."""
     numbers, texts = open_candidates(prediction)
     for ref in references:
         value = _to_number(ref)
         if value is not None:
             if value in numbers:
-                return True
-        elif any(_normalise(ref) in t for t in texts):
-            return True
-    return False
+                return f"{value:g}", "number"
+        else:
+            hit = next((t for t in texts if _normalise(ref) in t), None)
+            if hit is not None:
+                return hit, "text"
+    matches = list(_INDICATORS.finditer(prediction))
+    span = _normalise(prediction[matches[-1].end():] if matches else prediction)
+    return span or None, "no_match"
 
 
-def score_mmmu(inputs: Sequence[ScoreInput], options: NoOptions) -> list[Stats]:
+def open_correct(prediction: str, references: Sequence[str]) -> bool:
+    return open_match(prediction, references)[1] != "no_match"
+
+
+@scorer(
+    "mmmu_accuracy",
+    aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed", "open_fraction": "open"}),
+    primary="accuracy",
+    metrics=("accuracy", "unparsed_rate", "open_fraction"),
+    metric_directions={"unparsed_rate": "lower"},
+    description="MMMU accuracy: option letters for multiple choice, MMMU's number/substring rules for open questions.",
+)
+def score_mmmu(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    """Per sample: the extracted letter (multiple choice) or matched answer (open) and the rule that decided it."""
     rows = []
     for item in inputs:
         if item.choices:
             ref = reference_letter(item, "mmmu_accuracy")
-            letter, _ = parse_choice(item.prediction, item.choices)
-            rows.append({"score": float(letter == ref), "unparsed": float(letter is None), "open": 0.0})
+            letter, rule = parse_choice(item.prediction, item.choices)
+            rows.append(SampleScore({"score": float(letter == ref), "unparsed": float(letter is None), "open": 0.0},
+                                    extracted=letter, rule=rule))  # fmt: skip
         else:
-            rows.append({"score": float(open_correct(item.prediction, item.references)), "unparsed": 0.0, "open": 1.0})
+            answer, rule = open_match(item.prediction, item.references)
+            rows.append(SampleScore({"score": float(rule != "no_match"), "unparsed": 0.0, "open": 1.0},
+                                    extracted=answer, rule=f"open_{rule}"))  # fmt: skip
     return rows
-
-
-MMMU = register_scorer(
-    Scorer(
-        name="mmmu_accuracy",
-        score=score_mmmu,  # type: ignore[arg-type]
-        aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed", "open_fraction": "open"}),
-        options=NoOptions,
-        primary="accuracy",
-        description="MMMU accuracy: option letters for multiple choice, MMMU's number/substring rules for open questions.",
-        metrics=("accuracy", "unparsed_rate", "open_fraction"),
-    )
-)

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, TotalsAggregate, register_scorer, safe_divide
+from evals.scoring.contract import ScoreInput, Stats, TotalsAggregate, safe_divide, scorer
 
 
 class OCRBenchOptions(BaseModel):
@@ -33,22 +33,17 @@ def ocrbench_correct(prediction: str, references: Sequence[str], dataset: str = 
     return any(ref.lower().strip().replace("\n", " ") in pred for ref in references)
 
 
-def score_ocrbench(inputs: Sequence[ScoreInput], options: OCRBenchOptions) -> list[Stats]:
-    return [{"score": float(ocrbench_correct(i.prediction, i.references, str(i.meta.get(options.dataset_field, ""))))} for i in inputs]
-
-
 def _from_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseModel) -> dict[str, np.ndarray]:
     return {"accuracy": safe_divide(totals["score"], n), "score": totals["score"]}
 
 
-OCRBENCH = register_scorer(
-    Scorer(
-        name="ocrbench",
-        score=score_ocrbench,  # type: ignore[arg-type]
-        aggregate=TotalsAggregate(("score",), _from_totals),
-        options=OCRBenchOptions,
-        primary="accuracy",
-        description="OCRBench: a reference occurs in the prediction (HME100k: spaces removed, case kept); score = count correct.",
-        metrics=("accuracy", "score"),
-    )
+@scorer(
+    "ocrbench",
+    aggregate=TotalsAggregate(("score",), _from_totals),
+    options=OCRBenchOptions,
+    primary="accuracy",
+    metrics=("accuracy", "score"),
+    description="OCRBench: a reference occurs in the prediction (HME100k: spaces removed, case kept); score = count correct.",
 )
+def score_ocrbench(inputs: Sequence[ScoreInput], options: OCRBenchOptions) -> list[Stats]:
+    return [{"score": float(ocrbench_correct(i.prediction, i.references, i.sample_field(options.dataset_field)))} for i in inputs]

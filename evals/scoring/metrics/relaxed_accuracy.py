@@ -17,7 +17,7 @@ from typing import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, mean_aggregate, register_scorer
+from evals.scoring.contract import ScoreInput, Stats, mean_aggregate, scorer
 
 
 class RelaxedAccuracyOptions(BaseModel):
@@ -43,22 +43,17 @@ def relaxed_correctness(target: str, prediction: str, max_relative_change: float
     return prediction.lower() == target.lower()
 
 
+@scorer(
+    "relaxed_accuracy",
+    aggregate=mean_aggregate("score", "relaxed_accuracy"),
+    options=RelaxedAccuracyOptions,
+    primary="relaxed_accuracy",
+    metrics=("relaxed_accuracy",),
+    description="ChartQA relaxed accuracy (pix2struct): 5% relative tolerance for numbers, else exact (case-insensitive).",
+)
 def score_relaxed_accuracy(inputs: Sequence[ScoreInput], options: RelaxedAccuracyOptions) -> list[Stats]:
     rows = []
     for item in inputs:
         hit = any(relaxed_correctness(ref, item.prediction, options.max_relative_change) for ref in item.references)
         rows.append({"score": 1.0 if hit else 0.0})
     return rows
-
-
-RELAXED_ACCURACY = register_scorer(
-    Scorer(
-        name="relaxed_accuracy",
-        score=score_relaxed_accuracy,  # type: ignore[arg-type]
-        aggregate=mean_aggregate("score", "relaxed_accuracy"),
-        options=RelaxedAccuracyOptions,
-        primary="relaxed_accuracy",
-        description="ChartQA relaxed accuracy (pix2struct): 5% relative tolerance for numbers, else exact (case-insensitive).",
-        metrics=("relaxed_accuracy",),
-    )
-)

@@ -43,7 +43,7 @@ from typing import Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, mean_aggregate, register_scorer
+from evals.scoring.contract import ScoreInput, Stats, mean_aggregate, scorer
 
 CONTRACTIONS = {
     "aint": "ain't", "arent": "aren't", "cant": "can't", "couldve": "could've", "couldnt": "couldn't",
@@ -143,6 +143,14 @@ def vqa_accuracy_one(prediction: str, references: Sequence[str], normalize: str 
     return total / len(gts)
 
 
+@scorer(
+    "vqa_accuracy",
+    aggregate=mean_aggregate("score", "vqa_accuracy"),
+    options=VQAAccuracyOptions,
+    primary="vqa_accuracy",
+    metrics=("vqa_accuracy",),
+    description="Official VQA accuracy (GT-Vision-Lab vqaEval.py), as a fraction in [0, 1].",
+)
 def score_vqa_accuracy(inputs: Sequence[ScoreInput], options: VQAAccuracyOptions) -> list[Stats]:
     rows = []
     for item in inputs:
@@ -150,16 +158,3 @@ def score_vqa_accuracy(inputs: Sequence[ScoreInput], options: VQAAccuracyOptions
             raise ValueError(f"vqa_accuracy: sample {item.id!r} has no reference answers")
         rows.append({"score": vqa_accuracy_one(item.prediction, item.references, options.normalize)})
     return rows
-
-
-VQA_ACCURACY = register_scorer(
-    Scorer(
-        name="vqa_accuracy",
-        score=score_vqa_accuracy,  # type: ignore[arg-type]
-        aggregate=mean_aggregate("score", "vqa_accuracy"),
-        options=VQAAccuracyOptions,
-        primary="vqa_accuracy",
-        description="Official VQA accuracy (GT-Vision-Lab vqaEval.py), as a fraction in [0, 1].",
-        metrics=("vqa_accuracy",),
-    )
-)

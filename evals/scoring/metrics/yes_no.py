@@ -22,40 +22,26 @@ from typing import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from evals.scoring.contract import ScoreInput, Scorer, Stats, TotalsAggregate, register_scorer, safe_divide
+from evals.scoring.contract import SampleScore, ScoreInput, TotalsAggregate, safe_divide, scorer
 
 _WORDS = re.compile(r"[a-z]+")
 
 
-def parse_yes_no(text: str) -> str | None:
+def read_yes_no(text: str) -> tuple[str | None, str]:
+    """``(answer, rule)``: ``("yes", "first_word")``, ``("no", "only_word")``, or ``(None, "unparsed")``."""
     words = _WORDS.findall(text.lower())
-    if not words:
-        return None
-    if words[0] in ("yes", "no"):
-        return words[0]
+    if words and words[0] in ("yes", "no"):
+        return words[0], "first_word"
     present = {w for w in words if w in ("yes", "no")}
-    return present.pop() if len(present) == 1 else None
+    return (present.pop(), "only_word") if len(present) == 1 else (None, "unparsed")
+
+
+def parse_yes_no(text: str) -> str | None:
+    return read_yes_no(text)[0]
 
 
 class YesNoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def score_yes_no(inputs: Sequence[ScoreInput], options: YesNoOptions) -> list[Stats]:
-    rows = []
-    for item in inputs:
-        ref = parse_yes_no(item.references[0]) if item.references else None
-        if ref is None:
-            raise ValueError(f"yes_no: sample {item.id!r} reference {item.references!r} is not yes/no")
-        pred = parse_yes_no(item.prediction)
-        rows.append({
-            "score": 1.0 if pred == ref else 0.0,
-            "unparsed": 1.0 if pred is None else 0.0,
-            "pred_yes": 1.0 if pred == "yes" else 0.0,
-            "ref_yes": 1.0 if ref == "yes" else 0.0,
-            "true_positive": 1.0 if pred == ref == "yes" else 0.0,
-        })  # fmt: skip
-    return rows
 
 
 def _from_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseModel) -> dict[str, np.ndarray]:
@@ -72,14 +58,27 @@ def _from_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseMode
     }
 
 
-YES_NO = register_scorer(
-    Scorer(
-        name="yes_no",
-        score=score_yes_no,  # type: ignore[arg-type]
-        aggregate=TotalsAggregate(("score", "unparsed", "pred_yes", "ref_yes", "true_positive"), _from_totals),
-        options=YesNoOptions,
-        primary="accuracy",
-        description="Yes/no accuracy, precision, recall, F1 and yes-ratio ('yes' positive); unparsed = wrong.",
-        metrics=("accuracy", "precision", "recall", "f1", "yes_ratio", "unparsed_rate"),
-    )
+@scorer(
+    "yes_no",
+    aggregate=TotalsAggregate(("score", "unparsed", "pred_yes", "ref_yes", "true_positive"), _from_totals),
+    options=YesNoOptions,
+    primary="accuracy",
+    metrics=("accuracy", "precision", "recall", "f1", "yes_ratio", "unparsed_rate"),
+    metric_directions={"unparsed_rate": "lower"},
+    description="Yes/no accuracy, precision, recall, F1 and yes-ratio ('yes' positive); unparsed = wrong.",
 )
+def score_yes_no(inputs: Sequence[ScoreInput], options: YesNoOptions) -> list[SampleScore]:
+    rows = []
+    for item in inputs:
+        ref = parse_yes_no(item.references[0]) if item.references else None
+        if ref is None:
+            raise ValueError(f"yes_no: sample {item.id!r} reference {item.references!r} is not yes/no")
+        pred, rule = read_yes_no(item.prediction)
+        rows.append(SampleScore({
+            "score": 1.0 if pred == ref else 0.0,
+            "unparsed": 1.0 if pred is None else 0.0,
+            "pred_yes": 1.0 if pred == "yes" else 0.0,
+            "ref_yes": 1.0 if ref == "yes" else 0.0,
+            "true_positive": 1.0 if pred == ref == "yes" else 0.0,
+        }, extracted=pred, rule=rule))  # fmt: skip
+    return rows
