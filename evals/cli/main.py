@@ -143,13 +143,13 @@ def failure_report(all_results, output: Path, max_error_rate: float) -> list[str
     lines: list[str] = []
     for results in all_results:
         for name, res in results.tasks.items():
-            failed = res.n_samples - res.n_scored
+            failed = res.n_errors + res.n_score_errors
             rate = failed / res.n_samples if res.n_samples else 1.0
-            if res.n_scored > 0 and rate <= max_error_rate:
+            if res.n_scored > res.n_score_errors and rate <= max_error_rate:
                 continue
-            what = "scored nothing" if res.n_scored == 0 else f"failed {failed} of {res.n_samples} samples ({rate:.1%} > --max-error-rate {max_error_rate:g})"
+            what = "scored nothing" if res.n_scored <= res.n_score_errors else f"failed {failed} of {res.n_samples} samples ({rate:.1%} > --max-error-rate {max_error_rate:g})"
             lines.append(f"error: {results.model} {name}: {what}")
-            reasons = Counter(r.error for r in iter_samples(output / results.run_id, name) if r.error)
+            reasons = Counter(r.error or r.score_error for r in iter_samples(output / results.run_id, name) if r.error or r.score_error)
             for reason, count in reasons.most_common(5):
                 lines.append(f"  {count} x {reason}")
             if len(reasons) > 5:
@@ -242,6 +242,25 @@ def models() -> None:
         else:
             table.add_row(kind, mark(caps.image), mark(caps.multi_image), mark(caps.audio), mark(caps.batch), cls.description)
     Console(width=200).print(table)
+
+
+@app.command()
+def rescore(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Finished run directories.", show_default=False)],
+    task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Rescore with this task spec (a YAML file or a task name) instead of the catalogue's current one; repeatable.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where the rescored run goes (one run only). Default: beside the run, <run id>-rescored-<hash>.")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Mirror root, read only when a new subgroup field is not in the stored records.")] = None,
+) -> None:
+    """Recompute scores, statistics and results of finished runs from their stored predictions, without any model."""
+    from evals.run.rescore import rescore_run
+    from evals.spec.catalog import load_task
+
+    if output is not None and len(run_dirs) > 1:
+        raise typer.BadParameter("--output takes one run directory", param_hint="--output")
+    specs = [load_task(t) for t in task or []]
+    for run_dir in run_dirs:
+        out = rescore_run(run_dir, specs, output, data_dir=str(data_dir) if data_dir else None)
+        typer.echo(f"rescored {run_dir} -> {out}")
 
 
 # Commands defined beside what they drive; their modules keep module-level imports light.

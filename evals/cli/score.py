@@ -195,6 +195,8 @@ def score_command(
         for name, options in plan:
             get_scorer(name).parse_options(options)  # fail on bad options before reading anything
         inputs = read_score_inputs(input_path)
+        if not inputs:
+            raise ValueError(f"{input_path}: no predictions to score (the file has no JSON lines)")
     except (InputFileError, ValueError, KeyError, ValidationError) as e:
         typer.echo(f"error: {e.args[0] if isinstance(e, KeyError) else e}", err=True)
         raise typer.Exit(2) from None

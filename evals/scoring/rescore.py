@@ -10,9 +10,10 @@ scores; no file is read or written here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from collections import Counter
+from typing import Any, Callable, Iterable, Sequence
 
-from evals.scoring.contract import ScoreInput
+from evals.scoring.contract import ScoreInput, Stats
 from evals.scoring.task import SampleScores, ScorerRef, TaskScoring
 from evals.results import MetricValue, SampleRecord, SubgroupReport
 
@@ -39,12 +40,16 @@ def media_cluster(messages: list[dict[str, Any]] | None) -> str | None:
     return "+".join(shas) or None
 
 
-def record_input(record: SampleRecord) -> ScoreInput | None:
-    """What a scorer sees of a stored record; None when its request failed (no prediction: never scored)."""
+def record_input(record: SampleRecord, group_size: int | None = None) -> ScoreInput | None:
+    """What a scorer sees of a stored record; None when its request failed (no prediction: never scored).
+
+    A transform's variant carries its question (``record.group``) and how many variants the question has.
+    """
     if record.error is not None or record.prediction is None:
         return None
+    metadata = {"group": record.group, "group_size": group_size or 1} if record.group is not None else {}
     return ScoreInput(id=record.id, prediction=record.prediction, references=record.references, choices=record.choices,
-                      prompt=prompt_text(record.prompt), subgroups=record.subgroups, cluster=record.cluster)  # fmt: skip
+                      prompt=prompt_text(record.prompt), subgroups=record.subgroups, cluster=record.cluster, metadata=metadata)  # fmt: skip
 
 
 @dataclass
@@ -73,11 +78,16 @@ def score_records(
     subgroup_fields: Sequence[str],
     seed: int = 0,
     n_resamples: int = 1000,
+    combine: Callable[[list[Stats]], Stats] | None = None,
 ) -> Rescored:
-    """Score stored sample records with ``scorers`` (task ``ScorerSpec``s, ``(name, options)`` pairs or names)."""
+    """Score stored sample records with ``scorers`` (task ``ScorerSpec``s, ``(name, options)`` pairs or names).
+
+    ``combine`` joins the variants of one question (records sharing ``group``), as the task's transform does.
+    """
     records = list(records)
-    scoring = TaskScoring(scorers, subgroup_fields, seed=seed, n_resamples=n_resamples)
-    inputs = [record_input(r) for r in records]
+    scoring = TaskScoring(scorers, subgroup_fields, seed=seed, n_resamples=n_resamples, combine=combine)
+    sizes = Counter(r.group for r in records if r.group is not None)
+    inputs = [record_input(r, sizes.get(r.group)) for r in records]
     scored = [x for x in inputs if x is not None]
     outcomes = scoring.add(scored)
     if not scoring.streaming:

@@ -11,7 +11,7 @@ intervals resample clusters when samples carry cluster ids that group them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 import numpy as np
 
@@ -101,8 +101,15 @@ class TaskScoring:
     ``SampleScores`` per input, in order.
     """
 
-    def __init__(self, scorers: Sequence[ScorerRef], subgroup_fields: Sequence[str], seed: int = 0, n_resamples: int = 1000) -> None:
+    def __init__(self, scorers: Sequence[ScorerRef], subgroup_fields: Sequence[str], seed: int = 0, n_resamples: int = 1000,
+                 combine: Callable[[list[Stats]], Stats] | None = None) -> None:
+        """``combine``: when samples are variants of one question (``metadata["group"]`` and ``["group_size"]``, set by a
+        transform), each scorer's rows of a complete group become one row, and metrics count questions, not variants."""
         self.scorers: list[tuple[Scorer, Any]] = [_resolve(s) for s in scorers]
+        self.combine = combine
+        self.groups: list[str | None] = []  # the question each added sample is a variant of
+        self.group_sizes: dict[str, int] = {}
+        self.n_incomplete: dict[str, int] = {}  # per scorer: questions left out because a variant has no row
         self.subgroup_fields = list(subgroup_fields)
         self.seed = seed
         self.n_resamples = n_resamples
@@ -144,6 +151,11 @@ class TaskScoring:
             self.inputs.extend(inputs)
         self.labels.extend({f: inp.sample_field(f) for f in self.subgroup_fields} for inp in inputs)
         self.clusters.extend(inp.cluster for inp in inputs)
+        for inp in inputs:
+            group = inp.metadata.get("group")
+            self.groups.append(group)
+            if group is not None:
+                self.group_sizes[group] = int(inp.metadata.get("group_size", 1))
         self.n_scored += len(inputs)
         outcomes: list[dict[str, SampleScore]] = [{} for _ in inputs]
         for k, (scorer, _) in enumerate(self.scorers):
@@ -162,12 +174,29 @@ class TaskScoring:
 
     def n_unparsed(self) -> int:
         total = 0
-        for rows in self.stats:
-            total = max(total, int(sum(r.get("unparsed", 0.0) for r in rows)))
+        for k in range(len(self.scorers)):
+            total = max(total, int(sum(r.get("unparsed", 0.0) for r in self._rows(k)[0])))
         return total
 
-    def _clusters(self, k: int) -> list[str | None]:
-        return [self.clusters[i] for i in self.rows_of[k]]
+    def _rows(self, k: int) -> tuple[list[Stats], list[int]]:
+        """Scorer ``k``'s statistics rows and the added sample each stands for, variants combined per question."""
+        if self.combine is None:
+            return self.stats[k], self.rows_of[k]
+        members: dict[Any, list[int]] = {}
+        for pos, i in enumerate(self.rows_of[k]):
+            members.setdefault(self.groups[i] if self.groups[i] is not None else ("single", i), []).append(pos)
+        rows, owners, incomplete = [], [], 0
+        for group, positions in members.items():
+            if isinstance(group, str) and len(positions) < self.group_sizes.get(group, 1):
+                incomplete += 1  # a variant failed or could not be scored: the question cannot be judged
+                continue
+            rows.append(self.combine([self.stats[k][p] for p in positions]) if isinstance(group, str) else self.stats[k][positions[0]])
+            owners.append(self.rows_of[k][positions[0]])
+        self.n_incomplete[self.scorers[k][0].name] = incomplete
+        return rows, owners
+
+    def _clusters(self, owners: list[int]) -> list[str | None]:
+        return [self.clusters[i] for i in owners]
 
     def metrics(self) -> dict[str, MetricValue]:
         """Each scorer's metrics over the samples it scored, with bootstrap CIs (cluster bootstrap when samples cluster)."""
@@ -175,10 +204,11 @@ class TaskScoring:
 
         out: dict[str, MetricValue] = {}
         for k, (scorer, opts) in enumerate(self.scorers):
-            if not self.stats[k]:
+            rows, owners = self._rows(k)
+            if not rows:
                 continue
-            values = metric_values(scorer, stats_table(self.stats[k]), opts, n_resamples=self.n_resamples, seed=self.seed,
-                                   clusters=self._clusters(k))  # fmt: skip
+            values = metric_values(scorer, stats_table(rows), opts, n_resamples=self.n_resamples, seed=self.seed,
+                                   clusters=self._clusters(owners))  # fmt: skip
             for name, value in values.items():
                 key = name if name not in out else f"{scorer.name}.{name}"
                 out[key] = value
@@ -191,11 +221,12 @@ class TaskScoring:
         for field in self.subgroup_fields:
             groups: dict[str, dict[str, MetricValue]] = {}
             for k, (scorer, opts) in enumerate(self.scorers):
-                if not self.stats[k]:
+                rows, owners = self._rows(k)
+                if not rows:
                     continue
-                labels = [self.labels[i].get(field, "") for i in self.rows_of[k]]
-                clusters = self._clusters(k)
-                table = stats_table(self.stats[k])
+                labels = [self.labels[i].get(field, "") for i in owners]
+                clusters = self._clusters(owners)
+                table = stats_table(rows)
                 breakdown = subgroup_breakdown(scorer, table, labels, opts, n_resamples=self.n_resamples, seed=self.seed,
                                                clusters=clusters)  # fmt: skip
                 for value, metrics in breakdown.items():

@@ -45,3 +45,12 @@ def test_a_spec_error_is_usage_and_a_data_error_is_a_failure(tmp_path):
     assert omnieval("tasks", "show", "no_such_task").returncode == 2
     missing = omnieval("run", "-m", "baseline:constant", "-t", "vqav2_val", "--data-dir", str(tmp_path), "--no-progress", "-o", str(tmp_path / "r"))
     assert missing.returncode == 1 and "vqav2_val" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_run_that_scored_nothing_exits_1_with_its_reasons_counted(tmp_path):
+    # Nothing listens on port 1: every request fails, and the run says why, once per reason, with a count.
+    out = omnieval("run", "-m", "openai:x", "-a", "base_url=http://127.0.0.1:1/v1", "-a", "max_retries=0", "-t", "easyvqa",
+                   "--limit", "4", "--no-progress", "-o", str(tmp_path / "r"))
+    assert out.returncode == 1
+    assert "easyvqa: scored nothing" in out.stderr and "  4 x " in out.stderr
+    assert (next((tmp_path / "r").iterdir()) / "results.json").exists()  # results are still written

@@ -109,3 +109,14 @@ def test_samples_a_scorer_cannot_score_are_reported_not_fatal(tmp_path):
     assert samples["4"]["extracted"] == "B" and samples["4"]["rule"] == "option_text" and samples["4"]["score"] == 0.0
     assert "is not one of the option letters" in samples["2"]["score_error"] and "score" not in samples["2"]
     assert samples["3"]["score_error"] == "no reference answers"
+
+
+def test_an_empty_input_is_an_error_not_a_nan(tmp_path):
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    out = CliRunner().invoke(app, ["score", "--metric", "wer", str(empty)])
+    assert out.exit_code == 2 and "no predictions to score" in out.output and "nan" not in out.output
