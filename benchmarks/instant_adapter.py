@@ -17,8 +17,8 @@ class InstantAdapter(Adapter):
     def generate(self, requests: list[Request]) -> list[Response]:
         out = []
         for r in requests:
-            if any(p.image is None for p in r.images):
-                raise RuntimeError("media not decoded")
+            for p in r.images:
+                r.media.image(p)  # raises MediaNotDecoded when the engine did not decode it
             out.append(Response(text="yes"))
         return out
 

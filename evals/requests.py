@@ -1,15 +1,19 @@
 """What flows between the runner and an adapter: ``Request`` in, ``Response`` out.
 
-A request is a chat-style message list whose parts are text, images or audio.
-Media parts carry the original encoded bytes (so an HTTP adapter can send them
-as they are) and, once the prefetch worker has run, the decoded form the
-adapter asked for. Adapters never see task names or dataset rows.
+A request is a chat-style message list whose parts are text or media (image,
+audio, video). A ``MediaPart`` is a content-hash reference to encoded media: its
+bytes, or a file it reads lazily (so an HTTP adapter can send the original
+bytes as they are). Decoded media never live in parts: the engine decodes a
+batch's media into one ``DecodedMedia`` store keyed by content hash and hands
+it to the adapter as ``request.media``. Adapters never see task names or
+dataset rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import hashlib
+import os
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Literal
 
@@ -17,6 +21,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from evals.hashing import canonical_json
+
+MediaKind = Literal["image", "audio", "video"]
+MEDIA_KINDS: tuple[MediaKind, ...] = ("image", "audio", "video")
+DEFAULT_MAX_IMAGE_PIXELS = 100_000_000
+"""Images with more pixels than this are a sample's media error, never decoded (decompression bombs)."""
 
 
 class GenerationSettings(BaseModel):
@@ -38,36 +47,105 @@ class TextPart:
     type: Literal["text"] = "text"
 
 
-@dataclass
-class ImagePart:
-    """An image as its original encoded bytes; ``image`` is the decoded PIL image once prefetched."""
+@dataclass(frozen=True, slots=True)
+class MediaPart:
+    """Encoded media identified by ``sha``, the hash of its bytes: inline ``data``, or a file at ``path`` read when needed.
 
-    data: bytes
+    Parts are immutable and shared between requests (variants of one sample,
+    questions about one image). A file reference was checked to lie inside its
+    dataset's root when it was made (``evals.data.media.media_part``).
+    """
+
+    kind: MediaKind
+    mime: str
     sha: str
-    mime: str = "image/png"
-    image: Any = None
-    type: Literal["image"] = "image"
+    data: bytes | None = field(default=None, repr=False)
+    path: str | None = None
 
-
-@dataclass
-class AudioPart:
-    """Audio as its original encoded bytes; ``array``/``sampling_rate`` once decoded and resampled."""
-
-    data: bytes
-    sha: str
-    mime: str = "audio/flac"
-    array: np.ndarray | None = None
-    sampling_rate: int | None = None
-    type: Literal["audio"] = "audio"
+    def __post_init__(self) -> None:
+        if self.data is None and self.path is None:
+            raise ValueError(f"{self.kind} part {self.sha}: give its bytes or a file path")
 
     @property
-    def duration_s(self) -> float | None:
-        if self.array is None or not self.sampling_rate:
-            return None
-        return len(self.array) / self.sampling_rate
+    def type(self) -> MediaKind:
+        """The part's kind, under the name text parts use too."""
+        return self.kind
+
+    @property
+    def nbytes(self) -> int:
+        """Size of the encoded media: a cheap proxy for its length (0 when the file cannot be read)."""
+        if self.data is not None:
+            return len(self.data)
+        try:
+            return os.path.getsize(self.path)  # type: ignore[arg-type]
+        except OSError:
+            return 0
+
+    def read(self) -> bytes:
+        """The encoded bytes: ``data``, else the file's contents (``OSError`` when it cannot be read)."""
+        if self.data is not None:
+            return self.data
+        with open(self.path, "rb") as f:  # type: ignore[arg-type]
+            return f.read()
 
 
-Part = TextPart | ImagePart | AudioPart
+Part = TextPart | MediaPart
+
+
+class MediaNotDecoded(LookupError):
+    """An adapter asked for the decoded form of a part that was not decoded for its batch."""
+
+
+class DecodedMedia:
+    """The decoded media of one batch, by content hash: the engine writes it, adapters read it.
+
+    One store serves every request of a batch, so requests sharing an image
+    share its decoded form (read-only: an adapter that changes an image copies
+    it first). The engine detaches the store when the batch is done, which
+    frees what it holds.
+    """
+
+    __slots__ = ("_items", "_read_only")
+
+    def __init__(self, read_only: bool = False) -> None:
+        self._items: dict[str, Any] = {}
+        self._read_only = read_only
+
+    def put(self, part: MediaPart, value: Any) -> None:
+        """Store the decoded form of ``part`` (the engine's decoder calls this)."""
+        if self._read_only:
+            raise TypeError("NO_MEDIA is shared by every request and holds nothing")
+        self._items[part.sha] = value
+
+    def __contains__(self, part: object) -> bool:
+        return isinstance(part, MediaPart) and part.sha in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _get(self, part: MediaPart, kind: MediaKind) -> Any:
+        if part.kind != kind:
+            raise TypeError(f"a {part.kind} part was asked for as {kind}")
+        try:
+            return self._items[part.sha]
+        except KeyError:
+            raise MediaNotDecoded(f"{kind} part was not decoded ({part.sha})") from None
+
+    def image(self, part: MediaPart) -> Any:
+        """The decoded image of ``part``: an RGB ``PIL.Image.Image``, shared read-only."""
+        return self._get(part, "image")
+
+    def audio(self, part: MediaPart) -> tuple[np.ndarray, int]:
+        """The decoded audio of ``part``: mono float32 samples and their sampling rate."""
+        return self._get(part, "audio")
+
+    def video(self, part: MediaPart) -> Any:
+        """The decoded frames of ``part`` (no decoder produces them yet)."""
+        return self._get(part, "video")
+
+
+NO_MEDIA = DecodedMedia(read_only=True)
+"""What ``Request.media`` holds outside a batch: nothing decoded."""
 
 
 @dataclass
@@ -78,27 +156,49 @@ class Message:
 
 @dataclass
 class Request:
-    """One model call. ``key`` is a content hash of the messages (media by their hashes) and settings."""
+    """One model call. ``key`` is a content hash of the messages (media by their hashes) and settings.
+
+    ``media`` is set by the engine for the batch the request runs in (decoded
+    media for adapters that asked for them); it is not part of the key.
+    """
 
     id: str
     messages: list[Message]
     generation: GenerationSettings
     key: str = ""
+    variant: dict[str, Any] | None = None
+    """A transform's parameters (``{"circular": 2}``): they enter the key, so each variant has its own response."""
+    media: DecodedMedia = field(default=NO_MEDIA, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.key:
-            self.key = request_key(self.messages, self.generation)
+            self.key = request_key(self.messages, self.generation, self.variant)
 
     def parts(self, kind: str | None = None) -> list[Part]:
         return [p for m in self.messages for p in m.content if kind is None or p.type == kind]
 
     @cached_property
-    def images(self) -> list[ImagePart]:
+    def images(self) -> list[MediaPart]:
         return self.parts("image")  # type: ignore[return-value]
 
     @cached_property
-    def audios(self) -> list[AudioPart]:
+    def audios(self) -> list[MediaPart]:
         return self.parts("audio")  # type: ignore[return-value]
+
+    @cached_property
+    def videos(self) -> list[MediaPart]:
+        return self.parts("video")  # type: ignore[return-value]
+
+    @cached_property
+    def media_parts(self) -> list[MediaPart]:
+        """Every media part: images, then audio, then video (the order media errors are reported in)."""
+        return self.images + self.audios + self.videos
+
+    @property
+    def modality(self) -> str:
+        """What the request carries besides text: ``text``, ``image``, ``audio``, ``video`` or a mix like ``image+audio``."""
+        present = [kind for kind, parts in zip(MEDIA_KINDS, (self.images, self.audios, self.videos)) if parts]
+        return "+".join(present) or "text"
 
     @property
     def text(self) -> str:
@@ -107,7 +207,7 @@ class Request:
 
 
 def describe_messages(messages: list[Message]) -> list[dict[str, Any]]:
-    """A JSON-able view of messages with media replaced by their hashes (for keys and records)."""
+    """A JSON-able view of messages with media replaced by their kind and hash (for keys and records)."""
     out = []
     for m in messages:
         parts = []
@@ -115,7 +215,7 @@ def describe_messages(messages: list[Message]) -> list[dict[str, Any]]:
             if isinstance(p, TextPart):
                 parts.append({"type": "text", "text": p.text})
             else:
-                parts.append({"type": p.type, "sha": p.sha})
+                parts.append({"type": p.kind, "sha": p.sha})
         out.append({"role": m.role, "content": parts})
     return out
 
@@ -125,17 +225,24 @@ def _settings_bytes(generation: GenerationSettings) -> bytes:
     return canonical_json(generation.model_dump()).encode()
 
 
-def request_key(messages: list[Message], generation: GenerationSettings) -> str:
-    """Content hash of roles, texts, media hashes and settings; length-prefixed, so no two prompts collide by concatenation."""
+def request_key(messages: list[Message], generation: GenerationSettings, variant: dict[str, Any] | None = None) -> str:
+    """Content hash of roles, texts, media kinds and hashes, settings and transform parameters; length-prefixed, so no two prompts collide by concatenation."""
     h = hashlib.sha256(_settings_bytes(generation))
+    if variant:
+        data = canonical_json(variant).encode()
+        h.update(b"\x1dv%d:" % len(data) + data)
     for m in messages:
         h.update(b"\x1e" + m.role.encode())
         for p in m.content:
             if isinstance(p, TextPart):
                 data = p.text.encode()
                 h.update(b"t%d:" % len(data) + data)
+            elif p.kind in ("image", "audio"):
+                # One letter and the hash: the keys of every run made before other kinds existed.
+                h.update(p.kind[0].encode() + p.sha.encode())
             else:
-                h.update(p.type[0].encode() + p.sha.encode())
+                kind = p.kind.encode()
+                h.update(b"m%d:" % len(kind) + kind + p.sha.encode())
     return h.hexdigest()[:32]
 
 

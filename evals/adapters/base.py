@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from evals.errors import AdapterError
 from evals.hashing import stable_hash
 from evals.redact import redact
-from evals.requests import Request, Response
+from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, Request, Response
 
 
 class Capabilities(BaseModel):
@@ -30,11 +30,15 @@ class Capabilities(BaseModel):
     image: bool = False
     multi_image: bool = False
     audio: bool = False
+    video: bool = False
     batch: bool = False
     max_batch_size: int | None = None
     audio_sampling_rate: int | None = 16000
     decode_media: bool = True
     max_image_side: int | None = None
+    max_image_pixels: int | None = DEFAULT_MAX_IMAGE_PIXELS
+    """Images with more pixels (after a JPEG's reduced-scale decode for ``max_image_side``) are the
+    sample's media error, never decoded: a 100-byte file can claim 20000x20000 pixels. None: no limit."""
     cpu_inference: bool = False
     """The model computes on this machine's CPU cores. The runner then prepares the next
     batches' inputs between batches (decoding on all cores) rather than beside inference:

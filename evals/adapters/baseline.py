@@ -42,7 +42,8 @@ class BaselineAdapter(Adapter):
         super().__init__(model, args)
         self._text = args.text if args.text is not None else _DEFAULT_TEXT[model]
 
-    declared_capabilities = Capabilities(image=True, multi_image=True, audio=True, batch=True, decode_media=False)
+    # It never looks at media, so it takes any kind.
+    declared_capabilities = Capabilities(image=True, multi_image=True, audio=True, video=True, batch=True, decode_media=False)
 
     def _answer(self, request: Request) -> str:
         if self.model == "vqa-prior":

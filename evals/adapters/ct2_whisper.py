@@ -116,16 +116,21 @@ class CT2WhisperAdapter(Adapter):
 
     def generate(self, requests: list[Request]) -> list[Response]:
         responses: list[Response | None] = [None] * len(requests)
+        arrays: dict[int, np.ndarray] = {}
+        seconds: dict[int, float] = {}
         short: list[int] = []
         for i, r in enumerate(requests):
             audios = r.audios
-            if len(audios) != 1 or audios[0].array is None:
+            if len(audios) != 1 or audios[0] not in r.media:
                 responses[i] = Response(error=f"ct2-whisper needs exactly one decoded audio part, got {len(audios)}")
-            elif self.args.vad_filter or len(audios[0].array) > _WINDOW_S * _SAMPLING_RATE:
+                continue
+            arrays[i], rate = r.media.audio(audios[0])
+            seconds[i] = len(arrays[i]) / rate
+            if self.args.vad_filter or len(arrays[i]) > _WINDOW_S * _SAMPLING_RATE:
                 start = time.perf_counter()
                 beam = self.args.beam_size or r.generation.num_beams
-                text, n = self._long_form(audios[0].array, beam)
-                responses[i] = Response(text=text, output_tokens=n, latency_s=time.perf_counter() - start, audio_s=audios[0].duration_s)
+                text, n = self._long_form(arrays[i], beam)
+                responses[i] = Response(text=text, output_tokens=n, latency_s=time.perf_counter() - start, audio_s=seconds[i])
             else:
                 short.append(i)
         # Requests with equal settings share one batched call.
@@ -135,10 +140,10 @@ class CT2WhisperAdapter(Adapter):
             groups.setdefault((self.args.beam_size or g.num_beams, g.max_new_tokens), []).append(i)
         for (beam, max_new), idx in groups.items():
             start = time.perf_counter()
-            outputs = self._batch([requests[i].audios[0].array for i in idx], beam, max_new)  # type: ignore[misc]
+            outputs = self._batch([arrays[i] for i in idx], beam, max_new)
             share = (time.perf_counter() - start) / len(idx)
             for i, (text, n) in zip(idx, outputs):
-                responses[i] = Response(text=text, output_tokens=n, latency_s=share, audio_s=requests[i].audios[0].duration_s)
+                responses[i] = Response(text=text, output_tokens=n, latency_s=share, audio_s=seconds[i])
         return responses  # type: ignore[return-value]
 
 

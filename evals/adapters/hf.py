@@ -231,21 +231,19 @@ class HFAdapter(Adapter):
             for p in m.content:
                 if isinstance(p, TextPart):
                     content.append({"type": "text", "text": p.text})
-                elif p.type == "image":
-                    if p.image is None:
-                        raise ValueError("image part was not decoded")
+                elif p.kind == "image":
                     side = self.args.max_image_side
-                    image = p.image
+                    image = request.media.image(p)
                     if side and max(image.size) > side:
-                        image = image.copy()
+                        image = image.copy()  # the decoded image is shared with other requests
                         image.thumbnail((side, side))
                     content.append({"type": "image"})
                     images.append(image)
-                else:
-                    if p.array is None:
-                        raise ValueError("audio part was not decoded")
+                elif p.kind == "audio":
                     content.append({"type": "audio"})
-                    audios.append(p.array)
+                    audios.append(request.media.audio(p)[0])
+                else:
+                    raise ValueError(f"{p.kind} input is not supported yet")
             messages.append({"role": m.role, "content": content})
         # Some processors (Kosmos-2) keep the template on their tokenizer only.
         templater = self.processor if getattr(self.processor, "chat_template", None) else self.tokenizer
@@ -340,11 +338,11 @@ class HFAdapter(Adapter):
         ok, arrays, out = [], [], [None] * len(requests)
         for i, r in enumerate(requests):
             audios = r.audios
-            if len(audios) != 1 or audios[0].array is None:
+            if len(audios) != 1 or audios[0] not in r.media:
                 out[i] = Response(error=f"hf: {self.path} models need exactly one decoded audio part, got {len(audios)}")
             else:
                 ok.append(i)
-                arrays.append(audios[0].array)
+                arrays.append(r.media.audio(audios[0])[0])
         return ok, arrays, out  # type: ignore[return-value]
 
     def _whisper_generate_kwargs(self, settings: GenerationSettings) -> dict[str, Any]:

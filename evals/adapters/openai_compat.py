@@ -7,6 +7,7 @@ vLLM, SGLang, TGI, llama.cpp, Ollama, ``transformers serve`` and hosted APIs.
 - Audio goes as ``input_audio`` parts. The protocol only names ``wav`` and
   ``mp3``: wav/mp3 bytes go as they are, anything else (FLAC, OGG) is decoded
   with soundfile and re-encoded as 16-bit PCM WAV at the file's own rate.
+- Video parts are that request's error until video input is supported.
 - Requests run concurrently (at most ``concurrency`` in flight) and are retried
   on 429, 5xx, timeouts and dropped connections with exponential backoff and
   jitter, honouring ``Retry-After``. A request that still fails comes back as
@@ -28,7 +29,7 @@ from typing import Any
 
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities
 from evals.errors import AdapterError
-from evals.requests import AudioPart, ImagePart, Request, Response, TextPart
+from evals.requests import MediaPart, Request, Response, TextPart
 from evals.settings import secret
 
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -45,16 +46,24 @@ class OpenAIArgs(AdapterArgs):
     extra_body: dict[str, Any] = {}
 
 
-def audio_payload(part: AudioPart) -> dict[str, str]:
+def _encoded(part: MediaPart) -> bytes:
+    try:
+        return part.read()
+    except OSError as e:
+        raise ValueError(f"cannot read {part.kind} file {part.path}: {e.strerror}") from None
+
+
+def audio_payload(part: MediaPart) -> dict[str, str]:
     """The ``input_audio`` object for one audio part: original wav/mp3 bytes, anything else as WAV."""
+    data = _encoded(part)
     if part.mime in ("audio/wav", "audio/x-wav"):
-        return {"data": base64.b64encode(part.data).decode(), "format": "wav"}
+        return {"data": base64.b64encode(data).decode(), "format": "wav"}
     if part.mime in ("audio/mpeg", "audio/mp3"):
-        return {"data": base64.b64encode(part.data).decode(), "format": "mp3"}
+        return {"data": base64.b64encode(data).decode(), "format": "mp3"}
     import soundfile as sf
 
     try:
-        array, rate = sf.read(io.BytesIO(part.data), dtype="float32")
+        array, rate = sf.read(io.BytesIO(data), dtype="float32")
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
         raise ValueError(f"cannot decode {part.mime} audio to re-encode as wav: {e}") from None
     out = io.BytesIO()
@@ -73,11 +82,13 @@ def chat_messages(request: Request) -> list[dict[str, Any]]:
         for p in m.content:
             if isinstance(p, TextPart):
                 content.append({"type": "text", "text": p.text})
-            elif isinstance(p, ImagePart):
-                url = f"data:{p.mime};base64,{base64.b64encode(p.data).decode()}"
+            elif p.kind == "image":
+                url = f"data:{p.mime};base64,{base64.b64encode(_encoded(p)).decode()}"
                 content.append({"type": "image_url", "image_url": {"url": url}})
-            else:
+            elif p.kind == "audio":
                 content.append({"type": "input_audio", "input_audio": audio_payload(p)})
+            else:
+                raise ValueError(f"{p.kind} parts are not supported yet")
         out.append({"role": m.role, "content": content})
     return out
 

@@ -40,6 +40,14 @@ def _easy_vqa_split(split: str) -> tuple[list[list], Path]:
     return questions, root / "images"
 
 
+@lru_cache(maxsize=2)
+def _easy_vqa_pngs(split: str) -> dict[int, bytes]:
+    """Every image of a split by id (a few hundred KB). Cells carry the bytes: the planner reads media
+    paths only inside the task's own folder, and these live in the easy-vqa package."""
+    questions, image_dir = _easy_vqa_split(split)
+    return {i: (image_dir / f"{i}.png").read_bytes() for i in sorted({int(q[2]) for q in questions})}
+
+
 @LOADERS.register("easyvqa")
 def load_easyvqa(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
     """The easy-VQA questions of one split (``train``/``test``), one row per question."""
@@ -48,14 +56,14 @@ def load_easyvqa(task: TaskSpec, data_dir: Path | None = None) -> datasets.Datas
 
 @lru_cache(maxsize=2)
 def _easyvqa_dataset(split: str) -> datasets.Dataset:
-    questions, image_dir = _easy_vqa_split(split)
-    images = str(image_dir)
+    questions, _ = _easy_vqa_split(split)
+    pngs = _easy_vqa_pngs(split)
     rows = {
         "question_id": [f"{split}-{i}" for i in range(len(questions))],
         "question": [q[0] for q in questions],
         "answer": [q[1] for q in questions],
         "image_id": [int(q[2]) for q in questions],
-        "image": [{"bytes": None, "path": f"{images}/{q[2]}.png"} for q in questions],
+        "image": [{"bytes": pngs[int(q[2])], "path": f"{q[2]}.png"} for q in questions],
     }
     features = datasets.Features(
         question_id=datasets.Value("string"),
@@ -85,7 +93,7 @@ def easyvqa_captions(split: str) -> dict[int, tuple[str, str]]:
 def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
     """One row per easy-VQA image, with reference captions made from its known colour and shape."""
     spec = task.dataset
-    _, images = _easy_vqa_split(spec.split)
+    pngs = _easy_vqa_pngs(spec.split)
     known = easyvqa_captions(spec.split)
     ids = list(known)
     refs = []
@@ -100,7 +108,7 @@ def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> datase
         captions=datasets.Sequence(datasets.Value("string")),
     )
     return datasets.Dataset.from_dict(
-        {"image_id": ids, "image": [str(images / f"{i}.png") for i in ids], "captions": refs}, features=features
+        {"image_id": ids, "image": [{"bytes": pngs[i], "path": f"{i}.png"} for i in ids], "captions": refs}, features=features
     )
 
 

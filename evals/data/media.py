@@ -1,80 +1,149 @@
-"""Media: encoded bytes from rows, decoded images (Pillow) and audio (soundfile + soxr).
+"""Media: parts from dataset cells, decoded images (Pillow) and audio (soundfile + soxr).
+
+A cell's bytes become an inline part; a cell that names a file becomes a file
+reference, read only when it resolves inside the dataset's root (a row cannot
+make the planner read ``/home/user/.ssh/id_rsa`` or ``../../secrets``).
+Decoding is bounded: images over a pixel limit, and audio that is empty, a
+single sample, or not finite, are that sample's media error.
 
 Never torchcodec: it does not load beside the CPU torch build this project uses.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
-import os
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from evals.hashing import bytes_hash
-from evals.requests import AudioPart, ImagePart
+from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaKind, MediaPart
 
-_IMAGE_MAGIC = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif", b"RIFF": "image/webp", b"BM": "image/bmp"}
-_AUDIO_MAGIC = {b"fLaC": "audio/flac", b"RIFF": "audio/wav", b"OggS": "audio/ogg", b"ID3": "audio/mpeg", b"\xff\xfb": "audio/mpeg"}
+_MAGIC: dict[str, dict[bytes, str]] = {
+    "image": {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif", b"RIFF": "image/webp", b"BM": "image/bmp"},
+    "audio": {b"fLaC": "audio/flac", b"RIFF": "audio/wav", b"OggS": "audio/ogg", b"ID3": "audio/mpeg", b"\xff\xfb": "audio/mpeg"},
+    "video": {b"\x1a\x45\xdf\xa3": "video/webm", b"RIFF": "video/x-msvideo", b"OggS": "video/ogg"},
+}
+_DEFAULT_MIME = {"image": "image/png", "audio": "audio/wav", "video": "video/mp4"}
+_RIFF_FORM = {"image/webp": b"WEBP", "video/x-msvideo": b"AVI "}  # RIFF holds WAV too: these need their form type
+_SNIFF_BYTES = 16
 
 
 class MediaError(ValueError):
     """A sample's media could not be read or decoded; recorded as that sample's error."""
 
 
-def encoded_bytes(value: Any, base_dir: Path | None = None) -> bytes:
-    """The encoded bytes of an ``Image``/``Audio`` cell read with ``decode=False``, a path or raw bytes."""
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if isinstance(value, dict):
-        if value.get("bytes"):
-            return bytes(value["bytes"])
-        value = value.get("path")
-    if isinstance(value, str) and value:
-        path = os.path.join(base_dir, value) if base_dir is not None else value  # an absolute value stays as it is
-        try:
-            with open(path, "rb") as f:
-                return f.read()
-        except OSError as e:
-            raise MediaError(f"cannot read media file {value}: {e.strerror}") from None
-    raise MediaError(f"no media in cell (got {type(value).__name__})")
-
-
-def _sniff(data: bytes, table: dict[bytes, str], default: str) -> str:
-    for magic, mime in table.items():
-        if data.startswith(magic):
-            if magic == b"RIFF" and mime == "image/webp" and data[8:12] != b"WEBP":
+def _sniff(head: bytes, kind: str) -> str:
+    if kind == "video" and head[4:8] == b"ftyp":
+        return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
+    for magic, mime in _MAGIC[kind].items():
+        if head.startswith(magic):
+            if mime in _RIFF_FORM and head[8:12] != _RIFF_FORM[mime]:
                 continue
             return mime
-    return default
+    return _DEFAULT_MIME[kind]
 
 
-def image_part(value: Any, base_dir: Path | None = None) -> ImagePart:
-    data = encoded_bytes(value, base_dir)
-    return ImagePart(data=data, sha=bytes_hash(data), mime=_sniff(data, _IMAGE_MAGIC, "image/png"))
+@lru_cache(maxsize=16)
+def _resolved_root(root: Path) -> Path:
+    return root.resolve()
 
 
-def audio_part(value: Any, base_dir: Path | None = None) -> AudioPart:
-    data = encoded_bytes(value, base_dir)
-    return AudioPart(data=data, sha=bytes_hash(data), mime=_sniff(data, _AUDIO_MAGIC, "audio/wav"))
+def resolve_inside(name: str, root: Path | None) -> Path:
+    """``name`` (relative to ``root``, or absolute) as a real path inside ``root``; ``MediaError`` otherwise.
+
+    Symlinks and ``..`` are resolved before the check, so neither can lead out of the root.
+    """
+    if root is None:
+        raise MediaError(f"media path {name} cannot be read: no dataset root was given")
+    base = _resolved_root(Path(root))
+    try:
+        path = (base / name).resolve()  # an absolute name replaces the base
+    except (OSError, RuntimeError, ValueError) as e:  # a symlink loop, a NUL byte
+        raise MediaError(f"media path {name} cannot be resolved: {e}") from None
+    if not path.is_relative_to(base):
+        raise MediaError(f"media path {name} is outside the dataset root {root}")
+    return path
 
 
-def decode_image(data: bytes, max_side: int | None = None):
-    """Decode to an RGB PIL image, optionally bounded to ``max_side`` pixels on the long side."""
+def media_part(kind: MediaKind, value: Any, root: Path | None = None) -> MediaPart:
+    """The part for one media cell: raw bytes, a ``{bytes, path}`` struct as `datasets` gives it
+    with ``decode=False``, or a path, which must resolve inside the dataset's ``root``.
+
+    Bytes are kept inline; a file becomes a reference (hashed now, read again when decoded or sent).
+    """
+    if isinstance(value, dict):
+        if value.get("bytes"):
+            value = value["bytes"]
+        else:
+            value = value.get("path")
+    if isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+        return MediaPart(kind, _sniff(data[:_SNIFF_BYTES], kind), bytes_hash(data), data=data)
+    if not isinstance(value, str) or not value:
+        raise MediaError(f"no media in cell (got {type(value).__name__})")
+    path = resolve_inside(value, root)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+            f.seek(0)
+            sha = hashlib.file_digest(f, "sha256").hexdigest()[:16]  # the digest bytes_hash gives the same bytes
+    except OSError as e:
+        raise MediaError(f"cannot read media file {value}: {e.strerror}") from None
+    return MediaPart(kind, _sniff(head, kind), sha, path=str(path))
+
+
+def image_part(value: Any, root: Path | None = None) -> MediaPart:
+    """``media_part`` for an image cell."""
+    return media_part("image", value, root)
+
+
+def audio_part(value: Any, root: Path | None = None) -> MediaPart:
+    """``media_part`` for an audio cell."""
+    return media_part("audio", value, root)
+
+
+def video_part(value: Any, root: Path | None = None) -> MediaPart:
+    """``media_part`` for a video cell."""
+    return media_part("video", value, root)
+
+
+def check_pixels(size: tuple[int, int], max_pixels: int | None) -> None:
+    """``MediaError`` when an image of ``size`` has more than ``max_pixels`` pixels (None: no limit)."""
+    w, h = size
+    if max_pixels is not None and w * h > max_pixels:
+        raise MediaError(f"image of {w}x{h} pixels is over the limit of {max_pixels} pixels (a decompression bomb?)")
+
+
+def decode_image(data: bytes, max_side: int | None = None, max_pixels: int | None = DEFAULT_MAX_IMAGE_PIXELS):
+    """Decode to an RGB PIL image, bounded to ``max_side`` pixels on the long side and ``max_pixels`` in all.
+
+    A JPEG larger than ``max_side`` is decoded at a reduced scale (``Image.draft``),
+    so the pixel limit applies to what is decoded, not to the file's full size.
+    """
     from PIL import Image, UnidentifiedImageError
 
+    # Pillow's own bomb check raises past twice its MAX_IMAGE_PIXELS, and warns past it: a warning
+    # turned into an error (``-W error``) must be this sample's error too, not a crash.
+    unreadable = (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning)
     try:
         image = Image.open(io.BytesIO(data))
         if max_side and max(image.size) > max_side:
             image.draft("RGB", (max_side, max_side))
+    except unreadable as e:
+        raise MediaError(f"cannot decode image ({len(data)} bytes): {e}") from None
+    check_pixels(image.size, max_pixels)  # only the header is read so far
+    try:
         if image.mode != "RGB":
             image = image.convert("RGB")
         else:
             image.load()
-    except (UnidentifiedImageError, OSError, ValueError) as e:
+    except unreadable as e:
         raise MediaError(f"cannot decode image ({len(data)} bytes): {e}") from None
     if max_side and max(image.size) > max_side:
         image.thumbnail((max_side, max_side))
@@ -82,14 +151,22 @@ def decode_image(data: bytes, max_side: int | None = None):
 
 
 def decode_audio(data: bytes, sampling_rate: int | None = 16000) -> tuple[np.ndarray, int]:
-    """Decode to mono float32, resampled to ``sampling_rate`` (None keeps the file's rate)."""
+    """Decode to mono float32, resampled to ``sampling_rate`` (None keeps the file's rate).
+
+    Fewer than two frames, NaN or infinite samples are a ``MediaError``: a model
+    would turn them into an answer that gets scored.
+    """
     import soundfile as sf
 
     try:
         array, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as e:
         raise MediaError(f"cannot decode audio ({len(data)} bytes): {e}") from None
+    if len(array) < 2:
+        raise MediaError(f"audio has {len(array)} frame{'' if len(array) == 1 else 's'}; at least 2 are needed")
     mono = array.mean(axis=1) if array.shape[1] > 1 else array[:, 0]
+    if not np.isfinite(mono).all():
+        raise MediaError("audio has NaN or infinite samples")
     if sampling_rate and rate != sampling_rate:
         mono = resample(mono, rate, sampling_rate)
         rate = sampling_rate
@@ -103,42 +180,56 @@ def resample(array: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
 
 
 class MediaDecoder:
-    """Decodes the media of requests, remembering the last few images by content hash.
+    """Decodes media parts to the form an adapter asked for, remembering the last few images by content hash.
 
     Benchmarks ask several questions about one image (VQAv2 averages five,
     MME two, POPE many), usually in consecutive rows: each image is decoded
-    once. Decoded images are shared read-only between requests.
+    once. Decoded images are shared read-only between requests. Safe to call
+    from several threads.
     """
 
-    def __init__(self, sampling_rate: int | None, max_image_side: int | None = None, remember: int = 32) -> None:
+    def __init__(self, sampling_rate: int | None, max_image_side: int | None = None,
+                 max_pixels: int | None = DEFAULT_MAX_IMAGE_PIXELS, remember: int = 32) -> None:
         self.sampling_rate = sampling_rate
         self.max_image_side = max_image_side
+        self.max_pixels = max_pixels
         self._recent: OrderedDict[str, Any] = OrderedDict()
         self._remember = remember
         self._lock = threading.Lock()
 
-    def image(self, part: ImagePart) -> None:
+    def image(self, part: MediaPart) -> Any:
+        """The RGB PIL image of ``part``."""
         with self._lock:
             hit = self._recent.get(part.sha)
             if hit is not None:
                 self._recent.move_to_end(part.sha)
         if hit is None:
-            hit = decode_image(part.data, self.max_image_side)
+            hit = decode_image(_encoded(part), self.max_image_side, self.max_pixels)
             with self._lock:
                 self._recent[part.sha] = hit
                 while len(self._recent) > self._remember:
                     self._recent.popitem(last=False)
-        part.image = hit
+        return hit
 
-    def audio(self, part: AudioPart) -> None:
-        part.array, part.sampling_rate = decode_audio(part.data, self.sampling_rate)
+    def audio(self, part: MediaPart) -> tuple[np.ndarray, int]:
+        """Mono float32 samples of ``part`` at the decoder's sampling rate, and that rate."""
+        return decode_audio(_encoded(part), self.sampling_rate)
 
-    def decode(self, image_parts: list[ImagePart], audio_parts: list[AudioPart]) -> None:
-        """Fill in the decoded form of each part, in place."""
-        for part in image_parts:
-            if part.image is None:
-                self.image(part)
-        for part in audio_parts:
-            if part.array is None:
-                self.audio(part)
+    def video(self, part: MediaPart) -> Any:
+        """Not yet: video decoding (PyAV, frame sampling from the task) comes with the video tasks."""
+        raise MediaError("video decoding is not available yet")
 
+    def decode(self, part: MediaPart) -> Any:
+        """The decoded form of ``part``, whatever its kind; ``MediaError`` when it has none."""
+        if part.kind == "image":
+            return self.image(part)
+        if part.kind == "audio":
+            return self.audio(part)
+        return self.video(part)
+
+
+def _encoded(part: MediaPart) -> bytes:
+    try:
+        return part.read()
+    except OSError as e:
+        raise MediaError(f"cannot read media file {part.path}: {e.strerror}") from None

@@ -106,7 +106,7 @@ _TASK_JS = r"""
       s.media.forEach(function(m){
         if(!m.src){box.appendChild(el('div','muted','['+m.type+' '+m.sha+' not available]'));return;}
         if(m.type==='image'){var i=document.createElement('img');i.src=m.src;i.alt='image '+m.sha;box.appendChild(i);}
-        else{var a=document.createElement('audio');a.controls=true;a.preload='none';a.src=m.src;box.appendChild(a);}
+        else{var a=document.createElement(m.type==='video'?'video':'audio');a.controls=true;a.preload='none';a.src=m.src;box.appendChild(a);}
       });
       box.appendChild(el('div',null,'prompt'));box.appendChild(el('pre',null,s.prompt));
       if(s.choices){box.appendChild(el('div',null,'choices'));box.appendChild(el('pre',null,s.choices.join('\n')));}

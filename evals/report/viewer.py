@@ -1,11 +1,12 @@
 """Sample viewer data for a task page, and the media it shows.
 
-Sample records hold only the sha of each image or audio clip, so to show
-media the task is planned again (``load_task`` -> ``open_dataset`` ->
+Sample records hold only the sha of each image, audio clip or video, so to
+show media the task is planned again (``load_task`` -> ``open_dataset`` ->
 ``RequestPlanner``) for the rows the records name, and a part is written
-(``media/<sha>.<ext>``, images as thumbnails) only when its sha matches the
-record: the viewer never shows media the model did not see. When the data
-cannot be opened the page shows text only and says why.
+(``media/<sha>.<ext>``: images as thumbnails, videos a browser plays as they
+are, up to a size) only when its sha matches the record: the viewer never
+shows media the model did not see. When the data cannot be opened the page
+shows text only and says why.
 """
 
 from __future__ import annotations
@@ -15,10 +16,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+from evals.data.media import MediaError, check_pixels
+from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaPart
+
 _HEX = re.compile(r"^[0-9a-f]{6,64}$")
 _AUDIO_EXT = {"audio/flac": "flac", "audio/x-flac": "flac", "audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav",
               "audio/mpeg": "mp3", "audio/mp3": "mp3", "audio/ogg": "ogg", "audio/webm": "webm"}
+_VIDEO_EXT = {"video/mp4": "mp4", "video/webm": "webm", "video/ogg": "ogv", "video/quicktime": "mov"}  # what browsers play
 _MAX_AUDIO_BYTES = 2_000_000
+_MAX_VIDEO_BYTES = 20_000_000
 _CLIP_S = 30.0
 THUMB_SIDE = 320
 
@@ -37,7 +43,7 @@ def _media_refs(prompt: list[dict[str, Any]] | None) -> list[tuple[str, str]]:
     refs = []
     for m in prompt or []:
         for p in m.get("content", []):
-            if p.get("type") in ("image", "audio") and isinstance(p.get("sha"), str) and _HEX.match(p["sha"]):
+            if p.get("type") in ("image", "audio", "video") and isinstance(p.get("sha"), str) and _HEX.match(p["sha"]):
                 refs.append((p["type"], p["sha"]))
     return refs
 
@@ -56,7 +62,13 @@ def _data_dir_from_origin(origin: str, dataset_path: str) -> str | None:
 def _write_image(data: bytes, path: Path) -> None:
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as im:
+    try:
+        im = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise MediaError(str(e)) from None
+    with im:
+        im.draft(None, (THUMB_SIDE, THUMB_SIDE))  # a large JPEG decodes at a reduced scale
+        check_pixels(im.size, DEFAULT_MAX_IMAGE_PIXELS)  # a decompression bomb is not decoded
         im = im.convert("RGBA") if im.mode in ("P", "LA") else im.convert("RGB") if im.mode not in ("RGB", "RGBA", "L") else im
         im.thumbnail((THUMB_SIDE, THUMB_SIDE))
         im.save(path, format="PNG")
@@ -76,6 +88,26 @@ def _write_audio(data: bytes, mime: str, media_dir: Path, sha: str) -> str:
     name = f"{sha}.wav"
     sf.write(media_dir / name, array, rate, format="WAV", subtype="PCM_16")
     return name
+
+
+def _write_video(part: MediaPart, media_dir: Path) -> str | None:
+    """The video as it is, when a browser can play it and it is small enough for a page; else None."""
+    ext = _VIDEO_EXT.get(part.mime)
+    if ext is None or part.nbytes > _MAX_VIDEO_BYTES:
+        return None
+    name = f"{part.sha}.{ext}"
+    (media_dir / name).write_bytes(part.read())
+    return name
+
+
+def _write_part(part: MediaPart, media_dir: Path) -> str | None:
+    """Write one part under ``media_dir``; its file name, or None when it is not shown."""
+    if part.kind == "image":
+        _write_image(part.read(), media_dir / f"{part.sha}.png")
+        return f"{part.sha}.png"
+    if part.kind == "audio":
+        return _write_audio(part.read(), part.mime, media_dir, part.sha)
+    return _write_video(part, media_dir)
 
 
 def extract_media(task: str, wanted: dict[int, tuple[str, set[str]]], media_dir: Path,
@@ -105,14 +137,15 @@ def extract_media(task: str, wanted: dict[int, tuple[str, set[str]]], media_dir:
                 if sample.request is None or sample.id != sample_id:
                     mismatched += 1
                 else:
-                    for part in sample.request.images + sample.request.audios:
+                    for part in sample.request.media_parts:
                         if part.sha not in shas or part.sha in files:
                             continue
-                        if part.type == "image":
-                            files[part.sha] = f"{part.sha}.png"
-                            _write_image(part.data, media_dir / files[part.sha])
-                        else:
-                            files[part.sha] = _write_audio(part.data, part.mime, media_dir, part.sha)
+                        try:
+                            name = _write_part(part, media_dir)
+                        except MediaError:
+                            name = None  # a decompression bomb: not shown, the page goes on
+                        if name is not None:
+                            files[part.sha] = name
             if index >= last:
                 break
     except Exception as e:  # noqa: BLE001
@@ -131,7 +164,7 @@ def viewer_samples(board: dict[str, Any], task: str, pages_dir: Path, data_dir: 
 
     v = board["_viewer"][task]
     scorer = v["scorer"]
-    lower = lower_is_better(v["metric"])
+    lower = lower_is_better(v["metric"], scorer)
     models = sorted(v["models"])
     max_n = max((len(k) for k in v["models"].values()), default=0)
     by_id: dict[str, dict[str, Any]] = {}
@@ -143,9 +176,11 @@ def viewer_samples(board: dict[str, Any], task: str, pages_dir: Path, data_dir: 
                                            "choices": rec.get("choices"), "outputs": {}})
             stats = (rec.get("scores") or {}).get(scorer) or {}
             score = stats.get("score", next(iter(stats.values()), None)) if stats else None
-            error = rec.get("error")
+            # A sample this scorer could not score shows as an error too: it was left out of the metric.
+            error = rec.get("error") or (f"scoring: {rec['score_error']}" if rec.get("score_error") and not stats else None)
             wrong = error is None and score is not None and (score > 0 if lower else score < 1)
-            entry["outputs"][model] = {"prediction": rec.get("prediction"), "error": error, "score": score, "wrong": bool(wrong)}
+            entry["outputs"][model] = {"prediction": rec.get("prediction"), "error": error, "score": score, "wrong": bool(wrong),
+                                       "extracted": rec.get("extracted"), "extraction_rule": rec.get("extraction_rule")}
     samples = sorted(by_id.values(), key=lambda s: (s["index"], s["id"]))[:max_n]
     media_files: dict[str, str] = {}
     why: str | None = None

@@ -25,14 +25,14 @@ import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 from evals.adapters.base import Adapter
 from evals.data.media import MediaDecoder, MediaError
 from evals.errors import OutOfMemory
 from evals.redact import redact
-from evals.requests import Request, Response
+from evals.requests import NO_MEDIA, DecodedMedia, MediaPart, Request, Response
 from evals.run.cache import ResponseCache, cache_key
 
 _QUEUE_CHUNKS = 2
@@ -75,14 +75,14 @@ class EngineStats:
     notes: set[str] = field(default_factory=set)
 
 
-def _input_size(job: Job) -> tuple[int, int, int]:
-    """A cheap proxy for a request's input length: images, then audio bytes, then prompt characters.
+def _input_size(job: Job) -> tuple[int, int, int, int]:
+    """A cheap proxy for a request's input length: images, videos, then audio bytes, then prompt characters.
 
     Most VLMs spend a fixed number of tokens per image, so a JPEG's byte count says
     nothing about padding, while the prompt's length does; audio length follows its bytes.
     """
     req = job.request
-    return len(req.images), sum(len(p.data) for p in req.audios), len(req.text)  # type: ignore[union-attr]
+    return len(req.images), len(req.videos), sum(p.nbytes for p in req.audios), len(req.text)  # type: ignore[union-attr]
 
 
 def _chunks(jobs: Iterator[Job], misses_per_chunk: int) -> Iterator[list[Job]]:
@@ -119,7 +119,7 @@ class _Preparer(threading.Thread):
         self._stop = threading.Event()
         caps = adapter.capabilities
         self._decode = caps.decode_media
-        self._decoder = MediaDecoder(caps.audio_sampling_rate, caps.max_image_side)
+        self._decoder = MediaDecoder(caps.audio_sampling_rate, caps.max_image_side, caps.max_image_pixels)
         self._pool: ThreadPoolExecutor | None = None
 
     def _keyed(self) -> Iterator[Job]:
@@ -143,38 +143,46 @@ class _Preparer(threading.Thread):
                     j.response, j.cached = hit, True
         return group
 
-    def _decode_job(self, job: Job) -> None:
-        req = job.request
-        try:
-            self._decoder.decode(req.images, req.audios)  # type: ignore[union-attr]
-        except MediaError as e:
-            job.error = f"media: {e}"
+    def _decode_parts(self, parts: list[MediaPart], store: DecodedMedia, failures: dict[str, str]) -> None:
+        for part in parts:
+            try:
+                store.put(part, self._decoder.decode(part))
+            except MediaError as e:
+                failures[part.sha] = str(e)
 
-    def _decode_jobs(self, jobs: list[Job]) -> None:
-        for job in jobs:
-            self._decode_job(job)
+    @staticmethod
+    def _decode_job(job: Job, store: DecodedMedia, failures: dict[str, str]) -> None:
+        """Hand the job its chunk's decoded media, or make its first undecodable part its error."""
+        req = job.request
+        failed = next((failures[p.sha] for p in req.media_parts if p.sha in failures), None)  # type: ignore[union-attr]
+        if failed is not None:
+            job.error = f"media: {failed}"
+        elif len(req.media):  # type: ignore[union-attr]
+            # The same request is still in an earlier chunk, holding that chunk's store: this job gets its own copy.
+            job.request = replace(req, media=store)  # type: ignore[arg-type]
+        else:
+            req.media = store  # type: ignore[union-attr]
 
     def _prepare(self, chunk: list[Job]) -> None:
-        """Decode the misses' media, each distinct image once.
+        """Decode the misses' media into one store for the chunk, each distinct part once.
 
         Pillow, libsndfile and soxr release the GIL while they work, so a small pool runs them in parallel.
         """
         if not self._decode:
             return
-        todo = [j for j in chunk if j.needs_model]
-        firsts: dict[str, Job] = {}
-        for j in todo:
-            for part in j.request.images:  # type: ignore[union-attr]
-                firsts.setdefault(part.sha, j)
-        # One job per distinct image (jobs sharing it then hit the decoder's memo), and every job with audio.
-        leaders = list({id(j): j for j in [*firsts.values(), *(j for j in todo if j.request.audios)]}.values())  # type: ignore[union-attr]
-        if len(leaders) >= 4:
+        todo = [j for j in chunk if j.needs_model and j.request.media_parts]  # type: ignore[union-attr]
+        distinct = list({p.sha: p for j in todo for p in j.request.media_parts}.values())  # type: ignore[union-attr]
+        store, failures = DecodedMedia(), {}
+        if len(distinct) >= 4:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=_DECODE_WORKERS, thread_name_prefix="omnieval-decode")
             # One task per worker, interleaved for balance: small images decode faster than a task hand-over.
-            list(self._pool.map(self._decode_jobs, [leaders[k::_DECODE_WORKERS] for k in range(_DECODE_WORKERS)]))
+            slices = [distinct[k::_DECODE_WORKERS] for k in range(_DECODE_WORKERS)]
+            list(self._pool.map(lambda parts: self._decode_parts(parts, store, failures), slices))
+        else:
+            self._decode_parts(distinct, store, failures)
         for j in todo:
-            self._decode_job(j)  # memo hits for images decoded above; whatever is still encoded
+            self._decode_job(j, store, failures)
 
     def _produce(self) -> Iterator[list[Job]]:
         for chunk in _chunks(self._keyed(), self.chunk_misses):
@@ -223,13 +231,10 @@ class _Preparer(threading.Thread):
 
 
 def _release_media(job: Job) -> None:
-    """Drop decoded media as soon as the job's batch is done: memory stays flat over a long run."""
-    if job.request is None:
-        return
-    for p in job.request.images:
-        p.image = None
-    for p in job.request.audios:
-        p.array = None
+    """Detach the chunk's decoded media once the job's batch is done: the store is freed with its last
+    request, so memory stays flat over a long run."""
+    if job.request is not None:
+        job.request.media = NO_MEDIA
 
 
 class GenerationEngine:

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterator, Sequence
 
 import jinja2
 
 from evals.errors import DataError, SpecError
 from evals.data.media import MediaError, audio_part, image_part
 from evals.spec.preprocess import get_preprocessor, option_letters
-from evals.requests import AudioPart, GenerationSettings, ImagePart, Message, Part, Request, TextPart, describe_messages
+from evals.requests import MEDIA_KINDS, GenerationSettings, MediaPart, Message, Part, Request, TextPart, describe_messages
+from evals.run.transforms import Fields, Transform, Variant
 from evals.spec.task import TaskSpec
 from evals.spec.templates import compile_prompt
 
-_PLACEHOLDER = re.compile(r"<(image|audio)(?:[ _](\d+))?>")
+_PLACEHOLDER = re.compile(r"<(image|audio|video)(?:[ _](\d+))?>")
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)(\[\*\]|\[\d+\])?")
 
 
@@ -37,6 +38,13 @@ class Sample:
     error: str | None = None
     prompt: list[dict[str, Any]] | None = None
     """The request's messages with media as hashes; set when the sample comes from a stored plan."""
+    cluster: str | None = None
+    """The declared ``fields.cluster`` value; None lets the runner cluster by the sample's media."""
+    variant: str | None = None
+    """The transform variant (``circular2``); None for an untransformed sample."""
+    group: str | None = None
+    """The id of the sample this is a variant of; with ``group_size``, how scoring combines variants."""
+    group_size: int | None = None
 
     def describe(self) -> list[dict[str, Any]] | None:
         if self.prompt is not None:
@@ -46,13 +54,14 @@ class Sample:
     def to_json(self) -> str:
         """Everything a re-run needs except media: the plan of one sample."""
         key = self.request.key if self.request is not None else None
-        return json.dumps([self.index, self.id, key, self.references, self.choices, self.subgroups, self.describe(), self.error])
+        return json.dumps([self.index, self.id, key, self.references, self.choices, self.subgroups, self.describe(), self.error,
+                           self.cluster, self.variant, self.group, self.group_size])
 
     @classmethod
     def from_json(cls, text: str, generation: GenerationSettings) -> "Sample":
-        index, sid, key, refs, choices, subgroups, prompt, error = json.loads(text)
+        index, sid, key, refs, choices, subgroups, prompt, error, cluster, variant, group, group_size = json.loads(text)
         request = Request(id=sid, messages=[], generation=generation, key=key) if key else None
-        return cls(index, sid, request, refs, choices, subgroups, error, prompt)
+        return cls(index, sid, request, refs, choices, subgroups, error, prompt, cluster, variant, group, group_size)
 
 
 def get_path(row: Any, path: str) -> Any:
@@ -121,40 +130,43 @@ class RequestPlanner:
                 )
         self._checked = True
 
-    def _render(self, variables: dict[str, Any], images: list[ImagePart], audios: list[AudioPart]) -> list[Message]:
+    def _render(self, variables: dict[str, Any], media: dict[str, list[MediaPart]]) -> list[Message]:
+        """The messages: ``<image>``, ``<audio>`` and ``<video>`` in the rendered prompt become that kind's
+        next part (``<image 2>``: its second); parts no placeholder names go first."""
         messages: list[Message] = []
         if self._system is not None:
             messages.append(Message("system", [TextPart(self._system.render(**variables))]))
         text = self._user.render(**variables)
         parts: list[Part] = []
-        used_images: set[int] = set()
-        next_image, next_audio = 0, 0
+        used: dict[str, set[int]] = {kind: set() for kind in MEDIA_KINDS}
+        following = dict.fromkeys(MEDIA_KINDS, 0)
         pos = 0
         for m in _PLACEHOLDER.finditer(text):
             before = text[pos:m.start()]
             if before.strip():
                 parts.append(TextPart(before.strip("\n") if parts else before.lstrip("\n").rstrip("\n")))
             pos = m.end()
-            if m.group(1) == "image":
-                idx = int(m.group(2)) - 1 if m.group(2) else next_image
-                if 0 <= idx < len(images):
-                    parts.append(images[idx])
-                    used_images.add(idx)
-                next_image = idx + 1
-            else:
-                if next_audio < len(audios):
-                    parts.append(audios[next_audio])
-                next_audio += 1
+            kind = m.group(1)
+            items = media.get(kind, [])
+            idx = int(m.group(2)) - 1 if m.group(2) else following[kind]
+            if 0 <= idx < len(items):
+                parts.append(items[idx])
+                used[kind].add(idx)
+            following[kind] = idx + 1
         tail = text[pos:]
         if tail.strip():
             parts.append(TextPart(tail.strip("\n")))
         # Media the template does not place go first, the common convention of chat templates.
-        leading: list[Part] = [img for i, img in enumerate(images) if i not in used_images]
-        leading += audios[next_audio:]
+        leading: list[Part] = [p for kind in MEDIA_KINDS for i, p in enumerate(media.get(kind, [])) if i not in used[kind]]
         messages.append(Message("user", leading + parts))
         return messages
 
     def plan(self, index: int, row: dict[str, Any]) -> Sample:
+        """The sample of one row, untransformed."""
+        return self.plan_variants(index, row)[0]
+
+    def plan_variants(self, index: int, row: dict[str, Any], transforms: Sequence[Transform] = ()) -> list[Sample]:
+        """The samples of one row: one, or one per variant when the task declares a transform."""
         spec, f = self.spec, self.spec.fields
         if self._preprocess is not None:
             row = self._preprocess(row)
@@ -168,26 +180,43 @@ class RequestPlanner:
             value = get_path(row, path)
             subgroups[path] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         sample = Sample(index, sample_id, None, references, choices, subgroups)
+        if f.cluster:
+            sample.cluster = str(get_path(row, f.cluster))
+        # Media files are read only inside the dataset's root: its data_dir, else the task file's folder.
+        root = self._base_dir / spec.dataset.data_dir if spec.dataset.data_dir else self._base_dir
         try:
             image_paths = [f.image] if isinstance(f.image, str) else (f.image or [])
-            images = [image_part(v, self._base_dir) for v in (get_path(row, p) for p in image_paths) if v is not None]
-            audios = [audio_part(get_path(row, f.audio), self._base_dir)] if f.audio else []
+            media: dict[str, list[MediaPart]] = {
+                "image": [image_part(v, root) for v in (get_path(row, p) for p in image_paths) if v is not None],
+                "audio": [audio_part(get_path(row, f.audio), root)] if f.audio else [],
+                "video": [],  # video_part(...) once the spec has a video field
+            }
         except MediaError as e:
             sample.error = f"media: {e}"
-            return sample
+            return [sample]
         variables: dict[str, Any] = {name: get_path(row, p) for name, p in f.extra.items()}
         variables["question"] = str(get_path(row, f.question)) if f.question else ""
         variables["choices"] = choices or []
         variables["options"] = format_options(choices or [])
         variables["letters"] = option_letters(len(choices or []))
         variables["id"] = sample_id
-        try:
-            messages = self._render(variables, images, audios)
-        except jinja2.UndefinedError as e:
-            raise SpecError(f"{spec.source_file or spec.name}: prompt: {e.message}") from None
-        sample.request = Request(id=sample_id, messages=messages, generation=spec.generation)
-        return sample
+        variants = [Variant("")]
+        for transform in transforms:
+            variants = [v for base in variants for v in transform.expand(sample_id, base.fields or Fields(choices, references))]
+        out = []
+        for v in variants:
+            s = sample if len(variants) == 1 else replace(sample, id=f"{sample_id}#{v.name}", variant=v.name, group=sample_id, group_size=len(variants))
+            if v.fields is not None:
+                s.choices, s.references = v.fields.choices, v.fields.references
+                variables.update(choices=s.choices or [], options=format_options(s.choices or []), letters=option_letters(len(s.choices or [])))
+            try:
+                messages = self._render(variables, media)
+            except jinja2.UndefinedError as e:
+                raise SpecError(f"{spec.source_file or spec.name}: prompt: {e.message}") from None
+            s.request = Request(id=s.id, messages=messages, generation=spec.generation, variant=v.params or None)
+            out.append(s)
+        return out
 
-    def plan_rows(self, rows: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[Sample]:
+    def plan_rows(self, rows: Iterator[tuple[int, dict[str, Any]]], transforms: Sequence[Transform] = ()) -> Iterator[Sample]:
         for index, row in rows:
-            yield self.plan(index, row)
+            yield from self.plan_variants(index, row, transforms)

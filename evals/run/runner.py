@@ -25,7 +25,8 @@ from evals.results import DatasetRecord, SampleRecord, TaskResult, TaskTiming
 from evals.run.cache import ResponseCache
 from evals.run.engine import GenerationEngine, Job
 from evals.run.plan import RequestPlanner, Sample
-from evals.scoring.contract import ScoreInput
+from evals.run.transforms import build_transforms
+from evals.scoring.rescore import media_cluster, record_input
 from evals.scoring.task import TaskScoring
 from evals.spec.task import TaskSpec
 
@@ -81,13 +82,15 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
     if options.shard is not None:
         rank, world = options.shard
         rows = ((i, r) for i, r in rows if i % world == rank)
-    scoring = TaskScoring(spec.scorers, spec.fields.subgroups, seed=options.seed, n_resamples=options.n_resamples)
+    transforms = build_transforms(spec.transforms, seed=options.seed)
+    combine = transforms[0].combine if transforms else None
+    scoring = TaskScoring(spec.scorers, spec.fields.subgroups, seed=options.seed, n_resamples=options.n_resamples, combine=combine)
     progress = TaskProgress(total=source.num_rows if options.shard is None else None)
     # A stored plan is the model's own: its key names the model, so no other model's run can replace it.
     plan_key = stable_hash([task_hash, source.reuse_key, source.selection, options.shard, engine.model_hash]) \
         if cache is not None and source.reuse_key else None
     stored = _stored_plan(cache, plan_key, spec, engine) if plan_key else None
-    samples: Iterator[Sample] = stored if stored is not None else planner.plan_rows(rows)  # stored: no rows read, no media decoded
+    samples: Iterator[Sample] = stored if stored is not None else planner.plan_rows(rows, transforms)  # stored: no rows read, no media decoded
     draft = cache.start_plan() if plan_key and stored is None else None  # type: ignore[union-attr]
     before = replace(engine.stats, notes=set(engine.stats.notes))
     records: list[SampleRecord] = []
@@ -102,26 +105,29 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
             for job in chunk:
                 s, resp = job.payload, job.response
                 error = job.failure
+                prompt = s.describe()
                 rec = SampleRecord(
-                    task=spec.name, index=s.index, id=s.id,
-                    prompt=s.describe(),
+                    task=spec.name, index=s.index, id=s.id, cluster=s.cluster or media_cluster(prompt),
+                    prompt=prompt,
                     prediction=None if error else resp.text,
                     references=s.references, choices=s.choices, subgroups=s.subgroups, error=error,
                     latency_s=resp.latency_s if resp is not None else None, cached=job.cached,
+                    variant=s.variant, group=s.group,
                 )
                 chunk_records.append(rec)
                 progress.done += 1
                 progress.errors += error is not None
                 progress.cached += job.cached
                 progress.ran += (not job.cached) and job.request is not None and job.error is None
-                if error is None:
-                    inputs.append(ScoreInput(id=s.id, prediction=resp.text, references=s.references, choices=s.choices, meta=s.subgroups))
+                inp = record_input(rec, s.group_size)
+                if inp is not None:
+                    inputs.append(inp)
                     scored_items.append(rec)
             if draft is not None:
                 cache.add_plan_rows(draft, [(written + k, job.payload.to_json()) for k, job in enumerate(chunk)])  # type: ignore[union-attr]
             written += len(chunk)
-            for rec, stats in zip(scored_items, scoring.add(inputs)):
-                rec.scores = stats
+            for rec, outcome in zip(scored_items, scoring.add(inputs)):
+                outcome.fill(rec)
             if scoring.streaming:
                 for rec in chunk_records:
                     out.write(rec.model_dump_json(exclude_none=True) + "\n")
@@ -151,6 +157,10 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         notes.append(f"partial run: {source.selection}")
     if progress.errors:
         notes.append(f"{progress.errors} request(s) failed and were not scored")
+    if scoring.n_score_errors:
+        notes.append(f"{scoring.n_score_errors} sample(s) could not be scored (see score_error)")
+    notes.extend(f"{name}: {n} question(s) left out: a variant failed or could not be scored"
+                 for name, n in sorted(scoring.n_incomplete.items()) if n)
     rtfx = audio_s / inference_s if audio_s and inference_s else None
     return TaskResult(
         task=spec.name, task_version=spec.version, modality=spec.modality, kind=spec.kind,
@@ -159,6 +169,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                               fingerprint=source.fingerprint, origin=source.origin, selection=source.selection),
         primary_metric=spec.primary_metric, metrics=metrics, scorers=scoring.options_record(),
         n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
+        n_score_errors=scoring.n_score_errors,
         n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes,
         timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),
     )
@@ -170,8 +181,8 @@ def _finish_scoring(scoring: TaskScoring, records: list[SampleRecord], tmp_path:
         corpus = iter(scoring.finish_corpus())
         with open(tmp_path, "w") as out:
             for rec in records:
-                if rec.error is None:
-                    rec.scores.update(next(corpus))
+                if rec.error is None and rec.prediction is not None:  # as record_input: only answered samples were scored
+                    next(corpus).fill(rec)
                 out.write(rec.model_dump_json(exclude_none=True) + "\n")
     return scoring.metrics(), scoring.subgroups()
 

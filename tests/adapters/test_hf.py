@@ -11,7 +11,7 @@ import pytest
 
 from evals.adapters.base import create_adapter
 from evals.errors import AdapterError
-from evals.requests import AudioPart, GenerationSettings, ImagePart, Message, Request, TextPart
+from evals.requests import DecodedMedia, GenerationSettings, MediaPart, Message, Request, TextPart
 from tests.adapters.tiny_models import VLMS
 
 _GEN = GenerationSettings(max_new_tokens=6)
@@ -34,33 +34,40 @@ def _vlm_param(name):
     return pytest.param(name, marks=marks)
 
 
-def _png(rng, h, w):
+def _png(rng, h, w, decoded):
+    """An image part, with its decoded form in ``decoded`` as the engine would put it."""
     from PIL import Image
 
     image = Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8))
     buf = io.BytesIO()
     image.save(buf, "PNG")
-    return ImagePart(data=buf.getvalue(), sha=f"{h}x{w}", image=image)
+    part = MediaPart("image", "image/png", f"{h}x{w}", data=buf.getvalue())
+    decoded.put(part, image)
+    return part
 
 
 def image_requests(n=8, multi=True):
     """Requests of different prompt lengths and image sizes; every third has two images when ``multi``."""
     rng = np.random.default_rng(0)
+    decoded = DecodedMedia()
     out = []
     for i in range(n):
-        images = [_png(rng, 20 + 7 * i, 30 + 5 * k) for k in range(2 if multi and i % 3 == 2 else 1)]
-        out.append(Request(id=str(i), messages=[Message("user", images + [TextPart("What is shown? " + "really " * i)])], generation=_GEN))
+        images = [_png(rng, 20 + 7 * i, 30 + 5 * k, decoded) for k in range(2 if multi and i % 3 == 2 else 1)]
+        out.append(Request(id=str(i), messages=[Message("user", images + [TextPart("What is shown? " + "really " * i)])], generation=_GEN,
+                           media=decoded))
     return out
 
 
 def audio_requests(n=8, long_clip=False):
     rng = np.random.default_rng(1)
+    decoded = DecodedMedia()
     out = []
     for i in range(n):
         samples = 16000 * 33 if long_clip and i == n - 1 else 8000 * (1 + i)
         array = (rng.standard_normal(samples) * 0.1).astype(np.float32)
-        part = AudioPart(data=b"", sha=str(i), array=array, sampling_rate=16000)
-        out.append(Request(id=str(i), messages=[Message("user", [part, TextPart("Transcribe the speech.")])], generation=_GEN))
+        part = MediaPart("audio", "audio/wav", str(i), data=b"")
+        decoded.put(part, (array, 16000))
+        out.append(Request(id=str(i), messages=[Message("user", [part, TextPart("Transcribe the speech.")])], generation=_GEN, media=decoded))
     return out
 
 
@@ -109,7 +116,7 @@ def test_audio_greedy_batch_of_8_equals_batch_of_1(hf_adapter, name):
     adapter = hf_adapter(name)
     assert adapter.capabilities.audio and adapter.capabilities.audio_sampling_rate == 16000
     single, batched = assert_batch_invariant(adapter, audio_requests(long_clip=True))
-    assert [r.audio_s for r in batched] == [len(r.audios[0].array) / 16000 for r in audio_requests(long_clip=True)]
+    assert [r.audio_s for r in batched] == [len(r.media.audio(r.audios[0])[0]) / 16000 for r in audio_requests(long_clip=True)]
 
 
 def test_whisper_long_form_transcribes_past_30_seconds(hf_adapter):
@@ -130,10 +137,12 @@ def test_paths_follow_the_checkpoint_config(hf_adapter):
 def test_bad_requests_are_per_request_errors(hf_adapter):
     adapter = hf_adapter("llava")
     good = image_requests(n=2, multi=False)
-    undecoded = Request(id="x", messages=[Message("user", [ImagePart(data=b"", sha="0"), TextPart("q")])], generation=_GEN)
-    out = adapter.generate([good[0], undecoded, good[1]])
+    undecoded = Request(id="x", messages=[Message("user", [MediaPart("image", "image/png", "0", data=b""), TextPart("q")])], generation=_GEN)
+    video = Request(id="v", messages=[Message("user", [MediaPart("video", "video/mp4", "1", data=b""), TextPart("q")])], generation=_GEN)
+    out = adapter.generate([good[0], undecoded, good[1], video])
     assert out[0].ok and out[2].ok
     assert "image part was not decoded" in out[1].error
+    assert "video input is not supported yet" in out[3].error
     asr = hf_adapter("whisper").generate([Request(id="t", messages=[Message("user", [TextPart("no audio")])], generation=_GEN)])
     assert "exactly one decoded audio part, got 0" in asr[0].error
 

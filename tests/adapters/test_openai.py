@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from evals.adapters.base import create_adapter
-from evals.requests import AudioPart, GenerationSettings, ImagePart, Message, Request, TextPart
+from evals.requests import GenerationSettings, MediaPart, Message, Request, TextPart
 from tests.adapters.fault_server import FaultServer
 
 pytest.importorskip("httpx")
@@ -106,8 +106,8 @@ def test_images_go_as_data_urls_of_original_bytes_and_flac_as_wav():
 
     flac = io.BytesIO()
     sf.write(flac, np.zeros(1600, dtype=np.float32), 16000, format="FLAC")
-    image = ImagePart(data=b"\x89PNG-original-bytes", sha="i", mime="image/png")
-    audio = AudioPart(data=flac.getvalue(), sha="a", mime="audio/flac")
+    image = MediaPart("image", "image/png", "i", data=b"\x89PNG-original-bytes")
+    audio = MediaPart("audio", "audio/flac", "a", data=flac.getvalue())
     request = Request(id="m", messages=[Message("user", [image, audio, TextPart("describe")])], generation=_GEN)
     with FaultServer() as server:
         adapter = adapter_for(server)
@@ -120,6 +120,22 @@ def test_images_go_as_data_urls_of_original_bytes_and_flac_as_wav():
     assert parts[1]["input_audio"]["format"] == "wav"
     wav, rate = sf.read(io.BytesIO(base64.b64decode(parts[1]["input_audio"]["data"])))
     assert rate == 16000 and len(wav) == 1600
+
+
+def test_file_references_are_read_when_sent_and_video_is_a_request_error(tmp_path):
+    from evals.adapters.openai_compat import chat_messages
+
+    (tmp_path / "a.png").write_bytes(b"\x89PNG-from-a-file")
+    by_path = MediaPart("image", "image/png", "f", path=str(tmp_path / "a.png"))
+    request = Request(id="p", messages=[Message("user", [by_path, TextPart("q")])], generation=_GEN)
+    url = chat_messages(request)[0]["content"][0]["image_url"]["url"]
+    assert url == "data:image/png;base64," + base64.b64encode(b"\x89PNG-from-a-file").decode()
+    video = Request(id="v", messages=[Message("user", [MediaPart("video", "video/mp4", "v", data=b"...."), TextPart("q")])], generation=_GEN)
+    with pytest.raises(ValueError, match="video parts are not supported yet"):
+        chat_messages(video)
+    (tmp_path / "a.png").unlink()
+    with pytest.raises(ValueError, match="cannot read image file"):
+        chat_messages(request)
 
 
 def test_errors_are_counted_in_a_real_run(tmp_path):

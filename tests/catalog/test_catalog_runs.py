@@ -8,6 +8,7 @@ import pytest
 from helpers import run_tasks
 from make_fixtures import CAPTION
 
+from evals.results import iter_samples
 from evals.spec.catalog import load_suite, load_task, suite_names, task_names
 from evals.scoring.registry import scorer_names
 
@@ -38,6 +39,10 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "mme": ("Yes", {"perception": 250.0, "cognition": 50.0, "total": 300.0, "accuracy": 4 / 6, "acc_plus": 1 / 3,
                     "count.acc_plus": 1.0, "existence.acc": 0.5}, {"category": {"count": 200.0, "existence": 50.0}}),
     "ai2d": ("A", {"accuracy": 0.5}, {}),
+    # Circular: a constant letter cannot be right in every rotation of a question's options.
+    "ai2d_circular": ("A", {"accuracy": 0.0}, {}),
+    "scienceqa_img_circular": ("A", {"accuracy": 0.0}, {"subject": {"natural science": 0.0, "social science": 0.0}}),
+    "mmmu_val_circular": ("A", {"accuracy": 0.0, "open_fraction": 1 / 3}, {"subject": {"Art_Theory": 0.0, "Math": 0.0}}),
     "ocrbench": ("hello world", {"accuracy": 2 / 3, "score": 2.0}, {"dataset": {"IIIT5K": 0.5, "HME100k": 1.0}}),
     "visulogic": ("A", {"accuracy": 1 / 3}, {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
     "librispeech_test_clean": ("the", WER_5_6, {}),
@@ -84,9 +89,13 @@ def test_task_scores_on_its_fixture(name, fixture_mirror, tmp_path):
     result = run_tasks([spec], fixture_mirror, tmp_path / "run", text).tasks[name]
     assert result.n_errors == 0 and result.n_samples == result.n_scored > 0
     assert result.dataset.origin.startswith(("mirror:", "files:")) or " joined with " in result.dataset.origin
+    # A metric counts questions: the rotations of a circular question are one.
+    records = list(iter_samples(tmp_path / "run", name))
+    questions = len({r.group for r in records if r.group}) + sum(1 for r in records if not r.group)
     for metric, value in metrics.items():
         assert result.metrics[metric].value == pytest.approx(value, abs=1e-6), metric
-        assert result.metrics[metric].n == result.n_scored
+        assert result.metrics[metric].n == questions
+    assert questions == result.n_scored or spec.transforms
     declared = spec.fields.subgroups
     assert [s.field for s in result.subgroups] == declared
     primary = spec.primary_metric

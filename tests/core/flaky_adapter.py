@@ -39,7 +39,7 @@ class FlakyAdapter(Adapter):
             raise OutOfMemory(f"{len(requests)} requests do not fit")
         out = []
         for r in requests:
-            assert all(p.image is not None for p in r.images), "media must arrive decoded"
+            assert all(r.media.image(p) is not None for p in r.images), "media must arrive decoded"
             out.append(Response(error="server said no") if r.id in self.args.fail_ids else Response(text="yes"))
         return out
 

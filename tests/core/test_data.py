@@ -28,7 +28,8 @@ def test_mirror_rows_map_onto_requests(tmp_path):
     parts = first.request.messages[0].content
     assert [p.type for p in parts] == ["image", "text"]
     assert parts[1].text == "Is the sky blue?\nAnswer the question using a single word or phrase."
-    assert parts[0].data.startswith(b"\x89PNG") and parts[0].image is None  # still encoded
+    assert parts[0].data.startswith(b"\x89PNG") and parts[0].kind == "image"  # still encoded
+    assert first.request.modality == "image" and len(first.request.media) == 0  # nothing decoded outside the engine
     assert len({s.request.key for s in samples}) == 4
 
 

@@ -127,7 +127,7 @@ def test_finished_run_is_replayed_without_reading_rows(vqa, tmp_path, flaky, mon
         raise AssertionError("rows were planned again")
 
     with monkeypatch.context() as m:
-        m.setattr(RequestPlanner, "plan", no_rows)
+        m.setattr(RequestPlanner, "plan_variants", no_rows)
         again = _run(vqa, "flaky:m", tmp_path / "r2", cache, tmp_path / "mirror", batch_size=4)
     a, b = first.tasks["vqav2_fixture"], again.tasks["vqav2_fixture"]
     assert b.n_cached == 12 and a.metrics == b.metrics and a.subgroups == b.subgroups
@@ -136,7 +136,7 @@ def test_finished_run_is_replayed_without_reading_rows(vqa, tmp_path, flaky, mon
     # Data rewritten in place (new mtime): the stored plan is not trusted, rows are read again.
     write_vqav2_mirror(tmp_path / "mirror", 12)
     calls = []
-    original = RequestPlanner.plan
-    monkeypatch.setattr(RequestPlanner, "plan", lambda self, i, row: calls.append(i) or original(self, i, row))
+    original = RequestPlanner.plan_variants
+    monkeypatch.setattr(RequestPlanner, "plan_variants", lambda self, i, row, *a: calls.append(i) or original(self, i, row, *a))
     third = _run(vqa, "flaky:m", tmp_path / "r3", cache, tmp_path / "mirror", batch_size=4)
     assert len(calls) == 12 and third.tasks["vqav2_fixture"].metrics == a.metrics
