@@ -20,7 +20,7 @@ ROOT = HERE.parent
 N = 1024
 
 _CHILD = r'''
-import json, sys, tempfile, time
+import io, json, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from tiny_models import build_llava
@@ -38,7 +38,7 @@ n, repeats = int(sys.argv[1]), int(sys.argv[2])
 model_dir = build_llava(Path(tempfile.mkdtemp()) / "llava")
 spec = load_task("easyvqa")
 rows = [r for _, r in select_rows(open_dataset(spec), n).rows]   # the same inputs omnieval will pick
-inputs = [(r["image"]["path"], r["question"]) for r in rows]
+inputs = [(r["image"]["bytes"], r["question"]) for r in rows]  # encoded, as omnieval receives them
 processor = AutoProcessor.from_pretrained(model_dir)
 model = AutoModelForImageTextToText.from_pretrained(model_dir).eval()
 processor.tokenizer.padding_side = "left"
@@ -47,7 +47,7 @@ def raw_loop():
     out = []
     for k in range(0, len(inputs), 8):
         batch = inputs[k:k + 8]
-        images = [[Image.open(p).convert("RGB")] for p, _ in batch]
+        images = [[Image.open(io.BytesIO(b)).convert("RGB")] for b, _ in batch]
         texts = [processor.apply_chat_template([{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": q + "\nAnswer the question using a single word."}]}], add_generation_prompt=True, tokenize=False) for _, q in batch]
         enc = processor(text=texts, images=images, return_tensors="pt", padding=True)
         with torch.inference_mode():
