@@ -11,6 +11,7 @@ newest, so it supersedes the original where task hashes agree).
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 import sys
 from pathlib import Path
 
@@ -73,10 +74,15 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
     if missing:
         _fill_subgroups(spec, records, missing, data_dir)
     transforms = build_transforms(spec.transforms, seed=seed)
-    out = score_records(records, spec.scorers, spec.fields.subgroups, seed=seed, n_resamples=n_resamples,
-                        combine=transforms[0].combine if transforms else None)
+    with warnings.catch_warnings(record=True) as caught:
+        # Scorers warn about what they had to skip (SPICE without its jars): that belongs in the results, as in a run.
+        warnings.simplefilter("always")
+        out = score_records(records, spec.scorers, spec.fields.subgroups, seed=seed, n_resamples=n_resamples,
+                            combine=transforms[0].combine if transforms else None)
     new_records = [r if s is None else r.model_copy(update=s.record_fields()) for r, s in zip(records, out.samples)]
-    notes = [n for n in old.notes if "could not be scored" not in n and not n.startswith("rescored")]
+    skipped = sorted({str(w.message) for w in caught})
+    notes = [n for n in old.notes if "could not be scored" not in n and not n.startswith("rescored") and n not in skipped]
+    notes.extend(skipped)
     if out.n_score_errors:
         notes.append(f"{out.n_score_errors} sample(s) could not be scored (see score_error)")
     notes.append(f"rescored from run {read_manifest(run_dir).run_id} (spec {old.spec_hash} -> {spec.spec_hash})")
