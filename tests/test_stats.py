@@ -1,6 +1,5 @@
 import dataclasses
 import random
-import time
 
 import numpy as np
 import pytest
@@ -55,16 +54,14 @@ def test_mean_ci_reasonable_and_reproducible():
     assert bootstrap_ci(scorer, table, options, n_resamples=2000, seed=1) == ci
 
 
-def test_wer_bootstrap_10k_fast():
+def test_wer_bootstrap_10k_brackets_the_point():
+    # Its speed is measured in benchmarks/bench_metrics.py, not asserted here: a timed test fails on a loaded machine.
     scorer = get_scorer("wer")
     options = scorer.parse_options({})
     table = _wer_table(10_000)
-    start = time.perf_counter()
     ci = bootstrap_ci(scorer, table, options, n_resamples=1000)
-    elapsed = time.perf_counter() - start
     point = scorer.aggregate(table, options)["wer"]
     assert ci["wer"][0] < point < ci["wer"][1]
-    assert elapsed < 1.0, elapsed
 
 
 def test_aggregate_with_ci_shape():
