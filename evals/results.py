@@ -141,6 +141,8 @@ class Manifest(_Model):
     model_hash: str
     model_fingerprint: dict[str, Any]
     tasks: dict[str, dict[str, Any]]
+    planned_tasks: list[str] = []
+    """Every task the run was asked for; ``finished`` stays unset until all are done."""
     seed: int
     limit: int | None
     batch_size: int

@@ -74,7 +74,7 @@ def run(
     from rich.markup import escape
 
     from evals.cli.console import console, progress_display, results_table
-    from evals.run.evaluate import evaluate_model, run_id_for
+    from evals.run.evaluate import evaluate_model, run_id_for, unfinished_run
     from evals.run.memory import tune_allocators
     from evals.run.runner import RunOptions
     from evals.settings import default_cache_path
@@ -109,7 +109,10 @@ def run(
         options.on_progress = on_progress
         for model_name, args, names in plan:
             adapter = create_adapter(model_name, args)
-            run_dir = output / run_id_for(adapter.name)
+            resumed = unfinished_run(output, adapter.fingerprint_hash(), names, limit, seed)
+            run_dir = resumed or output / run_id_for(adapter.name)
+            if resumed is not None:
+                console.print(f"continuing the unfinished run {escape(str(resumed))}", soft_wrap=True)
             try:
                 whole_suite = suite_spec.name if suite_spec is not None and set(names) == set(suite_spec.tasks) else None
                 results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv, suite=whole_suite)

@@ -17,7 +17,7 @@ from evals.adapters.base import Adapter
 from evals.run.cache import ResponseCache
 from evals.errors import OmniEvalError
 from evals.redact import redact_argv, redact_value
-from evals.results import Manifest, RunResults, TaskResult, suite_result, write_json
+from evals.results import Manifest, read_manifest, RunResults, TaskResult, suite_result, write_json
 from evals.run.engine import GenerationEngine
 from evals.run.runner import RunOptions, check_supported, evaluate_task
 from evals.spec.task import TaskSpec
@@ -53,6 +53,25 @@ def run_id_for(model_name: str) -> str:
     return f"{_dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')}-{slug}"
 
 
+def unfinished_run(output: Path, model_hash: str, tasks: list[str], limit: int | None, seed: int) -> Path | None:
+    """The newest run directory under ``output`` that the same command left unfinished (interrupted or killed), or None.
+
+    Same model fingerprint, same tasks, same ``--limit`` and seed: re-running continues it
+    (finished tasks are re-read from the cache) instead of leaving an orphan and starting another.
+    """
+    if not output.is_dir():
+        return None
+    candidates = []
+    for manifest_path in output.glob("*/manifest.json"):
+        try:
+            m = read_manifest(manifest_path.parent)
+        except (OSError, ValueError):
+            continue
+        if m.finished is None and m.model_hash == model_hash and m.limit == limit and m.seed == seed and m.planned_tasks == tasks:
+            candidates.append((m.started, manifest_path.parent))
+    return max(candidates)[1] if candidates else None
+
+
 def evaluate_model(
     adapter: Adapter,
     tasks: list[TaskSpec],
@@ -71,7 +90,7 @@ def evaluate_model(
     manifest = Manifest(
         run_id=run_id, omnieval_version=__version__, git_commit=_git_commit(), command=redact_argv(command or sys.argv),
         model=adapter.name, model_hash=adapter.fingerprint_hash(), model_fingerprint=redact_value(adapter.fingerprint()),
-        tasks={}, seed=options.seed, limit=options.limit, batch_size=options.batch_size, started=_now(),
+        tasks={}, planned_tasks=[s.name for s in tasks], seed=options.seed, limit=options.limit, batch_size=options.batch_size, started=_now(),
         host={"hostname": socket.gethostname(), "platform": platform.platform(), "python": platform.python_version()},
         packages=dict(_packages()),
     )

@@ -91,6 +91,28 @@ def test_sigkill_midway_then_resume_does_only_missing_work(tmp_path):
     assert load("resumed")["task_hash"] == load("ref")["task_hash"]
 
 
+def test_the_same_command_continues_an_interrupted_run_directory(tmp_path):
+    common = ["-t", "easyvqa", "--limit", "200", "--batch-size", "10", "--no-progress", "--output", str(tmp_path / "runs"),
+              "--cache", str(tmp_path / "c.sqlite"), "-m", "baseline:vqa-prior"]
+    proc = subprocess.Popen([sys.executable, "-m", "evals", "run", *common, "-a", "delay_s=0.01"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while _cached_rows(tmp_path / "c.sqlite") < 30 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (killed,) = (tmp_path / "runs").iterdir()
+    assert json.loads((killed / "manifest.json").read_text())["finished"] is None
+    again = _cli("run", *common, "-a", "delay_s=0.01")
+    assert again.returncode == 0, again.stderr
+    assert f"continuing the unfinished run {killed}" in again.stderr.replace("\n", "")
+    assert list((tmp_path / "runs").iterdir()) == [killed]  # no orphan, no second directory
+    assert json.loads((killed / "manifest.json").read_text())["finished"]
+    assert json.loads((killed / "results.json").read_text())["tasks"]["easyvqa"]["n_samples"] == 200
+    # A finished run is never continued: the next run gets its own directory.
+    assert _cli("run", *common, "-a", "delay_s=0.01").returncode == 0
+    assert len(list((tmp_path / "runs").iterdir())) == 2
+
+
 def test_score_with_a_tasks_scorers(tmp_path):
     path = tmp_path / "preds.jsonl"
     path.write_text('{"id": "1", "prediction": "The birch canoe slid.", "references": ["the birch canoe slid on the planks"]}\n')
