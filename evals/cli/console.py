@@ -1,13 +1,15 @@
-"""Terminal output: the progress bar and the results table."""
+"""Terminal output: progress (a bar per model and task on a terminal, periodic plain lines elsewhere) and the results tables."""
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
+from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from evals.results import RunResults
@@ -15,45 +17,88 @@ from evals.run.runner import TaskProgress
 
 console = Console(stderr=True)
 
+_LINE_EVERY_S = 10.0
+
+
+def _rate(p: TaskProgress, elapsed: float) -> str:
+    """New samples per second; a cached sample costs nothing, so it does not count."""
+    if p.ran and elapsed > 0:
+        return f"{p.ran / elapsed:.1f} new/s"
+    return "all cached" if p.done and p.cached == p.done else ""
+
 
 @contextmanager
-def progress_display(enabled: bool = True) -> Iterator:
-    """Yields an ``on_progress(task, TaskProgress)`` callback driving a rich progress bar."""
+def progress_display(enabled: bool = True) -> Iterator[Callable[[str, TaskProgress], None] | None]:
+    """Yields an ``on_progress(label, TaskProgress)`` callback: a rich bar per label on a terminal, plain lines otherwise."""
     if not enabled:
         yield None
         return
+    if not console.is_terminal:
+        yield _plain_lines()
+        return
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} samples/s"), TextColumn("cached {task.fields[cached]} new {task.fields[ran]} errors {task.fields[errors]}"),
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TextColumn("cached {task.fields[cached]} new {task.fields[ran]} errors {task.fields[errors]}"),
         TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=False,
     )
     ids: dict[str, int] = {}
+    started: dict[str, float] = {}
 
-    def update(name: str, p: TaskProgress) -> None:
-        if name not in ids:
-            ids[name] = progress.add_task(name, total=p.total, cached=0, ran=0, errors=0, rate="-")
-        task = progress.tasks[ids[name]]
-        speed = task.speed
-        progress.update(ids[name], completed=p.done, cached=p.cached, ran=p.ran, errors=p.errors, rate=f"{speed:.1f}" if speed else "-")
+    def update(label: str, p: TaskProgress) -> None:
+        if label not in ids:
+            ids[label] = progress.add_task(escape(label), total=p.total, cached=0, ran=0, errors=0, rate="")
+            started[label] = time.monotonic()
+        progress.update(ids[label], completed=p.done, cached=p.cached, ran=p.ran, errors=p.errors,
+                        rate=_rate(p, time.monotonic() - started[label]))
 
     with progress:
         yield update
+
+
+def _plain_lines() -> Callable[[str, TaskProgress], None]:
+    """Progress as one clean line per label every few seconds and when it completes (logs, CI, pipes)."""
+    started: dict[str, float] = {}
+    last: dict[str, float] = {}
+
+    def update(label: str, p: TaskProgress) -> None:
+        now = time.monotonic()
+        started.setdefault(label, now)
+        finished = p.total is not None and p.done >= p.total
+        if not finished and now - last.get(label, 0.0) < _LINE_EVERY_S:
+            return
+        last[label] = now
+        total = f"/{p.total}" if p.total is not None else ""
+        rate = _rate(p, now - started[label])
+        console.print(f"{escape(label)}: {p.done}{total} samples (cached {p.cached}, new {p.ran}, errors {p.errors})"
+                      f"{', ' + rate if rate else ''}, {now - started[label]:.0f}s", soft_wrap=True, highlight=False)
+
+    return update
 
 
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.4f}"
 
 
-def results_table(runs: list[RunResults]) -> Table:
-    table = Table(title="omnieval results", show_lines=False)
-    for col in ("model", "task", "metric", "value", "95% CI", "n", "errors", "cached"):
-        table.add_column(col, justify="right" if col in ("value", "n", "errors", "cached") else "left")
+def _hidden(metric: str) -> bool:
+    return metric in ("n", "dropped") or metric.endswith("_count")
+
+
+def results_tables(runs: list[RunResults]) -> list[Table]:
+    """One table per model, titled with its full name (never cut), rows per task and metric; the primary metric in bold."""
+    tables = []
     for run in runs:
+        table = Table(title=escape(run.model), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, expand=False)
+        table.add_column("task", overflow="fold")
+        table.add_column("metric", overflow="fold")
+        for col in ("value", "95% CI", "n", "errors", "cached"):
+            table.add_column(col, justify="right", no_wrap=True)
         for name, res in run.tasks.items():
             for metric, mv in res.metrics.items():
-                if metric in ("n", "dropped") or metric.endswith("_count"):
+                if _hidden(metric):
                     continue
                 ci = f"[{_fmt(mv.ci_low)}, {_fmt(mv.ci_high)}]" if mv.ci_low is not None else "-"
-                primary = "[bold]" if metric == res.primary_metric else ""
-                table.add_row(escape(run.model), escape(name), f"{primary}{escape(metric)}", f"{primary}{mv.value:.4f}", ci, str(res.n_scored), str(res.n_errors), str(res.n_cached))
-    return table
+                bold = "[bold]" if metric == res.primary_metric else ""
+                table.add_row(escape(name), f"{bold}{escape(metric)}", f"{bold}{mv.value:.4f}", ci, str(mv.n),
+                              str(res.n_errors + res.n_score_errors), str(res.n_cached))
+        tables.append(table)
+    return tables

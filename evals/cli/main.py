@@ -73,7 +73,7 @@ def run(
     from evals.spec.catalog import load_suite, load_task
     from rich.markup import escape
 
-    from evals.cli.console import console, progress_display, results_table
+    from evals.cli.console import console, progress_display, results_tables
     from evals.run.evaluate import evaluate_model, run_id_for, unfinished_run
     from evals.run.memory import tune_allocators
     from evals.run.runner import RunOptions
@@ -106,9 +106,10 @@ def run(
     response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
     all_results = []
     with progress_display(progress) as on_progress:
-        options.on_progress = on_progress
         for model_name, args, names in plan:
             adapter = create_adapter(model_name, args)
+            if on_progress is not None:  # one bar (or line) per model and task
+                options.on_progress = lambda task, p, label=adapter.name: on_progress(f"{label} {task}", p)
             resumed = unfinished_run(output, adapter.fingerprint_hash(), names, limit, seed)
             run_dir = resumed or output / run_id_for(adapter.name)
             if resumed is not None:
@@ -127,9 +128,8 @@ def run(
                 rtfx = f", RTFx {sr.rtfx:.1f}" if sr.rtfx else ""
                 console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=True)
             console.print(f"[green]wrote[/green] {escape(str(run_dir))}", soft_wrap=True)
-    from rich.console import Console
-
-    Console(width=max(Console().width, 120)).print(results_table(all_results))
+    for table in results_tables(all_results):
+        console.print(table)
     failures = failure_report(all_results, output, max_error_rate)
     if failures:
         for line in failures:
@@ -164,7 +164,7 @@ def _run_distributed(ctx, plan, specs, output: Path, cache_path: Path, no_cache:
     """Under torchrun: each rank evaluates a disjoint shard into its own cache; rank 0 merges and writes the run."""
     
     from evals.adapters.base import create_adapter
-    from evals.cli.console import console, results_table
+    from evals.cli.console import console, results_tables
     from evals.run.distributed import run_distributed
     from evals.settings import distributed_run_id
 
@@ -181,10 +181,9 @@ def _run_distributed(ctx, plan, specs, output: Path, cache_path: Path, no_cache:
         if results is not None:
             all_results.append(results)
     if ctx.is_main:
-        from rich.console import Console
-
         console.print(f"[green]wrote[/green] {output}")
-        Console(width=max(Console().width, 120)).print(results_table(all_results))
+        for table in results_tables(all_results):
+            console.print(table)
 
 
 @tasks_app.callback()

@@ -85,6 +85,11 @@ def evaluate_model(
 
     ``results.json`` is rewritten after each task, so a stopped run keeps what it finished.
     """
+    # Every task is checked before anything runs: a model that cannot take one of them fails at once.
+    for spec in tasks:
+        why = check_supported(spec, adapter)
+        if why:
+            raise OmniEvalError(f"task {spec.name}: {why}")
     output_dir.mkdir(parents=True, exist_ok=True)
     run_id = output_dir.name
     manifest = Manifest(
@@ -98,9 +103,6 @@ def evaluate_model(
     write_json(output_dir / "manifest.json", manifest)
     engine = GenerationEngine(adapter, cache, options.batch_size)
     for spec in tasks:
-        why = check_supported(spec, adapter)
-        if why:
-            raise OmniEvalError(f"task {spec.name}: {why}")
         result: TaskResult = evaluate_task(spec, engine, output_dir / "samples" / f"{spec.name}.jsonl", options)
         results.tasks[spec.name] = result
         manifest.tasks[spec.name] = {
