@@ -53,6 +53,7 @@ def run(
     model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help="Model as kind:name, e.g. hf:Qwen/Qwen2.5-VL-3B-Instruct. Repeat for several.", rich_help_panel="Model")] = None,
     model_arg: Annotated[Optional[list[str]], typer.Option("--model-arg", "-a", help="Adapter argument key=value (repeatable), e.g. -a dtype=bfloat16.", rich_help_panel="Model")] = None,
     tasks: Annotated[Optional[list[str]], typer.Option("--tasks", "-t", help="Comma-separated task names (or YAML paths).", rich_help_panel="Tasks")] = None,
+    task_file: Annotated[Optional[list[Path]], typer.Option("--task-file", "-f", help="A task YAML outside the catalogue (your own data); repeatable. A family file runs all its variants.", exists=True, dir_okay=False, rich_help_panel="Tasks")] = None,
     suite: Annotated[Optional[str], typer.Option("--suite", "-s", help="A suite of tasks; with no --model, its own models run.", rich_help_panel="Tasks")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate N samples per task, spread evenly over the split (deterministic).", min=1, rich_help_panel="Tasks")] = None,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Offline mirror root: DIR/<hub id> holds the Hub repo's files.", rich_help_panel="Data")] = None,
@@ -71,6 +72,7 @@ def run(
     from evals.adapters.base import create_adapter, parse_model_args
     from evals.run.cache import ResponseCache
     from evals.spec.catalog import load_suite, load_task
+    from evals.spec.task import load_task_family
     from rich.markup import escape
 
     from evals.cli.console import console, progress_display, results_tables
@@ -82,12 +84,17 @@ def run(
     tune_allocators()
 
     task_names = _split(tasks)
+    specs = {}
+    for path in task_file or []:
+        for spec in load_task_family(path):
+            specs[spec.name] = spec
+            task_names.append(spec.name)
     if suite and task_names:
         _fail("give --tasks or --suite, not both")
     suite_spec = load_suite(suite or "quickstart") if (suite or not task_names) else None
     if suite_spec is not None:
         task_names = suite_spec.tasks
-    specs = {name: load_task(name) for name in task_names}
+    specs = {name: specs.get(name) or load_task(name) for name in task_names}
     cli_args = parse_model_args(model_arg or [])
     plan: list[tuple[str, dict, list[str]]] = []
     if model:

@@ -94,7 +94,7 @@ def media_part(kind: MediaKind, value: Any, root: Path | None = None) -> MediaPa
             f.seek(0)
             sha = hashlib.file_digest(f, "sha256").hexdigest()[:16]  # the digest bytes_hash gives the same bytes
     except OSError as e:
-        raise MediaError(f"cannot read media file {value}: {e.strerror}") from None
+        raise MediaError(f"cannot read media file {value} (resolved to {path}): {e.strerror}") from None
     return MediaPart(kind, _sniff(head, kind), sha, path=str(path))
 
 

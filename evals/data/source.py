@@ -254,7 +254,8 @@ def open_files(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSource:
 
 def from_stream(stream: Any, table: datasets.Dataset | None = None, **identity: Any) -> RowSource:
     """A ``RowSource`` over a `datasets` stream, media left encoded."""
-    stream = stream.decode(False)
+    if stream.features is not None:  # plain JSON/CSV files have no declared features, and no media features to decode
+        stream = stream.decode(False)
     columns = list(stream.features) if stream.features else []
     return RowSource(rows=enumerate(stream), columns=columns, table=table, **identity)
 
