@@ -1,6 +1,7 @@
 """Every environment variable omnieval reads, in one place.
 
-- ``OMNIEVAL_CACHE_DIR`` (else ``$XDG_CACHE_HOME/omnieval``): the response cache and runs index.
+- ``OMNIEVAL_CACHE_DIR`` (else ``$XDG_CACHE_HOME/omnieval``): the folder of the response cache and runs index;
+  ``OMNIEVAL_CACHE`` (the ``--cache`` option's envvar, read by typer) names the cache file itself.
 - ``OMNIEVAL_DATA_DIR``: the ``--data-dir`` option's envvar (read by typer).
 - ``OMNIEVAL_RUN_ID`` / ``TORCHELASTIC_RUN_ID``: ties the ranks of one distributed run together.
 - ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK``: set by torchrun or accelerate.

@@ -59,7 +59,7 @@ def run(
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Offline mirror root: DIR/<hub id> holds the Hub repo's files.", rich_help_panel="Data")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", "-b", min=1, help="Requests per adapter call.", rich_help_panel="Execution")] = 8,
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory under which each run gets its own directory.", rich_help_panel="Output")] = Path("runs"),
-    cache: Annotated[Optional[Path], typer.Option("--cache", envvar="OMNIEVAL_CACHE", help="Response cache (SQLite). Default: ~/.cache/omnieval/responses.sqlite.", rich_help_panel="Execution")] = None,
+    cache: Annotated[Optional[Path], typer.Option("--cache", envvar="OMNIEVAL_CACHE", help="Response cache file (SQLite). Default: $OMNIEVAL_CACHE_DIR/responses.sqlite, else ~/.cache/omnieval/responses.sqlite.", rich_help_panel="Execution")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.", rich_help_panel="Execution")] = False,
     seed: Annotated[int, typer.Option(help="Seed for bootstrap confidence intervals.", rich_help_panel="Execution")] = 0,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.", rich_help_panel="Output")] = True,
@@ -299,6 +299,34 @@ def _usage_message(e: Exception) -> str:
     return message.replace("\n", " ").strip()
 
 
+_METAVARS = {
+    "model": "KIND:NAME", "model_arg": "KEY=VALUE", "option": "KEY=VALUE", "tasks": "TASK[,TASK]", "task": "TASK",
+    "task_file": "FILE", "cache": "FILE", "max_error_rate": "RATE", "batch_size": "N", "limit": "N", "seed": "N",
+    "resamples": "N", "n_resamples": "N", "older_than_days": "DAYS", "revision": "SHA", "data_dir": "DIR", "output": "PATH",
+    "out": "DIR", "to": "DIR",
+}
+
+
+def _tidy_metavars(command) -> None:
+    """Name each option's value as a user would write it (``-m KIND:NAME``, ``--limit N``), not as a Python type; flags show none."""
+    for param in command.params:
+        kind = getattr(param, "param_type_name", "")
+        if kind == "option" and getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif kind == "option" and param.metavar is None:
+            param.metavar = _METAVARS.get(param.name or "", (param.name or "value").upper())
+        elif kind == "argument":
+            if param.metavar is None:
+                param.metavar = (param.name or "value").upper() + ("..." if param.nargs == -1 else "")
+            param.display_type_rich = lambda ctx: None  # the name says it; "<list[Path]>" beside it says nothing more
+    help_option = command.get_help_option(typer.Context(command))
+    if help_option is not None:
+        help_option.metavar = ""
+        command.get_help_option = lambda ctx, option=help_option: option
+    for sub in getattr(command, "commands", {}).values():
+        _tidy_metavars(sub)
+
+
 def main() -> None:
     """Entry point: one-line errors and documented exit codes, tracebacks only with --debug."""
     from evals.errors import DataError
@@ -306,7 +334,9 @@ def main() -> None:
     if len(sys.argv) == 1:
         sys.argv.append("--help")
     try:
-        code = app(standalone_mode=False)
+        command = typer.main.get_command(app)
+        _tidy_metavars(command)
+        code = command.main(args=sys.argv[1:], prog_name="omnieval", standalone_mode=False)
         # click returns the code of a typer.Exit instead of raising it when not standalone
         sys.exit(code if isinstance(code, int) else EXIT_OK)
     except typer.Exit as e:

@@ -16,14 +16,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Mapping, Sequence
 
 import typer
-from pydantic import ValidationError
 
-from evals.scoring.contract import ScoreInput, stats_table
-from evals.scoring.registry import get_scorer
+if TYPE_CHECKING:
+    from evals.scoring.contract import ScoreInput
 
+# numpy and pydantic load inside the functions: `omnieval --help` imports this module.
 __all__ = ["InputFileError", "parse_option_pairs", "read_score_inputs", "score_command", "score_inputs"]
 
 
@@ -46,6 +46,10 @@ def _finite(x: Any) -> Any:
 
 def read_score_inputs(path: Path | str) -> list[ScoreInput]:
     """Parse a JSONL file into ``ScoreInput``s, or raise ``InputFileError`` listing every bad line."""
+    from pydantic import ValidationError
+
+    from evals.scoring.contract import ScoreInput
+
     inputs: list[ScoreInput] = []
     problems: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
@@ -113,7 +117,9 @@ def score_inputs(
     Per-sample records: ``{"id", "prediction", **stats}``, plus ``extracted``,
     ``rule``, ``explanation`` and ``score_error`` when the scorer gave them.
     """
+    from evals.scoring.contract import stats_table
     from evals.scoring.isolate import score_samples
+    from evals.scoring.registry import get_scorer
     from evals.scoring.stats import aggregate_with_ci, ci_method
 
     scorer = get_scorer(scorer_name)
@@ -166,11 +172,12 @@ def _format_table(summary: dict[str, Any]) -> str:
         lines.append(f"  scoring errors (left out): {summary['n_score_errors']}")
     if summary["ci_method"] == "cluster_bootstrap":
         lines.append(f"  intervals resample {summary['n_clusters']} clusters")
+    lines.append("  * primary metric; [low, high]: 95% bootstrap interval")
     return "\n".join(lines)
 
 
 def score_command(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT.jsonl", help="JSONL: one {id, prediction, references, [choices]} per line.", exists=True, dir_okay=False, readable=True)],
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT.jsonl", help="JSONL: one {id, prediction, references, \\[choices]} per line.", exists=True, dir_okay=False, readable=True)],
     metric: Annotated[str | None, typer.Option("--metric", "-m", help="Registered scorer name, e.g. vqa_accuracy, wer, caption.", rich_help_panel="Metric")] = None,
     task: Annotated[str | None, typer.Option("--task", "-t", help="Score with a task's own scorers and options instead of --metric.", rich_help_panel="Metric")] = None,
     option: Annotated[list[str] | None, typer.Option("--option", "-o", help="Scorer option key=value (repeatable); values are read as JSON when they parse.", rich_help_panel="Metric")] = None,
@@ -180,6 +187,10 @@ def score_command(
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.", rich_help_panel="Statistics")] = 0,
 ) -> None:
     """Score predictions in INPUT.jsonl with a metric (or a task's scorers), with bootstrap confidence intervals."""
+    from pydantic import ValidationError
+
+    from evals.scoring.registry import get_scorer
+
     if (metric is None) == (task is None):
         typer.echo("error: give exactly one of --metric NAME or --task TASK", err=True)
         raise typer.Exit(2)

@@ -54,3 +54,14 @@ def test_a_run_that_scored_nothing_exits_1_with_its_reasons_counted(tmp_path):
     assert out.returncode == 1
     assert "easyvqa: scored nothing" in out.stderr and "  4 x " in out.stderr
     assert (next((tmp_path / "r").iterdir()) / "results.json").exists()  # results are still written
+
+
+def test_help_names_values_as_users_write_them():
+    for command in ("run", "score", "rescore", "leaderboard", "cache prune"):
+        out = subprocess.run([sys.executable, "-m", "evals", *command.split(), "--help"], capture_output=True, text=True, timeout=120,
+                             env={**__import__("os").environ, "COLUMNS": "120"})
+        assert out.returncode == 0, out.stderr
+        assert "<bool>" not in out.stdout and "<list[" not in out.stdout and "<str>" not in out.stdout, (command, out.stdout)
+    run_help = omnieval("run", "--help").stdout
+    assert "KIND:NAME" in run_help and "KEY=VALUE" in run_help
+    assert "[choices]" in omnieval("score", "--help").stdout
