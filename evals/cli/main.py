@@ -56,7 +56,7 @@ def run(
     task_file: Annotated[Optional[list[Path]], typer.Option("--task-file", "-f", help="A task YAML outside the catalogue (your own data); repeatable. A family file runs all its variants.", exists=True, dir_okay=False, rich_help_panel="Tasks")] = None,
     suite: Annotated[Optional[str], typer.Option("--suite", "-s", help="A suite of tasks; with no --model, its own models run.", rich_help_panel="Tasks")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate N samples per task, spread evenly over the split (deterministic).", min=1, rich_help_panel="Tasks")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Offline mirror root: DIR/<hub id> holds the Hub repo's files.", rich_help_panel="Data")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", exists=True, file_okay=False, help="Offline mirror root: DIR/<hub id> holds the Hub repo's files.", rich_help_panel="Data")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", "-b", min=1, help="Requests per adapter call.", rich_help_panel="Execution")] = 8,
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory under which each run gets its own directory.", rich_help_panel="Output")] = Path("runs"),
     cache: Annotated[Optional[Path], typer.Option("--cache", envvar="OMNIEVAL_CACHE", help="Response cache file (SQLite). Default: $OMNIEVAL_CACHE_DIR/responses.sqlite, else ~/.cache/omnieval/responses.sqlite.", rich_help_panel="Execution")] = None,
@@ -258,7 +258,7 @@ def rescore(
     run_dirs: Annotated[list[Path], typer.Argument(help="Finished run directories.", show_default=False)],
     task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Rescore with this task spec (a YAML file or a task name) instead of the catalogue's current one; repeatable.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where the rescored run goes (one run only). Default: beside the run, <run id>-rescored-<hash>.")] = None,
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Mirror root, read only when a new subgroup field is not in the stored records.")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", exists=True, file_okay=False, help="Mirror root, read only when a new subgroup field is not in the stored records.")] = None,
 ) -> None:
     """Recompute scores, statistics and results of finished runs from their stored predictions, without any model."""
     from evals.run.rescore import rescore_run

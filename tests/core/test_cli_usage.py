@@ -28,6 +28,7 @@ def test_version():
     (["run", "--limit", "0"], "--limit"),
     (["run", "-b", "0"], "--batch-size"),
     (["run", "-b", "eight"], "--batch-size"),
+    (["run", "-t", "easyvqa", "--data-dir", "/no/such/mirror"], "--data-dir"),
 ])
 def test_a_bad_option_value_names_the_option_on_one_line_with_exit_2(args, option):
     out = omnieval(*args)
