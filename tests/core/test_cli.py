@@ -168,3 +168,16 @@ def test_suite_headline_is_the_mean_over_its_tasks(tmp_path):
     assert res["suite"]["suite"] == "two_asr" and res["suite"]["metric"] == "wer"
     assert res["suite"]["mean"] == sum(wers) / 2 and res["suite"]["rtfx"] is None  # a baseline has no audio time
     assert "suite two_asr: mean wer" in proc.stderr
+
+
+def test_ctrl_c_says_what_was_kept_and_exits_130(tmp_path):
+    cmd = [sys.executable, "-m", "evals", "run", "-t", "easyvqa", "--limit", "200", "--batch-size", "10", "--no-progress",
+           "-m", "baseline:vqa-prior", "-a", "delay_s=0.02", "--output", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while _cached_rows(tmp_path / "c.sqlite") < 20 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted: everything answered so far is in the cache; the same command resumes" in err and "Traceback" not in err
