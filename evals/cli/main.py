@@ -338,10 +338,11 @@ def main() -> None:
         _tidy_metavars(command)
         code = command.main(args=sys.argv[1:], prog_name="omnieval", standalone_mode=False)
         # click returns the code of a typer.Exit instead of raising it when not standalone
-        sys.exit(code if isinstance(code, int) else EXIT_OK)
-    except typer.Exit as e:
-        if e.exit_code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
+        code = code if isinstance(code, int) else EXIT_OK
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130)
             typer.echo("interrupted: everything answered so far is in the cache; the same command resumes", err=True)
+        sys.exit(code)
+    except typer.Exit as e:
         sys.exit(e.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted: everything answered so far is in the cache; the same command resumes", err=True)
