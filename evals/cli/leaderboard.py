@@ -24,7 +24,8 @@ def leaderboard_command(
     allow_mixed: Annotated[bool, typer.Option("--allow-mixed", help="Show results with a different task hash, dataset revision or metric options in separate columns instead of refusing.", rich_help_panel="Comparability")] = False,
     resamples: Annotated[int, typer.Option("--resamples", min=0, help="Bootstrap resamples for rank intervals and paired tests (0: none).", rich_help_panel="Statistics")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.", rich_help_panel="Statistics")] = 0,
-    samples: Annotated[int, typer.Option("--samples", min=0, help="Samples per task in the task pages' viewer.", rich_help_panel="Output")] = 50,
+    samples: Annotated[int, typer.Option("--samples", min=0, metavar="N", help="Per task, samples whose media (images, audio, video) the task page copies: the first N, and N more that some model got wrong. The pages list every sample.", rich_help_panel="Output")] = 50,
+    min_shared: Annotated[int, typer.Option("--min-shared", min=1, metavar="N", help="Fewest shared samples (or clusters of them) on which paired significance tests are run.", rich_help_panel="Statistics")] = 30,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Offline mirror root, to re-read media for the viewer (default: the run's own).", rich_help_panel="Output")] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write plots/*.png with matplotlib.", rich_help_panel="Output")] = True,
     media: Annotated[bool, typer.Option("--media/--no-media", help="Re-read images/audio for the task pages' viewer.", rich_help_panel="Output")] = True,
@@ -37,37 +38,63 @@ def leaderboard_command(
     entries = load_runs(run_dirs)
     with RunsIndex(_index_path(index)) as idx:
         idx.register(entries)
-    board = build_leaderboard(entries, allow_mixed=allow_mixed, n_resamples=resamples, seed=seed, max_samples=samples)
+    board = build_leaderboard(entries, allow_mixed=allow_mixed, n_resamples=resamples, seed=seed, max_samples=samples,
+                              min_shared=min_shared)
     write_reports(board, out, data_dir=str(data_dir) if data_dir else None, plots=plots, media=media)
-    lines = [f"{m['rank']:>3}  {m['model']}" + (f"  (rank {m['rank_low']}–{m['rank_high']})" if m["rank_low"] != m["rank_high"] else "")
-             for m in board["models"]]
+    n_main = board["overall"]["n_columns"]
+    per_task: dict[str, list[str]] = {}
+    for c in board["cells"]:
+        if not c["variant"]:
+            per_task.setdefault(c["model"], []).append(f"{c['column']} #{c['rank']}")
+    lines = [(f"{m['rank']:>3}" if m["rank"] is not None else "  –")
+             + (f" ({m['rank_low']}–{m['rank_high']})" if m["rank_low"] is not None else "")
+             + f"  {m['model']}  [{m['n_tasks']} of {n_main} task(s)"
+             + ("" if m["rank"] is not None else ": " + ", ".join(per_task.get(m["model"], []))) + "]" for m in board["models"]]
     typer.echo(f"{len(entries)} run(s), {len(board['columns'])} column(s), {len(board['models'])} model(s)")
+    typer.echo(board["overall"]["note"])
     typer.echo("\n".join(lines))
     flagged = sum(1 for c in board["cells"] if c["flags"])
     if flagged:
         typer.echo(f"{flagged} flagged result(s) (partial, prompt override, errors): see {out / 'leaderboard.md'}")
+    if board["superseded"]:
+        typer.echo(f"{len(board['superseded'])} other result(s) of the same model and task set aside (less complete or older): "
+                   f"see {out / 'leaderboard.md'}")
     typer.echo(f"wrote {out}/leaderboard.md, leaderboard.csv, leaderboard.json, index.html")
 
 
-runs_app = typer.Typer(help="The index of runs the leaderboard has read (SQLite).", no_args_is_help=True)
+runs_app = typer.Typer(help="Runs on disk and the index of runs seen (SQLite).", no_args_is_help=True)
+
+DEFAULT_RUNS_DIR = Path("runs")  # where `omnieval run` writes by default
 
 
 @runs_app.command("list")
 def runs_list(
-    run_dirs: Annotated[Optional[list[Path]], typer.Argument(help="Run directories (or directories holding them) to register first.", show_default=False)] = None,
+    run_dirs: Annotated[Optional[list[Path]], typer.Argument(help="Directories to scan: run directories, or directories holding them (any depth). Default: ./runs when it exists.", show_default=False)] = None,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Only runs whose model name contains this.")] = None,
     task: Annotated[Optional[str], typer.Option("--task", "-t", help="Only runs that include this task.")] = None,
+    all_runs: Annotated[bool, typer.Option("--all", help="With directories: list every indexed run, not only those found there.")] = False,
     index: Annotated[Optional[Path], typer.Option("--index", help="Runs index (SQLite). Default: ~/.cache/omnieval/runs.sqlite.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List registered runs, newest first."""
-    from evals.report.index import RunsIndex, load_runs
+    """List runs, newest first: those found under the given directories (scanned and indexed now), else every indexed run.
 
+    With no directory, ./runs (the default output of `omnieval run`) is scanned first when it exists, so fresh runs show up without a leaderboard having read them. A run directory that cannot be read is reported and skipped.
+    """
+    from evals.report.index import RunsIndex, scan_runs
+
+    scan = list(run_dirs or [])
+    only_scanned = bool(scan) and not all_runs
+    if not scan and DEFAULT_RUNS_DIR.is_dir() and any(DEFAULT_RUNS_DIR.rglob("results.json")):
+        scan = [DEFAULT_RUNS_DIR]
     with RunsIndex(_index_path(index)) as idx:
-        if run_dirs:
-            n = idx.register(load_runs(run_dirs))
-            typer.echo(f"registered {n} run(s) in {idx.path}", err=True)
-        rows = idx.list(model=model, task=task)
+        found = []
+        if scan:
+            found, problems = scan_runs(scan)
+            for line in problems:
+                typer.echo(f"skipped: {line}", err=True)
+            n = idx.register(found)
+            typer.echo(f"found {n} run(s) under {', '.join(map(str, scan))}; indexed in {idx.path}", err=True)
+        rows = idx.list(model=model, task=task, paths=[e.path for e in found] if only_scanned else None)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return

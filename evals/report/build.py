@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from evals.names import safe_name
-from evals.report.compare import column_stats, overall_ranks, primary_scorer_name, read_sample_stats, select_columns
+from evals.report.compare import (DEFAULT_MIN_SHARED, RankedColumn, column_stats, overall_block, overall_ranks,
+                                  primary_scorer_name, read_sample_stats, select_columns)
 from evals.report.index import RunEntry, load_runs, results_frame
 
-LEADERBOARD_SCHEMA_VERSION = 1
+LEADERBOARD_SCHEMA_VERSION = 2
 
 FLAGS = {
-    "partial": "partial run: a subset of the split (--limit)",
+    "partial": "partial run: a subset of the split (--limit); a complete run of the same task is used when there is one",
     "prompt_override": "prompt override: not the task's own prompt",
     "errors": "some requests failed and were not scored",
     "unparsed": "some answers could not be parsed",
@@ -35,6 +36,43 @@ def _num(x: Any) -> float | None:
     return None if math.isnan(x) else x
 
 
+def _plain(x: Any) -> Any:
+    """A manifest value as plain JSON (pydantic models dumped)."""
+    if hasattr(x, "model_dump"):
+        return x.model_dump(mode="json")
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
+def _judges(entry: RunEntry, tasks: list[str]) -> dict[str, Any]:
+    """The judge of each of ``tasks`` (task -> identity) when the run recorded one, on the manifest or the task result."""
+    out: dict[str, Any] = {}
+    run_judge = getattr(entry.manifest, "judge", None) if entry.manifest is not None else None
+    for task in tasks:
+        t = entry.results.tasks.get(task)
+        judge = getattr(t, "judge", None) if t is not None else None
+        judge = judge if judge is not None else run_judge
+        if judge:
+            out[task] = _plain(judge)
+    return out
+
+
+def run_provenance(entry: RunEntry, tasks: list[str]) -> dict[str, Any]:
+    """When, how and on what a run ran (from its manifest), for the tasks a leaderboard takes from it."""
+    m = entry.manifest
+    rescored = sorted({t.rescored.from_run for name, t in entry.results.tasks.items() if name in tasks and t.rescored})
+    return {
+        "run_id": entry.run_id, "run_dir": str(entry.path), "tasks": sorted(tasks),
+        "started": m.started if m else None, "finished": m.finished if m else None,
+        "omnieval_version": m.omnieval_version if m else None, "git_commit": m.git_commit if m else None,
+        "command": list(m.command) if m else None, "host": _plain(m.host) if m else {}, "packages": dict(m.packages) if m else {},
+        "seed": m.seed if m else None, "judges": _judges(entry, tasks), "rescored_from": rescored,
+    }
+
+
 def build_leaderboard(
     entries: list[RunEntry],
     allow_mixed: bool = False,
@@ -42,15 +80,21 @@ def build_leaderboard(
     seed: int = 0,
     alpha: float = 0.05,
     max_samples: int = 50,
+    min_shared: int = DEFAULT_MIN_SHARED,
 ) -> dict[str, Any]:
     """The leaderboard record for ``entries``; raises ``LeaderboardError`` when tasks are not comparable.
 
-    ``max_samples`` raw sample records per (model, task) are kept under
-    ``"_viewer"`` for the task pages (not written to ``leaderboard.json``).
+    Per (model, task) the most complete result is used, then the newest
+    (``compare.pick_results``). Paired tests need ``min_shared`` shared
+    samples. The overall rank covers only models that have the same task
+    columns (``compare.overall_block``); the others get per-task ranks.
+    ``max_samples``: samples per task whose media the task pages copy (the
+    pages list every sample). ``"_viewer"`` tells the task pages where each
+    model's sample records are (not written to ``leaderboard.json``).
     """
     frame = results_frame(entries)
     columns, superseded = select_columns(frame, allow_mixed=allow_mixed)
-    per_column = []
+    ranked: list[RankedColumn] = []
     cells: list[dict[str, Any]] = []
     col_records: list[dict[str, Any]] = []
     viewer: dict[str, dict[str, Any]] = {}
@@ -58,19 +102,20 @@ def build_leaderboard(
         scorer = primary_scorer_name(col.scorers, col.primary_metric)
         samples = []
         for r in col.rows.itertuples():
-            stats, kept = read_sample_stats(r.run_dir, col.task, scorer, max_samples)
+            stats, _ = read_sample_stats(r.run_dir, col.task, scorer, 0)
             samples.append(stats)
-            v = viewer.setdefault(col.task, {"scorer": scorer, "metric": col.primary_metric, "models": {}, "runs": {}})
-            v["models"].setdefault(r.model, kept)
-            v["runs"].setdefault(r.model, {"run_dir": r.run_dir, "origin": r.origin})
-        st = column_stats(col, samples, n_resamples, seed, alpha)
-        per_column.append((list(col.rows.model), st))
+            v = viewer.setdefault(col.task, {"scorer": scorer, "metric": col.primary_metric, "runs": {}})
+            v["runs"].setdefault(r.model, {"run_dir": r.run_dir, "origin": r.origin, "run_id": r.run_id})
+        st = column_stats(col, samples, n_resamples, seed, alpha, min_shared=min_shared)
+        if not col.variant:
+            ranked.append(RankedColumn(col.key, list(col.rows.model), col.rows.metric_value.to_numpy(dtype=float),
+                                       col.lower_is_better, st.resample_values))
         col_records.append({
             "key": col.key, "task": col.task, "variant": col.variant, "metric": col.primary_metric,
             "lower_is_better": col.lower_is_better, "modality": col.modality, "kind": col.kind,
             "task_hash": col.task_hash, "spec_hash": col.spec_hash, "revision": col.revision,
             "scorers": json.loads(col.scorers), "n_models": len(col.rows), "n_shared_samples": st.n_shared,
-            "top": col.rows.model[st.top] if st.top is not None else None, "notes": st.notes,
+            "tested": st.tested, "top": col.rows.model[st.top] if st.top is not None else None, "notes": st.notes,
         })
         for i, r in enumerate(col.rows.itertuples()):
             flags = [f for f, on in (("partial", r.partial), ("prompt_override", r.prompt_override),
@@ -80,24 +125,51 @@ def build_leaderboard(
                 "value": _num(r.metric_value), "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high), "n": int(r.n),
                 "rank": int(st.rank[i]), "rank_low": st.rank_low[i], "rank_high": st.rank_high[i],
                 "is_top": i == st.top, "tied_with_top": st.tied_with_top[i], "p_vs_top": _num(st.p_vs_top[i]),
-                "diff_vs_top": _num(st.diff_vs_top[i]), "flags": flags, "n_samples": int(r.n_samples),
+                "diff_vs_top": _num(st.diff_vs_top[i]), "tested": st.tested, "flags": flags, "n_samples": int(r.n_samples),
                 "n_scored": int(r.n_scored), "n_errors": int(r.n_errors), "n_unparsed": int(r.n_unparsed),
                 "selection": r.selection, "limit": None if r.limit is None or (isinstance(r.limit, float) and math.isnan(r.limit)) else int(r.limit),
                 "prompt_override": bool(r.prompt_override), "task_hash": r.task_hash, "revision": r.revision,
                 "run_id": r.run_id, "run_dir": r.run_dir, "notes": list(r.notes),
             })
-    model_info = {}
+    model_info: dict[str, dict[str, Any]] = {}
     for r in frame.itertuples():
         model_info.setdefault(r.model, {"model": r.model, "model_name": r.model_name, "model_hash": r.model_hash})
-    main = [(names, st) for (names, st), c in zip(per_column, columns) if not c.variant]
-    overall = overall_ranks(sorted(model_info), main, n_resamples, alpha)
-    models = [{**model_info[m], **overall[m]} for m in model_info]
-    models.sort(key=lambda d: (d["rank"], d["model"]))
+    coverage: dict[str, set[str]] = {m: set() for m in model_info}
+    for rc in ranked:
+        for m in rc.models:
+            coverage[m].add(rc.key)
+    block_models, block_cols, overall_note = overall_block(coverage)
+    overall = overall_ranks(block_models, [rc for rc in ranked if rc.key in set(block_cols)], n_resamples, alpha) if block_models else {}
+    by_dir = {str(e.path): e for e in entries}
+    used: dict[str, dict[str, list[str]]] = {}
+    for c in cells:
+        used.setdefault(c["model"], {}).setdefault(c["run_dir"], []).append(c["task"])
+    models = []
+    for name, info in model_info.items():
+        runs = [run_provenance(by_dir[d], tasks) for d, tasks in used.get(name, {}).items() if d in by_dir]
+        runs.sort(key=lambda r: (r["started"] or "", r["run_id"]))
+        o = overall.get(name, {})
+        models.append({**info, "rank": o.get("rank"), "rank_low": o.get("rank_low"), "rank_high": o.get("rank_high"),
+                       "mean_rank": o.get("mean_rank"), "in_overall": name in overall, "n_tasks": len(coverage[name]),
+                       "tasks": sorted(coverage[name]), "runs": runs})
+    # Ranked models first; then the others grouped by their first task column, best first within it.
+    order = {rc.key: i for i, rc in enumerate(ranked)}
+    col_rank = {(c["model"], c["column"]): c["rank"] for c in cells}
+
+    def sort_key(d: dict[str, Any]) -> tuple:
+        if d["in_overall"]:
+            return (0, d["rank"], 0, 0, d["model"])
+        first = min(d["tasks"], key=order.__getitem__, default=None)
+        return (1, -d["n_tasks"], order.get(first, len(order)), col_rank.get((d["model"], first), 0), d["model"])
+
+    models.sort(key=sort_key)
     return {
         "schema_version": LEADERBOARD_SCHEMA_VERSION,
         "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "settings": {"n_resamples": n_resamples, "seed": seed, "alpha": alpha, "allow_mixed": allow_mixed},
+        "settings": {"n_resamples": n_resamples, "seed": seed, "alpha": alpha, "allow_mixed": allow_mixed, "min_shared": min_shared},
         "flags": FLAGS,
+        "overall": {"models": block_models, "columns": block_cols, "note": overall_note,
+                    "n_columns": len(ranked)},
         "models": models,
         "columns": col_records,
         "cells": cells,
@@ -105,6 +177,7 @@ def build_leaderboard(
                   "started": e.started, "tasks": sorted(e.results.tasks)} for e in entries],
         "superseded": superseded,
         "_viewer": viewer,
+        "_media_samples": max_samples,
     }
 
 
@@ -113,8 +186,22 @@ def public_record(board: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in board.items() if not k.startswith("_")}
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(x: Any) -> Any:
+    """A text cell a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first) gets a leading ``'``.
+
+    Only text: numbers (negative ones too) stay numbers.
+    """
+    return "'" + x if isinstance(x, str) and x.startswith(_FORMULA_START) else x
+
+
 def cells_frame(board: dict[str, Any]) -> "pandas.DataFrame":  # noqa: F821
-    """The long table of cells (one row per model and column), as written to ``leaderboard.csv``."""
+    """The long table of cells (one row per model and column), as written to ``leaderboard.csv``.
+
+    Text cells are neutralised against spreadsheet formula injection (``csv_safe``).
+    """
     import pandas as pd
 
     rows = []
@@ -124,19 +211,25 @@ def cells_frame(board: dict[str, Any]) -> "pandas.DataFrame":  # noqa: F821
         col = cols[c["column"]]
         rows.append({
             "model": c["model"], "model_hash": overall[c["model"]]["model_hash"], "overall_rank": overall[c["model"]]["rank"],
+            "overall_rank_low": overall[c["model"]]["rank_low"], "overall_rank_high": overall[c["model"]]["rank_high"],
             "column": c["column"], "task": c["task"], "variant": c["variant"], "modality": col["modality"], "kind": col["kind"],
             "metric": c["metric"], "lower_is_better": col["lower_is_better"], "value": c["value"], "ci_low": c["ci_low"],
             "ci_high": c["ci_high"], "n": c["n"], "rank": c["rank"], "rank_low": c["rank_low"], "rank_high": c["rank_high"],
             "tied_with_top": c["tied_with_top"], "p_vs_top": c["p_vs_top"], "flags": ";".join(c["flags"]),
-            "n_errors": c["n_errors"], "n_unparsed": c["n_unparsed"], "selection": c["selection"],
-            "task_hash": c["task_hash"], "revision": c["revision"], "run_id": c["run_id"],
+            "n_samples": c["n_samples"], "n_scored": c["n_scored"], "n_errors": c["n_errors"], "n_unparsed": c["n_unparsed"],
+            "selection": c["selection"], "task_hash": c["task_hash"], "revision": c["revision"], "run_id": c["run_id"],
         })
+    rows = [{k: csv_safe(v) for k, v in row.items()} for row in rows]
     return pd.DataFrame(rows)
 
 
 def write_reports(board: dict[str, Any], out: Path, data_dir: str | None = None, plots: bool = True,
-                  media: bool = True) -> list[Path]:
-    """Write every output of the leaderboard under ``out``; returns the files written."""
+                  media: bool = True, media_samples: int | None = None) -> list[Path]:
+    """Write every output of the leaderboard under ``out``; returns the files written.
+
+    ``media_samples``: per task, how many samples' media the task page copies
+    (default: the ``max_samples`` the board was built with).
+    """
     from evals.report.render_html import render_index, render_task_page
     from evals.report.render_md import render_markdown
     from evals.report.viewer import viewer_samples
@@ -159,7 +252,8 @@ def write_reports(board: dict[str, Any], out: Path, data_dir: str | None = None,
         pages[task] = f"tasks/{name}.html"
     (out / "tasks").mkdir(exist_ok=True)
     for task, rel in pages.items():
-        data = viewer_samples(board, task, out / "tasks", data_dir=data_dir, media=media)
+        data = viewer_samples(board, task, out / "tasks", data_dir=data_dir, media=media,
+                              media_samples=board.get("_media_samples", 50) if media_samples is None else media_samples)
         (out / rel).write_text(render_task_page(board, task, data))
         written.append(out / rel)
     (out / "index.html").write_text(render_index(board, pages))

@@ -2,9 +2,10 @@
 
 ``find_run_dirs`` accepts run directories and directories that contain them
 (``runs/``). ``load_runs`` reads each run's ``results.json`` and
-``manifest.json`` through the schemas of ``evals.results``; ``results_frame``
-turns them into one table, one row per (run, task). ``RunsIndex`` remembers
-every run a leaderboard has read, for ``omnieval runs list|show``.
+``manifest.json`` through the schemas of ``evals.results`` (``scan_runs``
+skips unreadable ones, for listing); ``results_frame`` turns them into one
+table, one row per (run, task). ``RunsIndex`` remembers every run a
+leaderboard or ``omnieval runs list DIR`` has read, for ``omnieval runs list|show``.
 """
 
 from __future__ import annotations
@@ -98,6 +99,18 @@ def load_runs(paths: Iterable[str | Path]) -> list[RunEntry]:
     return [load_run(p) for p in find_run_dirs(paths)]
 
 
+def scan_runs(paths: Iterable[str | Path]) -> tuple[list[RunEntry], list[str]]:
+    """Every readable run under ``paths``, and one line per run directory that cannot be read (skipped, not fatal)."""
+    entries: list[RunEntry] = []
+    problems: list[str] = []
+    for p in find_run_dirs(paths):
+        try:
+            entries.append(load_run(p))
+        except LeaderboardError as e:
+            problems.append(str(e))
+    return entries, problems
+
+
 def _model_labels(entries: list[RunEntry]) -> dict[str, str]:
     """Display name per model hash: the model name, plus the arguments that tell apart same-named models."""
     by_name: dict[str, dict[str, dict[str, Any]]] = {}
@@ -124,8 +137,8 @@ def _model_labels(entries: list[RunEntry]) -> dict[str, str]:
 FRAME_COLUMNS = [
     "model", "model_name", "model_hash", "run_id", "run_dir", "started", "task", "task_version", "modality", "kind",
     "task_hash", "spec_hash", "revision", "fingerprint", "selection", "scorers", "primary_metric", "metric_value",
-    "ci_low", "ci_high", "n", "n_samples", "n_scored", "n_errors", "n_unparsed", "limit", "prompt_override",
-    "partial", "notes", "origin", "metrics",
+    "ci_low", "ci_high", "n", "n_samples", "n_scored", "n_errors", "n_unparsed", "n_score_errors", "limit", "prompt_override",
+    "partial", "notes", "origin", "metrics", "finished", "rescored_from",
 ]
 
 
@@ -134,6 +147,8 @@ def results_frame(entries: list[RunEntry]) -> "pandas.DataFrame":  # noqa: F821
 
     ``model`` is the display label (unique per model hash); ``scorers`` is the
     canonical JSON of the scorer options, so it can be compared as a string.
+    ``partial``: the run saw a subset of the split (``--limit`` below the split's
+    size); ``rescored_from``: the run id a rescored result was recomputed from.
     """
     import pandas as pd
 
@@ -153,9 +168,11 @@ def results_frame(entries: list[RunEntry]) -> "pandas.DataFrame":  # noqa: F821
                 "ci_low": primary.ci_low if primary and primary.ci_low is not None else float("nan"),
                 "ci_high": primary.ci_high if primary and primary.ci_high is not None else float("nan"),
                 "n": primary.n if primary else 0, "n_samples": t.n_samples, "n_scored": t.n_scored,
-                "n_errors": t.n_errors, "n_unparsed": t.n_unparsed, "limit": t.limit, "prompt_override": t.prompt_override,
-                "partial": t.limit is not None or t.dataset.selection != "all", "notes": list(t.notes),
+                "n_errors": t.n_errors, "n_unparsed": t.n_unparsed, "n_score_errors": t.n_score_errors, "limit": t.limit,
+                "prompt_override": t.prompt_override, "partial": t.dataset.selection != "all", "notes": list(t.notes),
                 "origin": t.dataset.origin, "metrics": {k: v.model_dump() for k, v in t.metrics.items()},
+                "finished": e.manifest.finished if e.manifest is not None else None,
+                "rescored_from": t.rescored.from_run if t.rescored is not None else None,
             })
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 
@@ -216,8 +233,9 @@ class RunsIndex:
             self._db.executemany("INSERT OR REPLACE INTO run_tasks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", tasks)
         return len(runs)
 
-    def list(self, model: str | None = None, task: str | None = None) -> list[dict[str, Any]]:
-        """Registered runs, newest first; optionally only those of a model (substring) or holding a task."""
+    def list(self, model: str | None = None, task: str | None = None,
+             paths: Iterable[str | Path] | None = None) -> list[dict[str, Any]]:
+        """Registered runs, newest first; optionally only those of a model (substring), holding a task, or at ``paths``."""
         sql = "SELECT r.*, group_concat(t.task, ',') AS tasks FROM runs r LEFT JOIN run_tasks t ON t.run_id=r.run_id AND t.path=r.path"
         where, args = [], []
         if model:
@@ -231,7 +249,11 @@ class RunsIndex:
         sql += " GROUP BY r.run_id, r.path ORDER BY coalesce(r.started, r.run_id) DESC, r.run_id DESC"
         cur = self._db.execute(sql, args)
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
+        rows = [dict(zip(names, row)) for row in cur.fetchall()]
+        if paths is not None:
+            wanted = {os.path.abspath(p) for p in paths}
+            rows = [r for r in rows if r["path"] in wanted]
+        return rows
 
     def show(self, run_id: str) -> dict[str, Any]:
         """One run and its tasks; ``run_id`` may be a unique prefix."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _MARK = {"partial": "ᵖ", "prompt_override": "ᵒ", "errors": "ᵉ", "unparsed": "ᵘ"}
@@ -22,9 +23,12 @@ def fmt(x: float | None, digits: int = 3) -> str:
 
 
 def _rank_text(rank: Any, low: Any, high: Any) -> str:
+    """A rank and its 95% interval, shown whenever there is one (``1 (1–1)`` too); ``–`` for no rank."""
+    if rank is None:
+        return "–"
     if low is None or high is None:
         return f"{rank}"
-    return f"{rank} ({low}–{high})" if low != high else f"{rank}"
+    return f"{rank} ({low}–{high})"
 
 
 def render_markdown(board: dict[str, Any]) -> str:
@@ -33,14 +37,19 @@ def render_markdown(board: dict[str, Any]) -> str:
     cells = {(c["model"], c["column"]): c for c in board["cells"]}
     lines = ["# Leaderboard", ""]
     settings = board["settings"]
+    overall = board.get("overall") or {}
     lines.append(
         f"Each cell: primary metric and its 95% CI (from the run). Rank intervals: 2.5–97.5% of the rank over "
         f"{settings['n_resamples']} joint bootstrap resamples of shared samples. **Bold** = best; ≈ = not significantly "
-        f"different from the best (paired bootstrap, p ≥ {settings['alpha']}). ↓ = lower is better."
+        f"different from the best (paired bootstrap, p ≥ {settings['alpha']}; tested only on at least "
+        f"{settings.get('min_shared', '?')} shared samples). ↓ = lower is better."
     )
     lines.append("")
+    if overall.get("note"):
+        lines += [md_escape(overall["note"][0].upper() + overall["note"][1:]) + ".", ""]
     main = [c for c in cols if not c["variant"]]
     variants = [c for c in cols if c["variant"]]
+    n_main = overall.get("n_columns", len(main))
 
     def header(cs: list[dict[str, Any]]) -> str:
         return " | ".join(f"{md_escape(c['key'])}<br>{md_escape(c['metric'])}{' ↓' if c['lower_is_better'] else ''}" for c in cs)
@@ -55,12 +64,12 @@ def render_markdown(board: dict[str, Any]) -> str:
         return f"{v}{ci}{''.join(_MARK[f] for f in x['flags'])}"
 
     all_cols = main + variants
-    head = "| rank (95% interval) | model | mean task rank | " + header(all_cols) + " |"
+    head = "| rank (95% interval) | model | tasks | mean task rank | " + header(all_cols) + " |"
     lines.append(head)
-    lines.append("|" + "---|" * (3 + len(all_cols)))
+    lines.append("|" + "---|" * (4 + len(all_cols)))
     for m in board["models"]:
         row = [_rank_text(m["rank"], m["rank_low"], m["rank_high"]), md_escape(m["model"]),
-               fmt(m["mean_rank"], 2) if m["mean_rank"] is not None else "–"]
+               f"{m.get('n_tasks', 0)} of {n_main}", fmt(m["mean_rank"], 2) if m["mean_rank"] is not None else "–"]
         row += [cell(m["model"], c) for c in all_cols]
         lines.append("| " + " | ".join(row) + " |")
     if variants:
@@ -77,6 +86,8 @@ def render_markdown(board: dict[str, Any]) -> str:
                 row.append("")
                 continue
             p = f", p={x['p_vs_top']:.3f}" if x["p_vs_top"] is not None else ""
+            if not x["is_top"] and not x.get("tested", True) and c["n_models"] > 1:
+                p = ", not tested"
             row.append(_rank_text(x["rank"], x["rank_low"], x["rank_high"]) + (" ≈best" if x["tied_with_top"] else "") + p)
         lines.append("| " + " | ".join(row) + " |")
     lines += ["", "## Flags", ""]
@@ -91,7 +102,22 @@ def render_markdown(board: dict[str, Any]) -> str:
         lines.append(f"| {md_escape(c['key'])} | `{md_escape(c['task_hash'])}` | `{md_escape(c['spec_hash'])}` | "
                      f"{md_escape(c['revision'] or 'unpinned')} | {md_escape(c['metric'])} | {c['n_shared_samples']} | "
                      f"{md_escape('; '.join(c['notes']))} |")
+    any_judge = any(r.get("judges") for m in board["models"] for r in m.get("runs", []))
+    lines += ["", "## Models and runs", "",
+              "| model | run | tasks | started | finished | omnieval | commit | command | hardware |" + (" judge |" if any_judge else ""),
+              "|---|---|---|---|---|---|---|---|---|" + ("---|" if any_judge else "")]
+    for m in board["models"]:
+        for r in m.get("runs", []):
+            judges = "; ".join(f"{t}: {j if isinstance(j, str) else json.dumps(j, sort_keys=True)}" for t, j in (r.get("judges") or {}).items())
+            host = "; ".join(f"{k}: {v}" for k, v in (r.get("host") or {}).items())
+            lines.append(f"| {md_escape(m['model'])} | {md_escape(r['run_id'])} | {md_escape(', '.join(r['tasks']))} | "
+                         f"{md_escape(r['started'] or '')} | {md_escape(r['finished'] or 'not finished')} | "
+                         f"{md_escape(r['omnieval_version'] or '')} | {md_escape((r['git_commit'] or '')[:12])} | "
+                         f"{md_escape(' '.join(r['command'] or []))} | {md_escape(host)} |"
+                         + (f" {md_escape(judges or '–')} |" if any_judge else ""))
     lines += ["", f"Generated {board['generated']} from {len(board['runs'])} run(s)."]
     if board["superseded"]:
-        lines.append(f"{len(board['superseded'])} older result(s) were superseded by newer runs of the same model and task.")
+        lines += ["", "Results set aside (per model and task the most complete run is used, then the newest):", ""]
+        lines += [f"- {md_escape(x['model'])} on {md_escape(x['task'])}: run {md_escape(x['run_id'])}, "
+                  f"{md_escape(x.get('reason', 'superseded'))}" for x in board["superseded"]]
     return "\n".join(lines) + "\n"

@@ -35,11 +35,16 @@ class SynthTask:
     ids: list[str] | None = None
     image_shas: list[str] | None = None
     clusters: list[str | None] | None = None
+    extra: list[dict[str, Any]] | None = None
+    """Further ``SampleRecord`` fields per sample (``extracted``, ``extraction_rule``, ``score_error``, ``variant``, ``group``)."""
 
 
 def make_run(root: Path, run_id: str, model: str, tasks: dict[str, SynthTask], started: str = "2025-01-01T00:00:00+00:00",
-             model_args: dict[str, Any] | None = None, n_resamples: int = 200) -> Path:
-    """Write ``root/run_id`` with manifest, results and samples; returns the run directory."""
+             model_args: dict[str, Any] | None = None, n_resamples: int = 200, overrides: dict[str, Any] | None = None) -> Path:
+    """Write ``root/run_id`` with manifest, results and samples; returns the run directory.
+
+    ``overrides``: fields of ``manifest.json`` to set (``git_commit``, ``command``, ``host``, ``packages``, ``finished``...).
+    """
     from evals.hashing import stable_hash
     from evals.scoring.contract import stats_table
     from evals.scoring.registry import get_scorer
@@ -71,7 +76,8 @@ def make_run(root: Path, run_id: str, model: str, tasks: dict[str, SynthTask], s
                              + [{"type": "text", "text": f"question {i}?"}]}],
                     prediction=None if errors[i] else (t.predictions[i] if t.predictions else "answer"),
                     references=t.references[i] if t.references else ["answer"],
-                    scores={} if errors[i] else {t.scorer: t.stats[i]}, error=errors[i],
+                    scores={} if errors[i] or (t.extra and t.extra[i].get("score_error")) else {t.scorer: t.stats[i]}, error=errors[i],
+                    **(t.extra[i] if t.extra else {}),
                 )
                 f.write(rec.model_dump_json(exclude_none=True) + "\n")
         selection = "all" if t.limit is None else f"{t.limit} of {10 * t.limit}, evenly spaced"
@@ -82,12 +88,14 @@ def make_run(root: Path, run_id: str, model: str, tasks: dict[str, SynthTask], s
             primary_metric=scorer.primary or scorer.name, metrics=metrics, scorers={t.scorer: opts.model_dump(mode="json")},
             n_samples=n, n_scored=len(scored), n_errors=n - len(scored), limit=t.limit, prompt_override=t.prompt_override,
         )
-    manifest = Manifest(run_id=run_id, omnieval_version="0.1.0", git_commit=None, command=["synthetic"], model=model,
-                        model_hash=model_hash, model_fingerprint=fingerprint,
-                        tasks={k: {"task_hash": v.task_hash} for k, v in results.tasks.items()}, seed=0, limit=None,
-                        batch_size=1, started=started, finished=started, host={}, packages={})
+    written = Manifest(run_id=run_id, omnieval_version="0.1.0", git_commit=None, command=["synthetic"], model=model,
+                       model_hash=model_hash, model_fingerprint=fingerprint,
+                       tasks={k: {"task_hash": v.task_hash} for k, v in results.tasks.items()}, seed=0, limit=None,
+                       batch_size=1, started=started, finished=started, host={}, packages={})
+    if overrides:
+        written = Manifest.model_validate({**written.model_dump(), **overrides})
     write_json(run_dir / "results.json", results)
-    write_json(run_dir / "manifest.json", manifest)
+    write_json(run_dir / "manifest.json", written)
     return run_dir
 
 

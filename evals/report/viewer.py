@@ -1,5 +1,11 @@
 """Sample viewer data for a task page, and the media it shows.
 
+A task page holds every sample of the task (up to ``MAX_PAGE_SAMPLES``, long
+texts cut at ``MAX_TEXT`` characters) with each model's prediction, extracted
+answer and rule, score, request error or scoring error, and transform variant;
+the page paginates and filters them all. Media are copied for a bounded number
+of samples (the first N and N that some model got wrong or failed).
+
 Sample records hold only the sha of each image, audio clip or video, so to
 show media the task is planned again (``load_task`` -> ``open_dataset`` ->
 ``RequestPlanner``) for the rows the records name, and a part is written
@@ -157,34 +163,96 @@ def extract_media(task: str, wanted: dict[int, tuple[str, set[str]]], media_dir:
     return files, why
 
 
+MAX_TEXT = 2000
+"""Characters of a prompt, prediction or reference kept on a task page (the rest is cut, and says so)."""
+MAX_PAGE_SAMPLES = 20000
+"""Samples a task page holds at most (it says how many it left out)."""
+
+
+def _clip(text: Any, limit: int = MAX_TEXT) -> str | None:
+    if text is None:
+        return None
+    s = str(text)
+    return s if len(s) <= limit else s[:limit] + f"… [{len(s) - limit} more characters]"
+
+
+def _output(rec: dict[str, Any], scorer: str, lower: bool) -> dict[str, Any]:
+    """One model's answer to one sample, as the page shows it; keys without a value are left out (page size)."""
+    stats = (rec.get("scores") or {}).get(scorer) or {}
+    score = stats.get("score", next(iter(stats.values()), None)) if stats else None
+    error = rec.get("error")
+    score_error = rec.get("score_error")
+    out: dict[str, Any] = {"prediction": _clip(rec.get("prediction"))}
+    if error:
+        out["error"] = _clip(error, 500)
+    elif score_error and not stats:
+        out["score_error"] = _clip(score_error, 500)  # left out of the metric: shown as such, not as wrong
+    if score is not None:
+        out["score"] = score
+    if error is None and not out.get("score_error") and score is not None and (score > 0 if lower else score < 1):
+        out["wrong"] = True
+    for key in ("extracted", "extraction_rule", "explanation"):
+        if rec.get(key) is not None:
+            out[key] = _clip(rec[key], 500)
+    return out
+
+
+def _read_samples(task: str, runs: dict[str, dict[str, Any]], models: list[str], scorer: str,
+                  lower: bool) -> dict[str, dict[str, Any]]:
+    """Every sample record of ``task`` in each model's run, merged by sample id (outputs aligned with ``models``)."""
+    import json
+
+    by_id: dict[str, dict[str, Any]] = {}
+    for k, model in enumerate(models):
+        path = Path(runs[model]["run_dir"]) / "samples" / f"{task}.jsonl"
+        if not path.is_file():
+            continue
+        with open(path) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                rec = json.loads(line)
+                sid = str(rec.get("id"))
+                entry = by_id.get(sid)
+                if entry is None:
+                    entry = by_id[sid] = {"id": sid, "index": int(rec.get("index", 0)), "prompt": _clip(_prompt_text(rec.get("prompt"))),
+                                          "media": _media_refs(rec.get("prompt")),
+                                          "references": [_clip(x, 500) for x in rec.get("references") or []],
+                                          "outputs": [None] * len(models)}
+                    if rec.get("choices"):
+                        entry["choices"] = [_clip(x, 500) for x in rec["choices"]]
+                    if rec.get("variant"):
+                        entry["variant"] = str(rec["variant"])
+                        entry["group"] = str(rec.get("group") or "")
+                entry["outputs"][k] = _output(rec, scorer, lower)
+    return by_id
+
+
 def viewer_samples(board: dict[str, Any], task: str, pages_dir: Path, data_dir: str | None = None,
-                   media: bool = True) -> dict[str, Any]:
-    """The samples shown on ``task``'s page: prompt, media, references, and each model's prediction and score."""
+                   media: bool = True, media_samples: int = 50, max_samples: int = MAX_PAGE_SAMPLES) -> dict[str, Any]:
+    """The samples shown on ``task``'s page: every sample (up to ``max_samples``) with its prompt, references,
+    and each model's prediction, extracted answer, score or error; media for up to ``media_samples`` samples
+    from the start and as many again among those some model got wrong or failed.
+
+    ``outputs`` is a list aligned with ``models`` (None where a model has no record of the sample).
+    """
     from evals.report.compare import lower_is_better
 
     v = board["_viewer"][task]
     scorer = v["scorer"]
     lower = lower_is_better(v["metric"], scorer)
-    models = sorted(v["models"])
-    max_n = max((len(k) for k in v["models"].values()), default=0)
-    by_id: dict[str, dict[str, Any]] = {}
-    for model in models:
-        for rec in v["models"][model]:
-            sid = str(rec.get("id"))
-            entry = by_id.setdefault(sid, {"id": sid, "index": int(rec.get("index", 0)), "prompt": _prompt_text(rec.get("prompt")),
-                                           "media": _media_refs(rec.get("prompt")), "references": [str(x) for x in rec.get("references") or []],
-                                           "choices": rec.get("choices"), "outputs": {}})
-            stats = (rec.get("scores") or {}).get(scorer) or {}
-            score = stats.get("score", next(iter(stats.values()), None)) if stats else None
-            # A sample this scorer could not score shows as an error too: it was left out of the metric.
-            error = rec.get("error") or (f"scoring: {rec['score_error']}" if rec.get("score_error") and not stats else None)
-            wrong = error is None and score is not None and (score > 0 if lower else score < 1)
-            entry["outputs"][model] = {"prediction": rec.get("prediction"), "error": error, "score": score, "wrong": bool(wrong),
-                                       "extracted": rec.get("extracted"), "extraction_rule": rec.get("extraction_rule")}
-    samples = sorted(by_id.values(), key=lambda s: (s["index"], s["id"]))[:max_n]
+    models = sorted(v["runs"])
+    by_id = _read_samples(task, v["runs"], models, scorer, lower)
+    samples = sorted(by_id.values(), key=lambda s: (s["index"], s["id"]))
+    total = len(samples)
+    samples = samples[:max_samples]
+    with_media = [s for s in samples if s["media"]]
+    chosen = with_media[:media_samples]
+    failed = [s for s in with_media if any(o and (o.get("wrong") or o.get("error") or o.get("score_error")) for o in s["outputs"])]
+    chosen_ids = {s["id"] for s in chosen} | {s["id"] for s in failed[:media_samples]}
     media_files: dict[str, str] = {}
     why: str | None = None
-    if media and any(s["media"] for s in samples):
+    if media and chosen_ids:
         runs = v["runs"]
         first = runs[models[0]]
         ds_dir = data_dir
@@ -195,11 +263,25 @@ def viewer_samples(board: dict[str, Any], task: str, pages_dir: Path, data_dir: 
                 ds_dir = _data_dir_from_origin(first["origin"], load_task(task).dataset.path)
             except Exception:  # noqa: BLE001 - extract_media reports the load failure
                 ds_dir = None
-        wanted = {s["index"]: (s["id"], {sha for _, sha in s["media"]}) for s in samples if s["media"]}
+        wanted: dict[int, tuple[str, set[str]]] = {}
+        for s in samples:
+            if s["id"] in chosen_ids:
+                # Variants of one question share its row and media; the row plans as the question's own id.
+                sid = s.get("group") or s["id"]
+                wanted.setdefault(s["index"], (sid, set()))[1].update(sha for _, sha in s["media"])
         media_files, why = extract_media(task, wanted, pages_dir / "media", ds_dir)
-    elif not media:
+    elif not media and with_media:
         why = "media were not extracted (--no-media)"
     for s in samples:
-        s["media"] = [{"type": t, "sha": sha, "src": f"media/{media_files[sha]}" if sha in media_files else None} for t, sha in s["media"]]
+        skipped = media and s["id"] not in chosen_ids
+        s["media"] = [{"type": t, "sha": sha, "src": f"media/{media_files[sha]}" if sha in media_files else None,
+                       **({"skipped": True} if skipped and sha not in media_files else {})} for t, sha in s["media"]]
+    notes = []
+    if total > len(samples):
+        notes.append(f"this page holds the first {len(samples)} of {total} samples (by index)")
+    if media and len(chosen_ids) < len(with_media):
+        notes.append(f"media are copied for {len(chosen_ids)} of {len(with_media)} samples: the first {media_samples} and up to "
+                     f"{media_samples} that some model answered wrongly or failed (--samples)")
     return {"task": task, "scorer": scorer, "metric": v["metric"], "lower_is_better": lower, "models": models,
-            "samples": samples, "media_note": why}
+            "samples": samples, "n_samples": total, "media_note": why, "notes": notes,
+            "has_extracted": any(o and ("extracted" in o or "extraction_rule" in o) for s in samples for o in s["outputs"])}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -161,16 +162,63 @@ def test_mixed_task_hashes_are_refused_then_shown_apart(tmp_path: Path) -> None:
     assert (tmp_path / "cli" / "leaderboard.json").is_file()
 
 
-def test_newest_run_of_same_task_wins_and_flags(tmp_path: Path) -> None:
+def test_most_complete_run_wins_over_a_newer_smoke_run(tmp_path: Path) -> None:
+    """Issue #13: a --limit 5 smoke run replaced a 200-sample run and was ranked first "on 5 shared samples"."""
     root = tmp_path / "runs"
-    make_run(root, "old", "baseline:a", {"vqa": SynthTask(stats=accuracy_stats([0, 0, 0, 0]))}, started="2025-01-01T00:00:00+00:00")
+    make_run(root, "full-a", "baseline:a", {"vqa": SynthTask(stats=accuracy_stats(_outcomes(0.6, 200, 1)))},
+             started="2025-01-01T00:00:00+00:00")
+    make_run(root, "smoke-a", "baseline:a", {"vqa": SynthTask(stats=accuracy_stats([1, 1, 1, 1, 1]), limit=5,
+                                                               ids=[f"s{i}" for i in range(0, 200, 40)])},
+             started="2025-02-01T00:00:00+00:00")
+    make_run(root, "full-b", "baseline:b", {"vqa": SynthTask(stats=accuracy_stats(_outcomes(0.7, 200, 2)))},
+             started="2025-01-02T00:00:00+00:00")
+    board = build_leaderboard(load_runs([root]), n_resamples=200)
+    cells = _cells(board)
+    assert cells[("baseline:a", "vqa")]["run_id"] == "full-a" and cells[("baseline:a", "vqa")]["flags"] == []
+    assert cells[("baseline:b", "vqa")]["is_top"]
+    (gone,) = board["superseded"]
+    assert gone["run_id"] == "smoke-a" and gone["by"] == "full-a" and "less complete" in gone["reason"]
+    assert board["columns"][0]["n_shared_samples"] == 200
+
+    # Only a smoke run for model a: it is used, flagged partial, and no paired test runs on 5 shared samples.
+    root2 = tmp_path / "runs2"
+    for name in ("smoke-a", "full-b"):
+        shutil.copytree(root / name, root2 / name)
+    board = build_leaderboard(load_runs([root2]), n_resamples=200)
+    cells = _cells(board)
+    a, b = cells[("baseline:a", "vqa")], cells[("baseline:b", "vqa")]
+    assert a["flags"] == ["partial"] and a["is_top"]
+    assert b["p_vs_top"] is None and not b["tied_with_top"] and not b["tested"]
+    (col,) = board["columns"]
+    assert col["n_shared_samples"] == 5 and not col["tested"]
+    assert any("fewer than the minimum of 30" in n for n in col["notes"])
+    md = write_reports(board, tmp_path / "out", plots=False) and (tmp_path / "out" / "leaderboard.md").read_text()
+    assert "p=" not in md.split("## Per-task ranks")[1].split("## Flags")[0] and "not tested" in md
+    # With a lower stated minimum the test runs.
+    board = build_leaderboard(load_runs([root2]), n_resamples=200, min_shared=5)
+    assert _cells(board)[("baseline:b", "vqa")]["p_vs_top"] is not None
+
+
+def test_equally_complete_runs_newest_wins_and_flags(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    make_run(root, "old", "baseline:a", {"vqa": SynthTask(stats=accuracy_stats([0, 0, 0, 0]), limit=4)}, started="2025-01-01T00:00:00+00:00")
     make_run(root, "new", "baseline:a", {"vqa": SynthTask(stats=accuracy_stats([1, 1, 0, 0]), limit=4, prompt_override=True)},
              started="2025-02-01T00:00:00+00:00")
     board = build_leaderboard(load_runs([root]), n_resamples=20)
     (cell,) = board["cells"]
     assert cell["run_id"] == "new" and cell["value"] == pytest.approx(0.5)
     assert cell["flags"] == ["partial", "prompt_override"]
-    assert board["superseded"] == [{"model": "baseline:a", "task": "vqa", "run_id": "old", "run_dir": str(root / "old")}]
+    assert board["superseded"] == [{"model": "baseline:a", "task": "vqa", "run_id": "old", "run_dir": str(root / "old"), "by": "new",
+                                    "reason": "older than run new, which is as complete"}]
+
+
+def test_fewer_failed_requests_is_more_complete(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    make_run(root, "good", "baseline:a", {"vqa": SynthTask(stats=accuracy_stats([1, 0, 1, 1]))}, started="2025-01-01T00:00:00+00:00")
+    make_run(root, "flaky", "baseline:a", {"vqa": SynthTask(stats=accuracy_stats([1, 0, 1, 1]), errors=[None, "timeout", "timeout", None])},
+             started="2025-02-01T00:00:00+00:00")
+    board = build_leaderboard(load_runs([root]), n_resamples=20)
+    assert board["cells"][0]["run_id"] == "good" and "2 failed" in board["superseded"][0]["reason"]
 
 
 def test_same_model_name_with_different_args_are_separate_rows(tmp_path: Path) -> None:
