@@ -94,6 +94,8 @@ class TaskResult(_Model):
     notes: list[str] = []
     timing: TaskTiming = TaskTiming()
     rescored: Rescored | None = None
+    transforms: list[str] = []
+    """The task's transforms (``circular``): its sample records are variants, combined per question (``group``)."""
 
 
 class SuiteResult(_Model):

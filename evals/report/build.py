@@ -64,13 +64,23 @@ def run_provenance(entry: RunEntry, tasks: list[str]) -> dict[str, Any]:
     """When, how and on what a run ran (from its manifest), for the tasks a leaderboard takes from it."""
     m = entry.manifest
     rescored = sorted({t.rescored.from_run for name, t in entry.results.tasks.items() if name in tasks and t.rescored})
+    # A published page does not name the machine: the host's hostname stays in the manifest only.
     return {
         "run_id": entry.run_id, "run_dir": str(entry.path), "tasks": sorted(tasks),
         "started": m.started if m else None, "finished": m.finished if m else None,
         "omnieval_version": m.omnieval_version if m else None, "git_commit": m.git_commit if m else None,
-        "command": list(m.command) if m else None, "host": _plain(m.host) if m else {}, "packages": dict(m.packages) if m else {},
+        "command": list(m.command) if m else None, "host": {k: v for k, v in _plain(m.host).items() if k != "hostname"} if m else {}, "packages": dict(m.packages) if m else {},
         "seed": m.seed if m else None, "judges": _judges(entry, tasks), "rescored_from": rescored,
     }
+
+
+def _variant_combiner(run_dir: str, task: str):
+    """How the task's transform combines a question's variants (circular: right only if every rotation is), or None."""
+    from evals.results import read_results
+    from evals.run.transforms import TRANSFORMS
+
+    names = read_results(run_dir).tasks[task].transforms
+    return TRANSFORMS.get(names[0])(None).combine if names else None
 
 
 def build_leaderboard(
@@ -102,7 +112,7 @@ def build_leaderboard(
         scorer = primary_scorer_name(col.scorers, col.primary_metric)
         samples = []
         for r in col.rows.itertuples():
-            stats, _ = read_sample_stats(r.run_dir, col.task, scorer, 0)
+            stats, _ = read_sample_stats(r.run_dir, col.task, scorer, 0, combine=_variant_combiner(r.run_dir, col.task))
             samples.append(stats)
             v = viewer.setdefault(col.task, {"scorer": scorer, "metric": col.primary_metric, "runs": {}})
             v["runs"].setdefault(r.model, {"run_dir": r.run_dir, "origin": r.origin, "run_id": r.run_id})

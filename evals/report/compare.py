@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Callable, Any
 
 import numpy as np
 
@@ -280,7 +280,8 @@ class SampleStats(dict):
         self.clusters: dict[str, str] = {}
 
 
-def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int) -> tuple[SampleStats, list[dict[str, Any]]]:
+def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int,
+                      combine: Callable[[list[dict[str, float]]], dict[str, float]] | None = None) -> tuple[SampleStats, list[dict[str, Any]]]:
     """``{sample id: the scorer's per-sample stats}`` for scored samples (with their clusters), and the first ``keep`` raw records.
 
     This is the hot path (every sample of every run), so beyond the first
@@ -295,6 +296,8 @@ def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int) -> tuple[
     if not path.is_file():
         return stats, kept
     memo: dict[str, Any] = {}
+    if combine is not None:
+        return _combined_stats(path, scorer, keep, combine)
     with open(path) as f:
         for line in f:
             fast = None if len(kept) < keep else _fast_record(line, scorer, memo)
@@ -308,6 +311,33 @@ def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int) -> tuple[
                 stats[fast[0]] = fast[1]
                 if fast[2] is not None:
                     stats.clusters[fast[0]] = fast[2]
+    return stats, kept
+
+
+def _combined_stats(path: Any, scorer: str, keep: int, combine: Callable[[list[dict[str, float]]], dict[str, float]]) -> tuple[SampleStats, list[dict[str, Any]]]:
+    """As ``read_sample_stats``, with a transform's variants of one question combined into one row, as results count them.
+
+    A question any variant of which failed or was not scored is left out, as in the run's own metrics.
+    """
+    stats = SampleStats()
+    kept: list[dict[str, Any]] = []
+    members: dict[str, list[dict[str, float] | None]] = {}
+    clusters: dict[str, str] = {}
+    with open(path) as f:
+        for line in f:
+            rec = json.loads(line)
+            if len(kept) < keep:
+                kept.append(rec)
+            key = str(rec.get("group") or rec["id"])
+            s = rec.get("scores", {}).get(scorer) if rec.get("error") is None else None
+            members.setdefault(key, []).append(s)
+            if rec.get("cluster") is not None:
+                clusters.setdefault(key, rec["cluster"])
+    for key, rows in members.items():
+        if rows and all(r is not None for r in rows):
+            stats[key] = combine(rows) if len(rows) > 1 else rows[0]  # type: ignore[arg-type]
+            if key in clusters:
+                stats.clusters[key] = clusters[key]
     return stats, kept
 
 

@@ -169,7 +169,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                               fingerprint=source.fingerprint, origin=source.origin, selection=source.selection),
         primary_metric=spec.primary_metric, metrics=metrics, scorers=scoring.options_record(),
         n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
-        n_score_errors=scoring.n_score_errors,
+        n_score_errors=scoring.n_score_errors, transforms=[s.name for s in spec.transforms],
         n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes,
         timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),
     )

@@ -205,3 +205,12 @@ def test_task_page_names_transform_variants(browser, layout_report: Path) -> Non
     tags = page.eval_on_selector_all("#samples .variant-tag", "ts => ts.map(t => t.textContent)")
     assert tags[:2] == ["variant circular0 of question q0", "variant circular1 of question q0"]
     assert errors == []
+
+
+def test_a_published_page_does_not_name_the_machine(tmp_path: Path) -> None:
+    root = tmp_path / "runs"
+    make_run(root, "r1", "baseline:a", {"vqa": SynthTask(stats=accuracy_stats([1, 0] * 20))}, overrides={"host": HOST})
+    board = build_leaderboard(load_runs([root]), n_resamples=20)
+    write_reports(board, tmp_path / "out", plots=False)
+    published = "".join(p.read_text(errors="replace") for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert "gpu-node-1" not in published and "NVIDIA H200" in published
