@@ -5,6 +5,15 @@ request, in order. It never sees a task, a dataset row or a benchmark name.
 A failure of one request is returned as ``Response(error=...)``; an exception
 out of ``generate`` fails the whole batch, which the runner records per
 request.
+
+Models load lazily: creating an adapter, ``capabilities``, ``fingerprint()``
+and ``close()`` must stay cheap (no backend import, no weights), because a run
+whose responses are all cached calls nothing else. The model loads in
+``load()`` (the engine calls it before its first batch), or earlier in the
+background when the engine calls ``warm_up()`` on finding the first request
+the cache cannot answer; ``generate`` loads it too if nobody did. A model
+that cannot be loaded raises ``ModelUnavailable`` from ``generate``: no request
+can succeed, so the engine ends the run instead of recording each request's error.
 """
 
 from __future__ import annotations
@@ -19,6 +28,10 @@ from evals.errors import AdapterError
 from evals.hashing import stable_hash
 from evals.redact import redact
 from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, Request, Response
+
+
+class ModelUnavailable(AdapterError):
+    """The adapter's model could not be loaded (raised by ``generate``): the run stops with this message."""
 
 
 class Capabilities(BaseModel):
@@ -68,6 +81,16 @@ class Adapter(ABC):
 
     @abstractmethod
     def generate(self, requests: list[Request]) -> list[Response]: ...
+
+    def load(self) -> None:
+        """Load the model now if it is not loaded (blocking; raises ``ModelUnavailable`` when it cannot be).
+        The engine calls it before timing a batch, so a lazy model's start-up is not counted as inference."""
+
+    def warm_up(self) -> None:
+        """A request the cache cannot answer is on its way: an adapter with a lazily loaded model may start
+        loading it now, in the background, while the engine prepares the first batches. ``generate`` then
+        waits for it. The engine calls it once per task at most, never when every response is cached;
+        it must be safe to call again."""
 
     def fingerprint(self) -> dict[str, Any]:
         """What identifies this model's outputs: kind, model, adapter version and arguments."""

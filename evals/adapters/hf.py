@@ -15,6 +15,22 @@ config, never from a task:
   model's chat template input: image parts ``{"type": "image"}`` and audio
   parts ``{"type": "audio"}``, with the decoded media handed to the processor.
 
+Loading is lazy. Creating the adapter reads only the checkpoint's small JSON
+files (``config.json``, the processor's ``processor_config.json`` /
+``preprocessor_config.json``), directly from a local directory or through
+``huggingface_hub`` for a Hub id, never through torch or transformers: the
+path, the fingerprint (model type, snapshot commit) and the capabilities
+(image processor? feature extractor and its sampling rate? CPU or CUDA, asked
+of the CUDA driver) come from them. torch, transformers, the processor and the
+weights load on the first ``generate`` (a run whose responses are all cached
+never loads them); on an accelerator they start loading in a background
+thread from ``warm_up``, which the engine calls when it finds the first
+request the cache cannot answer. A model
+that cannot be loaded raises ``ModelUnavailable`` from ``generate``, and the
+engine ends the run with it. Only when the processor files cannot be read
+(not found for a reason other than absence) are the capabilities taken from
+the processor instead, which then loads early (the weights still wait).
+
 Batching and batch invariance: chat inputs are left-padded with an attention
 mask, and greedy outputs must not depend on the batch a request lands in.
 With ``batching=padded`` (the default) that holds for the architectures
@@ -31,16 +47,26 @@ embedding mask assuming no left padding).
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+import threading
 import time
-from typing import Any, Literal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
-from evals.adapters.base import Adapter, AdapterArgs, Capabilities
+from evals.adapters.base import Adapter, AdapterArgs, Capabilities, ModelUnavailable
 from evals.errors import AdapterError, OutOfMemory
 from evals.requests import GenerationSettings, Request, Response, TextPart
 
+if TYPE_CHECKING:
+    import numpy as np
+
 _WHISPER_WINDOW_S = 30
+_DEFAULT_SAMPLING_RATE = 16000
+_SNAPSHOT = re.compile(r"snapshots/([^/]+)/")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
 # Architectures whose greedy outputs change under left padding (found by the batch-invariance tests).
@@ -83,53 +109,310 @@ def _first_error_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}".splitlines()[0][:500]
 
 
+def cuda_available() -> bool:
+    """Whether torch would find a CUDA device, without importing torch when it is not loaded yet.
+
+    A torch build without CUDA (no ``libtorch_cuda`` beside it) finds none; a ROCm build finds its
+    devices when ``/dev/kfd`` is there. Otherwise the CUDA driver is asked (``cuInit``,
+    ``cuDeviceGetCount``), which applies ``CUDA_VISIBLE_DEVICES`` as torch does.
+    """
+    torch = sys.modules.get("torch")
+    spec = getattr(torch, "__spec__", None)
+    if torch is not None and not getattr(spec, "_initializing", False):  # not while another thread is importing it
+        return bool(torch.cuda.is_available())
+    import ctypes
+    from importlib.util import find_spec
+
+    found = find_spec("torch")
+    if found is None or not found.submodule_search_locations:
+        return False
+    lib = Path(next(iter(found.submodule_search_locations))) / "lib"
+    if (lib / "libtorch_hip.so").exists():
+        return Path("/dev/kfd").exists()
+    if not any((lib / name).exists() for name in ("libtorch_cuda.so", "torch_cuda.dll")):
+        return False
+
+    for name in ("libcuda.so.1", "libcuda.so", "nvcuda.dll"):
+        try:
+            lib = ctypes.CDLL(name)
+            break
+        except OSError:
+            continue
+    else:
+        return False
+    count = ctypes.c_int(0)
+    try:
+        return lib.cuInit(0) == 0 and lib.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+    except (AttributeError, OSError):
+        return False
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What the checkpoint's processor holds, as its saved configs say."""
+
+    image: bool
+    audio: bool
+    sampling_rate: int | None
+
+
+def media_info_from_configs(configs: list[dict[str, Any]]) -> MediaInfo:
+    """Read a processor's saved configs (``processor_config.json`` nests each part under its attribute name,
+    the older ``preprocessor_config.json`` merges them at the top level).
+
+    An image processor names ``image_processor_type`` (old vision checkpoints: a ``feature_extractor_type``
+    without a sampling rate); an audio feature extractor has a ``sampling_rate``.
+    """
+    image = audio = False
+    rate: int | None = None
+    for config in configs:
+        parts = [config] + [v for v in config.values() if isinstance(v, dict)]
+        for part in parts:
+            if "image_processor_type" in part or ("feature_extractor_type" in part and "sampling_rate" not in part):
+                image = True
+            if "sampling_rate" in part and ("feature_extractor_type" in part or "feature_size" in part):
+                audio = True
+                rate = rate or part.get("sampling_rate")
+        if isinstance(config.get("image_processor"), dict):
+            image = True
+        if isinstance(config.get("feature_extractor"), dict):
+            audio = True
+    return MediaInfo(image=image, audio=audio, sampling_rate=int(rate) if rate else None)
+
+
+def media_info_from_processor(processor: Any) -> MediaInfo:
+    """The same facts read off a loaded processor (what the files stand in for)."""
+    extractor = getattr(processor, "feature_extractor", None)
+    rate = getattr(extractor, "sampling_rate", None)
+    return MediaInfo(image=getattr(processor, "image_processor", None) is not None, audio=extractor is not None,
+                     sampling_rate=int(rate) if rate else None)
+
+
+class _Unreadable(Exception):
+    """A checkpoint file exists (or may) but could not be read."""
+
+
+class _Checkpoint:
+    """The small JSON files of a local directory or a Hub repo, read without transformers."""
+
+    def __init__(self, model: str, revision: str | None) -> None:
+        self.model, self.revision = model, revision
+        self.local = Path(model).is_dir()
+        self.commit: str | None = None
+
+    def path(self, name: str) -> Path | None:
+        """The file's local path; None when the checkpoint has no such file; ``_Unreadable`` otherwise."""
+        if self.local:
+            path = Path(self.model) / name
+            return path if path.is_file() else None
+        try:
+            from huggingface_hub import hf_hub_download
+            from huggingface_hub.errors import EntryNotFoundError
+        except ImportError as e:
+            raise _Unreadable(f"needs huggingface_hub: {e}") from None
+        try:
+            found = hf_hub_download(self.model, name, revision=self.revision)
+        except EntryNotFoundError:
+            return None
+        except Exception as e:  # noqa: BLE001 - network, authentication, bad id: the caller says which file
+            raise _Unreadable(_first_error_line(e)) from None
+        return Path(found)
+
+    def json(self, name: str) -> dict[str, Any] | None:
+        path = self.path(name)
+        if path is None:
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise _Unreadable(_first_error_line(e)) from None
+        if not isinstance(data, dict):
+            raise _Unreadable(f"{name} is not a JSON object")
+        if name == "config.json":
+            # As transformers records it: the commit of the Hub cache snapshot the file was read from.
+            match = _SNAPSHOT.search(path.as_posix())  # the snapshot path itself: its files link into blobs/
+            self.commit = match.group(1) if match and _COMMIT.match(match.group(1)) else None
+        return data
+
+
+@dataclass
+class _Loaded:
+    """What ``_load`` builds: torch, the config object, the processor and the model."""
+
+    torch: Any
+    config: Any
+    processor: Any
+    tokenizer: Any
+    model: Any
+    eos: set[int]
+
+
+def _eos_ids(model: Any, config: Any, tokenizer: Any) -> set[int]:
+    ids: set[int] = set()
+    for source in (getattr(model, "generation_config", None), config, getattr(tokenizer, "eos_token_id", None)):
+        value = source if isinstance(source, int) else getattr(source, "eos_token_id", None)
+        if isinstance(value, int):
+            ids.add(value)
+        elif isinstance(value, (list, tuple)):
+            ids.update(int(v) for v in value)
+    return ids
+
+
 class HFAdapter(Adapter):
     kind = "hf"
     version = "1"
     Args = HFArgs
     description = "transformers: VLMs via chat templates, Whisper, CTC, audio-language models"
-    # What the kind can take; a loaded model narrows it (``capabilities``) from its processor.
+    # What the kind can take; an instance narrows it (``capabilities``) from its processor's configs.
     declared_capabilities = Capabilities(image=True, multi_image=True, audio=True, batch=True)
 
     def __init__(self, model: str, args: HFArgs) -> None:
         if not model:
             raise AdapterError("hf: give a model, e.g. hf:HuggingFaceTB/SmolVLM-256M-Instruct or hf:/path/to/checkpoint")
         super().__init__(model, args)
+        self._checkpoint = _Checkpoint(model, args.revision)
         try:
-            import torch
-            import transformers
-        except ImportError as e:
-            raise AdapterError("hf: needs torch and transformers: pip install 'omnieval[hf]'") from e
-        self._torch = torch
-        common = {"revision": args.revision, "trust_remote_code": args.trust_remote_code}
-        try:
-            self.config = transformers.AutoConfig.from_pretrained(model, **common)
-        except (OSError, ValueError) as e:
-            raise AdapterError(f"hf: cannot load the config of {model!r}: {_first_error_line(e)}") from None
-        archs = list(getattr(self.config, "architectures", None) or [])
-        if self.config.model_type == "whisper":
+            config = self._checkpoint.json("config.json")
+            if config is None:
+                raise _Unreadable("no config.json")
+        except _Unreadable as e:
+            raise AdapterError(f"hf: cannot load the config of {model!r}: {e}") from None
+        self._commit = self._checkpoint.commit
+        self._model_type: str | None = config.get("model_type")
+        if not isinstance(self._model_type, str):
+            # A config without a model_type: only transformers can tell which class it is (imports it now).
+            self._model_type = self._config_object().model_type
+        archs = [a for a in config.get("architectures") or [] if isinstance(a, str)]
+        self._archs = archs
+        if self._model_type == "whisper":
             self.path: Literal["whisper", "ctc", "chat"] = "whisper"
         elif any(a.endswith("ForCTC") for a in archs):
             self.path = "ctc"
         else:
             self.path = "chat"
+        self._media: MediaInfo | None = self._media_from_files()
+        self._device: str | None = args.device
+        self._state: _Loaded | None = None
+        self._processor: Any = None
+        self._load_error: ModelUnavailable | None = None
+        self._load_lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+
+    # -- cheap facts (no torch) ------------------------------------------------------------------
+
+    def _common(self) -> dict[str, Any]:
+        return {"revision": self.args.revision, "trust_remote_code": self.args.trust_remote_code}
+
+    def _config_object(self) -> Any:
+        import transformers
+
         try:
-            self.processor = transformers.AutoProcessor.from_pretrained(model, **common)
-        except (OSError, ValueError, TypeError) as e:
-            raise AdapterError(f"hf: cannot load the processor of {model!r}: {_first_error_line(e)}") from None
-        self.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.model_obj = self._load_model(transformers, archs, common)
-        self.tokenizer = getattr(self.processor, "tokenizer", self.processor)
+            return transformers.AutoConfig.from_pretrained(self.model, **self._common())
+        except (OSError, ValueError) as e:
+            raise AdapterError(f"hf: cannot load the config of {self.model!r}: {_first_error_line(e)}") from None
+
+    def _media_from_files(self) -> MediaInfo | None:
+        """From the processor's saved configs; None when they cannot be read (then the processor decides)."""
+        configs = []
+        try:
+            for name in ("processor_config.json", "preprocessor_config.json"):
+                data = self._checkpoint.json(name)
+                if data is not None:
+                    configs.append(data)
+        except _Unreadable:
+            return None
+        return media_info_from_configs(configs)
+
+    @property
+    def device(self) -> str:
+        """``device`` as given, else ``cuda`` when a CUDA device is there (asked of the driver until torch is loaded)."""
+        if self._device is None:
+            self._device = "cuda" if cuda_available() else "cpu"
+        return self._device
+
+    # -- loading (torch, transformers, processor, weights) ----------------------------------------
+
+    @property
+    def loaded(self) -> bool:
+        return self._state is not None
+
+    def load(self) -> None:
+        self._ensure_loaded()
+
+    def warm_up(self) -> None:
+        """Start loading the model in a background thread (the engine found a request the cache cannot answer),
+        for a model that computes on an accelerator. On the CPU the first ``generate`` loads it: measured on two
+        cores, the preparation a thread could overlap (the first chunk, about 50 ms) is lost in the load (about
+        3 s of imports that hold the GIL), and imports racing in two threads can meet half-initialised modules."""
+        if not self._load_in_background():
+            return
+        with self._load_lock:
+            if self._state is not None or self._load_error is not None or self._loader is not None:
+                return
+            self._loader = threading.Thread(target=self._load_quietly, name="omnieval-hf-load", daemon=True)
+            self._loader.start()
+
+    def _load_in_background(self) -> bool:
+        return self.device != "cpu"
+
+    def _load_quietly(self) -> None:
+        try:
+            self._ensure_loaded()
+        except BaseException:  # noqa: BLE001 - kept in _load_error; generate raises it
+            pass
+
+    def _ensure_loaded(self) -> _Loaded:
+        state = self._state
+        if state is not None:
+            return state
+        with self._load_lock:
+            if self._state is None:
+                if self._load_error is not None:
+                    raise ModelUnavailable(str(self._load_error))
+                try:
+                    self._state = self._load()
+                except Exception as e:  # noqa: BLE001
+                    message = str(e) if isinstance(e, AdapterError) else f"hf: cannot load {self.model!r}: {_first_error_line(e)}"
+                    self._load_error = ModelUnavailable(message)
+                    raise ModelUnavailable(message) from e
+            return self._state
+
+    def _load(self) -> _Loaded:
+        try:
+            import torch
+            import transformers
+        except ImportError as e:
+            raise AdapterError("hf: needs torch and transformers: pip install 'omnieval[hf]'") from e
+        common = self._common()
+        config = self._config_object()
+        processor = self._load_processor()
+        if self.args.device is None:
+            self._device = "cuda" if torch.cuda.is_available() else "cpu"  # torch has the last word
+        model = self._load_model(torch, transformers, self._archs, common)
+        tokenizer = getattr(processor, "tokenizer", processor)
         if self.path == "chat":
-            if getattr(self.tokenizer, "chat_template", None) is None and getattr(self.processor, "chat_template", None) is None:
-                raise AdapterError(f"hf: {model} has no chat template; the hf adapter renders every request through it")
-            self.tokenizer.padding_side = "left"
-        self._eos = self._eos_ids()
+            if getattr(tokenizer, "chat_template", None) is None and getattr(processor, "chat_template", None) is None:
+                raise AdapterError(f"hf: {self.model} has no chat template; the hf adapter renders every request through it")
+            tokenizer.padding_side = "left"
+        if self._media is None:
+            self._media = media_info_from_processor(processor)
+        return _Loaded(torch=torch, config=config, processor=processor, tokenizer=tokenizer, model=model,
+                       eos=_eos_ids(model, config, tokenizer))
 
-    # -- loading -------------------------------------------------------------------------------
+    def _load_processor(self) -> Any:
+        """The processor (kept: ``capabilities`` may have needed it before the model)."""
+        if self._processor is None:
+            try:
+                import transformers
+            except ImportError as e:
+                raise AdapterError("hf: needs torch and transformers: pip install 'omnieval[hf]'") from e
+            try:
+                self._processor = transformers.AutoProcessor.from_pretrained(self.model, **self._common())
+            except (OSError, ValueError, TypeError) as e:
+                raise AdapterError(f"hf: cannot load the processor of {self.model!r}: {_first_error_line(e)}") from None
+        return self._processor
 
-    def _load_model(self, transformers: Any, archs: list[str], common: dict[str, Any]) -> Any:
-        torch = self._torch
+    def _load_model(self, torch: Any, transformers: Any, archs: list[str], common: dict[str, Any]) -> Any:
         a = self.args
         kwargs: dict[str, Any] = dict(common)
         kwargs["dtype"] = a.dtype if a.dtype == "auto" else getattr(torch, a.dtype, None)
@@ -160,42 +443,68 @@ class HFAdapter(Adapter):
             model.to(self.device)
         return model.eval()
 
-    def _eos_ids(self) -> set[int]:
-        ids: set[int] = set()
-        for source in (getattr(self.model_obj, "generation_config", None), self.config, getattr(self.tokenizer, "eos_token_id", None)):
-            value = source if isinstance(source, int) else getattr(source, "eos_token_id", None)
-            if isinstance(value, int):
-                ids.add(value)
-            elif isinstance(value, (list, tuple)):
-                ids.update(int(v) for v in value)
-        return ids
+    # What generation needs, loading on first use.
+
+    @property
+    def _torch(self) -> Any:
+        return self._ensure_loaded().torch
+
+    @property
+    def config(self) -> Any:
+        return self._ensure_loaded().config
+
+    @property
+    def processor(self) -> Any:
+        return self._ensure_loaded().processor
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._ensure_loaded().tokenizer
+
+    @property
+    def model_obj(self) -> Any:
+        return self._ensure_loaded().model
+
+    @property
+    def _eos(self) -> set[int]:
+        return self._ensure_loaded().eos
 
     # -- the adapter interface ------------------------------------------------------------------
 
     @property
+    def media_info(self) -> MediaInfo:
+        """What the processor takes, from its saved configs (from the processor itself when they could not be read:
+        that loads the processor, not the model)."""
+        if self._media is None:
+            state = self._state
+            self._media = media_info_from_processor(state.processor if state is not None else self._load_processor())
+        return self._media
+
+    @property
     def capabilities(self) -> Capabilities:
-        extractor = getattr(self.processor, "feature_extractor", None)
-        rate = getattr(extractor, "sampling_rate", None) or 16000
+        media = self.media_info
+        rate = media.sampling_rate or _DEFAULT_SAMPLING_RATE
+        cpu = self.device == "cpu"
         if self.path in ("whisper", "ctc"):
             return Capabilities(text=False, audio=True, batch=True, max_batch_size=self.args.batch_size, audio_sampling_rate=rate,
-                                cpu_inference=self.device == "cpu")
-        has_images = getattr(self.processor, "image_processor", None) is not None
-        return Capabilities(image=has_images, multi_image=has_images, audio=extractor is not None, batch=True,
+                                cpu_inference=cpu)
+        return Capabilities(image=media.image, multi_image=media.image, audio=media.audio, batch=True,
                             max_batch_size=self.args.batch_size, audio_sampling_rate=rate, max_image_side=self.args.max_image_side,
-                            cpu_inference=self.device == "cpu")
+                            cpu_inference=cpu)
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()
         # Outputs do not depend on the batch a request lands in (tested), so the cap is not identity.
         fp["args"].pop("batch_size", None)
-        fp["commit"] = getattr(self.config, "_commit_hash", None)
-        fp["model_type"] = self.config.model_type
+        fp["commit"] = self._commit
+        fp["model_type"] = self._model_type
         return fp
 
     def generate(self, requests: list[Request]) -> list[Response]:
+        torch = self._ensure_loaded().torch
         try:
             return self._generate(requests)
-        except self._torch.cuda.OutOfMemoryError as e:
+        except torch.cuda.OutOfMemoryError as e:
             raise OutOfMemory(str(e).splitlines()[0]) from e
 
     def _generate(self, requests: list[Request]) -> list[Response]:
@@ -218,9 +527,14 @@ class HFAdapter(Adapter):
         return responses  # type: ignore[return-value]
 
     def close(self) -> None:
-        self.model_obj = None
-        if self.device.startswith("cuda"):
-            self._torch.cuda.empty_cache()
+        """Drop the model (a later ``generate`` loads it again); never loads anything itself."""
+        # Without the load lock: a background load still in flight (an interrupted run) is not waited for.
+        state, self._state = self._state, None
+        if self._loader is not None and not self._loader.is_alive():
+            self._loader = None
+        if state is not None and self.device.startswith("cuda"):
+            del state
+            sys.modules["torch"].cuda.empty_cache()
 
     # -- chat models (images and/or audio) ------------------------------------------------------
 
@@ -402,7 +716,7 @@ class HFAdapter(Adapter):
     def _chat_batching(self) -> str:
         """``padded`` unless the architecture is known to change its outputs under left padding
         (then equal-length batches), and unless the user chose explicitly."""
-        if "batching" not in self.args.model_fields_set and self.config.model_type in _PADDING_CHANGES_OUTPUTS:
+        if "batching" not in self.args.model_fields_set and self._model_type in _PADDING_CHANGES_OUTPUTS:
             return "equal_length"
         return self.args.batching
 

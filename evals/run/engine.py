@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
-from evals.adapters.base import Adapter
+from evals.adapters.base import Adapter, ModelUnavailable
 from evals.data.media import MediaDecoder, MediaError
 from evals.errors import OutOfMemory
 from evals.redact import redact
@@ -113,6 +113,8 @@ class _Preparer(threading.Thread):
                  background: bool) -> None:
         super().__init__(daemon=True, name="omnieval-prepare")
         self.jobs, self.cache, self.model_hash, self.chunk_misses = jobs, cache, model_hash, chunk_misses
+        self.adapter = adapter
+        self._warmed = False
         self.background = background
         self.queue: queue.Queue = queue.Queue(maxsize=_QUEUE_CHUNKS)
         self.failure: BaseException | None = None
@@ -141,6 +143,10 @@ class _Preparer(threading.Thread):
                 hit = hits.get(j.key)
                 if hit is not None:
                     j.response, j.cached = hit, True
+        if not self._warmed and any(j.needs_model for j in group):
+            # The first request the cache cannot answer: a lazy model starts loading while the first chunks are prepared.
+            self._warmed = True
+            self.adapter.warm_up()
         return group
 
     def _decode_parts(self, parts: list[MediaPart], store: DecodedMedia, failures: dict[str, str]) -> None:
@@ -293,6 +299,7 @@ class GenerationEngine:
 
     def _generate(self, batch: list[Job]) -> None:
         """Run ``batch`` through the adapter, bisecting on failure and halving on out-of-memory."""
+        self.adapter.load()  # a lazy model loads before the clock starts: its start-up is not inference time
         start = time.perf_counter()
         try:
             self._call(batch)
@@ -305,6 +312,8 @@ class GenerationEngine:
             responses = self.adapter.generate(requests)  # type: ignore[arg-type]
             if len(responses) != len(requests):
                 raise RuntimeError(f"adapter returned {len(responses)} responses for {len(requests)} requests")
+        except ModelUnavailable:
+            raise  # no request can succeed: the run stops
         except Exception as e:  # noqa: BLE001 - recorded per request, the run goes on
             if isinstance(e, OutOfMemory) and self.batch_size > 1:
                 self.batch_size = max(1, min(self.batch_size, len(batch)) // 2)

@@ -192,3 +192,105 @@ def test_end_to_end_run_through_the_runner(tiny_model, tmp_path, name, task):
     records = list(iter_samples(tmp_path / "run", task))
     assert len(records) == 4 and all(r.prediction is not None and r.error is None for r in records)
     assert results.model_fingerprint["model_type"] == json.loads((Path(tiny_model(name)) / "config.json").read_text())["model_type"]
+
+
+# -- lazy loading: what the adapter knows before its model loads ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["llava", "idefics3", "gemma3", "kosmos2", "whisper", "wav2vec2", "qwen2_audio"])
+def test_capabilities_and_fingerprint_come_from_the_checkpoint_files(tiny_model, name):
+    """Path, capabilities and fingerprint need no model; once loaded, the processor agrees with its files."""
+    from evals.adapters.hf import media_info_from_processor
+
+    adapter = create_adapter(f"hf:{tiny_model(name)}", {"max_image_side": 64})
+    caps, fp, path = adapter.capabilities, adapter.fingerprint(), adapter.path
+    assert not adapter.loaded
+    config = json.loads((Path(tiny_model(name)) / "config.json").read_text())
+    assert fp["model_type"] == config["model_type"] and fp["commit"] is None and "batch_size" not in fp["args"]
+    assert adapter.media_info == media_info_from_processor(adapter.processor)  # loads the model
+    assert adapter.loaded and adapter.capabilities == caps and adapter.path == path
+
+
+def test_processor_configs_of_older_checkpoints():
+    """``preprocessor_config.json`` as older transformers wrote it: one merged object, vision processors once called feature extractors."""
+    from evals.adapters.hf import MediaInfo, media_info_from_configs
+
+    clip = {"feature_extractor_type": "CLIPFeatureExtractor", "crop_size": 224, "image_mean": [0.5] * 3, "processor_class": "CLIPProcessor"}
+    whisper = {"feature_extractor_type": "WhisperFeatureExtractor", "feature_size": 80, "sampling_rate": 16000, "processor_class": "WhisperProcessor"}
+    omni = {"image_processor_type": "Qwen2VLImageProcessor", "feature_extractor_type": "WhisperFeatureExtractor", "feature_size": 128,
+            "sampling_rate": 16000, "processor_class": "Qwen2_5OmniProcessor"}
+    assert media_info_from_configs([{"processor_class": "LlavaProcessor"}, {"image_processor_type": "CLIPImageProcessor"}]) == MediaInfo(True, False, None)
+    assert media_info_from_configs([clip]) == MediaInfo(True, False, None)
+    assert media_info_from_configs([whisper]) == MediaInfo(False, True, 16000)
+    assert media_info_from_configs([omni]) == MediaInfo(True, True, 16000)
+    assert media_info_from_configs([]) == MediaInfo(False, False, None)  # a text-only checkpoint: its processor is the tokenizer
+
+
+def test_a_hub_snapshot_is_read_without_transformers_and_names_its_commit(tiny_model, tmp_path, monkeypatch):
+    """A Hub id resolves through huggingface_hub's cache; the snapshot's commit enters the fingerprint."""
+    import shutil
+
+    import huggingface_hub.constants as hub
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--tiny--llava"
+    shutil.copytree(tiny_model("llava"), repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setattr(hub, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr(hub, "HF_HUB_OFFLINE", True)
+    adapter = create_adapter("hf:tiny/llava", {})
+    assert adapter.fingerprint()["commit"] == commit and adapter.fingerprint()["model_type"] == "llava"
+    assert adapter.capabilities.image and not adapter.capabilities.audio and not adapter.loaded
+
+
+def test_warm_up_loads_in_the_background_and_generate_waits_for_it(tiny_model, monkeypatch):
+    from evals.adapters.hf import HFAdapter
+
+    cpu = create_adapter(f"hf:{tiny_model('llava')}", {"device": "cpu"})
+    cpu.warm_up()
+    assert cpu._loader is None and not cpu.loaded  # on the CPU the first generate loads (measured: no gain from a thread)
+    monkeypatch.setattr(HFAdapter, "_load_in_background", lambda self: True)  # as on an accelerator
+    adapter = create_adapter(f"hf:{tiny_model('llava')}", {})
+    adapter.warm_up()
+    assert adapter._loader is not None
+    out = adapter.generate(image_requests(n=2, multi=False))
+    assert adapter.loaded and all(r.ok for r in out) and not adapter._loader.is_alive()
+    adapter.close()
+    assert not adapter.loaded and adapter.generate(image_requests(n=1, multi=False))[0].ok  # loads again after close
+
+
+def test_a_model_that_cannot_load_stops_the_run_once(tiny_model, tmp_path):
+    """Without weights the adapter is still created and described; the engine's first batch raises, and the run ends."""
+    import shutil
+
+    from evals.adapters.base import ModelUnavailable
+    from evals.run.engine import GenerationEngine, Job
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model("llava"), broken)
+    (broken / "model.safetensors").unlink()
+    adapter = create_adapter(f"hf:{broken}", {})
+    assert adapter.capabilities.image and adapter.fingerprint()["model_type"] == "llava"
+    engine = GenerationEngine(adapter, None, 4)
+    with pytest.raises(ModelUnavailable, match="cannot load"):
+        list(engine.run(Job(r) for r in image_requests(n=3, multi=False)))
+    with pytest.raises(ModelUnavailable, match="cannot load"):  # remembered, not tried again for every request
+        adapter.generate(image_requests(n=1, multi=False))
+
+
+def test_unreadable_processor_files_make_the_processor_decide_without_the_weights(tiny_model, monkeypatch):
+    from evals.adapters import hf
+
+    json_of = hf._Checkpoint.json
+
+    def flaky(self, name):
+        if name != "config.json":
+            raise hf._Unreadable("503 Service Unavailable")
+        return json_of(self, name)
+
+    monkeypatch.setattr(hf._Checkpoint, "json", flaky)
+    adapter = create_adapter(f"hf:{tiny_model('qwen2_audio')}", {})
+    assert adapter.capabilities.audio and not adapter.capabilities.image
+    assert not adapter.loaded  # the processor was loaded for that, the model was not
+    assert adapter.generate(audio_requests(n=1))[0].ok
