@@ -57,7 +57,7 @@ def run(
     suite: Annotated[Optional[str], typer.Option("--suite", "-s", help="A suite of tasks; with no --model, its own models run.", rich_help_panel="Tasks")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Evaluate N samples per task, spread evenly over the split (deterministic).", min=1, rich_help_panel="Tasks")] = None,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", exists=True, file_okay=False, help="Offline mirror root: DIR/<hub id> holds the Hub repo's files.", rich_help_panel="Data")] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", "-b", min=1, help="Requests per adapter call.", rich_help_panel="Execution")] = 8,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", "-b", min=1, help="Requests per adapter call; outputs do not depend on it. Default: the adapter's own maximum when it has one (openai: 4 x concurrency, so every connection is busy), else 8.", rich_help_panel="Execution")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Directory under which each run gets its own directory.", rich_help_panel="Output")] = Path("runs"),
     cache: Annotated[Optional[Path], typer.Option("--cache", envvar="OMNIEVAL_CACHE", help="Response cache file (SQLite). Default: $OMNIEVAL_CACHE_DIR/responses.sqlite, else ~/.cache/omnieval/responses.sqlite.", rich_help_panel="Execution")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the response cache.", rich_help_panel="Execution")] = False,
@@ -77,11 +77,14 @@ def run(
 
     from evals.cli.console import console, progress_display, results_tables
     from evals.run.evaluate import evaluate_model, run_id_for, unfinished_run
+    from evals.data.source import keep_torch_out_of_datasets
     from evals.run.memory import tune_allocators
     from evals.run.runner import RunOptions
     from evals.settings import default_cache_path
 
     tune_allocators()
+    keep_torch_out_of_datasets()
+    from dataclasses import replace
 
     task_names = _split(tasks)
     specs = {}
@@ -103,7 +106,7 @@ def run(
         plan = [(m.model, {**m.args, **cli_args}, m.tasks or list(specs)) for m in suite_spec.models]
     else:
         _fail("no --model given (e.g. --model hf:HuggingFaceTB/SmolVLM-256M-Instruct); `omnieval models` lists kinds")
-    options = RunOptions(batch_size=batch_size, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed)
+    options = RunOptions(batch_size=batch_size or 8, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed)
     from evals.run.distributed import dist_context
 
     ctx = dist_context()
@@ -115,6 +118,8 @@ def run(
     with progress_display(progress) as on_progress:
         for model_name, args, names in plan:
             adapter = create_adapter(model_name, args)
+            if batch_size is None:  # a remote model's throughput is its concurrency: let the adapter size the batch
+                options = replace(options, batch_size=adapter.capabilities.max_batch_size or 8)
             if on_progress is not None:  # one bar (or line) per model and task
                 options.on_progress = lambda task, p, label=adapter.name: on_progress(f"{label} {task}", p)
             resumed = unfinished_run(output, adapter.fingerprint_hash(), names, limit, seed)

@@ -26,6 +26,15 @@ from evals.spec.task import TaskSpec
 _EDGE = 1 << 16
 
 
+def keep_torch_out_of_datasets() -> None:
+    """For the ``omnieval`` process: `datasets`' streaming dataset imports torch (1-2 s) only to share its epoch with
+    DataLoader workers, which omnieval never uses; a fully cached run then needs no torch at all.
+
+    Process-wide, so only the CLI calls it: a library user may want `datasets`' torch formatting.
+    """
+    datasets.config.TORCH_AVAILABLE = False
+
+
 @dataclass
 class RowSource:
     """The rows of one task, with what identifies the data they came from."""
