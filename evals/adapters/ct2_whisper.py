@@ -19,6 +19,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import Field
+
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities, ModelUnavailable
 from evals.errors import AdapterError
 from evals.requests import Request, Response
@@ -31,7 +33,7 @@ _SAMPLING_RATE = 16000
 
 
 class CT2WhisperArgs(AdapterArgs):
-    beam_size: int | None = None
+    beam_size: int | None = Field(None, ge=1)
     language: str | None = "en"
     task: Literal["transcribe", "translate"] = "transcribe"
     vad_filter: bool = False
@@ -95,7 +97,9 @@ class CT2WhisperAdapter(Adapter):
         from faster_whisper.tokenizer import Tokenizer
 
         a = self.args
-        whisper = WhisperModel(str(self._path), device=a.device, compute_type=a.compute_type, cpu_threads=a.cpu_threads)
+        # On a CPU, "default" turns a float16 checkpoint into float32 anyway, with a warning on every run; ask for it outright.
+        compute_type = "float32" if a.compute_type == "default" and a.device == "cpu" else a.compute_type
+        whisper = WhisperModel(str(self._path), device=a.device, compute_type=compute_type, cpu_threads=a.cpu_threads)
         multilingual = whisper.model.is_multilingual
         return whisper, Tokenizer(whisper.hf_tokenizer, multilingual, task=a.task, language=a.language if multilingual else "en")
 

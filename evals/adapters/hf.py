@@ -270,6 +270,8 @@ class HFAdapter(Adapter):
         if not model:
             raise AdapterError("hf: give a model, e.g. hf:HuggingFaceTB/SmolVLM-256M-Instruct or hf:/path/to/checkpoint")
         super().__init__(model, args)
+        if model.startswith(("/", "./", "../", "~")) and not Path(model).expanduser().is_dir():
+            raise AdapterError(f"hf: no such model directory {model!r} (a local checkpoint is a folder with config.json; a Hub id looks like org/name)")
         self._checkpoint = _Checkpoint(model, args.revision)
         try:
             config = self._checkpoint.json("config.json")

@@ -66,3 +66,10 @@ def test_help_names_values_as_users_write_them():
     run_help = omnieval("run", "--help").stdout
     assert "KIND:NAME" in run_help and "KEY=VALUE" in run_help
     assert "[choices]" in omnieval("score", "--help").stdout
+
+
+def test_bad_model_arguments_and_missing_model_folders_are_named(tmp_path):
+    beam = omnieval("run", "-t", "harvard_asr", "-m", "ct2-whisper", "-a", "beam_size=0", "-o", str(tmp_path))
+    assert beam.returncode == 2 and "beam_size" in beam.stderr
+    missing = omnieval("run", "-t", "easyvqa", "-m", "hf:/nonexistent/model", "-o", str(tmp_path))
+    assert missing.returncode == 2 and "no such model directory '/nonexistent/model'" in missing.stderr
