@@ -116,17 +116,33 @@ def _write_part(part: MediaPart, media_dir: Path) -> str | None:
     return _write_video(part, media_dir)
 
 
+def task_spec(task: str, run_dir: str | None = None):
+    """The spec of ``task``: from the catalogue, else from the file the run recorded (a task brought with --task-file)."""
+    from evals.errors import OmniEvalError
+    from evals.results import read_manifest
+    from evals.spec.catalog import load_task
+
+    try:
+        return load_task(task)
+    except OmniEvalError:
+        source = read_manifest(run_dir).tasks.get(task, {}).get("source_file") if run_dir else None
+        if not source or not Path(source).is_file():
+            raise
+        from evals.spec.task import load_task_family
+
+        return next(s for s in load_task_family(source) if s.name == task)
+
+
 def extract_media(task: str, wanted: dict[int, tuple[str, set[str]]], media_dir: Path,
-                  data_dir: str | None) -> tuple[dict[str, str], str | None]:
+                  data_dir: str | None, run_dir: str | None = None) -> tuple[dict[str, str], str | None]:
     """Write the media of the wanted rows (``{row index: (sample id, {sha})}``); ``({sha: file name}, why not)``."""
     if not wanted:
         return {}, None
     try:
-        from evals.spec.catalog import load_task
         from evals.data.open import open_dataset
         from evals.run.plan import RequestPlanner
 
-        spec = load_task(task)
+        spec = task_spec(task, run_dir)
     except Exception as e:  # noqa: BLE001 - any failure means "no media", said on the page
         return {}, f"task {task!r} cannot be loaded here ({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''})"
     try:
@@ -258,9 +274,7 @@ def viewer_samples(board: dict[str, Any], task: str, pages_dir: Path, data_dir: 
         ds_dir = data_dir
         if ds_dir is None:
             try:
-                from evals.spec.catalog import load_task
-
-                ds_dir = _data_dir_from_origin(first["origin"], load_task(task).dataset.path)
+                ds_dir = _data_dir_from_origin(first["origin"], task_spec(task, first.get("run_dir")).dataset.path)
             except Exception:  # noqa: BLE001 - extract_media reports the load failure
                 ds_dir = None
         wanted: dict[int, tuple[str, set[str]]] = {}
@@ -269,7 +283,7 @@ def viewer_samples(board: dict[str, Any], task: str, pages_dir: Path, data_dir: 
                 # Variants of one question share its row and media; the row plans as the question's own id.
                 sid = s.get("group") or s["id"]
                 wanted.setdefault(s["index"], (sid, set()))[1].update(sha for _, sha in s["media"])
-        media_files, why = extract_media(task, wanted, pages_dir / "media", ds_dir)
+        media_files, why = extract_media(task, wanted, pages_dir / "media", ds_dir, first.get("run_dir"))
     elif not media and with_media:
         why = "media were not extracted (--no-media)"
     for s in samples:

@@ -60,3 +60,12 @@ def test_a_wrong_split_lists_the_available_ones(tmp_path):
     (copy / "shapes.yaml").write_text((copy / "shapes.yaml").read_text().replace("split: test", "split: validation"))
     res = CliRunner().invoke(app, ["run", "--task-file", str(copy / "shapes.yaml"), "-m", "baseline:constant", "--output", str(tmp_path / "r")])
     assert res.exit_code != 0 and "no split 'validation' (splits: test)" in str(res.exception or res.output)
+
+
+def test_the_leaderboard_shows_the_media_of_your_own_task(tmp_path):
+    _run(EXAMPLE / "shapes.yaml", tmp_path / "runs", "circle")
+    res = CliRunner().invoke(app, ["leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "board"), "--no-plots"])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "board" / "tasks" / "my_shapes.html").read_text()
+    assert "Media not shown" not in page
+    assert len(list((tmp_path / "board" / "tasks" / "media").glob("*.png"))) == 6
