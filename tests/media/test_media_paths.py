@@ -85,7 +85,7 @@ def test_without_a_root_no_path_is_read(layout, opened):
 
 def test_a_missing_file_inside_the_root_names_it(layout):
     root, _ = layout
-    with pytest.raises(MediaError, match="cannot read media file images/gone.png \(resolved to .*images/gone.png\): No such file"):
+    with pytest.raises(MediaError, match=r"cannot read media file images/gone.png \(resolved to .*images/gone.png\): No such file"):
         image_part("images/gone.png", root)
 
 
