@@ -165,8 +165,11 @@ def test_stop_strings_cut_the_answer(hf_adapter):
 def test_unknown_argument_and_missing_model_are_clear_errors(tmp_path):
     with pytest.raises(AdapterError, match="bad_arg: unknown argument"):
         create_adapter("hf:/nowhere", {"bad_arg": 1})
-    with pytest.raises(AdapterError, match="cannot load the config of '/nowhere/model'"):
+    with pytest.raises(AdapterError, match="no such model directory '/nowhere/model'"):
         create_adapter("hf:/nowhere/model", {})
+    (tmp_path / "empty").mkdir()  # a folder that is not a checkpoint
+    with pytest.raises(AdapterError, match="cannot load the config of"):
+        create_adapter(f"hf:{tmp_path / 'empty'}", {})
 
 
 _E2E = [("llava", "easyvqa"), ("idefics3", "easyvqa"), ("gemma3", "easyvqa"), ("kosmos2", "easyvqa"), ("whisper", "harvard_asr"),
