@@ -120,9 +120,6 @@ class ResponseCache:
                     found[key] = response
         return found
 
-    def put(self, key: str, response: Response, model: str | None = None) -> None:
-        self.put_many([(key, response)], model)
-
     def put_many(self, items: list[tuple[str, Response]], model: str | None = None) -> None:
         """Store the successful responses among ``items`` (an error is never cached: a re-run retries it)."""
         rows = [(k, r.model_dump_json(), time.time(), model) for k, r in items if r.ok]

@@ -20,9 +20,8 @@ from evals.adapters.base import Adapter
 from evals.data.open import open_dataset
 from evals.data.source import select_rows
 from evals.hashing import stable_hash
-from evals.requests import Request
 from evals.results import DatasetRecord, SampleRecord, TaskResult, TaskTiming
-from evals.run.cache import ResponseCache
+from evals.run.cache import ResponseCache, cache_key
 from evals.run.engine import GenerationEngine, Job
 from evals.run.plan import RequestPlanner, Sample
 from evals.run.transforms import build_transforms
@@ -60,8 +59,7 @@ def _stored_plan(cache: ResponseCache, plan_key: str, spec: TaskSpec, engine: Ge
     """
     if cache.plan_size(plan_key) is None:
         return None
-    keys = [engine.key(Request(id="", messages=[], generation=spec.generation, key=k))
-            for k in (json.loads(text)[2] for text in cache.iter_plan(plan_key)) if k]
+    keys = [cache_key(k, engine.model_hash) for k in (json.loads(text)[2] for text in cache.iter_plan(plan_key)) if k]
     if len(cache.get_many(keys)) != len(keys):
         return None
     return (Sample.from_json(text, spec.generation) for text in cache.iter_plan(plan_key))
