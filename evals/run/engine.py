@@ -258,10 +258,6 @@ class GenerationEngine:
         self.model_hash = adapter.fingerprint_hash()
         self.stats = EngineStats()
 
-    def key(self, request: Request) -> str:
-        """The cache key of ``request`` for this engine's model."""
-        return cache_key(request.key, self.model_hash)
-
     def run(self, jobs: Iterable[Job]) -> Iterator[list[Job]]:
         """Yield ``jobs`` in order, chunk by chunk, each with ``response`` (or ``error``) set."""
         caps = self.adapter.capabilities
