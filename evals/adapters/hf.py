@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities, ModelUnavailable
 from evals.errors import AdapterError, OutOfMemory
+from evals.hub import ensure_hub_or_offline
 from evals.requests import GenerationSettings, Request, Response, TextPart
 
 if TYPE_CHECKING:
@@ -207,11 +208,17 @@ class _Checkpoint:
             return path if path.is_file() else None
         try:
             from huggingface_hub import hf_hub_download
-            from huggingface_hub.errors import EntryNotFoundError
+            from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
         except ImportError as e:
             raise _Unreadable(f"needs huggingface_hub: {e}") from None
+        offline = ensure_hub_or_offline()
         try:
             found = hf_hub_download(self.model, name, revision=self.revision)
+        except LocalEntryNotFoundError:
+            # A subclass of EntryNotFoundError: "not in the local cache", which says nothing about the repo.
+            why = offline or "the Hub could not be reached"
+            raise _Unreadable(f"{name} is not in the local Hugging Face cache and {why}; "
+                              f"pass a local folder (hf:/path/to/model)") from None
         except EntryNotFoundError:
             return None
         except Exception as e:  # noqa: BLE001 - network, authentication, bad id: the caller says which file

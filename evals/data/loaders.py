@@ -17,6 +17,7 @@ import datasets
 from evals.data.source import RowSource, _files_identity, open_files
 from evals.errors import DataError
 from evals.hashing import bytes_hash, stable_hash
+from evals.hub import ensure_hub_or_offline, unreachable_reason
 from evals.registry import Registry
 from evals.spec.task import TaskSpec
 
@@ -295,10 +296,11 @@ def _repo_file(task: TaskSpec, data_dir: Path | None, filename: str) -> Path:
     try:
         from huggingface_hub import hf_hub_download
 
+        ensure_hub_or_offline()
         return Path(hf_hub_download(ds.path, filename, repo_type="dataset", revision=ds.revision))
     except Exception as e:  # noqa: BLE001 - offline, gated and missing all mean the same to the user
         raise DataError(
-            f"task {task.name}: could not download {filename} of dataset {ds.path}: {str(e).splitlines()[0][:200]}; "
+            f"task {task.name}: could not download {filename} of dataset {ds.path}: {unreachable_reason() or str(e).splitlines()[0][:200]}; "
             f"offline? mirror it with `omnieval data mirror {task.name} --to DIR` and pass --data-dir DIR"
         ) from None
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from evals.data.patterns import default_patterns, readme_patterns
 from evals.errors import DataError
-from evals.settings import hub_offline_flag
+from evals.hub import ensure_hub_or_offline, unreachable_reason
 
 _FILE_LOADERS = {"jsonl_zip": ["data.jsonl", "images.zip"]}
 """Loaders that read whole files of a repo rather than parquet configs."""
@@ -41,9 +41,9 @@ def _hub_failure(task: str, repo: str, err: Exception) -> DataError:
         return DataError(f"task {task}: dataset {repo} is gated: accept its terms on huggingface.co/datasets/{repo} and set HF_TOKEN ({text})")
     if "RepositoryNotFound" in name or "404" in text:
         return DataError(f"task {task}: dataset {repo} was not found on the Hub (private, renamed or misspelt?): {text}")
-    offline = hub_offline_flag()
-    if (offline or "0") not in ("0", "", "false") or "Offline" in name or "Connect" in name or "offline" in text.lower():
-        return DataError(f"task {task}: cannot reach the Hub for {repo} (offline; HF_HUB_OFFLINE={offline or 'unset'}): "
+    offline = unreachable_reason()
+    if offline or "Offline" in name or "Connect" in name or "offline" in text.lower():
+        return DataError(f"task {task}: cannot reach the Hub for {repo}: {offline or text}; "
                          f"run `omnieval data mirror`/`pin` on a machine with network access (copy the mirror over and pass --data-dir DIR)")
     return DataError(f"task {task}: could not fetch {repo}: {name}: {text}")
 
@@ -56,7 +56,10 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
 
     spec = load_task(task_name)
     written = []
-    for repo, config, split in task_parts(task_name):
+    parts = task_parts(task_name)
+    if parts and ensure_hub_or_offline():
+        raise _hub_failure(task_name, parts[0][0], ConnectionError())
+    for repo, config, split in parts:
         target = Path(to) / repo
         revision = revision_override or (spec.dataset.revision if repo == spec.dataset.path else None)
         try:
@@ -87,6 +90,8 @@ def pin_task(task_name: str) -> tuple[str, str | None, str]:
     spec = load_task(task_name)
     if spec.dataset.loader in ("easyvqa", "easyvqa_caption", "audio_index") or spec.dataset.data_dir:
         raise DataError(f"task {task_name}: its data ships with omnieval or a package; there is no Hub revision to pin")
+    if ensure_hub_or_offline():
+        raise _hub_failure(task_name, spec.dataset.path, ConnectionError())
     try:
         sha = HfApi().dataset_info(spec.dataset.path).sha
     except Exception as e:  # noqa: BLE001

@@ -21,6 +21,7 @@ import datasets
 from evals.data.patterns import default_patterns, readme_patterns
 from evals.errors import DataError
 from evals.hashing import stable_hash
+from evals.hub import ensure_hub_or_offline, unreachable_reason
 from evals.spec.task import TaskSpec
 
 _EDGE = 1 << 16
@@ -150,6 +151,7 @@ def _open_builder(spec: TaskSpec, local: Path | None, data_dir: Path | None) -> 
     name = ds_spec.name
     if local is None and data_dir is None:
         kwargs["revision"] = ds_spec.revision
+        ensure_hub_or_offline()
     if local is not None and not ds_spec.data_files:
         # Read the split's own files with the packaged file builder: a mirror holds only the
         # splits its tasks need, while the card's `configs:` lists them all, which the
@@ -200,13 +202,15 @@ def _mirror_split_files(spec: TaskSpec, local: Path) -> tuple[str, list[str]]:
 def _hub_error(spec: TaskSpec, err: Exception) -> DataError:
     text = str(err)
     ds = spec.dataset.path
-    if spec.dataset.gated or "gated" in text.lower() or "401" in text or "403" in text:
+    offline = unreachable_reason()
+    if spec.dataset.gated or (offline is None and ("gated" in text.lower() or "401" in text or "403" in text)):
         return DataError(
             f"task {spec.name}: dataset {ds} is gated: accept its terms on the Hub and set HF_TOKEN, "
-            f"or mirror it with `omnieval data mirror {spec.name} --to DIR` and pass --data-dir DIR ({text.splitlines()[0][:200]})"
+            f"or mirror it with `omnieval data mirror {spec.name} --to DIR` and pass --data-dir DIR ({offline or text.splitlines()[0][:200]})"
         )
+    cause = offline or (text.splitlines()[0][:200] if text else type(err).__name__)
     return DataError(
-        f"task {spec.name}: could not load dataset {ds} (split {spec.dataset.split}): {text.splitlines()[0][:200] if text else type(err).__name__}; "
+        f"task {spec.name}: could not load dataset {ds} (split {spec.dataset.split}): {cause}; "
         f"offline? mirror it with `omnieval data mirror {spec.name} --to DIR` and pass --data-dir DIR"
     )
 
