@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Mapping, Sequence
 
@@ -109,12 +110,14 @@ def score_inputs(
 
     Summary: ``{"scorer", "options", "primary", "value", "ci", "ci_level",
     "ci_method", "n_clusters", "n", "n_score_errors", "unparsed", "metrics":
-    {name: {"value", "ci_low", "ci_high", "n"}}}``; ``n`` counts the samples
+    {name: {"value", "ci_low", "ci_high", "n"}}, "notes": [...]}``; ``notes``
+    holds what the scorer had to skip (SPICE without its jars); ``n`` counts the samples
     scored (a sample the scorer cannot score, or one without references, is a
     scoring error and left out); ``unparsed`` is the number of unparsed
     predictions for parsing scorers, else ``None``. Intervals resample whole
     clusters when inputs carry ``cluster`` ids that group them.
-    Per-sample records: ``{"id", "prediction", **stats}``, plus ``extracted``,
+    Per-sample records: ``{"id", "prediction", **stats}``, with the scorer's
+    ``internal_stats`` (corpus sufficient statistics) under ``stats``, plus ``extracted``,
     ``rule``, ``explanation`` and ``score_error`` when the scorer gave them.
     """
     from evals.scoring.contract import stats_table
@@ -124,7 +127,10 @@ def score_inputs(
 
     scorer = get_scorer(scorer_name)
     parsed = scorer.parse_options(options)
-    results = score_samples(scorer, list(inputs), parsed)
+    with warnings.catch_warnings(record=True) as caught:
+        # Scorers warn about what they had to skip (SPICE without its jars): a note in the summary, as in a run's results.
+        warnings.simplefilter("always")
+        results = score_samples(scorer, list(inputs), parsed)
     rows = [r.stats for r in results if r.error is None]
     clusters = [item.cluster for item, r in zip(inputs, results) if r.error is None]
     table = stats_table(rows)
@@ -146,13 +152,22 @@ def score_inputs(
         "n_score_errors": len(results) - len(rows),
         "unparsed": int(sum(r.get("unparsed", 0.0) for r in rows)) if "unparsed" in table else None,
         "metrics": metrics,
+        "notes": sorted({str(w.message) for w in caught}),
     }
     samples = []
     for item, r in zip(inputs, results):
         extra = {"extracted": r.extracted, "rule": r.rule, "explanation": r.explanation, "score_error": r.error}
-        samples.append({"id": item.id, "prediction": item.prediction, **{k: _finite(v) for k, v in r.stats.items()},
+        samples.append({"id": item.id, "prediction": item.prediction, **_readable_stats(scorer.internal_stats, r.stats),
                         **{k: v for k, v in extra.items() if v is not None}})  # fmt: skip
     return summary, samples
+
+
+def _readable_stats(internal: frozenset[str], stats: Mapping[str, float]) -> dict[str, Any]:
+    """A sample's statistics, with those kept only for corpus aggregation (BLEU counts, METEOR's
+    ``meteor_s0..22``) under ``stats`` so the per-sample metrics stay readable."""
+    shown = {k: _finite(v) for k, v in stats.items() if k not in internal}
+    hidden = {k: _finite(v) for k, v in stats.items() if k in internal}
+    return {**shown, "stats": hidden} if hidden else shown
 
 
 def _format_table(summary: dict[str, Any]) -> str:
@@ -170,6 +185,7 @@ def _format_table(summary: dict[str, Any]) -> str:
         lines.append(f"  unparsed predictions: {summary['unparsed']}")
     if summary["n_score_errors"]:
         lines.append(f"  scoring errors (left out): {summary['n_score_errors']}")
+    lines.extend(f"  note: {note}" for note in summary.get("notes", []))
     if summary["ci_method"] == "cluster_bootstrap":
         lines.append(f"  intervals resample {summary['n_clusters']} clusters")
     lines.append("  * primary metric; [low, high]: 95% bootstrap interval")

@@ -133,7 +133,10 @@ class Scorer:
     tables. ``direction`` says whether higher or lower values are better for
     every metric of the scorer, ``metric_directions`` overrides it per metric.
     ``needs_references``: a sample without references is a scoring error
-    ("no reference answers") rather than being scored.
+    ("no reference answers") rather than being scored. ``internal_stats``
+    names per-sample statistics kept only for corpus aggregation (BLEU's
+    n-gram counts, METEOR's ``meteor_s0..22``): per-sample outputs file them
+    under ``stats`` instead of showing them beside the metrics.
     """
 
     name: str
@@ -147,6 +150,7 @@ class Scorer:
     direction: Direction = "higher"
     metric_directions: Mapping[str, Direction] = field(default_factory=dict)
     needs_references: bool = True
+    internal_stats: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for d in (self.direction, *self.metric_directions.values()):
@@ -189,6 +193,7 @@ def scorer(
     corpus_level: bool = False,
     needs_references: bool = True,
     description: str = "",
+    internal_stats: Sequence[str] = (),
 ) -> Callable[[ScoreFunction], ScoreFunction]:
     """Declare and register a scorer around its score function, in one place.
 
@@ -206,6 +211,7 @@ def scorer(
             name=name, score=fn, aggregate=aggregate, options=options, primary=primary, corpus_level=corpus_level,
             description=description, metrics=tuple(metrics), direction=direction,
             metric_directions=dict(metric_directions or {}), needs_references=needs_references,
+            internal_stats=frozenset(internal_stats),
         ))  # fmt: skip
         return fn
 

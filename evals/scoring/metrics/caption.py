@@ -434,7 +434,7 @@ CAPTION_AGGREGATE = TotalsAggregate((*_BLEU_COLUMNS, *_METEOR_COLUMNS, *_MEAN_CO
 def _declare(name: str, options: type[BaseModel], primary: str, metrics: tuple[str, ...], description: str) -> None:
     """Every caption scorer runs ``score_captions`` (what it computes is in its options), corpus-level, higher is better."""
     scorer(name, aggregate=CAPTION_AGGREGATE, options=options, primary=primary, metrics=metrics, corpus_level=True,
-           description=description)(score_captions)  # fmt: skip
+           description=description, internal_stats=(*_BLEU_COLUMNS, *_METEOR_COLUMNS, "spice_skipped"))(score_captions)  # fmt: skip
 
 
 def _thin(name: str, parts: dict[str, bool], primary: str, metrics: tuple[str, ...], description: str) -> None:
