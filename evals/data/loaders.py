@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import datasets
-
-from evals.data.source import RowSource, _files_identity, open_files
+from evals.data.source import RowSource, _files_identity, hf_datasets, open_files
 from evals.errors import DataError
 from evals.hashing import bytes_hash, stable_hash
 from evals.hub import ensure_hub_or_offline, unreachable_reason
 from evals.registry import Registry
 from evals.spec.task import TaskSpec
+
+if TYPE_CHECKING:
+    import datasets
 
 Loader = Callable[[TaskSpec, "Path | None"], "datasets.Dataset | datasets.IterableDataset | RowSource"]
 """``loader(spec, data_dir)``: ``data_dir`` is the ``--data-dir`` mirror root, or None for the Hub."""
@@ -57,6 +58,7 @@ def load_easyvqa(task: TaskSpec, data_dir: Path | None = None) -> datasets.Datas
 
 @lru_cache(maxsize=2)
 def _easyvqa_dataset(split: str) -> datasets.Dataset:
+    datasets = hf_datasets()
     questions, _ = _easy_vqa_split(split)
     pngs = _easy_vqa_pngs(split)
     rows = {
@@ -93,6 +95,7 @@ def easyvqa_captions(split: str) -> dict[int, tuple[str, str]]:
 @LOADERS.register("easyvqa_caption")
 def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
     """One row per easy-VQA image, with reference captions made from its known colour and shape."""
+    datasets = hf_datasets()
     spec = task.dataset
     pngs = _easy_vqa_pngs(spec.split)
     known = easyvqa_captions(spec.split)
@@ -121,6 +124,7 @@ def arrow_dataset(columns: dict[str, list], features: datasets.Features) -> data
     """
     import pyarrow as pa
 
+    datasets = hf_datasets()
     table = pa.table({name: pa.array(values, type=features[name]()) if hasattr(features[name], "pa_type") else pa.array(values) for name, values in columns.items()})
     table = table.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features.to_dict()}})})
     return datasets.Dataset(table)
@@ -129,6 +133,7 @@ def arrow_dataset(columns: dict[str, list], features: datasets.Features) -> data
 @LOADERS.register("audio_index")
 def load_audio_index(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
     """Audio files listed in ``<data_dir>/metadata.jsonl`` (the audiofolder layout: ``file_name`` + columns)."""
+    datasets = hf_datasets()
     spec = task.dataset
     root = (task.base_dir / (spec.data_dir or ".")).resolve()
     rows = [json.loads(line) for line in (root / "metadata.jsonl").read_text().splitlines() if line.strip()]

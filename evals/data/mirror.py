@@ -56,10 +56,8 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
 
     spec = load_task(task_name)
     written = []
-    parts = task_parts(task_name)
-    if parts and ensure_hub_or_offline():
-        raise _hub_failure(task_name, parts[0][0], ConnectionError())
-    for repo, config, split in parts:
+    ensure_hub_or_offline()  # unreachable: offline mode, so the first download fails at once instead of retrying
+    for repo, config, split in task_parts(task_name):
         target = Path(to) / repo
         revision = revision_override or (spec.dataset.revision if repo == spec.dataset.path else None)
         try:
@@ -90,8 +88,7 @@ def pin_task(task_name: str) -> tuple[str, str | None, str]:
     spec = load_task(task_name)
     if spec.dataset.loader in ("easyvqa", "easyvqa_caption", "audio_index") or spec.dataset.data_dir:
         raise DataError(f"task {task_name}: its data ships with omnieval or a package; there is no Hub revision to pin")
-    if ensure_hub_or_offline():
-        raise _hub_failure(task_name, spec.dataset.path, ConnectionError())
+    ensure_hub_or_offline()
     try:
         sha = HfApi().dataset_info(spec.dataset.path).sha
     except Exception as e:  # noqa: BLE001

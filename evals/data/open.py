@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import datasets
-
 from evals.data.loaders import LOADERS
-from evals.data.source import RowSource, content_fingerprint, from_stream, open_files
+from evals.data.source import RowSource, content_fingerprint, from_stream, hf_datasets, open_files
 from evals.hashing import stable_hash
 from evals.spec.task import TaskSpec
 
@@ -24,6 +22,7 @@ def open_dataset(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSourc
     ds = LOADERS.get(ds_spec.loader)(spec, Path(data_dir) if data_dir is not None else None)
     if isinstance(ds, RowSource):  # loaders that join or group rows build their own source
         return ds
+    datasets = hf_datasets()
     num_rows = len(ds) if isinstance(ds, datasets.Dataset) else None
     fingerprint = content_fingerprint(ds) if isinstance(ds, datasets.Dataset) else stable_hash([ds_spec.loader, ds_spec.split])
     stream = ds.to_iterable_dataset() if isinstance(ds, datasets.Dataset) else ds

@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 from evals.errors import OmniEvalError
 from evals.requests import Response
@@ -55,6 +56,21 @@ def cache_key(request_key: str, model_fingerprint: str) -> str:
     return hashlib.sha256(f"{request_key}|{model_fingerprint}".encode()).hexdigest()[:32]
 
 
+def _retry_locked(step: Callable[[], None], patience_s: float = 60.0) -> None:
+    """Run ``step``, again while SQLite says "locked": switching a new file to WAL while another process
+    opens it returns SQLITE_BUSY at once, without waiting on the connection's busy timeout."""
+    deadline = time.monotonic() + patience_s
+    wait = 0.02
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+        time.sleep(wait)
+        wait = min(wait * 2, 0.5)
+
+
 class ResponseCache:
     """Thread-safe: each thread gets its own connection to the same WAL database."""
 
@@ -69,17 +85,20 @@ class ResponseCache:
         self._local = threading.local()
         self._bad_rows = 0
         try:
-            conn = self._conn()
-            conn.executescript(_SCHEMA)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
-            if "model" not in columns:  # caches written before responses named their model
-                conn.execute("ALTER TABLE responses ADD COLUMN model TEXT")
+            _retry_locked(self._create)
         except sqlite3.OperationalError as e:
             if "locked" in str(e):
                 raise
             raise CacheError(f"cannot open the response cache {self.path}: {e}; check that it is a writable file, or use --cache FILE") from None
         except sqlite3.DatabaseError as e:
             raise _damaged(self.path, e) from None
+
+    def _create(self) -> None:
+        conn = self._conn()
+        conn.executescript(_SCHEMA)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
+        if "model" not in columns:  # caches written before responses named their model
+            conn.execute("ALTER TABLE responses ADD COLUMN model TEXT")
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -126,7 +145,7 @@ class ResponseCache:
         if not rows:
             return
         conn = self._conn()
-        conn.execute("BEGIN")
+        conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT OR REPLACE INTO responses (key, response, created, model) VALUES (?, ?, ?, ?)", rows)
         conn.execute("COMMIT")
 
@@ -149,7 +168,7 @@ class ResponseCache:
 
     def add_plan_rows(self, draft: str, rows: list[tuple[int, str]]) -> None:
         conn = self._conn()
-        conn.execute("BEGIN")
+        conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT OR REPLACE INTO plan_rows (plan, idx, sample) VALUES (?, ?, ?)", [(draft, i, t) for i, t in rows])
         conn.execute("COMMIT")
 
@@ -173,7 +192,7 @@ class ResponseCache:
 
     def discard_draft(self, draft: str) -> None:
         conn = self._conn()
-        conn.execute("BEGIN")
+        conn.execute("BEGIN IMMEDIATE")
         conn.execute("DELETE FROM plan_rows WHERE plan = ?", (draft,))
         conn.execute("DELETE FROM plan_drafts WHERE draft = ?", (draft,))
         conn.execute("COMMIT")
@@ -293,7 +312,7 @@ def repair_cache(path: str | Path) -> tuple[int, int, Path]:
                 except ValueError:
                     lost += 1
             conn = target._conn()
-            conn.execute("BEGIN")
+            conn.execute("BEGIN IMMEDIATE")
             conn.executemany("INSERT OR REPLACE INTO responses (key, response, created, model) VALUES (?, ?, ?, ?)", good)
             conn.execute("COMMIT")
             kept += len(good)

@@ -45,3 +45,17 @@ def test_help_loads_nothing_heavy(args):
 @pytest.mark.parametrize("args", [["models"], ["tasks"]])
 def test_listing_models_and_tasks_loads_no_backend(args):
     assert _imported(_BACKENDS, *args) == []
+
+
+def test_a_run_over_a_parquet_mirror_never_imports_datasets(tmp_path):
+    """pyarrow reads a parquet mirror's rows; `datasets` (0.5 s of imports) and its builder stay out of the process."""
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "core"))
+    from core_fixtures import write_task, write_vqav2_mirror
+
+    write_vqav2_mirror(tmp_path / "mirror", 6)
+    task = write_task(tmp_path)
+    args = ["run", "-m", "baseline:constant", "-t", str(task), "--data-dir", str(tmp_path / "mirror"), "-o", str(tmp_path / "runs"),
+            "--cache", str(tmp_path / "c.sqlite"), "--no-progress"]
+    assert _imported(("datasets", "torch"), *args) == []
+    [run] = (tmp_path / "runs").iterdir()
+    assert len((run / "samples" / "vqav2_fixture.jsonl").read_text().splitlines()) == 6
