@@ -71,6 +71,26 @@ class Rescored(_Model):
     at: str
 
 
+class JudgeVerdict(_Model):
+    """What a judge said about one sample: its raw reply and the score read from it, or why there is none."""
+
+    judge: str
+    judge_hash: str
+    prompt_hash: str
+    raw: str | None = None
+    score: float | None = None
+    error: str | None = None
+    cached: bool = False
+
+
+class JudgeIdentity(_Model):
+    """The judge a task's scores depend on: its model and the hash of the judge block (prompt and verdict rule)."""
+
+    judge: str
+    judge_hash: str
+    prompt_hash: str
+
+
 class TaskResult(_Model):
     task: str
     task_version: int
@@ -96,6 +116,8 @@ class TaskResult(_Model):
     rescored: Rescored | None = None
     transforms: list[str] = []
     """The task's transforms (``circular``): its sample records are variants, combined per question (``group``)."""
+    judge: JudgeIdentity | None = None
+    """The judge whose verdicts the scores use (judged tasks only); part of ``task_hash``."""
 
 
 class SuiteResult(_Model):
@@ -187,6 +209,9 @@ class SampleRecord(_Model):
     """The transform variant this record answers (``circular2``); None for an untransformed sample."""
     group: str | None = None
     """The sample the variant belongs to (its id before transforms); scores combine per group."""
+    raw_prediction: str | None = None
+    """The model's whole output when ``prediction`` is less (reasoning spans stripped); None when they are the same."""
+    judge: JudgeVerdict | None = None
 
 
 def write_json(path: Path, model: BaseModel) -> None:

@@ -64,6 +64,9 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed for bootstrap confidence intervals.", rich_help_panel="Execution")] = 0,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.", rich_help_panel="Output")] = True,
     max_error_rate: Annotated[float, typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 when a task's share of failed samples exceeds this (results are written either way).", rich_help_panel="Execution")] = 0.0,
+    judge: Annotated[Optional[str], typer.Option("--judge", help="The judge model for judged tasks, as kind:name (e.g. openai:qwen3-8b with -J base_url=http://127.0.0.1:8000/v1, or hf:PATH). Tasks without a judge block never use it.", rich_help_panel="Judge")] = None,
+    judge_arg: Annotated[Optional[list[str]], typer.Option("--judge-arg", "-J", help="Judge adapter argument key=value (repeatable), as -a is for the model.", rich_help_panel="Judge")] = None,
+    reasoning_tags: Annotated[str, typer.Option("--reasoning-tags", help="Comma-separated tags whose spans (<think>...</think>) are removed from predictions before scoring; the raw output stays in the record. 'none' keeps predictions whole.", rich_help_panel="Execution")] = "think",
 ) -> None:
     """Evaluate model(s) on tasks. With no arguments: the offline `quickstart` suite with its models.
 
@@ -106,7 +109,13 @@ def run(
         plan = [(m.model, {**m.args, **cli_args}, m.tasks or list(specs)) for m in suite_spec.models]
     else:
         _fail("no --model given (e.g. --model hf:HuggingFaceTB/SmolVLM-256M-Instruct); `omnieval models` lists kinds")
-    options = RunOptions(batch_size=batch_size or 8, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed)
+    tags = () if reasoning_tags.strip().lower() == "none" else tuple(_split([reasoning_tags]))
+    bad_tag = next((t for t in tags if not t.replace("_", "").replace("-", "").isalnum()), None)
+    if bad_tag is not None:
+        _fail(f"--reasoning-tags: {bad_tag!r} is not a tag name (letters, digits, - and _), e.g. --reasoning-tags think")
+    options = RunOptions(batch_size=batch_size or 8, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed, reasoning_tags=tags)
+    if judge_arg and not judge:
+        _fail("-J/--judge-arg given without --judge")
     from evals.run.distributed import dist_context
 
     ctx = dist_context()
@@ -114,6 +123,16 @@ def run(
         _run_distributed(ctx, plan, specs, output, cache or default_cache_path(), no_cache, options)
         return
     response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
+    judged = [n for n in specs if specs[n].judge is not None]
+    judge_runner = None
+    if judge:
+        from evals.run.engine import GenerationEngine
+        from evals.run.judge import Judge
+
+        judge_adapter = create_adapter(judge, parse_model_args(judge_arg or []))
+        judge_runner = Judge(GenerationEngine(judge_adapter, response_cache, judge_adapter.capabilities.max_batch_size or 8))
+    elif judged:
+        _fail(f"task {judged[0]} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
     all_results = []
     with progress_display(progress) as on_progress:
         for model_name, args, names in plan:
@@ -128,7 +147,8 @@ def run(
                 console.print(f"continuing the unfinished run {escape(str(resumed))}", soft_wrap=True)
             try:
                 whole_suite = suite_spec.name if suite_spec is not None and set(names) == set(suite_spec.tasks) else None
-                results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv, suite=whole_suite)
+                results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv, suite=whole_suite,
+                                         judge=judge_runner)
             finally:
                 adapter.close()
             all_results.append(results)
@@ -140,6 +160,8 @@ def run(
                 rtfx = f", RTFx {sr.rtfx:.1f}" if sr.rtfx else ""
                 console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=True)
             console.print(f"[green]wrote[/green] {escape(str(run_dir))}", soft_wrap=True)
+    if judge_runner is not None:
+        judge_runner.engine.adapter.close()
     for table in results_tables(all_results):
         console.print(table)
     failures = failure_report(all_results, output, max_error_rate)

@@ -19,6 +19,7 @@ from evals.errors import OmniEvalError
 from evals.redact import redact_argv, redact_value
 from evals.results import Manifest, read_manifest, RunResults, TaskResult, suite_result, write_json
 from evals.run.engine import GenerationEngine
+from evals.run.judge import Judge
 from evals.run.runner import RunOptions, check_supported, evaluate_task
 from evals.spec.task import TaskSpec
 
@@ -80,6 +81,7 @@ def evaluate_model(
     options: RunOptions,
     command: list[str] | None = None,
     suite: str | None = None,
+    judge: Judge | None = None,
 ) -> RunResults:
     """Evaluate ``adapter`` on ``tasks``; writes ``output_dir/{manifest,results}.json`` and ``samples/``.
 
@@ -90,6 +92,8 @@ def evaluate_model(
         why = check_supported(spec, adapter)
         if why:
             raise OmniEvalError(f"task {spec.name}: {why}")
+        if spec.judge is not None and judge is None:
+            raise OmniEvalError(f"task {spec.name} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
     output_dir.mkdir(parents=True, exist_ok=True)
     run_id = output_dir.name
     manifest = Manifest(
@@ -103,7 +107,7 @@ def evaluate_model(
     write_json(output_dir / "manifest.json", manifest)
     engine = GenerationEngine(adapter, cache, options.batch_size)
     for spec in tasks:
-        result: TaskResult = evaluate_task(spec, engine, output_dir / "samples" / f"{spec.name}.jsonl", options)
+        result: TaskResult = evaluate_task(spec, engine, output_dir / "samples" / f"{spec.name}.jsonl", options, judge)
         results.tasks[spec.name] = result
         manifest.tasks[spec.name] = {
             "task_hash": result.task_hash, "spec_hash": result.spec_hash, "revision": result.dataset.revision,

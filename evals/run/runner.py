@@ -20,10 +20,13 @@ from evals.adapters.base import Adapter
 from evals.data.open import open_dataset
 from evals.data.source import select_rows
 from evals.hashing import stable_hash
-from evals.results import DatasetRecord, SampleRecord, TaskResult, TaskTiming
+from evals.errors import OmniEvalError
+from evals.results import DatasetRecord, JudgeIdentity, SampleRecord, TaskResult, TaskTiming
 from evals.run.cache import ResponseCache, cache_key
 from evals.run.engine import GenerationEngine, Job
+from evals.run.judge import Judge
 from evals.run.plan import RequestPlanner, Sample
+from evals.run.reasoning import strip_reasoning
 from evals.run.transforms import build_transforms
 from evals.scoring.rescore import media_cluster, record_input
 from evals.scoring.task import TaskScoring
@@ -50,6 +53,8 @@ class RunOptions:
     n_resamples: int = 1000
     shard: tuple[int, int] | None = None
     on_progress: Callable[[str, TaskProgress], None] | None = None
+    reasoning_tags: tuple[str, ...] = ("think",)
+    """Reasoning spans (``<think>...</think>``) removed from predictions before scoring; the raw output is kept."""
 
 
 def _stored_plan(cache: ResponseCache, plan_key: str, spec: TaskSpec, engine: GenerationEngine) -> Iterator[Sample] | None:
@@ -65,16 +70,27 @@ def _stored_plan(cache: ResponseCache, plan_key: str, spec: TaskSpec, engine: Ge
     return (Sample.from_json(text, spec.generation) for text in cache.iter_plan(plan_key))
 
 
-def task_hash_for(spec: TaskSpec, data_fingerprint: str) -> str:
-    return stable_hash({"spec": spec.spec_hash, "data": data_fingerprint, "revision": spec.dataset.revision})
+def task_hash_for(spec: TaskSpec, data_fingerprint: str, judge: JudgeIdentity | None = None) -> str:
+    """What a result's numbers depend on: the spec, the data, and for a judged task the judge model."""
+    parts = {"spec": spec.spec_hash, "data": data_fingerprint, "revision": spec.dataset.revision}
+    if judge is not None:
+        parts["judge"] = judge.judge_hash
+    return stable_hash(parts)
 
 
-def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, options: RunOptions) -> TaskResult:
-    """Evaluate one task with the engine's model; writes its sample records and returns its results."""
+def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, options: RunOptions, judge: Judge | None = None) -> TaskResult:
+    """Evaluate one task with the engine's model; writes its sample records and returns its results.
+
+    A task with a ``judge:`` block needs ``judge``: each answered sample is judged as its chunk arrives.
+    """
+    if spec.judge is not None and judge is None:
+        raise OmniEvalError(f"task {spec.name} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
     started = time.perf_counter()
     cache = engine.cache
     source = select_rows(open_dataset(spec, options.data_dir), options.limit)
-    task_hash = task_hash_for(spec, source.fingerprint)
+    judge_id = judge.identity(spec) if judge is not None and spec.judge is not None else None
+    task_hash = task_hash_for(spec, source.fingerprint, judge_id)
+    stripped = 0
     planner = RequestPlanner(spec, source.columns)
     rows = source.rows
     if options.shard is not None:
@@ -104,10 +120,12 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                 s, resp = job.payload, job.response
                 error = job.failure
                 prompt = s.describe()
+                prediction = None if error else strip_reasoning(resp.text, options.reasoning_tags)
+                stripped += prediction is not None and prediction != resp.text
                 rec = SampleRecord(
                     task=spec.name, index=s.index, id=s.id, cluster=s.cluster or media_cluster(prompt),
                     prompt=prompt,
-                    prediction=None if error else resp.text,
+                    prediction=prediction, raw_prediction=resp.text if prediction is not None and prediction != resp.text else None,
                     references=s.references, choices=s.choices, subgroups=s.subgroups, error=error,
                     latency_s=resp.latency_s if resp is not None else None, cached=job.cached,
                     variant=s.variant, group=s.group,
@@ -117,7 +135,10 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                 progress.errors += error is not None
                 progress.cached += job.cached
                 progress.ran += (not job.cached) and job.request is not None and job.error is None
-                inp = record_input(rec, s.group_size)
+            if judge_id is not None:
+                judge.judge(spec, chunk_records)  # type: ignore[union-attr]
+            for rec, job in zip(chunk_records, chunk):
+                inp = record_input(rec, job.payload.group_size)
                 if inp is not None:
                     inputs.append(inp)
                     scored_items.append(rec)
@@ -155,6 +176,9 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         notes.append(f"partial run: {source.selection}")
     if progress.errors:
         notes.append(f"{progress.errors} request(s) failed and were not scored")
+    if stripped:
+        notes.append(f"reasoning ({', '.join(f'<{t}>' for t in options.reasoning_tags)}) removed from {stripped} prediction(s) before scoring; "
+                     f"raw_prediction keeps the whole output")
     if scoring.n_score_errors:
         notes.append(f"{scoring.n_score_errors} sample(s) could not be scored (see score_error)")
     notes.extend(f"{name}: {n} question(s) left out: a variant failed or could not be scored"
@@ -168,7 +192,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         primary_metric=spec.primary_metric, metrics=metrics, scorers=scoring.options_record(),
         n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
         n_score_errors=scoring.n_score_errors, transforms=[s.name for s in spec.transforms],
-        n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes,
+        n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes, judge=judge_id,
         timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),
     )
 

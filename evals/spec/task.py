@@ -90,6 +90,47 @@ class PromptSpec(_Frozen):
         return source
 
 
+class VerdictSpec(_Frozen):
+    """How a judge's reply becomes a score.
+
+    ``scale``: the reply's first word is a number in ``[min, max]`` (MM-Vet: ``0.0`` .. ``1.0``);
+    ``labels``: the first of ``labels`` (whole word, case-insensitive) found in the reply gives its score
+    (``{CORRECT: 1, INCORRECT: 0}``). Anything else is an unparseable verdict: a scoring error, never a zero.
+    """
+
+    kind: Literal["scale", "labels"]
+    min: float = 0.0
+    max: float = 1.0
+    labels: dict[str, float] = {}
+
+    @model_validator(mode="after")
+    def _complete(self) -> "VerdictSpec":
+        if self.kind == "labels" and not self.labels:
+            raise ValueError("a labels verdict needs labels: {WORD: score, ...}")
+        if self.kind == "scale" and not self.min < self.max:
+            raise ValueError(f"a scale verdict needs min < max (got {self.min} and {self.max})")
+        return self
+
+
+class JudgeSpec(_Frozen):
+    """A task's judge, as data: the prompt (Jinja2, with ``question``, ``answer``, ``references`` and
+    ``prediction``) and how its verdict is read. Greedy decoding with a fixed seed; part of the task's hash."""
+
+    prompt: str
+    version: int = 1
+    system: str | None = None
+    verdict: VerdictSpec
+    max_new_tokens: int = Field(16, ge=1)
+
+    @field_validator("prompt", "system")
+    @classmethod
+    def _compiles(cls, source: str | None) -> str | None:
+        problem = template_problem(source) if source is not None else None
+        if problem:
+            raise ValueError(problem)
+        return source
+
+
 class ScorerSpec(_Frozen):
     name: str
     options: dict[str, Any] = {}
@@ -157,7 +198,7 @@ def _valid_name(name: str) -> str:
 
 # Keys added after task hashes were first published, with their defaults: a spec
 # that leaves them at the default hashes as it did before they existed.
-_HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None}
+_HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("judge",): None}
 
 
 class TaskSpec(_Frozen):
@@ -173,6 +214,7 @@ class TaskSpec(_Frozen):
     generation: GenerationSettings = GenerationSettings()
     transforms: list[TransformSpec] = Field([], description="request transforms (circular options, perturbations), in order")
     scorers: list[ScorerSpec]
+    judge: JudgeSpec | None = Field(None, description="a model that grades or reads the answers; `omnieval run --judge` names it")
     source_file: str | None = Field(None, exclude=True)
 
     _name = field_validator("name")(_valid_name)

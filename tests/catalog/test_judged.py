@@ -1,0 +1,153 @@
+"""Judged tasks end to end: MM-Vet graded by a scripted OpenAI-compatible judge on loopback.
+
+The model under test is ``baseline:constant`` answering like a reasoning model
+(``<think>...</think> x = -1``); the judge server answers a fixed verdict per
+question, so every score is known by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evals.cli.main import app
+
+ANSWER = "<think>The equation has two roots; the user wants x.\nLet me check -1 first.</think> x = -1"
+
+
+class ScriptedJudge:
+    """Answers each grading prompt by the question in its last row: a verdict, or ``status:NNN`` for that HTTP error."""
+
+    def __init__(self, verdicts: dict[str, str]) -> None:
+        self.verdicts, self.prompts = verdicts, []
+        judge = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                prompt = body["messages"][-1]["content"]
+                prompt = prompt if isinstance(prompt, str) else "".join(p.get("text", "") for p in prompt)
+                judge.prompts.append(prompt)
+                question = prompt.rsplit("\n", 1)[-1].split(" | ")[0]
+                verdict = judge.verdicts[question]
+                if verdict.startswith("status:"):
+                    payload, status = {"error": {"message": "judge refused"}}, int(verdict[7:])
+                else:
+                    payload, status = {"choices": [{"index": 0, "message": {"role": "assistant", "content": verdict}, "finish_reason": "stop"}],
+                                       "usage": {"prompt_tokens": 10, "completion_tokens": 2}}, 200
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> "ScriptedJudge":
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _run(mirror: Path, out: Path, cache: Path, *judge: str) -> tuple[int, str, dict, list[dict]]:
+    result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", f"text={ANSWER}", "-t", "mmvet", "--data-dir", str(mirror),
+                                      "-o", str(out), "--cache", str(cache), "--no-progress", *judge])  # fmt: skip
+    runs = sorted(p for p in out.iterdir() if p.is_dir()) if out.is_dir() else []
+    if not runs:
+        return result.exit_code, result.output, {}, []
+    run = runs[-1]
+    results = json.loads((run / "results.json").read_text())["tasks"].get("mmvet", {})
+    records = [json.loads(line) for line in (run / "samples" / "mmvet.jsonl").read_text().splitlines()]
+    return result.exit_code, result.output, results, records
+
+
+VERDICTS = {"What is x in the equation?": "0.5", "What is written on the sign?": "0.0",
+            "Can you explain this meme?": "0.4 (partly right)", "How many apples are there?": "1.0"}
+
+
+def test_every_sample_scored_from_the_judges_verdicts_and_a_rerun_asks_the_judge_nothing(fixture_mirror, tmp_path):
+    with ScriptedJudge(VERDICTS) as judge:
+        args = ("--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+        code, output, res, records = _run(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", *args)
+        assert code == 0, output
+        assert res["metrics"]["score"]["value"] == pytest.approx((0.5 + 0.0 + 0.4 + 1.0) / 4)
+        assert res["n_score_errors"] == 0 and res["judge"]["judge"] == "openai:judge-7b" and res["judge"]["prompt_hash"]
+        # The official query row: answer with spaced <AND>, the prediction without its reasoning.
+        row = next(p for p in judge.prompts if "What is x" in p.rsplit("\n", 1)[-1]).rsplit("\n", 1)[-1]
+        assert row == "What is x in the equation? | -1 <AND> -5 | x = -1 | "
+        assert all(p.startswith("Compare the ground truth and prediction from AI models") for p in judge.prompts)
+        first = next(r for r in records if r["id"] == "v1_0")
+        assert first["prediction"] == "x = -1" and first["raw_prediction"] == ANSWER
+        assert first["judge"]["raw"] == "0.5" and first["judge"]["score"] == 0.5 and first["scores"]["judge_score"]["score"] == 0.5
+        asked = len(judge.prompts)
+        assert asked == 4
+
+        code, output, again, _ = _run(fixture_mirror, tmp_path / "again", tmp_path / "c.sqlite", *args)
+        assert code == 0, output
+        assert len(judge.prompts) == asked  # every verdict came from the cache
+        assert again["metrics"] == res["metrics"] and again["task_hash"] == res["task_hash"]
+
+
+def test_judge_failures_are_counted_scoring_errors_never_zeros(fixture_mirror, tmp_path):
+    verdicts = {**VERDICTS, "What is written on the sign?": "status:400", "Can you explain this meme?": "I would say it is fine"}
+    with ScriptedJudge(verdicts) as judge:
+        code, output, res, records = _run(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite",
+                                          "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+    assert code == 1  # two samples could not be scored: above the default --max-error-rate of 0
+    assert res["n_score_errors"] == 2 and res["metrics"]["score"]["value"] == pytest.approx((0.5 + 1.0) / 2)
+    errors = {r["id"]: r.get("score_error") for r in records}
+    assert errors["v1_1"].startswith("judge_score: judge call failed: HTTP 400")
+    assert errors["v1_2"] == "judge_score: judge gave an unparseable verdict 'I would say it is fine' (expected a number from 0 to 1)"
+    assert "judge gave an unparseable verdict" in output and errors["v1_0"] is None
+
+
+def test_a_judge_that_is_down_scores_nothing_and_says_why(fixture_mirror, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code, output, res, records = _run(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite",
+                                      "--judge", "openai:judge-7b", "-J", f"base_url=http://127.0.0.1:{port}/v1", "-J", "max_retries=0")
+    assert code == 1 and "scored nothing" in output
+    assert res["n_score_errors"] == 4 and res["metrics"].get("score", {}).get("value") is None  # no mean of nothing, and no zeros
+    assert all(r["score_error"].startswith("judge_score: judge call failed") and "connection refused" in r["score_error"] and not r.get("scores")
+               for r in records)  # fmt: skip
+
+
+def test_a_judged_task_without_a_judge_stops_before_running(fixture_mirror, tmp_path):
+    code, output, _, _ = _run(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite")
+    assert code == 2 and "task mmvet is scored by a judge: pass --judge KIND:MODEL" in output
+    assert not (tmp_path / "runs").exists()
+
+
+THINKING = "<think>Option A looks right... no. The answer is (A)? Let me check again.</think> The answer is (B)"
+
+
+@pytest.mark.parametrize("tags, prediction", [((), "The answer is (B)"), (("--reasoning-tags", "none"), THINKING)])
+def test_a_reasoning_models_answer_is_scored_without_its_reasoning_and_kept_whole(fixture_mirror, tmp_path, tags, prediction):
+    result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", f"text={THINKING}", "-t", "ai2d", "--data-dir", str(fixture_mirror),
+                                      "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"), "--no-progress", *tags])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    records = [json.loads(line) for line in (run / "samples" / "ai2d.jsonl").read_text().splitlines()]
+    assert {r["prediction"] for r in records} == {prediction}
+    if not tags:
+        assert {r["raw_prediction"] for r in records} == {THINKING} and {r["extracted"] for r in records} == {"B"}
+        assert any("reasoning (<think>) removed" in n for n in json.loads((run / "results.json").read_text())["tasks"]["ai2d"]["notes"])
+    else:
+        assert all("raw_prediction" not in r for r in records)
