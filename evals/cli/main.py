@@ -236,7 +236,8 @@ def tasks_list(ctx: typer.Context) -> None:
     for name in task_names():
         t = load_task(name)
         ds = t.dataset.path + (f" ({t.dataset.name})" if t.dataset.name else "")
-        table.add_row(name, t.modality, t.kind, ds, t.dataset.split, ", ".join(s.name for s in t.scorers))
+        kind = t.kind + "".join(f" ({tr.name})" for tr in t.transforms) + (" (judged)" if t.judge is not None else "")
+        table.add_row(name, t.modality, kind, ds, t.dataset.split, ", ".join(s.name for s in t.scorers))
     out = Console(width=200)
     out.print(table)
     out.print(f"suites: {', '.join(suite_names())}")
@@ -286,17 +287,34 @@ def rescore(
     task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Rescore with this task spec (a YAML file or a task name) instead of the catalogue's current one; repeatable.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where the rescored run goes (one run only). Default: beside the run, <run id>-rescored-<hash>.")] = None,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", exists=True, file_okay=False, help="Mirror root, read only when a new subgroup field is not in the stored records.")] = None,
+    judge: Annotated[Optional[str], typer.Option("--judge", help="Judge the stored answers of judged tasks again with this model (kind:name); needed when a task's judge block changed.")] = None,
+    judge_arg: Annotated[Optional[list[str]], typer.Option("--judge-arg", "-J", help="Judge adapter argument key=value (repeatable).")] = None,
+    cache: Annotated[Optional[Path], typer.Option("--cache", envvar="OMNIEVAL_CACHE", help="Response cache for the judge's calls (as for run).")] = None,
 ) -> None:
-    """Recompute scores, statistics and results of finished runs from their stored predictions, without any model."""
+    """Recompute scores, statistics and results of finished runs from their stored predictions, without the model under test."""
     from evals.run.rescore import rescore_run
     from evals.spec.catalog import load_task
 
     if output is not None and len(run_dirs) > 1:
         raise typer.BadParameter("--output takes one run directory", param_hint="--output")
     specs = [load_task(t) for t in task or []]
-    for run_dir in run_dirs:
-        out = rescore_run(run_dir, specs, output, data_dir=str(data_dir) if data_dir else None)
-        typer.echo(f"rescored {run_dir} -> {out}")
+    judge_runner = None
+    if judge:
+        from evals.adapters.base import create_adapter, parse_model_args
+        from evals.run.cache import ResponseCache
+        from evals.run.engine import GenerationEngine
+        from evals.run.judge import Judge
+        from evals.settings import default_cache_path
+
+        judge_adapter = create_adapter(judge, parse_model_args(judge_arg or []))
+        judge_runner = Judge(GenerationEngine(judge_adapter, ResponseCache(cache or default_cache_path()), judge_adapter.capabilities.max_batch_size or 8))
+    try:
+        for run_dir in run_dirs:
+            out = rescore_run(run_dir, specs, output, data_dir=str(data_dir) if data_dir else None, judge=judge_runner)
+            typer.echo(f"rescored {run_dir} -> {out}")
+    finally:
+        if judge_runner is not None:
+            judge_runner.engine.adapter.close()
 
 
 # Commands defined beside what they drive; their modules keep module-level imports light.

@@ -151,3 +151,34 @@ def test_a_reasoning_models_answer_is_scored_without_its_reasoning_and_kept_whol
         assert any("reasoning (<think>) removed" in n for n in json.loads((run / "results.json").read_text())["tasks"]["ai2d"]["notes"])
     else:
         assert all("raw_prediction" not in r for r in records)
+
+
+def test_rescoring_a_judged_run_reuses_its_verdicts_and_a_changed_judge_prompt_calls_only_the_judge(fixture_mirror, tmp_path):
+    from evals.spec.catalog import load_task
+
+    with ScriptedJudge(VERDICTS) as judge:
+        args = ("--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+        code, output, res, _ = _run(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", *args)
+        assert code == 0, output
+        [run] = (tmp_path / "runs").iterdir()
+        asked = len(judge.prompts)
+
+        same = CliRunner().invoke(app, ["rescore", str(run), "-o", str(tmp_path / "same")])  # stored verdicts, no judge needed
+        assert same.exit_code == 0, same.output
+        assert json.loads((tmp_path / "same" / "results.json").read_text())["tasks"]["mmvet"]["task_hash"] == res["task_hash"]
+        assert len(judge.prompts) == asked
+
+        edited = tmp_path / "mmvet.yaml"
+        edited.write_text(Path(load_task("mmvet").source_file).read_text().replace(
+            "    Compare the ground truth and prediction", "    Be strict. Compare the ground truth and prediction", 1))
+        refused = CliRunner().invoke(app, ["rescore", str(run), "--task", str(edited), "-o", str(tmp_path / "refused")])
+        assert refused.exit_code != 0 and "judge block differs" in str(refused.exception or refused.output)
+
+        again = CliRunner().invoke(app, ["rescore", str(run), "--task", str(edited), "-o", str(tmp_path / "again"), "--cache",
+                                         str(tmp_path / "c.sqlite"), *args])  # fmt: skip
+        assert again.exit_code == 0, again.output
+    new_prompts = judge.prompts[asked:]
+    assert len(new_prompts) == 4 and all(p.startswith("Be strict.") for p in new_prompts)  # only the judge was asked, once per answer
+    rescored = json.loads((tmp_path / "again" / "results.json").read_text())["tasks"]["mmvet"]
+    assert rescored["judge"]["prompt_hash"] != res["judge"]["prompt_hash"] and rescored["task_hash"] != res["task_hash"]
+    assert rescored["metrics"]["score"]["value"] == pytest.approx(res["metrics"]["score"]["value"])

@@ -22,6 +22,8 @@ def test_tasks_lists_and_shows():
     result = runner.invoke(app, ["tasks"])
     assert result.exit_code == 0, result.output
     assert "easyvqa" in result.output and "harvard_asr" in result.output and "quickstart" in result.output
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") > 3}
+    assert "(judged)" in rows["mmvet"] and "(circular)" in rows["ai2d_circular"] and "(judged)" not in rows["ai2d"]
     shown = runner.invoke(app, ["tasks", "show", "harvard_asr"])
     assert shown.exit_code == 0 and "spec hash:" in shown.output and "normalizer: whisper_english" in shown.output
 
