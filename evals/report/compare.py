@@ -95,14 +95,15 @@ def _describe_conflict(task: str, groups: list[Any]) -> str:
         first = g.iloc[0]
         lines.append(
             f"  - task_hash {first.task_hash} (spec {first.spec_hash}, dataset revision {first.revision or 'unpinned'}, "
-            f"data fingerprint {first.fingerprint}, scorers {_fmt_scorers(first.scorers)}): models "
+            f"data fingerprint {first.fingerprint}, scorers {_fmt_scorers(first.scorers)}"
+            + (f", judge {first.judge}" if getattr(first, "judge", "") else "") + "): models "
             + ", ".join(sorted(g.model.unique()))
         )
     firsts = [g.iloc[0] for g in groups]
     diffs = []
     for attr, what in (("spec_hash", "task definition (spec hash)"), ("revision", "dataset revision"),
-                       ("fingerprint", "dataset files (fingerprint)"), ("scorers", "metric options")):
-        values = {str(getattr(f, attr)) for f in firsts}
+                       ("fingerprint", "dataset files (fingerprint)"), ("scorers", "metric options"), ("judge", "judge (model, prompt)")):
+        values = {str(getattr(f, attr, "") or "none") for f in firsts}
         if len(values) > 1:
             diffs.append(f"{what}: " + " vs ".join(sorted(values)))
     if diffs:

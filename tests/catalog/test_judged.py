@@ -182,3 +182,15 @@ def test_rescoring_a_judged_run_reuses_its_verdicts_and_a_changed_judge_prompt_c
     rescored = json.loads((tmp_path / "again" / "results.json").read_text())["tasks"]["mmvet"]
     assert rescored["judge"]["prompt_hash"] != res["judge"]["prompt_hash"] and rescored["task_hash"] != res["task_hash"]
     assert rescored["metrics"]["score"]["value"] == pytest.approx(res["metrics"]["score"]["value"])
+
+
+def test_the_leaderboard_refuses_to_rank_cells_graded_by_different_judges_and_says_so(fixture_mirror, tmp_path):
+    with ScriptedJudge(VERDICTS) as judge:
+        for name, out in (("openai:judge-7b", "a"), ("openai:judge-70b", "b")):
+            code, output, _, _ = _run(fixture_mirror, tmp_path / out, tmp_path / "c.sqlite", "--judge", name, "-J", f"base_url={judge.url}")
+            assert code == 0, output
+    runs = [str(next((tmp_path / out).iterdir())) for out in ("a", "b")]
+    result = CliRunner().invoke(app, ["leaderboard", *runs, "--out", str(tmp_path / "board")])
+    assert result.exit_code != 0
+    text = result.output + str(result.exception or "")
+    assert "differs in: judge (model, prompt): openai:judge-70b" in text and "openai:judge-7b [" in text
