@@ -43,6 +43,8 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "ai2d_circular": ("A", {"accuracy": 0.0}, {}),
     "scienceqa_img_circular": ("A", {"accuracy": 0.0}, {"subject": {"natural science": 0.0, "social science": 0.0}}),
     "mmmu_val_circular": ("A", {"accuracy": 0.0, "open_fraction": 1 / 3}, {"subject": {"Art_Theory": 0.0, "Math": 0.0}}),
+    "mmstar": ("B", {"accuracy": 3 / 4, "unparsed_rate": 0.0}, {"category": {"coarse perception": 0.5, "math": 1.0}}),
+    "realworldqa": ("b.", {"exact_match": 1 / 3}, {}),
     "ocrbench": ("hello world", {"accuracy": 2 / 3, "score": 2.0}, {"dataset": {"IIIT5K": 0.5, "HME100k": 1.0}}),
     "visulogic": ("A", {"accuracy": 1 / 3}, {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
     "librispeech_test_clean": ("the", WER_5_6, {}),
