@@ -75,19 +75,21 @@ class FieldMap(_Frozen):
         return value
 
 
+def _template_compiles(source: str | None) -> str | None:
+    """A field validator: the template compiles in the sandbox (the error names the line)."""
+    problem = template_problem(source) if source is not None else None
+    if problem:
+        raise ValueError(problem)
+    return source
+
+
 class PromptSpec(_Frozen):
     """A chat user turn (Jinja2) with ``<image>``/``<image N>``/``<audio>`` placeholders."""
 
     system: str | None = None
     user: str
 
-    @field_validator("system", "user")
-    @classmethod
-    def _compiles(cls, source: str | None) -> str | None:
-        problem = template_problem(source) if source is not None else None
-        if problem:
-            raise ValueError(problem)
-        return source
+    _compiles = field_validator("system", "user")(_template_compiles)
 
 
 class VerdictSpec(_Frozen):
@@ -122,13 +124,7 @@ class JudgeSpec(_Frozen):
     verdict: VerdictSpec
     max_new_tokens: int = Field(16, ge=1)
 
-    @field_validator("prompt", "system")
-    @classmethod
-    def _compiles(cls, source: str | None) -> str | None:
-        problem = template_problem(source) if source is not None else None
-        if problem:
-            raise ValueError(problem)
-        return source
+    _compiles = field_validator("prompt", "system")(_template_compiles)
 
 
 class ScorerSpec(_Frozen):

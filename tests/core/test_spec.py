@@ -58,3 +58,32 @@ def test_missing_column_in_dataset_names_field_and_columns(tmp_path):
         planner.plan(*next(source.rows))
     msg = str(e.value)
     assert str(path) in msg and "fields.question" in msg and "'questoin'" in msg and "question_id" in msg
+
+
+@pytest.mark.parametrize("block, says", [
+    ("judge:\n  prompt: '{{ prediction'\n  verdict: {kind: scale}\n", r"judge\.prompt: .*template error line 1"),
+    ("judge:\n  prompt: '{{ prediction }}'\n  verdict: {kind: labels}\n", r"judge\.verdict: .*labels verdict needs labels"),
+    ("judge:\n  prompt: '{{ prediction }}'\n  verdict: {kind: scale, min: 1, max: 0}\n", r"judge\.verdict: .*min < max"),
+])
+def test_a_bad_judge_block_names_file_and_key(tmp_path, block, says):
+    path = write_task(tmp_path, VQAV2_TASK.rstrip("\n") + "\n" + block)
+    with pytest.raises(SpecError, match=says) as e:
+        load_task(str(path))
+    assert str(path) in str(e.value)
+
+
+def test_the_judge_block_is_part_of_the_spec_hash_and_its_absence_changes_no_hash(tmp_path):
+    plain = load_task(str(write_task(tmp_path, VQAV2_TASK, "a.yaml")))
+    judged = load_task(str(write_task(tmp_path, VQAV2_TASK.rstrip("\n") + "\njudge:\n  prompt: '{{ prediction }}'\n  verdict: {kind: scale}\n", "b.yaml")))
+    other = load_task(str(write_task(tmp_path, VQAV2_TASK.rstrip("\n") + "\njudge:\n  prompt: 'Grade: {{ prediction }}'\n  verdict: {kind: scale}\n", "c.yaml")))
+    assert len({plain.spec_hash, judged.spec_hash, other.spec_hash}) == 3
+
+
+def test_spec_hashes_of_tasks_without_a_judge_are_those_of_the_committed_example_leaderboard():
+    """Adding optional spec keys must not move existing hashes: earlier runs and caches stay comparable."""
+    import json
+    from pathlib import Path
+
+    board = json.loads((Path(__file__).parents[2] / "reports" / "quickstart" / "leaderboard.json").read_text())
+    recorded = {c["task"]: c["spec_hash"] for c in board["columns"]}
+    assert recorded and all(load_task(task).spec_hash == spec_hash for task, spec_hash in recorded.items())
