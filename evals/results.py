@@ -118,6 +118,8 @@ class TaskResult(_Model):
     """The task's transforms (``circular``): its sample records are variants, combined per question (``group``)."""
     judge: JudgeIdentity | None = None
     """The judge whose verdicts the scores use (judged tasks only); part of ``task_hash``."""
+    extraction_rules: dict[str, int] = {}
+    """How many answers each extraction rule decided (``bare``, ``phrase``, ``unparsed``, ``judge``...), most used first."""
 
 
 class SuiteResult(_Model):

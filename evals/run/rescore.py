@@ -11,6 +11,7 @@ newest, so it supersedes the original where task hashes agree).
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 import warnings
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from evals.redact import redact_argv
 from evals.results import Rescored, SampleRecord, TaskResult, iter_samples, read_manifest, read_results, write_json
 from evals.run.judge import Judge, judge_prompt_hash
 from evals.run.plan import get_path
-from evals.run.runner import task_hash_for
+from evals.run.runner import rule_counts, task_hash_for
 from evals.run.transforms import build_transforms
 from evals.scoring.rescore import media_cluster, score_records
 from evals.spec.catalog import load_task
@@ -95,6 +96,7 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
         out = score_records(records, spec.scorers, spec.fields.subgroups, seed=seed, n_resamples=n_resamples,
                             combine=transforms[0].combine if transforms else None)
     new_records = [r if s is None else r.model_copy(update=s.record_fields()) for r, s in zip(records, out.samples)]
+    rules = Counter(r.extraction_rule for r, s in zip(new_records, out.samples) if s is not None)
     skipped = sorted({str(w.message) for w in caught})
     notes = [n for n in old.notes if "could not be scored" not in n and not n.startswith("rescored") and n not in skipped]
     notes.extend(skipped)
@@ -102,7 +104,7 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
         notes.append(f"{out.n_score_errors} sample(s) could not be scored (see score_error)")
     notes.append(f"rescored from run {read_manifest(run_dir).run_id} (spec {old.spec_hash} -> {spec.spec_hash})")
     result = old.model_copy(update={
-        "task_version": spec.version, "spec_hash": spec.spec_hash, "task_hash": task_hash_for(spec, old.dataset.fingerprint, judge_id), "judge": judge_id,
+        "task_version": spec.version, "spec_hash": spec.spec_hash, "task_hash": task_hash_for(spec, old.dataset.fingerprint, judge_id), "judge": judge_id, "extraction_rules": rule_counts(rules),
         "primary_metric": spec.primary_metric, "metrics": out.metrics, "subgroups": out.subgroups, "scorers": out.scorers,
         "n_scored": out.n_scored, "n_score_errors": out.n_score_errors, "n_unparsed": out.n_unparsed, "notes": notes,
         "transforms": [s.name for s in spec.transforms],

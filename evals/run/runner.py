@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -91,6 +92,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
     judge_id = judge.identity(spec) if judge is not None and spec.judge is not None else None
     task_hash = task_hash_for(spec, source.fingerprint, judge_id)
     stripped = 0
+    rules: Counter[str | None] = Counter()  # how each answer was read (``extraction_rule``), for the results
     planner = RequestPlanner(spec, source.columns)
     rows = source.rows
     if options.shard is not None:
@@ -149,6 +151,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                 outcome.fill(rec)
             if scoring.streaming:
                 for rec in chunk_records:
+                    rules[rec.extraction_rule] += rec.extraction_rule is not None
                     out.write(rec.model_dump_json(exclude_none=True) + "\n")
             else:
                 records.extend(chunk_records)
@@ -163,7 +166,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
     with warnings.catch_warnings(record=True) as caught:
         # Scorers warn about what they had to skip (SPICE without its jars): that belongs in the results.
         warnings.simplefilter("always")
-        metrics, subgroups = _finish_scoring(scoring, records, tmp_path)
+        metrics, subgroups = _finish_scoring(scoring, records, tmp_path, rules)
     tmp_path.replace(samples_path)
     if draft is not None:
         cache.finish_plan(draft, plan_key, written)  # type: ignore[union-attr, arg-type]
@@ -193,11 +196,12 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
         n_score_errors=scoring.n_score_errors, transforms=[s.name for s in spec.transforms],
         n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes, judge=judge_id,
+        extraction_rules=rule_counts(rules),
         timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),
     )
 
 
-def _finish_scoring(scoring: TaskScoring, records: list[SampleRecord], tmp_path: Path) -> tuple[dict, list]:
+def _finish_scoring(scoring: TaskScoring, records: list[SampleRecord], tmp_path: Path, rules: Counter) -> tuple[dict, list]:
     """Corpus-level scorers run now; their per-sample stats join the buffered records."""
     if not scoring.streaming:
         corpus = iter(scoring.finish_corpus())
@@ -205,8 +209,14 @@ def _finish_scoring(scoring: TaskScoring, records: list[SampleRecord], tmp_path:
             for rec in records:
                 if rec.error is None and rec.prediction is not None:  # as record_input: only answered samples were scored
                     next(corpus).fill(rec)
+                rules[rec.extraction_rule] += rec.extraction_rule is not None
                 out.write(rec.model_dump_json(exclude_none=True) + "\n")
     return scoring.metrics(), scoring.subgroups()
+
+
+def rule_counts(rules: Counter) -> dict[str, int]:
+    """``{rule: samples}``, most used first; records without a rule (not parsed by rule, or not scored) are left out."""
+    return {rule: n for rule, n in rules.most_common() if rule is not None and n}
 
 
 def check_supported(spec: TaskSpec, adapter: Adapter) -> str | None:

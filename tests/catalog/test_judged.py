@@ -88,6 +88,7 @@ def test_every_sample_scored_from_the_judges_verdicts_and_a_rerun_asks_the_judge
         assert code == 0, output
         assert res["metrics"]["score"]["value"] == pytest.approx((0.5 + 0.0 + 0.4 + 1.0) / 4)
         assert res["n_score_errors"] == 0 and res["judge"]["judge"] == "openai:judge-7b" and res["judge"]["prompt_hash"]
+        assert res["extraction_rules"] == {"judge": 4}
         # The official query row: answer with spaced <AND>, the prediction without its reasoning.
         row = next(p for p in judge.prompts if "What is x" in p.rsplit("\n", 1)[-1]).rsplit("\n", 1)[-1]
         assert row == "What is x in the equation? | -1 <AND> -5 | x = -1 | "
@@ -148,7 +149,9 @@ def test_a_reasoning_models_answer_is_scored_without_its_reasoning_and_kept_whol
     assert {r["prediction"] for r in records} == {prediction}
     if not tags:
         assert {r["raw_prediction"] for r in records} == {THINKING} and {r["extracted"] for r in records} == {"B"}
-        assert any("reasoning (<think>) removed" in n for n in json.loads((run / "results.json").read_text())["tasks"]["ai2d"]["notes"])
+        result = json.loads((run / "results.json").read_text())["tasks"]["ai2d"]
+        assert any("reasoning (<think>) removed" in n for n in result["notes"])
+        assert result["extraction_rules"] == {"phrase": len(records)}  # the share each extraction step decided
     else:
         assert all("raw_prediction" not in r for r in records)
 
