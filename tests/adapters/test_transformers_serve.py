@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -24,13 +25,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.skipif(_SERVE is None, reason="transformers CLI missing")
-def test_transformers_serve_answers_like_the_hf_adapter(tiny_model, tmp_path):
+@contextlib.contextmanager
+def _served(path: str, tmp_path: Path):
+    """``transformers serve PATH`` on a free loopback port; yields its base URL once it answers /health."""
     pytest.importorskip("fastapi", reason="needs pip install 'transformers[serving]'")
     pytest.importorskip("uvicorn", reason="needs pip install 'transformers[serving]'")
     import httpx
 
-    path = str(tiny_model("llava"))
     port = _free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     log = open(tmp_path / "serve.log", "w")
@@ -46,19 +47,59 @@ def test_transformers_serve_answers_like_the_hf_adapter(tiny_model, tmp_path):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"transformers serve did not start: {(tmp_path / 'serve.log').read_text()[-2000:]}")
             time.sleep(0.5)
-        requests = image_requests(n=3, multi=False)
-        remote = create_adapter(f"openai:{path}", {"base_url": f"http://127.0.0.1:{port}/v1", "max_retries": 0, "timeout_s": 60})
-        try:
-            served = remote.generate(requests)
-        finally:
-            remote.close()
+        yield f"http://127.0.0.1:{port}/v1"
     finally:
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+@pytest.mark.skipif(_SERVE is None, reason="transformers CLI missing")
+def test_transformers_serve_answers_like_the_hf_adapter(tiny_model, tmp_path):
+    path = str(tiny_model("llava"))
+    requests = image_requests(n=3, multi=False)
+    with _served(path, tmp_path) as url:
+        remote = create_adapter(f"openai:{path}", {"base_url": url, "max_retries": 0, "timeout_s": 60})
+        try:
+            served = remote.generate(requests)
+        finally:
+            remote.close()
     local = create_adapter(f"hf:{path}", {})
     expected = local.generate(requests)
     assert all(r.ok for r in served), [r.error for r in served]
     # Same weights, same chat template, greedy: the image travelled as a data URL and was used.
     assert [r.text for r in served] == [r.text for r in expected]
     assert [r.input_tokens for r in served] == [r.input_tokens for r in expected]
+
+
+@pytest.mark.skipif(_SERVE is None, reason="transformers CLI missing")
+def test_a_served_local_model_judges_mmvet_and_a_rerun_asks_it_nothing(tiny_model, tmp_path):
+    """The judge plumbing against a real server: a random tiny model rarely gives a number, so each sample ends with
+    the judge's raw reply and either its score or a counted 'unparseable verdict' error; never a silent 0."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+    import make_fixtures
+
+    mirror = make_fixtures.write_fixtures(tmp_path / "mirror", {"lmms-lab-encoder/MMVet"})
+    path = str(tiny_model("llava"))
+    with _served(path, tmp_path) as url:
+        runs = []
+        for out in ("first", "again"):
+            result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=x = -1", "-t", "mmvet", "--data-dir", str(mirror),
+                                              "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"), "--no-progress",
+                                              "--judge", f"openai:{path}", "-J", f"base_url={url}", "-J", "max_retries=0"])  # fmt: skip
+            assert result.exit_code in (0, 1), result.output  # 1 when some verdict did not parse (--max-error-rate 0)
+            [run] = (tmp_path / out).iterdir()
+            runs.append(([json.loads(line) for line in (run / "samples" / "mmvet.jsonl").read_text().splitlines()],
+                         json.loads((run / "results.json").read_text())["tasks"]["mmvet"]))
+    (first, res), (again, res_again) = runs
+    assert len(first) == 4 and all(r["judge"]["raw"] is not None for r in first)
+    for r in first:
+        assert (r["judge"].get("score") is not None) != ("unparseable verdict" in (r.get("score_error") or "")), r
+    assert res["n_score_errors"] == sum(1 for r in first if r.get("score_error"))
+    assert all(r["judge"]["cached"] for r in again) and res_again["metrics"] == res["metrics"]
