@@ -174,11 +174,13 @@ def test_suite_headline_is_the_mean_over_its_tasks(tmp_path):
 
 def test_ctrl_c_says_what_was_kept_and_exits_130(tmp_path):
     cmd = [sys.executable, "-m", "evals", "run", "-t", "easyvqa", "--limit", "200", "--batch-size", "10", "--no-progress",
-           "-m", "baseline:vqa-prior", "-a", "delay_s=0.02", "--output", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite")]
+           "-m", "baseline:vqa-prior", "-a", "delay_s=0.05", "--output", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite")]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while _cached_rows(tmp_path / "c.sqlite") < 20 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
+    # 200 answers take 10 s of simulated model time: the run is interrupted midway, not raced to its end.
+    assert proc.poll() is None, f"the run ended before it could be interrupted: {proc.communicate()[1][-2000:]}"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
