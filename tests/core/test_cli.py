@@ -175,7 +175,10 @@ def test_suite_headline_is_the_mean_over_its_tasks(tmp_path):
 def test_ctrl_c_says_what_was_kept_and_exits_130(tmp_path):
     cmd = [sys.executable, "-m", "evals", "run", "-t", "easyvqa", "--limit", "200", "--batch-size", "10", "--no-progress",
            "-m", "baseline:vqa-prior", "-a", "delay_s=0.05", "--output", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal delivers it: a suite started in the background of a non-interactive shell inherits
+    # SIGINT ignored, and Python then leaves it ignored in the child too.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 60
     while _cached_rows(tmp_path / "c.sqlite") < 20 and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
