@@ -91,6 +91,27 @@ class JudgeIdentity(_Model):
     prompt_hash: str
 
 
+class JudgeSummary(_Model):
+    """One judge of a panel, over a task: its own mean score and how many samples it could not score."""
+
+    judge: str
+    judge_hash: str
+    score: float | None
+    n: int
+    n_errors: int
+
+
+class JudgePanel(_Model):
+    """Several judges of one task: each one's summary, how their verdicts were combined, and how far they agree."""
+
+    judges: list[JudgeSummary]
+    aggregate: str
+    agreement: float | None
+    """Krippendorff's alpha over the samples every judge scored (interval for scales, nominal for labels); None below two samples."""
+    agreement_metric: str
+    n_agreement: int
+
+
 class TaskResult(_Model):
     task: str
     task_version: int
@@ -118,6 +139,8 @@ class TaskResult(_Model):
     """The task's transforms (``circular``): its sample records are variants, combined per question (``group``)."""
     judge: JudgeIdentity | None = None
     """The judge whose verdicts the scores use (judged tasks only); part of ``task_hash``."""
+    judge_panel: JudgePanel | None = None
+    """With several judges: each judge's own score and their agreement (``judge`` is then the panel's identity)."""
     extraction_rules: dict[str, int] = {}
     """How many answers each extraction rule decided (``bare``, ``phrase``, ``unparsed``, ``judge``...), most used first."""
 
@@ -211,6 +234,8 @@ class SampleRecord(_Model):
     """The transform variant this record answers (``circular2``); None for an untransformed sample."""
     group: str | None = None
     """The sample the variant belongs to (its id before transforms); scores combine per group."""
+    judges: list[JudgeVerdict] | None = None
+    """Each judge's own verdict when several judged (``judge`` is then their combination)."""
     raw_prediction: str | None = None
     """The model's whole output when ``prediction`` is less (reasoning spans stripped); None when they are the same."""
     judge: JudgeVerdict | None = None

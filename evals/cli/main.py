@@ -64,8 +64,8 @@ def run(
     seed: Annotated[int, typer.Option(help="Seed for bootstrap confidence intervals.", rich_help_panel="Execution")] = 0,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show the progress bar.", rich_help_panel="Output")] = True,
     max_error_rate: Annotated[float, typer.Option("--max-error-rate", min=0.0, max=1.0, help="Exit 1 when a task's share of failed samples exceeds this (results are written either way).", rich_help_panel="Execution")] = 0.0,
-    judge: Annotated[Optional[str], typer.Option("--judge", help="The judge model for judged tasks, as kind:name (e.g. openai:qwen3-8b with -J base_url=http://127.0.0.1:8000/v1, or hf:PATH). Tasks without a judge block never use it.", rich_help_panel="Judge")] = None,
-    judge_arg: Annotated[Optional[list[str]], typer.Option("--judge-arg", "-J", help="Judge adapter argument key=value (repeatable), as -a is for the model.", rich_help_panel="Judge")] = None,
+    judge: Annotated[Optional[list[str]], typer.Option("--judge", help="The judge model for judged tasks, as kind:name (e.g. openai:qwen3-8b with -J base_url=http://127.0.0.1:8000/v1, or hf:PATH); repeat for a panel of judges. Tasks without a judge block never use it.", rich_help_panel="Judge")] = None,
+    judge_arg: Annotated[Optional[list[str]], typer.Option("--judge-arg", "-J", help="Judge adapter argument key=value (repeatable; applies to every judge), as -a is for the model.", rich_help_panel="Judge")] = None,
     reasoning_tags: Annotated[str, typer.Option("--reasoning-tags", help="Comma-separated tags whose spans (<think>...</think>) are removed from predictions before scoring; the raw output stays in the record. 'none' keeps predictions whole.", rich_help_panel="Execution")] = "think",
 ) -> None:
     """Evaluate model(s) on tasks. With no arguments: the offline `quickstart` suite with its models.
@@ -126,11 +126,9 @@ def run(
     judged = [n for n in specs if specs[n].judge is not None]
     judge_runner = None
     if judge:
-        from evals.run.engine import GenerationEngine
-        from evals.run.judge import Judge
+        from evals.run.judge import make_judges
 
-        judge_adapter = create_adapter(judge, parse_model_args(judge_arg or []))
-        judge_runner = Judge(GenerationEngine(judge_adapter, response_cache, judge_adapter.capabilities.max_batch_size or 8))
+        judge_runner = make_judges(judge, parse_model_args(judge_arg or []), response_cache)
     elif judged:
         _fail(f"task {judged[0]} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
     all_results = []
@@ -161,7 +159,7 @@ def run(
                 console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=True)
             console.print(f"[green]wrote[/green] {escape(str(run_dir))}", soft_wrap=True)
     if judge_runner is not None:
-        judge_runner.engine.adapter.close()
+        judge_runner.close()
     for table in results_tables(all_results):
         console.print(table)
     failures = failure_report(all_results, output, max_error_rate)
@@ -287,7 +285,7 @@ def rescore(
     task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Rescore with this task spec (a YAML file or a task name) instead of the catalogue's current one; repeatable.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where the rescored run goes (one run only). Default: beside the run, <run id>-rescored-<hash>.")] = None,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", exists=True, file_okay=False, help="Mirror root, read only when a new subgroup field is not in the stored records.")] = None,
-    judge: Annotated[Optional[str], typer.Option("--judge", help="Judge the stored answers of judged tasks again with this model (kind:name); needed when a task's judge block changed.")] = None,
+    judge: Annotated[Optional[list[str]], typer.Option("--judge", help="Judge the stored answers of judged tasks again with this model (kind:name; repeat for a panel); needed when a task's judge block changed.")] = None,
     judge_arg: Annotated[Optional[list[str]], typer.Option("--judge-arg", "-J", help="Judge adapter argument key=value (repeatable).")] = None,
     cache: Annotated[Optional[Path], typer.Option("--cache", envvar="OMNIEVAL_CACHE", help="Response cache for the judge's calls (as for run).")] = None,
 ) -> None:
@@ -300,21 +298,19 @@ def rescore(
     specs = [load_task(t) for t in task or []]
     judge_runner = None
     if judge:
-        from evals.adapters.base import create_adapter, parse_model_args
+        from evals.adapters.base import parse_model_args
         from evals.run.cache import ResponseCache
-        from evals.run.engine import GenerationEngine
-        from evals.run.judge import Judge
+        from evals.run.judge import make_judges
         from evals.settings import default_cache_path
 
-        judge_adapter = create_adapter(judge, parse_model_args(judge_arg or []))
-        judge_runner = Judge(GenerationEngine(judge_adapter, ResponseCache(cache or default_cache_path()), judge_adapter.capabilities.max_batch_size or 8))
+        judge_runner = make_judges(judge, parse_model_args(judge_arg or []), ResponseCache(cache or default_cache_path()))
     try:
         for run_dir in run_dirs:
             out = rescore_run(run_dir, specs, output, data_dir=str(data_dir) if data_dir else None, judge=judge_runner)
             typer.echo(f"rescored {run_dir} -> {out}")
     finally:
         if judge_runner is not None:
-            judge_runner.engine.adapter.close()
+            judge_runner.close()
 
 
 # Commands defined beside what they drive; their modules keep module-level imports light.

@@ -19,7 +19,7 @@ from evals.errors import OmniEvalError
 from evals.redact import redact_argv, redact_value
 from evals.results import Manifest, read_manifest, RunResults, TaskResult, suite_result, write_json
 from evals.run.engine import GenerationEngine
-from evals.run.judge import Judge
+from evals.run.judge import AnyJudge
 from evals.run.runner import RunOptions, check_supported, evaluate_task
 from evals.spec.task import TaskSpec
 
@@ -81,7 +81,7 @@ def evaluate_model(
     options: RunOptions,
     command: list[str] | None = None,
     suite: str | None = None,
-    judge: Judge | None = None,
+    judge: AnyJudge | None = None,
 ) -> RunResults:
     """Evaluate ``adapter`` on ``tasks``; writes ``output_dir/{manifest,results}.json`` and ``samples/``.
 

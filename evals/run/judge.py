@@ -11,15 +11,20 @@ sample's judge error: the scorer makes it a scoring error, never a zero.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
+
+import numpy as np
 
 from evals.adapters.base import ModelUnavailable
 from evals.hashing import stable_hash
 from evals.requests import GenerationSettings, Message, Request, TextPart
-from evals.results import JudgeIdentity, JudgeVerdict, SampleRecord
+from evals.results import JudgeIdentity, JudgeSummary, JudgeVerdict, SampleRecord
+from evals.results import JudgePanel as JudgePanelResult
 from evals.run.engine import GenerationEngine, Job
 from evals.scoring.rescore import prompt_text
+from evals.scoring.stats import krippendorff_alpha
 from evals.spec.task import JudgeSpec, TaskSpec, VerdictSpec
 from evals.spec.templates import PromptTemplate
 
@@ -85,27 +90,131 @@ class Judge:
             out.append(Request(id=f"judge:{rec.id}", messages=messages, generation=settings))
         return out
 
-    def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
-        """Fill ``record.judge`` for every record with a prediction (the others were never answered)."""
+    @property
+    def model_hash(self) -> str:
+        return self.engine.model_hash
+
+    def close(self) -> None:
+        self.engine.adapter.close()
+
+    def verdicts(self, spec: TaskSpec, answered: Sequence[SampleRecord]) -> list[JudgeVerdict]:
+        """One verdict per record of ``answered`` (records with a prediction), in order."""
         assert spec.judge is not None
-        ident = self.identity(spec)
-        answered = [r for r in records if r.error is None and r.prediction is not None]
-        if not answered:
-            return
+        ident = self.identity(spec).model_dump()
         done: list[Job] = []
-        if self.down is None:
+        if self.down is None and answered:
             try:
                 for chunk in self.engine.run(Job(q, payload=r) for q, r in zip(self.requests(spec, answered), answered)):
                     done.extend(chunk)
             except ModelUnavailable as e:
                 self.down = f"the judge {self.name} is unavailable: {e}"
+        out = []
         for job in done:
-            rec = job.payload
             if job.failure is not None:
-                rec.judge = JudgeVerdict(**ident.model_dump(), error=f"judge call failed: {job.failure}", cached=job.cached)
+                out.append(JudgeVerdict(**ident, error=f"judge call failed: {job.failure}", cached=job.cached))
                 continue
             raw = job.response.text if job.response is not None else ""
             score, why = parse_verdict(raw, spec.judge.verdict)
-            rec.judge = JudgeVerdict(**ident.model_dump(), raw=raw, score=score, error=why, cached=job.cached)
-        for rec in answered[len(done):]:  # never judged: the judge went down before their turn
-            rec.judge = JudgeVerdict(**ident.model_dump(), error=self.down)
+            out.append(JudgeVerdict(**ident, raw=raw, score=score, error=why, cached=job.cached))
+        # Never judged: the judge went down before their turn.
+        out.extend(JudgeVerdict(**ident, error=self.down) for _ in answered[len(done):])
+        return out
+
+    def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
+        """Fill ``record.judge`` for every record with a prediction (the others were never answered)."""
+        answered = [r for r in records if r.error is None and r.prediction is not None]
+        for rec, verdict in zip(answered, self.verdicts(spec, answered)):
+            rec.judge = verdict
+
+    def panel(self, spec: TaskSpec) -> None:
+        """A single judge has no panel summary."""
+        return None
+
+
+@dataclass
+class JudgePanel:
+    """Several judges of one run (``--judge A --judge B``): each judges every answer; the task's ``aggregate``
+    (mean or majority) combines their scores into ``record.judge``, each one's verdict stays in ``record.judges``.
+
+    A sample any judge could not score is a scoring error for the panel (its reasons joined): combining only the
+    judges that answered would score samples by different panels. ``panel(spec)`` summarises each judge and
+    their agreement (Krippendorff's alpha) over the samples all of them scored.
+    """
+
+    judges: list[Judge]
+    _scores: dict[str, list[list[float | None]]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return " + ".join(j.name for j in self.judges)
+
+    @property
+    def model_hash(self) -> str:
+        return stable_hash(sorted(j.model_hash for j in self.judges))
+
+    def close(self) -> None:
+        for j in self.judges:
+            j.close()
+
+    def identity(self, spec: TaskSpec) -> JudgeIdentity:
+        assert spec.judge is not None
+        return JudgeIdentity(judge=self.name, judge_hash=self.model_hash, prompt_hash=judge_prompt_hash(spec.judge))
+
+    def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
+        assert spec.judge is not None
+        answered = [r for r in records if r.error is None and r.prediction is not None]
+        per_judge = [j.verdicts(spec, answered) for j in self.judges]
+        ident = self.identity(spec).model_dump()
+        rows = self._scores.setdefault(spec.name, [])
+        for i, rec in enumerate(answered):
+            verdicts = [v[i] for v in per_judge]
+            rec.judges = verdicts
+            rows.append([v.score if v.error is None else None for v in verdicts])
+            failed = [f"{v.judge}: {v.error}" for v in verdicts if v.error is not None]
+            if failed:
+                rec.judge = JudgeVerdict(**ident, error="; ".join(failed), cached=all(v.cached for v in verdicts))
+                continue
+            scores = [float(v.score) for v in verdicts]  # type: ignore[arg-type]
+            rec.judge = JudgeVerdict(**ident, raw=" | ".join(v.raw or "" for v in verdicts), score=_combine(scores, spec.judge.aggregate),
+                                     cached=all(v.cached for v in verdicts))
+
+    def panel(self, spec: TaskSpec) -> JudgePanelResult:
+        assert spec.judge is not None
+        rows = self._scores.pop(spec.name, [])
+        summaries = []
+        for k, j in enumerate(self.judges):
+            mine = [r[k] for r in rows if r[k] is not None]
+            summaries.append(JudgeSummary(judge=j.name, judge_hash=j.model_hash, score=sum(mine) / len(mine) if mine else None,
+                                          n=len(mine), n_errors=len(rows) - len(mine)))
+        complete = np.array([r for r in rows if all(x is not None for x in r)], dtype=np.float64)
+        metric = "interval" if spec.judge.verdict.kind == "scale" else "nominal"
+        alpha = krippendorff_alpha(complete, metric) if complete.size else None
+        return JudgePanelResult(judges=summaries, aggregate=spec.judge.aggregate, agreement=alpha, agreement_metric=metric,
+                                n_agreement=len(complete))
+
+
+def _combine(scores: list[float], how: str) -> float:
+    """The panel's score: the mean, or the most frequent score (ties: the lowest, so a split panel never rounds up)."""
+    if how == "mean":
+        return sum(scores) / len(scores)
+    counts = Counter(scores)
+    top = max(counts.values())
+    return min(s for s, c in counts.items() if c == top)
+
+
+AnyJudge = Judge | JudgePanel
+
+
+def make_judges(names: Sequence[str], args: dict, cache) -> AnyJudge:  # noqa: ANN001 - a ResponseCache or None
+    """``--judge`` models (each with the ``-J`` arguments) as one ``Judge``, or a ``JudgePanel`` of several."""
+    from evals.adapters.base import create_adapter
+
+    judges = []
+    for name in names:
+        adapter = create_adapter(name, dict(args))
+        judges.append(Judge(GenerationEngine(adapter, cache, adapter.capabilities.max_batch_size or 8)))
+    if len({j.model_hash for j in judges}) != len(judges):
+        for j in judges:
+            j.close()
+        raise ValueError(f"--judge: the same judge is named twice ({', '.join(names)})")
+    return judges[0] if len(judges) == 1 else JudgePanel(judges)

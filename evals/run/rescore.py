@@ -20,7 +20,7 @@ from evals.errors import OmniEvalError
 from evals.hashing import stable_hash
 from evals.redact import redact_argv
 from evals.results import Rescored, SampleRecord, TaskResult, iter_samples, read_manifest, read_results, write_json
-from evals.run.judge import Judge, judge_prompt_hash
+from evals.run.judge import AnyJudge, judge_prompt_hash
 from evals.run.plan import get_path
 from evals.run.runner import rule_counts, task_hash_for
 from evals.run.transforms import build_transforms
@@ -68,22 +68,22 @@ def _fill_subgroups(spec: TaskSpec, records: list[SampleRecord], missing: list[s
 
 
 def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_resamples: int, data_dir: str | None,
-                 judge: Judge | None = None) -> tuple[TaskResult, list[SampleRecord]]:
+                 judge: AnyJudge | None = None) -> tuple[TaskResult, list[SampleRecord]]:
     """One task of a run, rescored: its new result and its records with the new scores.
 
     A judged task keeps its stored verdicts while its judge block is unchanged; with ``judge`` every
     answer is judged again (only the judge is called; its cache answers what it has seen).
     """
     records = list(iter_samples(run_dir, old.task))
-    judge_id = old.judge
+    judge_id, panel = old.judge, old.judge_panel
     if spec.judge is not None and judge is not None:
         judge.judge(spec, records)
-        judge_id = judge.identity(spec)
+        judge_id, panel = judge.identity(spec), judge.panel(spec)
     elif spec.judge is not None and (old.judge is None or old.judge.prompt_hash != judge_prompt_hash(spec.judge)):
         raise OmniEvalError(f"rescore: task {spec.name}'s judge block differs from the one its verdicts came from: "
                             f"pass --judge KIND:MODEL to judge the stored answers again")
     elif spec.judge is None:
-        judge_id = None
+        judge_id = panel = None
     for r in records:
         r.cluster = r.cluster or media_cluster(r.prompt)  # runs made before records carried clusters
     missing = [f for f in spec.fields.subgroups if any(f not in r.subgroups for r in records)]
@@ -104,7 +104,8 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
         notes.append(f"{out.n_score_errors} sample(s) could not be scored (see score_error)")
     notes.append(f"rescored from run {read_manifest(run_dir).run_id} (spec {old.spec_hash} -> {spec.spec_hash})")
     result = old.model_copy(update={
-        "task_version": spec.version, "spec_hash": spec.spec_hash, "task_hash": task_hash_for(spec, old.dataset.fingerprint, judge_id), "judge": judge_id, "extraction_rules": rule_counts(rules),
+        "task_version": spec.version, "spec_hash": spec.spec_hash, "task_hash": task_hash_for(spec, old.dataset.fingerprint, judge_id), "judge": judge_id, "judge_panel": panel,
+        "extraction_rules": rule_counts(rules),
         "primary_metric": spec.primary_metric, "metrics": out.metrics, "subgroups": out.subgroups, "scorers": out.scorers,
         "n_scored": out.n_scored, "n_score_errors": out.n_score_errors, "n_unparsed": out.n_unparsed, "notes": notes,
         "transforms": [s.name for s in spec.transforms],
@@ -115,7 +116,7 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
 
 
 def rescore_run(run_dir: str | Path, specs: list[TaskSpec] | None = None, output: str | Path | None = None, n_resamples: int = 1000,
-                data_dir: str | None = None, judge: Judge | None = None) -> Path:
+                data_dir: str | None = None, judge: AnyJudge | None = None) -> Path:
     """Rescore every task of ``run_dir`` (or only those ``specs`` name) into a new run directory; returns it."""
     run_dir = Path(run_dir)
     if not (run_dir / "results.json").is_file():
@@ -127,7 +128,7 @@ def rescore_run(run_dir: str | Path, specs: list[TaskSpec] | None = None, output
         raise OmniEvalError(f"rescore: run {run_dir} has no task {', '.join(unknown)} (it has {', '.join(sorted(results.tasks))})")
     names = [t for t in results.tasks if not override or t in override]
     chosen = {t: _spec_for(t, manifest.tasks.get(t, {}), override) for t in names}
-    judged = {t: judge.engine.model_hash for t, s in chosen.items() if s.judge is not None} if judge is not None else {}
+    judged = {t: judge.model_hash for t, s in chosen.items() if s.judge is not None} if judge is not None else {}
     tag = stable_hash({t: s.spec_hash for t, s in sorted(chosen.items())} | ({"judges": judged} if judged else {}), 8)
     out_dir = Path(output) if output else run_dir.parent / f"{manifest.run_id}-rescored-{tag}"
     if out_dir.resolve() == run_dir.resolve():

@@ -25,7 +25,7 @@ from evals.errors import OmniEvalError
 from evals.results import DatasetRecord, JudgeIdentity, SampleRecord, TaskResult, TaskTiming
 from evals.run.cache import ResponseCache, cache_key
 from evals.run.engine import GenerationEngine, Job
-from evals.run.judge import Judge
+from evals.run.judge import AnyJudge
 from evals.run.plan import RequestPlanner, Sample
 from evals.run.reasoning import strip_reasoning
 from evals.run.transforms import build_transforms
@@ -79,7 +79,7 @@ def task_hash_for(spec: TaskSpec, data_fingerprint: str, judge: JudgeIdentity | 
     return stable_hash(parts)
 
 
-def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, options: RunOptions, judge: Judge | None = None) -> TaskResult:
+def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, options: RunOptions, judge: AnyJudge | None = None) -> TaskResult:
     """Evaluate one task with the engine's model; writes its sample records and returns its results.
 
     A task with a ``judge:`` block needs ``judge``: each answered sample is judged as its chunk arrives.
@@ -196,6 +196,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
         n_score_errors=scoring.n_score_errors, transforms=[s.name for s in spec.transforms],
         n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes, judge=judge_id,
+        judge_panel=judge.panel(spec) if judge_id is not None else None,  # type: ignore[union-attr]
         extraction_rules=rule_counts(rules),
         timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),
     )

@@ -360,3 +360,32 @@ def largest_subgroup_gap(breakdown: Mapping[Hashable, Mapping[str, Mapping[str, 
     low_group = min(values, key=lambda g: values[g])
     return {"metric": metric, "high_group": high_group, "high": values[high_group], "low_group": low_group,
             "low": values[low_group], "gap": values[high_group] - values[low_group]}  # fmt: skip
+
+
+def krippendorff_alpha(ratings: np.ndarray, metric: str = "interval") -> float | None:
+    """Krippendorff's alpha for complete data: ``ratings`` is units x raters (no missing values).
+
+    ``metric``: ``interval`` (squared difference; judge scores on a scale) or ``nominal``
+    (0 when equal, else 1; labels). alpha = 1 - D_o / D_e, where D_o averages the
+    disagreement between the ratings of each unit and D_e that between all pairable
+    ratings (Krippendorff 2011). None with fewer than two units or raters, or when every
+    rating is the same (no expected disagreement to compare with).
+    """
+    x = np.asarray(ratings, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+        return None
+    n_units, m = x.shape
+
+    def delta(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (a - b) ** 2 if metric == "interval" else (a != b).astype(np.float64)
+
+    if metric not in ("interval", "nominal"):
+        raise ValueError(f"metric {metric!r} is not 'interval' or 'nominal'")
+    total = n_units * m
+    within = delta(x[:, :, None], x[:, None, :]).sum() / (m - 1)  # ordered pairs inside each unit
+    observed = within / total
+    values = x.ravel()
+    expected = delta(values[:, None], values[None, :]).sum() / (total * (total - 1))
+    if expected == 0:
+        return None
+    return float(1.0 - observed / expected)

@@ -123,6 +123,7 @@ class JudgeSpec(_Frozen):
     system: str | None = None
     verdict: VerdictSpec
     max_new_tokens: int = Field(16, ge=1)
+    aggregate: Literal["mean", "majority"] = Field("mean", description="how the verdicts of several judges (--judge A --judge B) combine")
 
     _compiles = field_validator("prompt", "system")(_template_compiles)
 

@@ -22,9 +22,10 @@ ANSWER = "<think>The equation has two roots; the user wants x.\nLet me check -1 
 
 
 class ScriptedJudge:
-    """Answers each grading prompt by the question in its last row: a verdict, or ``status:NNN`` for that HTTP error."""
+    """Answers each grading prompt by the question in its last row (and the judge model, when the verdict is a dict):
+    a verdict, or ``status:NNN`` for that HTTP error."""
 
-    def __init__(self, verdicts: dict[str, str]) -> None:
+    def __init__(self, verdicts: dict[str, str | dict[str, str]]) -> None:
         self.verdicts, self.prompts = verdicts, []
         judge = self
 
@@ -41,6 +42,8 @@ class ScriptedJudge:
                 judge.prompts.append(prompt)
                 question = prompt.rsplit("\n", 1)[-1].split(" | ")[0]
                 verdict = judge.verdicts[question]
+                if isinstance(verdict, dict):  # per judge model
+                    verdict = verdict[body["model"]]
                 if verdict.startswith("status:"):
                     payload, status = {"error": {"message": "judge refused"}}, int(verdict[7:])
                 else:
@@ -197,3 +200,34 @@ def test_the_leaderboard_refuses_to_rank_cells_graded_by_different_judges_and_sa
     assert result.exit_code != 0
     text = result.output + str(result.exception or "")
     assert "differs in: judge (model, prompt): openai:judge-70b" in text and "openai:judge-7b [" in text
+
+
+def test_a_panel_of_judges_gives_each_judges_score_the_combined_score_and_their_agreement(fixture_mirror, tmp_path):
+    verdicts = {"What is x in the equation?": {"judge-a": "0.5", "judge-b": "0.5"},
+                "What is written on the sign?": {"judge-a": "0.0", "judge-b": "0.2"},
+                "Can you explain this meme?": {"judge-a": "0.4", "judge-b": "0.4"},
+                "How many apples are there?": {"judge-a": "1.0", "judge-b": "1.0"}}
+    with ScriptedJudge(verdicts) as judge:
+        code, output, res, records = _run(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "--judge", "openai:judge-a",
+                                          "--judge", "openai:judge-b", "-J", f"base_url={judge.url}")
+    assert code == 0, output
+    assert res["metrics"]["score"]["value"] == pytest.approx((0.5 + 0.1 + 0.4 + 1.0) / 4)  # the mean of the two judges, per sample
+    panel = res["judge_panel"]
+    assert [(j["judge"], j["score"], j["n"]) for j in panel["judges"]] == [("openai:judge-a", pytest.approx(0.475), 4),
+                                                                          ("openai:judge-b", pytest.approx(0.525), 4)]
+    # Krippendorff's alpha (interval) by hand: D_o = 0.08 / 8 = 0.01; D_e = 2 * (8 * 2.86 - 4.0**2) / 56 = 0.245714...
+    assert panel["agreement"] == pytest.approx(1 - 0.01 / (13.76 / 56)) and panel["agreement_metric"] == "interval"
+    assert res["judge"]["judge"] == "openai:judge-a + openai:judge-b"
+    sign = next(r for r in records if r["id"] == "v1_1")
+    assert [v["score"] for v in sign["judges"]] == [0.0, 0.2] and sign["judge"]["score"] == pytest.approx(0.1)
+
+
+def test_a_sample_one_judge_of_a_panel_could_not_score_is_a_scoring_error_naming_that_judge(fixture_mirror, tmp_path):
+    verdicts = {**VERDICTS, "What is written on the sign?": {"judge-a": "0.0", "judge-b": "no idea"}}
+    with ScriptedJudge(verdicts) as judge:
+        code, _, res, records = _run(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "--judge", "openai:judge-a",
+                                     "--judge", "openai:judge-b", "-J", f"base_url={judge.url}")
+    assert code == 1 and res["n_score_errors"] == 1
+    sign = next(r for r in records if r["id"] == "v1_1")
+    assert sign["score_error"].startswith("judge_score: openai:judge-b: judge gave an unparseable verdict 'no idea'")
+    assert [j["n_errors"] for j in res["judge_panel"]["judges"]] == [0, 1] and res["judge_panel"]["n_agreement"] == 3
