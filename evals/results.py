@@ -79,6 +79,8 @@ class JudgeVerdict(_Model):
     prompt_hash: str
     raw: str | None = None
     score: float | None = None
+    answer: str | None = None
+    """For answer extraction (a ``choice`` verdict): the option letter the judge read, None when it said none fits."""
     error: str | None = None
     cached: bool = False
 

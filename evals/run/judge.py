@@ -18,11 +18,14 @@ from typing import Sequence
 import numpy as np
 
 from evals.adapters.base import ModelUnavailable
+from evals.errors import OmniEvalError
 from evals.hashing import stable_hash
 from evals.requests import GenerationSettings, Message, Request, TextPart
 from evals.results import JudgeIdentity, JudgeSummary, JudgeVerdict, SampleRecord
 from evals.results import JudgePanel as JudgePanelResult
 from evals.run.engine import GenerationEngine, Job
+from evals.run.plan import format_options
+from evals.scoring.metrics.choice import parse_choice
 from evals.scoring.rescore import prompt_text
 from evals.scoring.stats import krippendorff_alpha
 from evals.spec.task import JudgeSpec, TaskSpec, VerdictSpec
@@ -34,6 +37,25 @@ _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?|[-+]?\.\d+")
 def judge_prompt_hash(spec: JudgeSpec) -> str:
     """What the verdicts depend on besides the judge model: prompt, system prompt, verdict rule, length, version."""
     return stable_hash(spec.model_dump())
+
+
+def parse_choice_verdict(reply: str, verdict: VerdictSpec, choices: Sequence[str]) -> tuple[str | None, str | None]:
+    """(letter, None); (None, None) when the judge said no option fits (a ``none`` word); (None, why) otherwise."""
+    text = reply.strip()
+    if text.strip(" .()[]").upper() in {n.upper() for n in verdict.none}:
+        return None, None
+    letter, _ = parse_choice(text, choices)
+    if letter is None:
+        return None, f"judge gave an unparseable verdict {text[:80]!r} (expected an option letter or {' / '.join(verdict.none)})"
+    return letter, None
+
+
+def needs_judging(spec: TaskSpec, record: SampleRecord) -> bool:
+    """Whether the task's judge reads this answered record: always, or (``when: unparsed``) when the option-letter rules cannot."""
+    assert spec.judge is not None
+    if spec.judge.when == "always":
+        return True
+    return parse_choice(record.prediction or "", record.choices or [])[0] is None
 
 
 def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str | None]:
@@ -83,7 +105,8 @@ class Judge:
         out = []
         for rec in records:
             variables = {"question": prompt_text(rec.prompt), "references": rec.references,
-                         "answer": " <OR> ".join(rec.references), "prediction": rec.prediction or "", "choices": rec.choices or []}
+                         "answer": " <OR> ".join(rec.references), "prediction": rec.prediction or "", "choices": rec.choices or [],
+                         "options": format_options(rec.choices or [])}
             messages = [Message("user", [TextPart(user.render(**variables))])]
             if system is not None:
                 messages.insert(0, Message("system", [TextPart(system.render(**variables))]))
@@ -114,6 +137,10 @@ class Judge:
                 out.append(JudgeVerdict(**ident, error=f"judge call failed: {job.failure}", cached=job.cached))
                 continue
             raw = job.response.text if job.response is not None else ""
+            if spec.judge.verdict.kind == "choice":
+                letter, why = parse_choice_verdict(raw, spec.judge.verdict, job.payload.choices or [])
+                out.append(JudgeVerdict(**ident, raw=raw, answer=letter, error=why, cached=job.cached))
+                continue
             score, why = parse_verdict(raw, spec.judge.verdict)
             out.append(JudgeVerdict(**ident, raw=raw, score=score, error=why, cached=job.cached))
         # Never judged: the judge went down before their turn.
@@ -121,8 +148,8 @@ class Judge:
         return out
 
     def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
-        """Fill ``record.judge`` for every record with a prediction (the others were never answered)."""
-        answered = [r for r in records if r.error is None and r.prediction is not None]
+        """Fill ``record.judge`` for every record with a prediction the task's judge reads (see ``needs_judging``)."""
+        answered = [r for r in records if r.error is None and r.prediction is not None and needs_judging(spec, r)]
         for rec, verdict in zip(answered, self.verdicts(spec, answered)):
             rec.judge = verdict
 
@@ -162,6 +189,8 @@ class JudgePanel:
 
     def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
         assert spec.judge is not None
+        if spec.judge.verdict.kind == "choice":
+            raise OmniEvalError(f"task {spec.name}: answer extraction (a choice verdict) takes one --judge, not a panel")
         answered = [r for r in records if r.error is None and r.prediction is not None]
         per_judge = [j.verdicts(spec, answered) for j in self.judges]
         ident = self.identity(spec).model_dump()

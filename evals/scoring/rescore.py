@@ -49,7 +49,7 @@ def record_input(record: SampleRecord, group_size: int | None = None) -> ScoreIn
         return None
     metadata: dict[str, Any] = {"group": record.group, "group_size": group_size or 1} if record.group is not None else {}
     if record.judge is not None:
-        metadata["judge"] = {"score": record.judge.score, "error": record.judge.error, "raw": record.judge.raw}
+        metadata["judge"] = {"score": record.judge.score, "answer": record.judge.answer, "error": record.judge.error, "raw": record.judge.raw}
     return ScoreInput(id=record.id, prediction=record.prediction, references=record.references, choices=record.choices,
                       prompt=prompt_text(record.prompt), subgroups=record.subgroups, cluster=record.cluster, metadata=metadata)  # fmt: skip
 

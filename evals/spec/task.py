@@ -97,10 +97,13 @@ class VerdictSpec(_Frozen):
 
     ``scale``: the reply's first word is a number in ``[min, max]`` (MM-Vet: ``0.0`` .. ``1.0``);
     ``labels``: the first of ``labels`` (whole word, case-insensitive) found in the reply gives its score
-    (``{CORRECT: 1, INCORRECT: 0}``). Anything else is an unparseable verdict: a scoring error, never a zero.
+    (``{CORRECT: 1, INCORRECT: 0}``); ``choice``: the reply names an option letter (read with the
+    multiple-choice rules) or ``none`` (``none`` words: no option matches the answer), for answer
+    extraction. Anything else is an unparseable verdict: a scoring error, never a zero.
     """
 
-    kind: Literal["scale", "labels"]
+    kind: Literal["scale", "labels", "choice"]
+    none: list[str] = ["Z"]
     min: float = 0.0
     max: float = 1.0
     labels: dict[str, float] = {}
@@ -124,6 +127,13 @@ class JudgeSpec(_Frozen):
     verdict: VerdictSpec
     max_new_tokens: int = Field(16, ge=1)
     aggregate: Literal["mean", "majority"] = Field("mean", description="how the verdicts of several judges (--judge A --judge B) combine")
+    when: Literal["always", "unparsed"] = Field("always", description="unparsed: only answers the option-letter rules cannot read are judged")
+
+    @model_validator(mode="after")
+    def _extraction_fits(self) -> "JudgeSpec":
+        if (self.when == "unparsed") != (self.verdict.kind == "choice"):
+            raise ValueError("a choice verdict is answer extraction: use it with when: unparsed, and when: unparsed with it")
+        return self
 
     _compiles = field_validator("prompt", "system")(_template_compiles)
 

@@ -41,6 +41,8 @@ class ScriptedJudge:
                 prompt = prompt if isinstance(prompt, str) else "".join(p.get("text", "") for p in prompt)
                 judge.prompts.append(prompt)
                 question = prompt.rsplit("\n", 1)[-1].split(" | ")[0]
+                if question not in judge.verdicts:  # prompts without MM-Vet's table: the question appears somewhere
+                    question = next(q for q in judge.verdicts if q in prompt)
                 verdict = judge.verdicts[question]
                 if isinstance(verdict, dict):  # per judge model
                     verdict = verdict[body["model"]]
@@ -231,3 +233,48 @@ def test_a_sample_one_judge_of_a_panel_could_not_score_is_a_scoring_error_naming
     sign = next(r for r in records if r["id"] == "v1_1")
     assert sign["score_error"].startswith("judge_score: openai:judge-b: judge gave an unparseable verdict 'no idea'")
     assert [j["n_errors"] for j in res["judge_panel"]["judges"]] == [0, 1] and res["judge_panel"]["n_agreement"] == 3
+
+
+EXTRACTION_TASK = """
+name: ai2d_extracted
+modality: image
+kind: mcq
+dataset: {path: lmms-lab-encoder/ai2d, split: test}
+fields: {image: image, question: question, choices: options, references: answer_letter}
+preprocess: answer_index_to_letter
+prompt:
+  user: |-
+    <image>
+    {{ question }}
+    {{ options }}
+scorers: [choice_accuracy]
+judge:
+  when: unparsed
+  verdict: {kind: choice, none: [Z]}
+  prompt: |-
+    Which option does the answer choose? Reply with its letter, or Z if none fits.
+    {{ question }}
+    Answer: {{ prediction }}
+"""
+
+
+@pytest.mark.parametrize("answer, asked, accuracy, rules", [
+    ("hmm, hard to say", 2, 0.5, {"judge": 1, "unparsed": 1}),  # the rules read nothing: the judge reads both
+    ("B", 0, 0.0, {"bare": 2}),  # the rules decide: the judge is never asked
+])
+def test_the_judge_reads_only_the_answers_the_rules_cannot(fixture_mirror, tmp_path, answer, asked, accuracy, rules):
+    task = tmp_path / "ai2d_extracted.yaml"
+    task.write_text(EXTRACTION_TASK)
+    with ScriptedJudge({"Which stage comes first?": "A", "Which is a predator?": "Z"}) as judge:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", f"text={answer}", "--task-file", str(task),
+                                          "--data-dir", str(fixture_mirror), "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"),
+                                          "--no-progress", "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert len(judge.prompts) == asked
+    [run] = (tmp_path / "runs").iterdir()
+    res = json.loads((run / "results.json").read_text())["tasks"]["ai2d_extracted"]
+    assert res["metrics"]["accuracy"]["value"] == pytest.approx(accuracy) and res["extraction_rules"] == rules
+    if asked:
+        records = {r["id"]: r for r in map(json.loads, (run / "samples" / "ai2d_extracted.jsonl").read_text().splitlines())}
+        assert records["0"]["extracted"] == "A" and records["0"]["judge"]["answer"] == "A"
+        assert records["1"]["extraction_rule"] == "unparsed" and records["1"]["judge"]["raw"] == "Z"

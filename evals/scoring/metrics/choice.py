@@ -19,6 +19,10 @@ tried in order; the first that decides wins and its name is returned:
    (case-insensitive, whole words, whitespace-squeezed); an option whose text
    is contained in another matched option's text is ignored.
 
+When the task has an answer-extraction judge (``judge: {when: unparsed, verdict: {kind: choice}}``),
+an answer no rule decided goes to the judge: its letter decides (rule ``judge``), its "none"
+leaves the answer unparsed, and a failed judge call makes the sample a scoring error.
+
 Otherwise the answer is *unparsed*: stat ``unparsed`` = 1, scored wrong,
 reported as ``unparsed_rate``. There is never a random guess. Each sample's
 result carries the extracted letter and the rule's name (``unparsed`` when
@@ -122,12 +126,19 @@ def score_choice_accuracy(inputs: Sequence[ScoreInput], options: NoOptions) -> l
     for item in inputs:
         ref = reference_letter(item)
         letter, rule = parse_choice(item.prediction, item.choices or [])
+        verdict = item.metadata.get("judge")
+        if letter is None and verdict:  # the task's judge read what the rules could not (answer extraction)
+            if verdict.get("error"):
+                rows.append(SampleScore(error=str(verdict["error"])))
+                continue
+            if verdict.get("answer"):
+                letter, rule = str(verdict["answer"]), "judge"
         rows.append(SampleScore(
             stats={
                 "score": 1.0 if letter == ref else 0.0,
                 "unparsed": 1.0 if letter is None else 0.0,
                 "parsed_index": float(LETTERS.index(letter)) if letter else -1.0,
-                "parse_rule": float(PARSE_RULES.index(rule)) if letter else -1.0,
+                "parse_rule": float(PARSE_RULES.index(rule)) if letter and rule in PARSE_RULES else -1.0,
             },
             extracted=letter, rule=rule,
         ))  # fmt: skip
