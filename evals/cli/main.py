@@ -123,7 +123,7 @@ def run(
         _run_distributed(ctx, plan, specs, output, cache or default_cache_path(), no_cache, options)
         return
     response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
-    judged = [n for n in specs if specs[n].judge is not None]
+    judged = [n for n in specs if specs[n].judge is not None and not specs[n].judge.optional]
     judge_runner = None
     if judge:
         from evals.run.judge import make_judges

@@ -92,7 +92,7 @@ def evaluate_model(
         why = check_supported(spec, adapter)
         if why:
             raise OmniEvalError(f"task {spec.name}: {why}")
-        if spec.judge is not None and judge is None:
+        if spec.judge is not None and not spec.judge.optional and judge is None:
             raise OmniEvalError(f"task {spec.name} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
         if spec.judge is not None and spec.judge.verdict.kind == "choice" and isinstance(judge, JudgePanel):
             raise OmniEvalError(f"task {spec.name}: answer extraction (a choice verdict) takes one --judge, not a panel")

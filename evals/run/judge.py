@@ -26,7 +26,8 @@ from evals.results import JudgePanel as JudgePanelResult
 from evals.run.engine import GenerationEngine, Job
 from evals.run.plan import format_options
 from evals.scoring.metrics.choice import parse_choice
-from evals.scoring.rescore import prompt_text
+from evals.scoring.registry import get_scorer
+from evals.scoring.rescore import prompt_text, record_input
 from evals.scoring.stats import krippendorff_alpha
 from evals.spec.task import JudgeSpec, TaskSpec, VerdictSpec
 from evals.spec.templates import PromptTemplate
@@ -51,11 +52,21 @@ def parse_choice_verdict(reply: str, verdict: VerdictSpec, choices: Sequence[str
 
 
 def needs_judging(spec: TaskSpec, record: SampleRecord) -> bool:
-    """Whether the task's judge reads this answered record: always, or (``when: unparsed``) when the option-letter rules cannot."""
+    """Whether the task's judge reads this answered record: always, or (``when: unparsed``) when the task's own
+    scorer (its first) extracts no answer from it by its rules."""
     assert spec.judge is not None
     if spec.judge.when == "always":
         return True
-    return parse_choice(record.prediction or "", record.choices or [])[0] is None
+    ref = spec.scorers[0]
+    scorer = get_scorer(ref.name)
+    item = record_input(record.model_copy(update={"judge": None}))
+    if item is None:
+        return False
+    try:
+        [outcome] = scorer.score([item], scorer.parse_options(ref.options))
+    except Exception:  # noqa: BLE001 - a sample the scorer cannot take is its scoring error, not the judge's business
+        return False
+    return getattr(outcome, "extracted", None) is None and getattr(outcome, "error", None) is None
 
 
 def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str | None]:

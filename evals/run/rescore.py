@@ -79,6 +79,8 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
     if spec.judge is not None and judge is not None:
         judge.judge(spec, records)
         judge_id, panel = judge.identity(spec), judge.panel(spec)
+    elif spec.judge is not None and old.judge is None and spec.judge.optional:
+        judge_id = panel = None  # run without its optional judge: scored by the rules alone, as before
     elif spec.judge is not None and (old.judge is None or old.judge.prompt_hash != judge_prompt_hash(spec.judge)):
         raise OmniEvalError(f"rescore: task {spec.name}'s judge block differs from the one its verdicts came from: "
                             f"pass --judge KIND:MODEL to judge the stored answers again")

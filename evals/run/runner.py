@@ -84,7 +84,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
 
     A task with a ``judge:`` block needs ``judge``: each answered sample is judged as its chunk arrives.
     """
-    if spec.judge is not None and judge is None:
+    if spec.judge is not None and not spec.judge.optional and judge is None:
         raise OmniEvalError(f"task {spec.name} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
     started = time.perf_counter()
     cache = engine.cache

@@ -127,7 +127,8 @@ class JudgeSpec(_Frozen):
     verdict: VerdictSpec
     max_new_tokens: int = Field(16, ge=1)
     aggregate: Literal["mean", "majority"] = Field("mean", description="how the verdicts of several judges (--judge A --judge B) combine")
-    when: Literal["always", "unparsed"] = Field("always", description="unparsed: only answers the option-letter rules cannot read are judged")
+    when: Literal["always", "unparsed"] = Field("always", description="unparsed: only answers the task's scorer extracts nothing from are judged")
+    optional: bool = Field(False, description="the task also runs without --judge (answer extraction: its rules alone)")
 
     @model_validator(mode="after")
     def _extraction_fits(self) -> "JudgeSpec":

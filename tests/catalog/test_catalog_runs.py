@@ -47,6 +47,8 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "realworldqa": ("b.", {"exact_match": 1 / 3}, {}),
     "ocrbench": ("hello world", {"accuracy": 2 / 3, "score": 2.0}, {"dataset": {"IIIT5K": 0.5, "HME100k": 1.0}}),
     "visulogic": ("A", {"accuracy": 1 / 3}, {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
+    "visulogic_cot": ("Three shapes, then a fourth. Answer: \\boxed{\\text{A}}", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
+                      {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
     "librispeech_test_clean": ("the", WER_5_6, {}),
     "librispeech_test_other": ("the", WER_5_6, {}),
     **{f"open_asr_{k}": ("the", WER_5_6, {}) for k in ("ami", "common_voice", "earnings22", "gigaspeech", "librispeech_clean",

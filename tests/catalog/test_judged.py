@@ -278,3 +278,25 @@ def test_the_judge_reads_only_the_answers_the_rules_cannot(fixture_mirror, tmp_p
         records = {r["id"]: r for r in map(json.loads, (run / "samples" / "ai2d_extracted.jsonl").read_text().splitlines())}
         assert records["0"]["extracted"] == "A" and records["0"]["judge"]["answer"] == "A"
         assert records["1"]["extraction_rule"] == "unparsed" and records["1"]["judge"]["raw"] == "Z"
+
+
+def test_visulogic_cot_asks_its_optional_extraction_judge_only_when_the_official_rules_read_nothing(fixture_mirror, tmp_path):
+    """The official order: the last \\boxed{} letter, then the answer phrases, then the judge (its official prompt)."""
+    def run(answer: str, out: str, *judge: str) -> dict:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", f"text={answer}", "-t", "visulogic_cot", "--data-dir",
+                                          str(fixture_mirror), "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"),
+                                          "--no-progress", *judge])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return json.loads(next((tmp_path / out).iterdir()).joinpath("results.json").read_text())["tasks"]["visulogic_cot"]
+
+    with ScriptedJudge({"Solution: It could be the second one": "B", "Solution: Answer: \\boxed{B}": "A"}) as judge:
+        args = ("--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+        judged = run("It could be the second one", "judged", *args)
+        assert len(judge.prompts) == 3 and judge.prompts[0].startswith("Extract the option in the solution.")
+        boxed = run("Answer: \\boxed{B}", "boxed", *args)
+        assert len(judge.prompts) == 3  # the rules read \\boxed{B}: the judge is not asked
+    alone = run("It could be the second one", "alone")  # the judge is optional: without it, the answers stay unparsed
+    assert judged["metrics"]["accuracy"]["value"] == pytest.approx(1 / 3) and judged["extraction_rules"] == {"judge": 3}
+    assert boxed["extraction_rules"] == {"box": 3} and boxed["metrics"]["accuracy"]["value"] == pytest.approx(1 / 3)
+    assert alone["metrics"]["unparsed_rate"]["value"] == 1.0 and alone["judge"] is None and judged["judge"]["judge"] == "openai:judge-7b"
+    assert alone["task_hash"] != judged["task_hash"]

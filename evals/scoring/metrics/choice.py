@@ -112,6 +112,19 @@ def reference_letter(item: ScoreInput, scorer: str = "choice_accuracy") -> str:
     return ref
 
 
+def judge_letter(item: ScoreInput, rule: str = "unparsed") -> tuple[str | None, str, str | None]:
+    """For an answer the rules could not read: the task's extraction judge's letter ``(letter, "judge", None)``,
+    its failure ``(None, rule, error)``, or nothing ``(None, rule, None)`` (no judge, or it said no option fits)."""
+    verdict = item.metadata.get("judge")
+    if not verdict:
+        return None, rule, None
+    if verdict.get("error"):
+        return None, rule, str(verdict["error"])
+    if verdict.get("answer"):
+        return str(verdict["answer"]), "judge", None
+    return None, rule, None
+
+
 @scorer(
     "choice_accuracy",
     aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed"}),
@@ -126,13 +139,11 @@ def score_choice_accuracy(inputs: Sequence[ScoreInput], options: NoOptions) -> l
     for item in inputs:
         ref = reference_letter(item)
         letter, rule = parse_choice(item.prediction, item.choices or [])
-        verdict = item.metadata.get("judge")
-        if letter is None and verdict:  # the task's judge read what the rules could not (answer extraction)
-            if verdict.get("error"):
-                rows.append(SampleScore(error=str(verdict["error"])))
+        if letter is None:
+            letter, rule, error = judge_letter(item, rule)
+            if error:
+                rows.append(SampleScore(error=error))
                 continue
-            if verdict.get("answer"):
-                letter, rule = str(verdict["answer"]), "judge"
         rows.append(SampleScore(
             stats={
                 "score": 1.0 if letter == ref else 0.0,
