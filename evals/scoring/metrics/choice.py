@@ -125,12 +125,14 @@ def judge_letter(item: ScoreInput, rule: str = "unparsed") -> tuple[str | None, 
     return None, rule, None
 
 
+# What every letter-reading scorer reports: accuracy, and the share of answers no rule could read.
+LETTER_ACCURACY = dict(aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed"}), primary="accuracy",
+                       metrics=("accuracy", "unparsed_rate"), metric_directions={"unparsed_rate": "lower"})
+
+
 @scorer(
     "choice_accuracy",
-    aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed"}),
-    primary="accuracy",
-    metrics=("accuracy", "unparsed_rate"),
-    metric_directions={"unparsed_rate": "lower"},
+    **LETTER_ACCURACY,
     description="Multiple-choice accuracy from free text (rule-based letter/option parser; unparsed = wrong).",
 )
 def score_choice_accuracy(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, means_aggregate, scorer
+from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, scorer
+from evals.scoring.metrics.choice import LETTER_ACCURACY
 
 _LETTERS = "abcd"
 
@@ -45,8 +46,7 @@ def mmstar_correct(prediction: str, answer: str) -> bool:
             or (p[:14] == "the answer is " and a == p[14:15]))
 
 
-@scorer("mmstar_match", aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed"}), primary="accuracy",
-        metrics=("accuracy", "unparsed_rate"), metric_directions={"unparsed_rate": "lower"},
+@scorer("mmstar_match", **LETTER_ACCURACY,
         description="MMStar's official answer matching (the letter at the start of the answer); unparsed = wrong.")
 def score_mmstar(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     out = []

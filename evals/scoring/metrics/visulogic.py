@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, means_aggregate, scorer
-from evals.scoring.metrics.choice import judge_letter
+from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, scorer
+from evals.scoring.metrics.choice import LETTER_ACCURACY, judge_letter
 
 OPTIONS = ("A", "B", "C", "D")
 _BOX = re.compile(r"\\boxed\{|[^\\]\}")
@@ -70,8 +70,7 @@ def visulogic_letter(answer: str) -> tuple[str | None, str]:
     return (letter, "lang") if letter else (None, "unparsed")
 
 
-@scorer("visulogic_match", aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed"}), primary="accuracy",
-        metrics=("accuracy", "unparsed_rate"), metric_directions={"unparsed_rate": "lower"},
+@scorer("visulogic_match", **LETTER_ACCURACY,
         description="VisuLogic's official extraction (last \\boxed{} letter, then its answer phrases); unparsed = wrong.")
 def score_visulogic(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     out = []
