@@ -257,6 +257,10 @@ class Response(BaseModel):
     input_tokens: int | None = None
     output_tokens: int | None = None
     audio_s: float | None = None
+    reasoning: str | None = None
+    """A reasoning model's reasoning, when the server returns it apart from the answer (``reasoning_content``)."""
+    reasoning_tokens: int | None = None
+    """How many of ``output_tokens`` were reasoning, when the server says (``usage.completion_tokens_details``)."""
 
     @property
     def ok(self) -> bool:

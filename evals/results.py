@@ -240,6 +240,11 @@ class SampleRecord(_Model):
     """Each judge's own verdict when several judged (``judge`` is then their combination)."""
     raw_prediction: str | None = None
     """The model's whole output when ``prediction`` is less (reasoning spans stripped); None when they are the same."""
+    reasoning: str | None = None
+    """The reasoning a server returned apart from the answer (``reasoning_content``); never scored."""
+    reasoning_tokens: int | None = None
+    """Reasoning tokens of the answer, when the server counts them."""
+    output_tokens: int | None = None
     judge: JudgeVerdict | None = None
 
 

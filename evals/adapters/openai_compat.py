@@ -585,7 +585,12 @@ class OpenAIAdapter(Adapter):
                         f"(raise max_new_tokens?)")
             return self._empty(why, choice)
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        return Response(text=text, latency_s=latency, input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens"))
+        details = usage.get("completion_tokens_details") if isinstance(usage.get("completion_tokens_details"), dict) else {}
+        reasoning = message.get("reasoning_content") or message.get("reasoning")
+        reasoning_tokens = details.get("reasoning_tokens")
+        return Response(text=text, latency_s=latency, input_tokens=usage.get("prompt_tokens"), output_tokens=usage.get("completion_tokens"),
+                        reasoning=reasoning if isinstance(reasoning, str) and reasoning.strip() else None,
+                        reasoning_tokens=reasoning_tokens if isinstance(reasoning_tokens, int) and reasoning_tokens > 0 else None)
 
     async def _all(self, requests: list[Request]) -> list[Response]:
         semaphore = asyncio.Semaphore(self.args.concurrency)

@@ -130,6 +130,8 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                     prediction=prediction, raw_prediction=resp.text if prediction is not None and prediction != resp.text else None,
                     references=s.references, choices=s.choices, subgroups=s.subgroups, error=error,
                     latency_s=resp.latency_s if resp is not None else None, cached=job.cached,
+                    reasoning=resp.reasoning if resp is not None else None, reasoning_tokens=resp.reasoning_tokens if resp is not None else None,
+                    output_tokens=resp.output_tokens if resp is not None else None,
                     variant=s.variant, group=s.group,
                 )
                 chunk_records.append(rec)

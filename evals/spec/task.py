@@ -266,6 +266,13 @@ class TaskSpec(_Frozen):
         return scorer.primary or scorer.name
 
 
+def with_generation(spec: TaskSpec, **settings: Any) -> TaskSpec:
+    """``spec`` with some generation settings replaced (``--max-new-tokens``); a new spec, with its own hash."""
+    data = spec.model_dump()
+    data["generation"] = {**data["generation"], **settings}
+    return TaskSpec.model_validate({**data, "source_file": spec.source_file})
+
+
 class SuiteModel(_Frozen):
     model: str
     args: dict[str, Any] = {}

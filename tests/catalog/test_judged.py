@@ -25,8 +25,8 @@ class ScriptedJudge:
     """Answers each grading prompt by the question in its last row (and the judge model, when the verdict is a dict):
     a verdict, or ``status:NNN`` for that HTTP error."""
 
-    def __init__(self, verdicts: dict[str, str | dict[str, str]]) -> None:
-        self.verdicts, self.prompts = verdicts, []
+    def __init__(self, verdicts: dict[str, str | dict[str, str]], reasoning: str | None = None) -> None:
+        self.verdicts, self.prompts, self.bodies, self.reasoning = verdicts, [], [], reasoning
         judge = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -40,6 +40,7 @@ class ScriptedJudge:
                 prompt = body["messages"][-1]["content"]
                 prompt = prompt if isinstance(prompt, str) else "".join(p.get("text", "") for p in prompt)
                 judge.prompts.append(prompt)
+                judge.bodies.append(body)
                 question = prompt.rsplit("\n", 1)[-1].split(" | ")[0]
                 if question not in judge.verdicts:  # prompts without MM-Vet's table: the question appears somewhere
                     question = next(q for q in judge.verdicts if q in prompt)
@@ -49,8 +50,12 @@ class ScriptedJudge:
                 if verdict.startswith("status:"):
                     payload, status = {"error": {"message": "judge refused"}}, int(verdict[7:])
                 else:
-                    payload, status = {"choices": [{"index": 0, "message": {"role": "assistant", "content": verdict}, "finish_reason": "stop"}],
-                                       "usage": {"prompt_tokens": 10, "completion_tokens": 2}}, 200
+                    message = {"role": "assistant", "content": verdict}
+                    usage = {"prompt_tokens": 10, "completion_tokens": 2}
+                    if judge.reasoning is not None:  # a reasoning model served with a reasoning parser (vLLM, SGLang)
+                        message["reasoning_content"] = judge.reasoning
+                        usage = {"prompt_tokens": 10, "completion_tokens": 44, "completion_tokens_details": {"reasoning_tokens": 42}}
+                    payload, status = {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": usage}, 200
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -300,3 +305,25 @@ def test_visulogic_cot_asks_its_optional_extraction_judge_only_when_the_official
     assert boxed["extraction_rules"] == {"box": 3} and boxed["metrics"]["accuracy"]["value"] == pytest.approx(1 / 3)
     assert alone["metrics"]["unparsed_rate"]["value"] == 1.0 and alone["judge"] is None and judged["judge"]["judge"] == "openai:judge-7b"
     assert alone["task_hash"] != judged["task_hash"]
+
+
+def test_a_served_reasoning_models_reasoning_and_its_token_count_are_recorded_and_the_budget_is_the_runs(fixture_mirror, tmp_path):
+    answers = {"Which stage comes first?": "The answer is (A)", "Which is a predator?": "The answer is (B)"}
+
+    def run(out: str, *extra: str) -> tuple[dict, list[dict]]:
+        result = CliRunner().invoke(app, ["run", "-m", "openai:thinker", "-a", f"base_url={server.url}", "-t", "ai2d", "--data-dir",
+                                          str(fixture_mirror), "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"),
+                                          "--no-progress", *extra])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        run_dir = next((tmp_path / out).iterdir())
+        return (json.loads((run_dir / "results.json").read_text())["tasks"]["ai2d"],
+                [json.loads(line) for line in (run_dir / "samples" / "ai2d.jsonl").read_text().splitlines()])
+
+    with ScriptedJudge(answers, reasoning="First, eggs hatch into larvae...") as server:
+        budget, records = run("budget", "--max-new-tokens", "512")
+        assert {b["max_tokens"] for b in server.bodies} == {512}
+        default, _ = run("default")
+        assert {b["max_tokens"] for b in server.bodies[2:]} == {8}  # the task's own budget
+    assert all(r["reasoning"] == "First, eggs hatch into larvae..." and r["reasoning_tokens"] == 42 and r["output_tokens"] == 44 for r in records)
+    assert [r["extracted"] for r in records] == ["A", "B"] and budget["metrics"]["accuracy"]["value"] == 0.5
+    assert budget["task_hash"] != default["task_hash"]  # another budget, another result: they never rank together
