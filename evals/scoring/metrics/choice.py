@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Sequence
+from typing import Callable, Sequence
 
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, means_aggregate, scorer
@@ -123,6 +123,31 @@ def judge_letter(item: ScoreInput, rule: str = "unparsed") -> tuple[str | None, 
     if verdict.get("answer"):
         return str(verdict["answer"]), "judge", None
     return None, rule, None
+
+
+def score_letters(inputs: Sequence[ScoreInput], read: Callable[[str], tuple[str | None, str]],
+                  official: Callable[[ScoreInput], bool] | None = None) -> list[SampleScore]:
+    """A benchmark's own letter reader as a scorer: ``read(prediction)`` gives ``(letter, rule)`` or ``(None, "unparsed")``;
+    an unread answer goes to the task's extraction judge when it has one. Right when the letter is the reference,
+    or, for answers the rules read, when ``official(item)`` says so (a benchmark whose matcher is not letter equality)."""
+    out = []
+    for item in inputs:
+        if not item.references:
+            out.append(SampleScore(error="no reference letter"))
+            continue
+        letter, rule = read(item.prediction)
+        if letter is None:
+            letter, rule, error = judge_letter(item, rule)
+            if error:
+                out.append(SampleScore(error=error))
+                continue
+        if official is not None and rule != "judge":
+            right = official(item)
+        else:
+            right = letter is not None and letter == item.references[0].strip().strip("()[]. ").upper()
+        out.append(SampleScore(stats={"score": 1.0 if right else 0.0, "unparsed": 1.0 if letter is None else 0.0},
+                               extracted=letter, rule=rule))
+    return out
 
 
 # What every letter-reading scorer reports: accuracy, and the share of answers no rule could read.

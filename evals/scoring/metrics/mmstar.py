@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, scorer
-from evals.scoring.metrics.choice import LETTER_ACCURACY
+from evals.scoring.metrics.choice import LETTER_ACCURACY, score_letters
 
 _LETTERS = "abcd"
 
@@ -49,13 +49,4 @@ def mmstar_correct(prediction: str, answer: str) -> bool:
 @scorer("mmstar_match", **LETTER_ACCURACY,
         description="MMStar's official answer matching (the letter at the start of the answer); unparsed = wrong.")
 def score_mmstar(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
-    out = []
-    for item in inputs:
-        if not item.references:
-            out.append(SampleScore(error="no reference letter"))
-            continue
-        letter, rule = mmstar_letter(item.prediction)
-        right = mmstar_correct(item.prediction, item.references[0])
-        out.append(SampleScore(stats={"score": 1.0 if right else 0.0, "unparsed": 1.0 if letter is None else 0.0},
-                               extracted=letter, rule=rule))
-    return out
+    return score_letters(inputs, mmstar_letter, official=lambda item: mmstar_correct(item.prediction, item.references[0]))

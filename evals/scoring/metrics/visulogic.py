@@ -20,7 +20,7 @@ import re
 from typing import Sequence
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, scorer
-from evals.scoring.metrics.choice import LETTER_ACCURACY, judge_letter
+from evals.scoring.metrics.choice import LETTER_ACCURACY, score_letters
 
 OPTIONS = ("A", "B", "C", "D")
 _BOX = re.compile(r"\\boxed\{|[^\\]\}")
@@ -73,18 +73,4 @@ def visulogic_letter(answer: str) -> tuple[str | None, str]:
 @scorer("visulogic_match", **LETTER_ACCURACY,
         description="VisuLogic's official extraction (last \\boxed{} letter, then its answer phrases); unparsed = wrong.")
 def score_visulogic(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
-    out = []
-    for item in inputs:
-        if not item.references:
-            out.append(SampleScore(error="no reference letter"))
-            continue
-        letter, rule = visulogic_letter(item.prediction)
-        if letter is None:
-            letter, rule, error = judge_letter(item, rule)
-            if error:
-                out.append(SampleScore(error=error))
-                continue
-        right = letter is not None and letter == item.references[0].strip().upper()
-        out.append(SampleScore(stats={"score": 1.0 if right else 0.0, "unparsed": 1.0 if letter is None else 0.0},
-                               extracted=letter, rule=rule))
-    return out
+    return score_letters(inputs, visulogic_letter)
