@@ -7,7 +7,6 @@ screenshots are written under the test's temporary directory (``*.png``), to be 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -17,11 +16,6 @@ import pytest
 from evals.report.build import build_leaderboard, write_reports
 from evals.report.index import load_runs
 from evals.report.synth import SynthTask, accuracy_stats, make_run, wer_stats
-
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is absent (apt-get install chromium)")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 PREFIX = "hf:organisation-name/very-long-shared-prefix-model-name-7B-Instruct"
 A, B, C, D = f"{PREFIX}-variant-alpha", f"{PREFIX}-variant-beta", "baseline:short", "baseline:only-asr"
@@ -70,15 +64,6 @@ def layout_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = base / "report"
     write_reports(board, out, plots=False)
     return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, url: str, width: int = 1280):
