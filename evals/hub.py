@@ -66,10 +66,4 @@ def ensure_hub_or_offline() -> str | None:
 
 def unreachable_reason() -> str | None:
     """Why the Hub is unreachable, if a probe found so (or HF_HUB_OFFLINE is set); None otherwise."""
-    return _reason if _probed else None
-
-
-def _reset_for_tests() -> None:
-    global _probed, _reason
-    with _lock:
-        _probed, _reason = False, None
+    return _reason

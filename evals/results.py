@@ -103,7 +103,7 @@ class JudgeSummary(_Model):
     n_errors: int
 
 
-class JudgePanel(_Model):
+class JudgePanelReport(_Model):
     """Several judges of one task: each one's summary, how their verdicts were combined, and how far they agree."""
 
     judges: list[JudgeSummary]
@@ -141,7 +141,7 @@ class TaskResult(_Model):
     """The task's transforms (``circular``): its sample records are variants, combined per question (``group``)."""
     judge: JudgeIdentity | None = None
     """The judge whose verdicts the scores use (judged tasks only); part of ``task_hash``."""
-    judge_panel: JudgePanel | None = None
+    judge_panel: JudgePanelReport | None = None
     """With several judges: each judge's own score and their agreement (``judge`` is then the panel's identity)."""
     extraction_rules: dict[str, int] = {}
     """How many answers each extraction rule decided (``bare``, ``phrase``, ``unparsed``, ``judge``...), most used first."""

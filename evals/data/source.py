@@ -158,7 +158,9 @@ def _split_files(builder: datasets.DatasetBuilder, split: str) -> list[str]:
     return [str(f) for f in files] if files else []
 
 
-def _open_builder(spec: TaskSpec, local: Path | None, data_dir: Path | None) -> tuple[datasets.IterableDataset, list[str], int | None]:
+def _open_builder(spec: TaskSpec, local: Path | None, data_dir: Path | None,
+                  mirror_files: tuple[str, list[str]] | None = None) -> tuple[datasets.IterableDataset, list[str], int | None]:
+    """``datasets``' builder over a Hub repo, a mirror (``mirror_files``: its packaged builder and files, when known) or a builder dir."""
     ds_spec = spec.dataset
     kwargs: dict[str, Any] = {}
     if data_dir is not None:
@@ -174,7 +176,7 @@ def _open_builder(spec: TaskSpec, local: Path | None, data_dir: Path | None) -> 
         # Read the split's own files with the packaged file builder: a mirror holds only the
         # splits its tasks need, while the card's `configs:` lists them all, which the
         # repo-level builder refuses ("Couldn't infer the same data file format for all splits").
-        path, files = _mirror_split_files(spec, local)
+        path, files = mirror_files or _mirror_split_files(spec, local)
         name = None
         kwargs["data_files"] = {ds_spec.split: files}
     builder = hf_datasets().load_dataset_builder(path, name, **kwargs)
@@ -256,12 +258,11 @@ def open_files(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSource:
         origin = f"mirror:{local}"
     else:
         origin = f"hub:{ds_spec.path}@{revision or 'main'}"
-    if local is not None and not ds_spec.data_files:
-        kind, files = _mirror_split_files(spec, local)
-        if kind == "parquet":
-            return _parquet_source(spec, local, files, origin=origin, revision=revision)
+    mirror_files = _mirror_split_files(spec, local) if local is not None and not ds_spec.data_files else None
+    if mirror_files is not None and mirror_files[0] == "parquet":
+        return _parquet_source(spec, local, mirror_files[1], origin=origin, revision=revision)  # type: ignore[arg-type]
     try:
-        stream, files, num_rows = _open_builder(spec, local, builder_dir)
+        stream, files, num_rows = _open_builder(spec, local, builder_dir, mirror_files)
     except DataError:
         raise
     except FileNotFoundError as e:

@@ -21,11 +21,11 @@ from evals.adapters.base import ModelUnavailable
 from evals.errors import OmniEvalError
 from evals.hashing import stable_hash
 from evals.requests import GenerationSettings, Message, Request, TextPart
-from evals.results import JudgeIdentity, JudgeSummary, JudgeVerdict, SampleRecord
-from evals.results import JudgePanel as JudgePanelResult
+from evals.results import JudgeIdentity, JudgePanelReport, JudgeSummary, JudgeVerdict, SampleRecord
 from evals.run.engine import GenerationEngine, Job
 from evals.run.plan import format_options
 from evals.scoring.metrics.choice import parse_choice
+from evals.scoring.isolate import score_samples
 from evals.scoring.registry import get_scorer
 from evals.scoring.rescore import prompt_text, record_input
 from evals.scoring.stats import krippendorff_alpha
@@ -51,22 +51,19 @@ def parse_choice_verdict(reply: str, verdict: VerdictSpec, choices: Sequence[str
     return letter, None
 
 
-def needs_judging(spec: TaskSpec, record: SampleRecord) -> bool:
-    """Whether the task's judge reads this answered record: always, or (``when: unparsed``) when the task's own
-    scorer (its first) extracts no answer from it by its rules."""
+def to_judge(spec: TaskSpec, records: Sequence[SampleRecord]) -> list[SampleRecord]:
+    """The answered records the task's judge reads: all of them, or (``when: unparsed``) those the task's own scorer
+    (its first) extracts no answer from by its rules, asked once for the whole chunk."""
     assert spec.judge is not None
-    if spec.judge.when == "always":
-        return True
+    answered = [r for r in records if r.error is None and r.prediction is not None]
+    if spec.judge.when == "always" or not answered:
+        return answered
     ref = spec.scorers[0]
     scorer = get_scorer(ref.name)
-    item = record_input(record.model_copy(update={"judge": None}))
-    if item is None:
-        return False
-    try:
-        [outcome] = scorer.score([item], scorer.parse_options(ref.options))
-    except Exception:  # noqa: BLE001 - a sample the scorer cannot take is its scoring error, not the judge's business
-        return False
-    return getattr(outcome, "extracted", None) is None and getattr(outcome, "error", None) is None
+    items = [record_input(r.model_copy(update={"judge": None})) for r in answered]  # answered: never None
+    outcomes = score_samples(scorer, items, scorer.parse_options(ref.options))  # type: ignore[arg-type]
+    # A sample the scorer cannot take at all is its scoring error, not the judge's business.
+    return [r for r, o in zip(answered, outcomes) if o.extracted is None and o.error is None]
 
 
 def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str | None]:
@@ -159,8 +156,8 @@ class Judge:
         return out
 
     def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
-        """Fill ``record.judge`` for every record with a prediction the task's judge reads (see ``needs_judging``)."""
-        answered = [r for r in records if r.error is None and r.prediction is not None and needs_judging(spec, r)]
+        """Fill ``record.judge`` for every record the task's judge reads (see ``to_judge``)."""
+        answered = to_judge(spec, records)
         for rec, verdict in zip(answered, self.verdicts(spec, answered)):
             rec.judge = verdict
 
@@ -202,7 +199,7 @@ class JudgePanel:
         assert spec.judge is not None
         if spec.judge.verdict.kind == "choice":
             raise OmniEvalError(f"task {spec.name}: answer extraction (a choice verdict) takes one --judge, not a panel")
-        answered = [r for r in records if r.error is None and r.prediction is not None]
+        answered = to_judge(spec, records)
         per_judge = [j.verdicts(spec, answered) for j in self.judges]
         ident = self.identity(spec).model_dump()
         rows = self._scores.setdefault(spec.name, [])
@@ -218,7 +215,7 @@ class JudgePanel:
             rec.judge = JudgeVerdict(**ident, raw=" | ".join(v.raw or "" for v in verdicts), score=_combine(scores, spec.judge.aggregate),
                                      cached=all(v.cached for v in verdicts))
 
-    def panel(self, spec: TaskSpec) -> JudgePanelResult:
+    def panel(self, spec: TaskSpec) -> JudgePanelReport:
         assert spec.judge is not None
         rows = self._scores.pop(spec.name, [])
         summaries = []
@@ -229,7 +226,7 @@ class JudgePanel:
         complete = np.array([r for r in rows if all(x is not None for x in r)], dtype=np.float64)
         metric = "interval" if spec.judge.verdict.kind == "scale" else "nominal"
         alpha = krippendorff_alpha(complete, metric) if complete.size else None
-        return JudgePanelResult(judges=summaries, aggregate=spec.judge.aggregate, agreement=alpha, agreement_metric=metric,
+        return JudgePanelReport(judges=summaries, aggregate=spec.judge.aggregate, agreement=alpha, agreement_metric=metric,
                                 n_agreement=len(complete))
 
 

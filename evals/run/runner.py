@@ -92,7 +92,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
     judge_id = judge.identity(spec) if judge is not None and spec.judge is not None else None
     task_hash = task_hash_for(spec, source.fingerprint, judge_id)
     stripped = 0
-    rules: Counter[str | None] = Counter()  # how each answer was read (``extraction_rule``), for the results
+    rules: Counter[str] = Counter()  # how each answer was read (``extraction_rule``), for the results
     planner = RequestPlanner(spec, source.columns)
     rows = source.rows
     if options.shard is not None:
@@ -123,11 +123,12 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                 error = job.failure
                 prompt = s.describe()
                 prediction = None if error else strip_reasoning(resp.text, options.reasoning_tags)
-                stripped += prediction is not None and prediction != resp.text
+                cut = prediction is not None and prediction != resp.text
+                stripped += cut
                 rec = SampleRecord(
                     task=spec.name, index=s.index, id=s.id, cluster=s.cluster or media_cluster(prompt),
                     prompt=prompt,
-                    prediction=prediction, raw_prediction=resp.text if prediction is not None and prediction != resp.text else None,
+                    prediction=prediction, raw_prediction=resp.text if cut else None,
                     references=s.references, choices=s.choices, subgroups=s.subgroups, error=error,
                     latency_s=resp.latency_s if resp is not None else None, cached=job.cached,
                     reasoning=resp.reasoning if resp is not None else None, reasoning_tokens=resp.reasoning_tokens if resp is not None else None,
@@ -153,7 +154,8 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                 outcome.fill(rec)
             if scoring.streaming:
                 for rec in chunk_records:
-                    rules[rec.extraction_rule] += rec.extraction_rule is not None
+                    if rec.extraction_rule:
+                        rules[rec.extraction_rule] += 1
                     out.write(rec.model_dump_json(exclude_none=True) + "\n")
             else:
                 records.extend(chunk_records)
@@ -212,14 +214,15 @@ def _finish_scoring(scoring: TaskScoring, records: list[SampleRecord], tmp_path:
             for rec in records:
                 if rec.error is None and rec.prediction is not None:  # as record_input: only answered samples were scored
                     next(corpus).fill(rec)
-                rules[rec.extraction_rule] += rec.extraction_rule is not None
+                if rec.extraction_rule:
+                    rules[rec.extraction_rule] += 1
                 out.write(rec.model_dump_json(exclude_none=True) + "\n")
     return scoring.metrics(), scoring.subgroups()
 
 
 def rule_counts(rules: Counter) -> dict[str, int]:
     """``{rule: samples}``, most used first; records without a rule (not parsed by rule, or not scored) are left out."""
-    return {rule: n for rule, n in rules.most_common() if rule is not None and n}
+    return {rule: n for rule, n in rules.most_common() if rule}
 
 
 def check_supported(spec: TaskSpec, adapter: Adapter) -> str | None:

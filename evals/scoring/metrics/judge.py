@@ -1,7 +1,7 @@
 """``judge_score``: the mean of a judge's per-sample scores (MM-Vet's 0..1 correctness, a CORRECT/INCORRECT grade).
 
 The runner asks the task's judge (``evals.run.judge``) and puts its verdict in
-``ScoreInput.metadata["judge"]`` as ``{"score", "error", "raw"}``. A sample
+``ScoreInput.metadata["judge"]`` as ``{"score", "answer", "error", "raw"}``. A sample
 without a verdict (the judge call failed, the judge was down, its reply did not
 parse) is a scoring error: counted and shown, left out of the mean, never a 0.
 """
