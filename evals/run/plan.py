@@ -107,7 +107,7 @@ class RequestPlanner:
     def _field_paths(self) -> dict[str, str]:
         f = self.spec.fields
         paths: dict[str, str] = {}
-        for role in ("id", "audio", "question", "choices", "references"):
+        for role in ("id", "audio", "question", "choices", "references", "cluster", "group"):
             if getattr(f, role):
                 paths[f"fields.{role}"] = getattr(f, role)
         images = [f.image] if isinstance(f.image, str) else (f.image or [])
@@ -182,6 +182,8 @@ class RequestPlanner:
         sample = Sample(index, sample_id, None, references, choices, subgroups)
         if f.cluster:
             sample.cluster = str(get_path(row, f.cluster))
+        if f.group:
+            sample.group = str(get_path(row, f.group))  # its size is counted over the planned samples
         # Media files are read only inside the dataset's root: its data_dir, else the task file's folder.
         root = self._base_dir / spec.dataset.data_dir if spec.dataset.data_dir else self._base_dir
         try:

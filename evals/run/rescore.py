@@ -23,7 +23,7 @@ from evals.results import Rescored, SampleRecord, TaskResult, iter_samples, read
 from evals.run.judge import AnyJudge, judge_prompt_hash
 from evals.run.plan import get_path
 from evals.run.runner import rule_counts, task_hash_for
-from evals.run.transforms import build_transforms
+from evals.run.transforms import build_transforms, question_combine
 from evals.scoring.rescore import media_cluster, score_records
 from evals.spec.catalog import load_task
 from evals.spec.preprocess import get_preprocessor
@@ -96,7 +96,7 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
         # Scorers warn about what they had to skip (SPICE without its jars): that belongs in the results, as in a run.
         warnings.simplefilter("always")
         out = score_records(records, spec.scorers, spec.fields.subgroups, seed=seed, n_resamples=n_resamples,
-                            combine=transforms[0].combine if transforms else None)
+                            combine=question_combine(transforms, bool(spec.fields.group)))
     new_records = [r if s is None else r.model_copy(update=s.record_fields()) for r, s in zip(records, out.samples)]
     rules = Counter(r.extraction_rule for r, s in zip(new_records, out.samples) if s is not None)
     skipped = sorted({str(w.message) for w in caught})

@@ -28,7 +28,7 @@ from evals.run.engine import GenerationEngine, Job
 from evals.run.judge import AnyJudge
 from evals.run.plan import RequestPlanner, Sample
 from evals.run.reasoning import strip_reasoning
-from evals.run.transforms import build_transforms
+from evals.run.transforms import build_transforms, question_combine
 from evals.scoring.rescore import media_cluster, record_input
 from evals.scoring.task import TaskScoring
 from evals.spec.task import TaskSpec
@@ -99,7 +99,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         rank, world = options.shard
         rows = ((i, r) for i, r in rows if i % world == rank)
     transforms = build_transforms(spec.transforms, seed=options.seed)
-    combine = transforms[0].combine if transforms else None
+    combine = question_combine(transforms, bool(spec.fields.group))
     scoring = TaskScoring(spec.scorers, spec.fields.subgroups, seed=options.seed, n_resamples=options.n_resamples, combine=combine)
     progress = TaskProgress(total=source.num_rows if options.shard is None else None)
     # A stored plan is the model's own: its key names the model, so no other model's run can replace it.
@@ -143,6 +143,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
             if judge_id is not None:
                 judge.judge(spec, chunk_records)  # type: ignore[union-attr]
             for rec, job in zip(chunk_records, chunk):
+                scoring.expect(rec.group)
                 inp = record_input(rec, job.payload.group_size)
                 if inp is not None:
                     inputs.append(inp)
@@ -181,6 +182,9 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
     notes.extend(sorted({str(w.message) for w in caught}))
     if source.selection != "all":
         notes.append(f"partial run: {source.selection}")
+        if spec.fields.group:
+            notes.append(f"partial run: a question (fields.group: {spec.fields.group}) may have only some of its samples in the "
+                         "selection; it is scored on those it has")
     if progress.errors:
         notes.append(f"{progress.errors} request(s) failed and were not scored")
     if stripped:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from pydantic import BaseModel
 
 from evals.registry import Registry
 from evals.scoring.metrics.choice import LETTERS
+from evals.scoring.task import all_right
 from evals.spec.transforms import transform_options_model
 
 
@@ -72,6 +73,12 @@ def build_transforms(specs: list[Any], seed: int = 0) -> list[Transform]:
     return [TRANSFORMS.get(s.name)(transform_options_model(s.name).model_validate(dict(s.options or {})), seed) for s in specs]
 
 
+def question_combine(transforms: list[Transform], grouped: bool) -> Callable[[list[dict[str, float]]], dict[str, float]] | None:
+    """How a task's variants of one question become one row: its transform's ``combine``; with ``fields.group``
+    (the data holds the variants, as MMBench's circular copies) right only when all are right; else None."""
+    return transforms[0].combine if transforms else all_right if grouped else None
+
+
 def _reference_index(reference: str, n: int) -> int | None:
     letter = reference.strip().strip("()[]. ").upper()
     return LETTERS.index(letter) if len(letter) == 1 and letter in LETTERS[:n] else None
@@ -103,9 +110,4 @@ class Circular(Transform):
         return out
 
     def combine(self, rows: list[dict[str, float]]) -> dict[str, float]:
-        # Right only when every rotation is right; unparsed when any rotation was.
-        out: dict[str, float] = {}
-        for key in rows[0]:
-            values = [r.get(key, 0.0) for r in rows]
-            out[key] = min(values) if key == "score" else max(values) if key == "unparsed" else values[0]
-        return out
+        return all_right(rows)  # right only when every rotation is right; unparsed when any rotation was

@@ -93,6 +93,16 @@ class SampleScores(dict):
         record.explanation = record.explanation if record.explanation is not None else self.explanation
 
 
+def all_right(rows: list[Stats]) -> Stats:
+    """One question from its variants' rows: right only when every variant is right (``score``: the minimum),
+    unparsed when any variant was (``unparsed``: the maximum); other statistics are the first variant's."""
+    out: Stats = {}
+    for key in rows[0]:
+        values = [r.get(key, 0.0) for r in rows]
+        out[key] = min(values) if key == "score" else max(values) if key == "unparsed" else values[0]
+    return out
+
+
 class TaskScoring:
     """Accumulates the scored samples of one task and produces its metrics.
 
@@ -108,7 +118,8 @@ class TaskScoring:
         self.scorers: list[tuple[Scorer, Any]] = [_resolve(s) for s in scorers]
         self.combine = combine
         self.groups: list[str | None] = []  # the question each added sample is a variant of
-        self.group_sizes: dict[str, int] = {}
+        self.group_sizes: dict[str, int] = {}  # variants per question, as the transform declared it
+        self.planned: dict[str, int] = {}  # variants per question among the planned samples, answered or not (``expect``)
         self.n_incomplete: dict[str, int] = {}  # per scorer: questions left out because a variant has no row
         self.subgroup_fields = list(subgroup_fields)
         self.seed = seed
@@ -143,6 +154,12 @@ class TaskScoring:
                 self.rows_of[k].append(first + j)
             else:
                 self._errored.add(first + j)
+
+    def expect(self, group: str | None) -> None:
+        """One planned sample of question ``group`` (answered or not): with ``fields.group`` the data, not a
+        transform, says which samples form a question, and a question is whole only when all of them are scored."""
+        if group is not None:
+            self.planned[group] = self.planned.get(group, 0) + 1
 
     def add(self, inputs: Sequence[ScoreInput]) -> list[SampleScores]:
         """Score a batch with the per-sample scorers; returns each sample's outcome so far."""
@@ -187,7 +204,7 @@ class TaskScoring:
             members.setdefault(self.groups[i] if self.groups[i] is not None else ("single", i), []).append(pos)
         rows, owners, incomplete = [], [], 0
         for group, positions in members.items():
-            if isinstance(group, str) and len(positions) < self.group_sizes.get(group, 1):
+            if isinstance(group, str) and len(positions) < max(self.group_sizes.get(group, 1), self.planned.get(group, 0)):
                 incomplete += 1  # a variant failed or could not be scored: the question cannot be judged
                 continue
             rows.append(self.combine([self.stats[k][p] for p in positions]) if isinstance(group, str) else self.stats[k][positions[0]])

@@ -88,6 +88,20 @@ def choice_columns(row: Row) -> Row:
     return {**row, "choices": choices, "answer_letter": string.ascii_uppercase[stripped.index(answer)]}
 
 
+def _missing(value: Any) -> bool:
+    # MMBench's TSV-born columns mark an absent option or hint as NaN, "nan" or null.
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() in ("", "nan")
+
+
+@PREPROCESSORS.register("mmbench")
+def mmbench(row: Row) -> Row:
+    """MMBench: options ``A`` .. ``D`` (absent ones missing) -> ``choices``; ``hint`` or None; ``question_index``:
+    the question a row is a circular copy of (``index`` modulo 1e6, as the official evaluator groups them)."""
+    choices = [str(row[c]) for c in "ABCD" if not _missing(row.get(c))]
+    hint = None if _missing(row.get("hint")) else str(row["hint"])
+    return {**row, "choices": choices, "hint": hint, "question_index": int(row["index"]) % 1_000_000}
+
+
 @PREPROCESSORS.register("letters_abcd")
 def letters_abcd(row: Row) -> Row:
     """VisuLogic: the options are drawn in the image; the choices are the bare letters A-D."""

@@ -59,8 +59,10 @@ class FieldMap(_Frozen):
     subgroups: list[str] = []
     extra: dict[str, str] = Field({}, description="more template variables: name -> column path")
     cluster: str | None = Field(None, description="samples sharing this column's value (e.g. an image id) are resampled together")
+    group: str | None = Field(None, description="samples sharing this column's value are one question asked several ways "
+                              "(MMBench's circular copies): it counts right only when every one of them is right")
 
-    @field_validator("id", "image", "audio", "question", "choices", "references", "subgroups", "extra", "cluster")
+    @field_validator("id", "image", "audio", "question", "choices", "references", "subgroups", "extra", "cluster", "group")
     @classmethod
     def _column_paths(cls, value: Any) -> Any:
         if isinstance(value, dict):
@@ -206,7 +208,8 @@ def _valid_name(name: str) -> str:
 
 # Keys added after task hashes were first published, with their defaults: a spec
 # that leaves them at the default hashes as it did before they existed.
-_HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("judge",): None}
+_HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
+                                                     ("judge",): None}
 
 
 class TaskSpec(_Frozen):
@@ -239,6 +242,8 @@ class TaskSpec(_Frozen):
 
             if self.preprocess not in preprocessor_names():
                 raise ValueError(f"unknown preprocess {self.preprocess!r}; known: {', '.join(preprocessor_names())}")
+        if self.fields.group and self.transforms:
+            raise ValueError("fields.group and transforms both make variants of one question: declare one of them")
         return self
 
     @cached_property

@@ -1,7 +1,10 @@
-"""Running catalogue tasks on fixture mirrors with the baseline adapter."""
+"""Running catalogue tasks on fixture mirrors with the baseline adapter; a scripted judge server on loopback."""
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from evals.adapters.base import create_adapter
@@ -14,3 +17,57 @@ from evals.spec.task import TaskSpec
 def run_tasks(specs: list[TaskSpec], data_dir: Path, out: Path, text: str, limit: int | None = None, adapter=None) -> RunResults:
     adapter = adapter or create_adapter("baseline:constant", {"text": text})
     return evaluate_model(adapter, specs, out, None, RunOptions(data_dir=str(data_dir), limit=limit, n_resamples=50))
+
+
+class ScriptedJudge:
+    """Answers each grading prompt by the question in its last row (and the judge model, when the verdict is a dict):
+    a verdict, or ``status:NNN`` for that HTTP error."""
+
+    def __init__(self, verdicts: dict[str, str | dict[str, str]], reasoning: str | None = None) -> None:
+        self.verdicts, self.prompts, self.bodies, self.reasoning = verdicts, [], [], reasoning
+        judge = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                prompt = body["messages"][-1]["content"]
+                prompt = prompt if isinstance(prompt, str) else "".join(p.get("text", "") for p in prompt)
+                judge.prompts.append(prompt)
+                judge.bodies.append(body)
+                question = prompt.rsplit("\n", 1)[-1].split(" | ")[0]
+                if question not in judge.verdicts:  # prompts without MM-Vet's table: the question appears somewhere
+                    question = next(q for q in judge.verdicts if q in prompt)
+                verdict = judge.verdicts[question]
+                if isinstance(verdict, dict):  # per judge model
+                    verdict = verdict[body["model"]]
+                if verdict.startswith("status:"):
+                    payload, status = {"error": {"message": "judge refused"}}, int(verdict[7:])
+                else:
+                    message = {"role": "assistant", "content": verdict}
+                    usage = {"prompt_tokens": 10, "completion_tokens": 2}
+                    if judge.reasoning is not None:  # a reasoning model served with a reasoning parser (vLLM, SGLang)
+                        message["reasoning_content"] = judge.reasoning
+                        usage = {"prompt_tokens": 10, "completion_tokens": 44, "completion_tokens_details": {"reasoning_tokens": 42}}
+                    payload, status = {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}], "usage": usage}, 200
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> "ScriptedJudge":
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -126,8 +126,9 @@ def judge_letter(item: ScoreInput, rule: str = "unparsed") -> tuple[str | None, 
 
 
 def score_letters(inputs: Sequence[ScoreInput], read: Callable[[str], tuple[str | None, str]],
-                  official: Callable[[ScoreInput], bool] | None = None) -> list[SampleScore]:
-    """A benchmark's own letter reader as a scorer: ``read(prediction)`` gives ``(letter, rule)`` or ``(None, "unparsed")``;
+                  official: Callable[[ScoreInput], bool] | None = None, *, with_choices: bool = False) -> list[SampleScore]:
+    """A benchmark's own letter reader as a scorer: ``read(prediction)`` (``read(prediction, choices)`` when
+    ``with_choices``) gives ``(letter, rule)`` or ``(None, "unparsed")``;
     an unread answer goes to the task's extraction judge when it has one. Right when the letter is the reference,
     or, for answers the rules read, when ``official(item)`` says so (a benchmark whose matcher is not letter equality)."""
     out = []
@@ -135,7 +136,7 @@ def score_letters(inputs: Sequence[ScoreInput], read: Callable[[str], tuple[str 
         if not item.references:
             out.append(SampleScore(error="no reference letter"))
             continue
-        letter, rule = read(item.prediction)
+        letter, rule = read(item.prediction, item.choices or []) if with_choices else read(item.prediction)  # type: ignore[call-arg]
         if letter is None:
             letter, rule, error = judge_letter(item, rule)
             if error:

@@ -1,0 +1,100 @@
+"""Benchmarks whose questions span several samples: MMBench's circular copies (``fields.group``)."""
+
+from __future__ import annotations
+
+import pytest
+import json
+
+from helpers import ScriptedJudge, run_tasks
+from typer.testing import CliRunner
+
+from evals.cli.main import app
+
+from evals.adapters.baseline import BaselineAdapter, BaselineArgs
+from evals.requests import Request
+from evals.results import iter_samples, read_results
+from evals.run.rescore import rescore_run
+from evals.spec.catalog import load_task
+from evals.scoring.metrics.mmbench import mmbench_letter
+
+
+class Scripted(BaselineAdapter):
+    """A stand-in model whose answer depends on the prompt: ``answer(prompt text)``."""
+
+    def __init__(self, answer) -> None:
+        super().__init__("constant", BaselineArgs(text="unused"))
+        self.answer = answer
+
+    def _answer(self, request: Request) -> str:
+        return self.answer(request.text)
+
+
+def _options(prompt: str) -> list[str]:
+    return [line[3:] for line in prompt.splitlines() if line[:1] in "ABCD" and line[1:3] == ". "]
+
+
+def _truth(prompt: str) -> str:
+    return "dog" if "animal" in prompt else "winter"
+
+
+@pytest.mark.parametrize("prediction, expected", [
+    ("B", ("B", "option_letter")), ("(C) a bird", ("C", "option_letter")), ("The answer is D.", ("D", "option_letter")),
+    ("A dog is on the left side", ("B", "option_text")),  # "A" is the article here: four words or more
+    ("It is a dog", ("B", "option_text")), ("E", ("E", "option_letter")),
+    ("a cat or a dog", (None, "unparsed")), ("I cannot tell", (None, "unparsed")),
+])
+def test_mmbench_reads_answers_in_the_official_order(prediction, expected):
+    assert mmbench_letter(prediction, ["cat", "dog", "bird", "fish"]) == expected
+
+
+def test_mmbench_counts_a_question_only_when_every_circular_copy_is_right(fixture_mirror, tmp_path):
+    spec = load_task("mmbench_en_dev")
+    # The option text of the truth: right in every rotation (read by option text).
+    result = run_tasks([spec], fixture_mirror, tmp_path / "right", "", adapter=Scripted(_truth)).tasks[spec.name]
+    assert result.n_samples == 6 and result.metrics["accuracy"].value == 1.0 and result.metrics["accuracy"].n == 2
+    records = list(iter_samples(tmp_path / "right", spec.name))
+    assert {r.group for r in records} == {"0", "1"} and {r.extraction_rule for r in records} == {"option_text"}
+    prompt = next(r for r in records if r.id == "1").prompt[0]["content"][-1]["text"]
+    assert prompt.startswith("Hint: The trees have no leaves.\nQuestion: Which season is it?\nOptions:\nA. summer\nB. winter\n")
+    assert "C." not in prompt  # absent options (null or "nan") are not offered
+
+    # One rotation of the animal question unread: that question is wrong and unparsed, the other still right.
+    def unsure_once(prompt: str) -> str:
+        return "I am not sure" if _options(prompt)[:1] == ["bird"] else _truth(prompt)
+
+    result = run_tasks([spec], fixture_mirror, tmp_path / "unsure", "", adapter=Scripted(unsure_once)).tasks[spec.name]
+    assert result.metrics["accuracy"].value == 0.5 and result.metrics["unparsed_rate"].value == 0.5
+    by_category = next(s for s in result.subgroups if s.field == "category").groups
+    assert by_category["attribute_recognition"]["accuracy"].value == 0.0 and by_category["image_scene"]["accuracy"].value == 1.0
+
+    # Rescoring the stored records (no data, no model) groups the copies the same way.
+    rescored = read_results(rescore_run(tmp_path / "unsure", output=tmp_path / "rescored", n_resamples=20)).tasks[spec.name]
+    assert rescored.metrics["accuracy"].value == 0.5 and rescored.metrics["accuracy"].n == 2
+
+
+def test_mmbench_partial_selection_says_questions_may_be_incomplete(fixture_mirror, tmp_path):
+    spec = load_task("mmbench_en_dev")
+    result = run_tasks([spec], fixture_mirror, tmp_path / "run", "", limit=3, adapter=Scripted(_truth)).tasks[spec.name]
+    assert result.n_samples == 3
+    assert any("fields.group" in n for n in result.notes)
+
+
+def test_mmbench_extraction_judge_reads_what_the_rules_cannot_copy_by_copy(fixture_mirror, tmp_path):
+    """The official order: letter, option text, then the judge (its official prompt; "E": no option fits)."""
+    def run(out: str, *judge: str) -> dict:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=the furry one, probably", "-t", "mmbench_en_dev",
+                                          "--data-dir", str(fixture_mirror), "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"),
+                                          "--no-progress", *judge])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return json.loads(next((tmp_path / out).iterdir()).joinpath("results.json").read_text())["tasks"]["mmbench_en_dev"]
+
+    # The judge names the truth in every rotation of the animal question, and "E" for one copy of the season question.
+    verdicts = {"Options: A. cat\n": "B", "Options: A. dog\n": "A", "Options: A. bird\n": "D", "Options: A. fish\n": "C",
+                "Options: A. summer\n": "B", "Options: A. winter\n": "E"}
+    with ScriptedJudge(verdicts) as judge:
+        judged = run("judged", "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+        assert len(judge.prompts) == 6 and "If the meaning of all options are significantly different" in judge.prompts[0]
+    assert judged["metrics"]["accuracy"]["value"] == 0.5 and judged["metrics"]["unparsed_rate"]["value"] == 0.5
+    assert judged["extraction_rules"] == {"judge": 5, "unparsed": 1}
+    alone = run("alone")  # optional judge: without it every answer stays unparsed, wrong and counted
+    assert alone["metrics"]["accuracy"]["value"] == 0.0 and alone["metrics"]["unparsed_rate"]["value"] == 1.0
