@@ -102,6 +102,19 @@ def mmbench(row: Row) -> Row:
     return {**row, "choices": choices, "hint": hint, "question_index": int(row["index"]) % 1_000_000}
 
 
+@PREPROCESSORS.register("hallusionbench")
+def hallusionbench(row: Row) -> Row:
+    """HallusionBench: ``hb_id`` = category/subcategory/set_id/figure_id/question_id (how the official code keys a
+    sample), ``hb_set`` = its set (the cluster), ``references`` = [gold yes/no from ``gt_answer`` 1/0, ``gt_answer_details``]."""
+    keys = [str(row[k]) for k in ("category", "subcategory", "set_id", "figure_id", "question_id")]
+    if any("/" in k for k in keys):
+        raise ValueError(f"HallusionBench keys must not contain '/': {keys}")
+    gold = {"1": "yes", "0": "no"}.get(str(row["gt_answer"]).strip())
+    if gold is None:
+        raise ValueError(f"gt_answer {row['gt_answer']!r} is not 1 or 0")
+    return {**row, "hb_id": "/".join(keys), "hb_set": "/".join(keys[:3]), "references": [gold, str(row.get("gt_answer_details") or "")]}
+
+
 @PREPROCESSORS.register("letters_abcd")
 def letters_abcd(row: Row) -> Row:
     """VisuLogic: the options are drawn in the image; the choices are the bare letters A-D."""

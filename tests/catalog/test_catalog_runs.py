@@ -45,6 +45,9 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "mmmu_val_circular": ("A", {"accuracy": 0.0, "open_fraction": 1 / 3}, {"subject": {"Art_Theory": 0.0, "Math": 0.0}}),
     "mmstar": ("B", {"accuracy": 3 / 4, "unparsed_rate": 0.0}, {"category": {"coarse perception": 0.5, "math": 1.0}}),
     "realworldqa": ("b.", {"exact_match": 1 / 3}, {}),
+    # "No" is right on 3 of 6 questions, on 1 of 4 figures (both its questions), on 1 of 3 questions across figures.
+    "hallusionbench_image": ("No", {"aAcc": 0.5, "fAcc": 0.25, "qAcc": 1 / 3, "overall": (0.5 + 0.25 + 1 / 3) / 3, "unclear_rate": 0.0},
+                             {"category": {"VD": (0.75 + 0.5 + 0.5) / 3, "VS": 0.0}}),
     # Circular copies in the data (fields.group): a constant letter is wrong in some copy of every question.
     "mmbench_en_dev": ("B", {"accuracy": 0.0, "unparsed_rate": 0.0}, {"category": {"attribute_recognition": 0.0, "image_scene": 0.0}}),
     "ocrbench": ("hello world", {"accuracy": 2 / 3, "score": 2.0}, {"dataset": {"IIIT5K": 0.5, "HME100k": 1.0}}),

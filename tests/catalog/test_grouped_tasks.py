@@ -1,4 +1,4 @@
-"""Benchmarks whose questions span several samples: MMBench's circular copies (``fields.group``)."""
+"""Benchmarks whose questions span several samples: MMBench's circular copies (``fields.group``), HallusionBench's figures and sets."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from evals.requests import Request
 from evals.results import iter_samples, read_results
 from evals.run.rescore import rescore_run
 from evals.spec.catalog import load_task
+from evals.scoring.contract import NoOptions, ScoreInput, stats_table
+from evals.scoring.metrics.hallusionbench import aggregate_hallusionbench, score_hallusionbench
 from evals.scoring.metrics.mmbench import mmbench_letter
 
 
@@ -98,3 +100,41 @@ def test_mmbench_extraction_judge_reads_what_the_rules_cannot_copy_by_copy(fixtu
     assert judged["extraction_rules"] == {"judge": 5, "unparsed": 1}
     alone = run("alone")  # optional judge: without it every answer stays unparsed, wrong and counted
     assert alone["metrics"]["accuracy"]["value"] == 0.0 and alone["metrics"]["unparsed_rate"]["value"] == 1.0
+
+
+def _hb(key: str, gold: str, prediction: str) -> ScoreInput:
+    return ScoreInput(id=key, prediction=prediction, references=[gold, ""])
+
+
+def test_hallusionbench_an_unclear_answer_without_the_figure_is_right_and_groups_need_every_member():
+    inputs = [_hb("VS/chart/1/0/0", "yes", "I cannot know without the chart."),  # no figure: "unclear" is right
+              _hb("VS/chart/1/1/0", "yes", "I cannot tell."),  # with the figure: unclear is wrong
+              _hb("VD/math/2/0/0", "no", "No."), _hb("VD/math/2/1/0", "yes", "Yes, it is.")]
+    scores = score_hallusionbench(inputs, NoOptions())
+    assert [s.stats["score"] for s in scores] == [1.0, 0.0, 1.0, 1.0]
+    assert [s.extracted for s in scores] == ["unclear", "unclear", "correct", "correct"]
+    metrics = aggregate_hallusionbench(stats_table([dict(s.stats) for s in scores]), NoOptions())
+    # Figures: VS/chart/1/1 (wrong), VD/math/2/0, VD/math/2/1 (right); the figure-less VS question is not a figure.
+    assert metrics["fAcc"] == pytest.approx(2 / 3)
+    # Questions: VS/chart/1/q0 asked without and with the figure (one wrong), VD/math/2/q0 about both figures (right).
+    assert metrics["qAcc"] == 0.5 and metrics["aAcc"] == 0.75 and metrics["unclear_rate"] == 0.5
+
+
+def test_hallusionbench_with_a_grading_judge_takes_its_verdicts(fixture_mirror, tmp_path):
+    def run(out: str, *judge: str) -> dict:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=The lines look about equal.", "-t",
+                                          "hallusionbench_image", "--data-dir", str(fixture_mirror), "-o", str(tmp_path / out),
+                                          "--cache", str(tmp_path / "c.sqlite"), "--no-progress", *judge])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return json.loads(next((tmp_path / out).iterdir()).joinpath("results.json").read_text())["tasks"]["hallusionbench_image"]
+
+    # The judge finds the answer correct where the truth is "the same length", incorrect elsewhere.
+    verdicts = {"Reference answer: Both lines have the same length.": "correct", "Reference answer: The left line is longer.": "Incorrect."}
+    with ScriptedJudge(verdicts) as judge:
+        judged = run("judged", "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+        assert len(judge.prompts) == 6 and judge.prompts[0].startswith("Imagine you are an intelligent teacher.")
+    # Same as the constant "No" on the fixture: right on the three "same length" questions.
+    assert judged["metrics"]["aAcc"]["value"] == 0.5 and judged["metrics"]["fAcc"]["value"] == 0.25
+    assert judged["metrics"]["qAcc"]["value"] == pytest.approx(1 / 3) and judged["extraction_rules"] == {"judge": 6}
+    alone = run("alone")  # without a judge, the yes/no rules: this answer says neither, so every answer is unclear
+    assert alone["metrics"]["aAcc"]["value"] == 0.0 and alone["metrics"]["unclear_rate"]["value"] == 1.0
