@@ -244,6 +244,8 @@ class SampleRecord(_Model):
     """The reasoning a server returned apart from the answer (``reasoning_content``); never scored."""
     reasoning_tokens: int | None = None
     """Reasoning tokens of the answer, when the server counts them."""
+    metadata: dict[str, Any] | None = None
+    """The task's ``fields.metadata`` values (what its scorer reads besides the answer); None when it declares none."""
     output_tokens: int | None = None
     judge: JudgeVerdict | None = None
 

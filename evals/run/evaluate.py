@@ -94,8 +94,8 @@ def evaluate_model(
             raise OmniEvalError(f"task {spec.name}: {why}")
         if spec.judge is not None and not spec.judge.optional and judge is None:
             raise OmniEvalError(f"task {spec.name} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
-        if spec.judge is not None and spec.judge.verdict.kind == "choice" and isinstance(judge, JudgePanel):
-            raise OmniEvalError(f"task {spec.name}: answer extraction (a choice verdict) takes one --judge, not a panel")
+        if spec.judge is not None and spec.judge.verdict.extracts and isinstance(judge, JudgePanel):
+            raise OmniEvalError(f"task {spec.name}: answer extraction (a {spec.judge.verdict.kind} verdict) takes one --judge, not a panel")
     output_dir.mkdir(parents=True, exist_ok=True)
     run_id = output_dir.name
     manifest = Manifest(

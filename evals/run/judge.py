@@ -51,6 +51,16 @@ def parse_choice_verdict(reply: str, verdict: VerdictSpec, choices: Sequence[str
     return letter, None
 
 
+def parse_text_verdict(reply: str, verdict: VerdictSpec) -> str | None:
+    """The answer a text verdict extracts: the reply's first non-empty line without ``prefix``; None when it is
+    empty or a ``none`` word (the judge found no answer)."""
+    lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if verdict.prefix and text.lower().startswith(verdict.prefix.lower()):
+        text = text[len(verdict.prefix):].strip()
+    return None if not text or text.strip(" .").upper() in {n.upper() for n in verdict.none} else text
+
+
 def to_judge(spec: TaskSpec, records: Sequence[SampleRecord]) -> list[SampleRecord]:
     """The answered records the task's judge reads: all of them, or (``when: unparsed``) those the task's own scorer
     (its first) extracts no answer from by its rules, asked once for the whole chunk."""
@@ -149,6 +159,9 @@ class Judge:
                 letter, why = parse_choice_verdict(raw, spec.judge.verdict, job.payload.choices or [])
                 out.append(JudgeVerdict(**ident, raw=raw, answer=letter, error=why, cached=job.cached))
                 continue
+            if spec.judge.verdict.kind == "text":
+                out.append(JudgeVerdict(**ident, raw=raw, answer=parse_text_verdict(raw, spec.judge.verdict), cached=job.cached))
+                continue
             score, why = parse_verdict(raw, spec.judge.verdict)
             out.append(JudgeVerdict(**ident, raw=raw, score=score, error=why, cached=job.cached))
         # Never judged: the judge went down before their turn.
@@ -197,8 +210,8 @@ class JudgePanel:
 
     def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
         assert spec.judge is not None
-        if spec.judge.verdict.kind == "choice":
-            raise OmniEvalError(f"task {spec.name}: answer extraction (a choice verdict) takes one --judge, not a panel")
+        if spec.judge.verdict.extracts:
+            raise OmniEvalError(f"task {spec.name}: answer extraction (a {spec.judge.verdict.kind} verdict) takes one --judge, not a panel")
         answered = to_judge(spec, records)
         per_judge = [j.verdicts(spec, answered) for j in self.judges]
         ident = self.identity(spec).model_dump()

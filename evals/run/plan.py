@@ -15,6 +15,7 @@ import jinja2
 
 from evals.errors import DataError, SpecError
 from evals.data.media import MediaError, audio_part, image_part
+from evals.scoring.task import LABEL_SEPARATOR, is_multi_label
 from evals.spec.preprocess import get_preprocessor, option_letters
 from evals.requests import MEDIA_KINDS, GenerationSettings, MediaPart, Message, Part, Request, TextPart, describe_messages
 from evals.run.transforms import Fields, Transform, Variant
@@ -45,6 +46,8 @@ class Sample:
     group: str | None = None
     """The id of the sample this is a variant of; with ``group_size``, how scoring combines variants."""
     group_size: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The declared ``fields.metadata`` values: what the task's scorer reads besides the answer (MathVista's answer type)."""
 
     def describe(self) -> list[dict[str, Any]] | None:
         if self.prompt is not None:
@@ -55,13 +58,14 @@ class Sample:
         """Everything a re-run needs except media: the plan of one sample."""
         key = self.request.key if self.request is not None else None
         return json.dumps([self.index, self.id, key, self.references, self.choices, self.subgroups, self.describe(), self.error,
-                           self.cluster, self.variant, self.group, self.group_size])
+                           self.cluster, self.variant, self.group, self.group_size, self.metadata])
 
     @classmethod
     def from_json(cls, text: str, generation: GenerationSettings) -> "Sample":
-        index, sid, key, refs, choices, subgroups, prompt, error, cluster, variant, group, group_size = json.loads(text)
+        index, sid, key, refs, choices, subgroups, prompt, error, cluster, variant, group, group_size, *rest = json.loads(text)
         request = Request(id=sid, messages=[], generation=generation, key=key) if key else None
-        return cls(index, sid, request, refs, choices, subgroups, error, prompt, cluster, variant, group, group_size)
+        # Plans stored before samples had metadata end at group_size.
+        return cls(index, sid, request, refs, choices, subgroups, error, prompt, cluster, variant, group, group_size, rest[0] if rest else {})
 
 
 def get_path(row: Any, path: str) -> Any:
@@ -117,6 +121,8 @@ class RequestPlanner:
             paths[f"fields.subgroups[{i}]"] = p
         for name, p in f.extra.items():
             paths[f"fields.extra.{name}"] = p
+        for name, p in f.metadata.items():
+            paths[f"fields.metadata.{name}"] = p
         return paths
 
     def _check_columns(self, row: dict[str, Any]) -> None:
@@ -178,12 +184,14 @@ class RequestPlanner:
         subgroups = {}
         for path in f.subgroups:
             value = get_path(row, path)
-            subgroups[path] = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            joiner = LABEL_SEPARATOR if is_multi_label(path) else ", "  # labels of a path[*] field, else one combined value
+            subgroups[path] = joiner.join(map(str, value)) if isinstance(value, list) else str(value)
         sample = Sample(index, sample_id, None, references, choices, subgroups)
         if f.cluster:
             sample.cluster = str(get_path(row, f.cluster))
         if f.group:
             sample.group = str(get_path(row, f.group))  # its size is counted over the planned samples
+        sample.metadata = {name: get_path(row, p) for name, p in f.metadata.items()}
         # Media files are read only inside the dataset's root: its data_dir, else the task file's folder.
         root = self._base_dir / spec.dataset.data_dir if spec.dataset.data_dir else self._base_dir
         try:

@@ -133,7 +133,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                     latency_s=resp.latency_s if resp is not None else None, cached=job.cached,
                     reasoning=resp.reasoning if resp is not None else None, reasoning_tokens=resp.reasoning_tokens if resp is not None else None,
                     output_tokens=resp.output_tokens if resp is not None else None,
-                    variant=s.variant, group=s.group,
+                    variant=s.variant, group=s.group, metadata=s.metadata or None,
                 )
                 chunk_records.append(rec)
                 progress.done += 1

@@ -47,7 +47,9 @@ def record_input(record: SampleRecord, group_size: int | None = None) -> ScoreIn
     """
     if record.error is not None or record.prediction is None:
         return None
-    metadata: dict[str, Any] = {"group": record.group, "group_size": group_size or 1} if record.group is not None else {}
+    metadata: dict[str, Any] = dict(record.metadata or {})
+    if record.group is not None:
+        metadata.update(group=record.group, group_size=group_size or 1)
     if record.judge is not None:
         metadata["judge"] = {"score": record.judge.score, "answer": record.judge.answer, "error": record.judge.error, "raw": record.judge.raw}
     return ScoreInput(id=record.id, prediction=record.prediction, references=record.references, choices=record.choices,

@@ -93,6 +93,15 @@ class SampleScores(dict):
         record.explanation = record.explanation if record.explanation is not None else self.explanation
 
 
+LABEL_SEPARATOR = " | "
+"""Between the labels of a multi-label subgroup value (a field declared ``path[*]``, e.g. MathVista's skills)."""
+
+
+def is_multi_label(field: str) -> bool:
+    """A subgroup field ending in ``[*]`` lists labels; a sample belongs to the group of each one."""
+    return field.endswith("[*]")
+
+
 def all_right(rows: list[Stats]) -> Stats:
     """One question from its variants' rows: right only when every variant is right (``score``: the minimum),
     unparsed when any variant was (``unparsed``: the maximum); other statistics are the first variant's."""
@@ -243,6 +252,11 @@ class TaskScoring:
                     continue
                 labels = [self.labels[i].get(field, "") for i in owners]
                 clusters = self._clusters(owners)
+                if is_multi_label(field):  # one row per label: a sample counts in the group of each of its labels
+                    picks = [(j, lab) for j, value in enumerate(labels) for lab in value.split(LABEL_SEPARATOR) if lab]
+                    rows, labels, clusters = [rows[j] for j, _ in picks], [lab for _, lab in picks], [clusters[j] for j, _ in picks]
+                    if not rows:
+                        continue
                 table = stats_table(rows)
                 breakdown = subgroup_breakdown(scorer, table, labels, opts, n_resamples=self.n_resamples, seed=self.seed,
                                                clusters=clusters)  # fmt: skip

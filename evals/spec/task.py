@@ -62,7 +62,10 @@ class FieldMap(_Frozen):
     group: str | None = Field(None, description="samples sharing this column's value are one question asked several ways "
                               "(MMBench's circular copies): it counts right only when every one of them is right")
 
-    @field_validator("id", "image", "audio", "question", "choices", "references", "subgroups", "extra", "cluster", "group")
+    metadata: dict[str, str] = Field({}, description="values the task's scorer reads besides the answer (name -> column "
+                                     "path; MathVista's answer type and precision), kept in each sample record")
+
+    @field_validator("id", "image", "audio", "question", "choices", "references", "subgroups", "extra", "cluster", "group", "metadata")
     @classmethod
     def _column_paths(cls, value: Any) -> Any:
         if isinstance(value, dict):
@@ -101,14 +104,22 @@ class VerdictSpec(_Frozen):
     ``labels``: the first of ``labels`` (whole word, case-insensitive) found in the reply gives its score
     (``{CORRECT: 1, INCORRECT: 0}``); ``choice``: the reply names an option letter (read with the
     multiple-choice rules) or ``none`` (``none`` words: no option matches the answer), for answer
-    extraction. Anything else is an unparseable verdict: a scoring error, never a zero.
+    extraction; ``text``: the reply's first line, after an optional ``prefix`` (``Extracted answer:``),
+    is the extracted answer (MathVista), empty or a ``none`` word meaning none. Anything else is an
+    unparseable verdict: a scoring error, never a zero.
     """
 
-    kind: Literal["scale", "labels", "choice"]
+    kind: Literal["scale", "labels", "choice", "text"]
     none: list[str] = ["Z"]
+    prefix: str | None = Field(None, description="text verdicts: a prefix the judge may repeat before its answer")
     min: float = 0.0
     max: float = 1.0
     labels: dict[str, float] = {}
+
+    @property
+    def extracts(self) -> bool:
+        """The judge reads an answer out of the prediction (``choice``, ``text``) rather than grading it."""
+        return self.kind in ("choice", "text")
 
     @model_validator(mode="after")
     def _complete(self) -> "VerdictSpec":
@@ -134,8 +145,8 @@ class JudgeSpec(_Frozen):
 
     @model_validator(mode="after")
     def _extraction_fits(self) -> "JudgeSpec":
-        if (self.when == "unparsed") != (self.verdict.kind == "choice"):
-            raise ValueError("a choice verdict is answer extraction: use it with when: unparsed, and when: unparsed with it")
+        if (self.when == "unparsed") != self.verdict.extracts:
+            raise ValueError("choice and text verdicts are answer extraction: use them with when: unparsed, and when: unparsed with them")
         return self
 
     _compiles = field_validator("prompt", "system")(_template_compiles)
@@ -209,6 +220,7 @@ def _valid_name(name: str) -> str:
 # Keys added after task hashes were first published, with their defaults: a spec
 # that leaves them at the default hashes as it did before they existed.
 _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
+                                                     ("fields", "metadata"): {},
                                                      ("judge",): None}
 
 

@@ -23,8 +23,9 @@ class ScriptedJudge:
     """Answers each grading prompt by the question in its last row (and the judge model, when the verdict is a dict):
     a verdict, or ``status:NNN`` for that HTTP error."""
 
-    def __init__(self, verdicts: dict[str, str | dict[str, str]], reasoning: str | None = None) -> None:
-        self.verdicts, self.prompts, self.bodies, self.reasoning = verdicts, [], [], reasoning
+    def __init__(self, verdicts: dict[str, str | dict[str, str]], reasoning: str | None = None, default: str | None = None) -> None:
+        """``default``: the verdict for a prompt that names none of the keys (without one, such a prompt is a test error)."""
+        self.verdicts, self.prompts, self.bodies, self.reasoning, self.default = verdicts, [], [], reasoning, default
         judge = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,8 +42,9 @@ class ScriptedJudge:
                 judge.bodies.append(body)
                 question = prompt.rsplit("\n", 1)[-1].split(" | ")[0]
                 if question not in judge.verdicts:  # prompts without MM-Vet's table: the question appears somewhere
-                    question = next(q for q in judge.verdicts if q in prompt)
-                verdict = judge.verdicts[question]
+                    question = next((q for q in judge.verdicts if q in prompt), None)
+                verdict = judge.verdicts[question] if question is not None else judge.default
+                assert verdict is not None, f"the scripted judge has no verdict for {prompt[-200:]!r}"
                 if isinstance(verdict, dict):  # per judge model
                     verdict = verdict[body["model"]]
                 if verdict.startswith("status:"):

@@ -45,6 +45,12 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "mmmu_val_circular": ("A", {"accuracy": 0.0, "open_fraction": 1 / 3}, {"subject": {"Art_Theory": 0.0, "Math": 0.0}}),
     "mmstar": ("B", {"accuracy": 3 / 4, "unparsed_rate": 0.0}, {"category": {"coarse perception": 0.5, "math": 1.0}}),
     "realworldqa": ("b.", {"exact_match": 1 / 3}, {}),
+    # "14" is right only as the integer answer; as a float it is 14.0; the multiple-choice one goes to the nearest option
+    # (all at edit distance 3: the first, wrong). A problem counts in each of its skills.
+    "mathvista_testmini": ('The answer is "14".', {"accuracy": 1 / 5, "unparsed_rate": 0.0},
+                           {"metadata.task": {"math word problem": 0.5, "figure question answering": 0.0},
+                            "metadata.skills[*]": {"arithmetic reasoning": 1 / 3, "statistical reasoning": 0.0, "geometry reasoning": 0.0},
+                            "question_type": {"multi_choice": 0.0, "free_form": 0.25}}),
     # "No" is right on 3 of 6 questions, on 1 of 4 figures (both its questions), on 1 of 3 questions across figures.
     "hallusionbench_image": ("No", {"aAcc": 0.5, "fAcc": 0.25, "qAcc": 1 / 3, "overall": (0.5 + 0.25 + 1 / 3) / 3, "unclear_rate": 0.0},
                              {"category": {"VD": (0.75 + 0.5 + 0.5) / 3, "VS": 0.0}}),
@@ -88,7 +94,7 @@ def test_every_task_loads_and_names_known_scorers():
 
 def test_suites_list_existing_tasks():
     names = set(task_names())
-    for suite in ("vqa_core", "captioning_core", "audio_core", "open_asr"):
+    for suite in ("vqa_core", "captioning_core", "audio_core", "open_asr", "opencompass_core"):
         assert suite in suite_names()
         assert set(load_suite(suite).tasks) <= names, suite
     assert len(load_suite("open_asr").tasks) == 8

@@ -272,3 +272,23 @@ def test_a_served_reasoning_models_reasoning_and_its_token_count_are_recorded_an
     assert all(r["reasoning"] == "First, eggs hatch into larvae..." and r["reasoning_tokens"] == 42 and r["output_tokens"] == 44 for r in records)
     assert [r["extracted"] for r in records] == ["A", "B"] and budget["metrics"]["accuracy"]["value"] == 0.5
     assert budget["task_hash"] != default["task_hash"]  # another budget, another result: they never rank together
+
+
+def test_the_opencompass_core_suite_gives_every_headline_number_in_one_command(fixture_mirror, tmp_path):
+    """One command, one judge: MM-Vet graded, HallusionBench graded, MathVista's unread answers extracted; the rest by rules."""
+    with ScriptedJudge(VERDICTS, default="correct") as judge:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=B", "-s", "opencompass_core", "--data-dir",
+                                          str(fixture_mirror), "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"),
+                                          "--no-progress", "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    tasks = json.loads((run / "results.json").read_text())["tasks"]
+    assert sorted(tasks) == sorted(["mmbench_en_dev", "mmstar", "mmmu_val", "mathvista_testmini", "ocrbench", "ai2d", "hallusionbench_image", "mmvet"])
+    assert all(t["n_errors"] == 0 and t["n_score_errors"] == 0 for t in tasks.values())
+    assert tasks["mmvet"]["metrics"]["score"]["value"] == pytest.approx((0.5 + 0.0 + 0.4 + 1.0) / 4)
+    # The judge read each answer of HallusionBench ("correct" for all) and MathVista's four free-form ones ("correct" is no number).
+    assert tasks["hallusionbench_image"]["metrics"]["overall"]["value"] == 1.0
+    assert tasks["mathvista_testmini"]["extraction_rules"] == {"judge": 4, "letter": 1}
+    assert tasks["mathvista_testmini"]["metrics"]["accuracy"]["value"] == pytest.approx(1 / 5)
+    assert tasks["mmbench_en_dev"]["judge"]["judge"] == "openai:judge-7b" and tasks["mmbench_en_dev"]["extraction_rules"] == {"option_letter": 6}
+    assert tasks["mmstar"]["judge"] is None  # a task without a judge block never asks one

@@ -113,7 +113,7 @@ def reference_letter(item: ScoreInput, scorer: str = "choice_accuracy") -> str:
 
 
 def judge_letter(item: ScoreInput, rule: str = "unparsed") -> tuple[str | None, str, str | None]:
-    """For an answer the rules could not read: the task's extraction judge's letter ``(letter, "judge", None)``,
+    """For an answer the rules could not read: the task's extraction judge's answer (a letter, or text) ``(answer, "judge", None)``,
     its failure ``(None, rule, error)``, or nothing ``(None, rule, None)`` (no judge, or it said no option fits)."""
     verdict = item.metadata.get("judge")
     if not verdict:
