@@ -39,6 +39,15 @@ class GenerationSettings(BaseModel):
     num_beams: int = Field(1, ge=1)
     stop: tuple[str, ...] = ()
     seed: int = 0
+    max_reasoning_tokens: int | None = Field(None, ge=1, description="a reasoning model's thinking budget apart from the answer's "
+                                             "(max_new_tokens); None: one budget for both")
+
+    def identity(self) -> dict[str, Any]:
+        """What enters a request key: every setting, less those added later while they keep their old default."""
+        data = self.model_dump()
+        if data["max_reasoning_tokens"] is None:
+            del data["max_reasoning_tokens"]
+        return data
 
 
 @dataclass
@@ -222,7 +231,7 @@ def describe_messages(messages: list[Message]) -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=64)
 def _settings_bytes(generation: GenerationSettings) -> bytes:
-    return canonical_json(generation.model_dump()).encode()
+    return canonical_json(generation.identity()).encode()
 
 
 def request_key(messages: list[Message], generation: GenerationSettings, variant: dict[str, Any] | None = None) -> str:

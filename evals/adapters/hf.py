@@ -56,6 +56,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import Field
+
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities, ModelUnavailable
 from evals.errors import AdapterError, OutOfMemory
 from evals.hub import ensure_hub_or_offline
@@ -85,6 +87,11 @@ class HFArgs(AdapterArgs):
     batching: Literal["padded", "equal_length", "none"] = "padded"
     language: str | None = None
     task: Literal["transcribe", "translate"] | None = None
+    think_end: str = Field("</think>", description="the tag that ends a reasoning model's thinking (for max_reasoning_tokens)")
+
+
+class _ProcessorFailed(Exception):
+    """The processor could not turn a batch's prompts and media into inputs (the message says why)."""
 
 
 def _truncate_at_stop(text: str, stop: tuple[str, ...]) -> str:
@@ -499,12 +506,14 @@ class HFAdapter(Adapter):
                                 cpu_inference=cpu)
         return Capabilities(image=media.image, multi_image=media.image, audio=media.audio, batch=True,
                             max_batch_size=self.args.batch_size, audio_sampling_rate=rate, max_image_side=self.args.max_image_side,
-                            cpu_inference=cpu)
+                            reasoning_budget=True, cpu_inference=cpu)
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()
         # Outputs do not depend on the batch a request lands in (tested), so the cap is not identity.
         fp["args"].pop("batch_size", None)
+        if fp["args"].get("think_end") == "</think>":
+            fp["args"].pop("think_end")  # added later: at its default a model keeps the identity it had
         fp["commit"] = self._commit
         fp["model_type"] = self._model_type
         return fp
@@ -621,14 +630,41 @@ class HFAdapter(Adapter):
         return batches
 
     def _run_chat_batch(self, batch: list[tuple], settings: GenerationSettings) -> list[Response]:
-        torch = self._torch
         start = time.perf_counter()
+        try:
+            budget = settings.model_copy(update={"max_new_tokens": settings.max_reasoning_tokens}) if settings.max_reasoning_tokens else settings
+            stop = {"stop_strings": [self.args.think_end], "tokenizer": self.tokenizer} if settings.max_reasoning_tokens else {}
+            generated = self._generate_batch(batch, budget, **stop)
+            thought: list[tuple[str, int, bool] | None] = [None] * len(batch)
+            if settings.max_reasoning_tokens:
+                thought, generated = self._think_then_answer(batch, settings, generated)
+        except _ProcessorFailed as e:
+            if len(batch) > 1:  # find which request is at fault
+                return [r for b in batch for r in self._run_chat_batch([b], settings)]
+            return [Response(error=f"hf: processor failed: {e}")]
+        new, n_in = generated
+        share = (time.perf_counter() - start) / len(batch)
+        responses = []
+        for tokens, n_input, b, t in zip(new, n_in, batch, thought):
+            tokens = self._until_eos(tokens)
+            text = self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
+            audio_s = sum(len(a) for a in b[3]) / self.capabilities.audio_sampling_rate if b[3] else None  # type: ignore[operator]
+            if t is None:
+                responses.append(Response(text=text, latency_s=share, input_tokens=int(n_input), output_tokens=len(tokens), audio_s=audio_s))
+            else:
+                reasoning, n_reasoning, answered = t
+                responses.append(Response(text=(reasoning + text).strip() if answered else reasoning.strip(), latency_s=share,
+                                          input_tokens=int(n_input), output_tokens=n_reasoning + (len(tokens) if answered else 0),
+                                          reasoning_tokens=n_reasoning, audio_s=audio_s))
+        return responses
+
+    def _generate_batch(self, batch: list[tuple], settings: GenerationSettings, **extra: Any) -> tuple[list[list[int]], list[int]]:
+        """One ``generate`` call over prepared requests: each one's new tokens and its input token count."""
+        torch = self._torch
         try:
             inputs = self._processor_call([b[1] for b in batch], [b[2] for b in batch], [b[3] for b in batch])
         except Exception as e:  # noqa: BLE001
-            if len(batch) > 1:  # find which request is at fault
-                return [r for b in batch for r in self._run_chat_batch([b], settings)]
-            return [Response(error=f"hf: processor failed: {_first_error_line(e)}")]
+            raise _ProcessorFailed(_first_error_line(e)) from None
         inputs = inputs.to(self.model_obj.device)
         dtype = self.model_obj.dtype
         for key, value in inputs.items():
@@ -637,17 +673,29 @@ class HFAdapter(Adapter):
         if settings.temperature > 0:
             torch.manual_seed(settings.seed)
         with torch.inference_mode():
-            generated = self.model_obj.generate(**inputs, **_generation_kwargs(settings), pad_token_id=self.tokenizer.pad_token_id)
-        new = generated[:, inputs["input_ids"].shape[1]:].tolist()
-        share = (time.perf_counter() - start) / len(batch)
+            generated = self.model_obj.generate(**inputs, **_generation_kwargs(settings), **extra, pad_token_id=self.tokenizer.pad_token_id)
         n_in = inputs["attention_mask"].sum(dim=1).tolist() if "attention_mask" in inputs else [inputs["input_ids"].shape[1]] * len(batch)
-        responses = []
-        for tokens, n_input, b in zip(new, n_in, batch):
-            tokens = self._until_eos(tokens)
-            text = self.tokenizer.decode(tokens, skip_special_tokens=True).strip()
-            audio_s = sum(len(a) for a in b[3]) / self.capabilities.audio_sampling_rate if b[3] else None  # type: ignore[operator]
-            responses.append(Response(text=text, latency_s=share, input_tokens=int(n_input), output_tokens=len(tokens), audio_s=audio_s))
-        return responses
+        return generated[:, inputs["input_ids"].shape[1]:].tolist(), n_in
+
+    def _think_then_answer(self, batch: list[tuple], settings: GenerationSettings, thinking: tuple[list[list[int]], list[int]]):
+        """Budget forcing: ``thinking`` ran ``max_reasoning_tokens`` (stopping at ``think_end``); a row that ran out is
+        closed with ``think_end``, and every row not ended by EOS is continued for the answer's ``max_new_tokens``.
+        Returns per row (reasoning text, its tokens, whether an answer follows) and the answer phase's tokens."""
+        end = self.args.think_end
+        thought, follow = [], []
+        for (tokens, _), b in zip(zip(*thinking), batch):
+            kept = self._until_eos(tokens)
+            text = self.tokenizer.decode(kept, skip_special_tokens=True)
+            ended = len(kept) < len(tokens)  # the model stopped itself: no answer phase
+            if end in text:
+                text = text[: text.index(end) + len(end)]
+            elif not ended:
+                text += f"\n{end}\n\n"
+            thought.append((text, len(kept), not ended))
+            follow.append((b[0], b[1] + text, b[2], b[3]))
+        answer_settings = settings.model_copy(update={"max_reasoning_tokens": None})
+        answers = self._generate_batch(follow, answer_settings)
+        return thought, ([a if t[2] else [] for a, t in zip(answers[0], thought)], thinking[1])
 
     def _until_eos(self, tokens: list[int]) -> list[int]:
         for k, t in enumerate(tokens):

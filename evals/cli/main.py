@@ -67,6 +67,7 @@ def run(
     judge: Annotated[Optional[list[str]], typer.Option("--judge", help="The judge model for judged tasks, as kind:name (e.g. openai:qwen3-8b with -J base_url=http://127.0.0.1:8000/v1, or hf:PATH); repeat for a panel of judges. Tasks without a judge block never use it.", rich_help_panel="Judge")] = None,
     judge_arg: Annotated[Optional[list[str]], typer.Option("--judge-arg", "-J", help="Judge adapter argument key=value (repeatable; applies to every judge), as -a is for the model.", rich_help_panel="Judge")] = None,
     max_new_tokens: Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, help="Generation budget for every task instead of its own (reasoning models need room to think); it changes the tasks' hashes, so such results rank apart.", rich_help_panel="Execution")] = None,
+    max_reasoning_tokens: Annotated[Optional[int], typer.Option("--max-reasoning-tokens", min=1, help="Thinking budget of a reasoning model apart from the answer's (hf: the model thinks up to N tokens, is closed with </think> if it has not finished, then answers within the task's budget); changes the tasks' hashes.", rich_help_panel="Execution")] = None,
     reasoning_tags: Annotated[str, typer.Option("--reasoning-tags", help="Comma-separated tags whose spans (<think>...</think>) are removed from predictions before scoring; the raw output stays in the record. 'none' keeps predictions whole.", rich_help_panel="Execution")] = "think",
 ) -> None:
     """Evaluate model(s) on tasks. With no arguments: the offline `quickstart` suite with its models.
@@ -102,10 +103,11 @@ def run(
     if suite_spec is not None:
         task_names = suite_spec.tasks
     specs = {name: specs.get(name) or load_task(name) for name in task_names}
-    if max_new_tokens is not None:
+    budgets = {k: v for k, v in (("max_new_tokens", max_new_tokens), ("max_reasoning_tokens", max_reasoning_tokens)) if v is not None}
+    if budgets:
         from evals.spec.task import with_generation
 
-        specs = {name: with_generation(spec, max_new_tokens=max_new_tokens) for name, spec in specs.items()}
+        specs = {name: with_generation(spec, **budgets) for name, spec in specs.items()}
     cli_args = parse_model_args(model_arg or [])
     plan: list[tuple[str, dict, list[str]]] = []
     if model:
@@ -348,7 +350,7 @@ def _usage_message(e: Exception) -> str:
 _METAVARS = {
     "model": "KIND:NAME", "model_arg": "KEY=VALUE", "option": "KEY=VALUE", "tasks": "TASK[,TASK]", "task": "TASK",
     "task_file": "FILE", "cache": "FILE", "max_error_rate": "RATE", "batch_size": "N", "limit": "N", "seed": "N",
-    "resamples": "N", "n_resamples": "N", "max_new_tokens": "N", "older_than_days": "DAYS", "revision": "SHA", "data_dir": "DIR", "output": "PATH",
+    "resamples": "N", "n_resamples": "N", "max_new_tokens": "N", "max_reasoning_tokens": "N", "older_than_days": "DAYS", "revision": "SHA", "data_dir": "DIR", "output": "PATH",
     "out": "DIR", "to": "DIR",
 }
 

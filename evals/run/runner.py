@@ -238,4 +238,7 @@ def check_supported(spec: TaskSpec, adapter: Adapter) -> str | None:
         return f"{adapter.name} does not accept audio"
     if isinstance(spec.fields.image, list) and len(spec.fields.image) > 1 and not caps.multi_image:
         return f"{adapter.name} does not accept several images per request"
+    if spec.generation.max_reasoning_tokens and not caps.reasoning_budget:
+        return (f"{adapter.name} cannot hold a reasoning budget apart from the answer's (max_reasoning_tokens); "
+                "give one budget with --max-new-tokens, or the server's own option (openai: -a extra_body=...)")
     return None

@@ -220,7 +220,7 @@ def _valid_name(name: str) -> str:
 # Keys added after task hashes were first published, with their defaults: a spec
 # that leaves them at the default hashes as it did before they existed.
 _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
-                                                     ("fields", "metadata"): {},
+                                                     ("fields", "metadata"): {}, ("generation", "max_reasoning_tokens"): None,
                                                      ("judge",): None}
 
 

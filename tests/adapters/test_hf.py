@@ -297,3 +297,23 @@ def test_unreadable_processor_files_make_the_processor_decide_without_the_weight
     assert adapter.capabilities.audio and not adapter.capabilities.image
     assert not adapter.loaded  # the processor was loaded for that, the model was not
     assert adapter.generate(audio_requests(n=1))[0].ok
+
+
+def test_a_reasoning_budget_thinks_up_to_its_tokens_closes_the_thought_then_answers(hf_adapter):
+    """Budget forcing: the thought is the model's first N tokens, ``</think>`` is appended when it did not close it,
+    and the answer is generated after it within the answer's own budget, batch-invariantly."""
+    adapter = hf_adapter("llava")
+    plain = adapter.generate(image_requests(n=4, multi=False))  # 6 tokens
+    budget = GenerationSettings(max_new_tokens=3, max_reasoning_tokens=6)
+    requests = [Request(id=r.id, messages=r.messages, generation=budget, media=r.media) for r in image_requests(n=4, multi=False)]
+    single = [adapter.generate([r])[0] for r in requests]
+    batched = adapter.generate(requests)
+    assert [r.text for r in batched] == [r.text for r in single]
+    for p, r in zip(plain, batched):
+        assert r.ok and r.reasoning_tokens == 6 and 6 < r.output_tokens <= 9
+        thought, answer = r.text.split("\n</think>\n\n")
+        assert thought == p.text.strip()  # the model's own first tokens, unchanged
+        assert 0 < len(answer) <= 3 * 4  # byte tokens: at most 3 tokens of answer
+    # Without a budget a request keeps the key it had before the setting existed.
+    assert "max_reasoning_tokens" not in GenerationSettings(max_new_tokens=3).identity()
+    assert requests[0].key != image_requests(n=1, multi=False)[0].key

@@ -73,3 +73,18 @@ class ScriptedJudge:
     def __exit__(self, *exc) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def run_cli(mirror: Path, out: Path, cache: Path, task: str, answer: str, *extra: str) -> tuple[dict, list[dict]]:
+    """``omnieval run -m baseline:constant -a text=ANSWER -t TASK ...`` into a fresh ``out``: the task's results and records.
+    The run must exit 0."""
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", f"text={answer}", "-t", task, "--data-dir", str(mirror),
+                                      "-o", str(out), "--cache", str(cache), "--no-progress", *extra])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    run_dir = next(out.iterdir())
+    records = [json.loads(line) for line in (run_dir / "samples" / f"{task}.jsonl").read_text().splitlines()]
+    return json.loads((run_dir / "results.json").read_text())["tasks"][task], records

@@ -161,3 +161,17 @@ def test_coco_karpathy_joins_images_by_file_name(fixture_mirror, tmp_path):
     assert source.num_rows == 3 and len(rows) == 3
     assert {r["filename"] for r in rows} == {"COCO_val2014_000000391895.jpg", "COCO_val2014_000000522418.jpg", "COCO_val2014_000000184613.jpg"}
     assert all(r["image"]["bytes"][:3] == b"\xff\xd8\xff" for r in rows)
+
+
+def test_the_catalogue_tables_list_every_task_once():
+    """tasks/CATALOGUE.md and README's table are written by hand: both list every task, the same rows."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def rows(path: Path) -> list[str]:
+        return [line for line in path.read_text().splitlines() if line.startswith("| ") and line.count("|") == 8 and not line.startswith("| task ")]
+
+    catalogue, readme = rows(root / "tasks" / "CATALOGUE.md"), rows(root / "README.md")
+    assert catalogue == readme
+    assert sorted(line.split("|")[1].strip() for line in catalogue) == sorted(task_names())

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import pytest
-import json
-
-from helpers import ScriptedJudge, run_tasks
-from typer.testing import CliRunner
-
-from evals.cli.main import app
+from helpers import ScriptedJudge, run_cli, run_tasks
 
 from evals.adapters.baseline import BaselineAdapter, BaselineArgs
 from evals.requests import Request
@@ -84,11 +79,7 @@ def test_mmbench_partial_selection_says_questions_may_be_incomplete(fixture_mirr
 def test_mmbench_extraction_judge_reads_what_the_rules_cannot_copy_by_copy(fixture_mirror, tmp_path):
     """The official order: letter, option text, then the judge (its official prompt; "E": no option fits)."""
     def run(out: str, *judge: str) -> dict:
-        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=the furry one, probably", "-t", "mmbench_en_dev",
-                                          "--data-dir", str(fixture_mirror), "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"),
-                                          "--no-progress", *judge])  # fmt: skip
-        assert result.exit_code == 0, result.output
-        return json.loads(next((tmp_path / out).iterdir()).joinpath("results.json").read_text())["tasks"]["mmbench_en_dev"]
+        return run_cli(fixture_mirror, tmp_path / out, tmp_path / "c.sqlite", "mmbench_en_dev", "the furry one, probably", *judge)[0]
 
     # The judge names the truth in every rotation of the animal question, and "E" for one copy of the season question.
     verdicts = {"Options: A. cat\n": "B", "Options: A. dog\n": "A", "Options: A. bird\n": "D", "Options: A. fish\n": "C",
@@ -122,11 +113,7 @@ def test_hallusionbench_an_unclear_answer_without_the_figure_is_right_and_groups
 
 def test_hallusionbench_with_a_grading_judge_takes_its_verdicts(fixture_mirror, tmp_path):
     def run(out: str, *judge: str) -> dict:
-        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=The lines look about equal.", "-t",
-                                          "hallusionbench_image", "--data-dir", str(fixture_mirror), "-o", str(tmp_path / out),
-                                          "--cache", str(tmp_path / "c.sqlite"), "--no-progress", *judge])  # fmt: skip
-        assert result.exit_code == 0, result.output
-        return json.loads(next((tmp_path / out).iterdir()).joinpath("results.json").read_text())["tasks"]["hallusionbench_image"]
+        return run_cli(fixture_mirror, tmp_path / out, tmp_path / "c.sqlite", "hallusionbench_image", "The lines look about equal.", *judge)[0]
 
     # The judge finds the answer correct where the truth is "the same length", incorrect elsewhere.
     verdicts = {"Reference answer: Both lines have the same length.": "correct", "Reference answer: The left line is longer.": "Incorrect."}

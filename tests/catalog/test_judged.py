@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evals.cli.main import app
-from helpers import ScriptedJudge
+from helpers import ScriptedJudge, run_cli
 
 ANSWER = "<think>The equation has two roots; the user wants x.\nLet me check -1 first.</think> x = -1"
 
@@ -233,11 +233,7 @@ def test_the_judge_reads_only_the_answers_the_rules_cannot(fixture_mirror, tmp_p
 def test_visulogic_cot_asks_its_optional_extraction_judge_only_when_the_official_rules_read_nothing(fixture_mirror, tmp_path):
     """The official order: the last \\boxed{} letter, then the answer phrases, then the judge (its official prompt)."""
     def run(answer: str, out: str, *judge: str) -> dict:
-        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", f"text={answer}", "-t", "visulogic_cot", "--data-dir",
-                                          str(fixture_mirror), "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"),
-                                          "--no-progress", *judge])  # fmt: skip
-        assert result.exit_code == 0, result.output
-        return json.loads(next((tmp_path / out).iterdir()).joinpath("results.json").read_text())["tasks"]["visulogic_cot"]
+        return run_cli(fixture_mirror, tmp_path / out, tmp_path / "c.sqlite", "visulogic_cot", answer, *judge)[0]
 
     with ScriptedJudge({"Solution: It could be the second one": "B", "Solution: Answer: \\boxed{B}": "A"}) as judge:
         args = ("--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
@@ -292,3 +288,11 @@ def test_the_opencompass_core_suite_gives_every_headline_number_in_one_command(f
     assert tasks["mathvista_testmini"]["metrics"]["accuracy"]["value"] == pytest.approx(1 / 5)
     assert tasks["mmbench_en_dev"]["judge"]["judge"] == "openai:judge-7b" and tasks["mmbench_en_dev"]["extraction_rules"] == {"option_letter": 6}
     assert tasks["mmstar"]["judge"] is None  # a task without a judge block never asks one
+
+
+def test_a_reasoning_budget_a_model_cannot_hold_stops_before_running(fixture_mirror, tmp_path):
+    result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-t", "ai2d", "--data-dir", str(fixture_mirror), "-o", str(tmp_path / "runs"),
+                                      "--cache", str(tmp_path / "c.sqlite"), "--no-progress", "--max-reasoning-tokens", "512"])  # fmt: skip
+    assert result.exit_code != 0  # the entry point prints it as one "error:" line
+    assert "baseline:constant cannot hold a reasoning budget apart from the answer's (max_reasoning_tokens)" in str(result.exception)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

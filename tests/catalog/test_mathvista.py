@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from helpers import ScriptedJudge
-from typer.testing import CliRunner
+from helpers import ScriptedJudge, run_cli
 
-from evals.cli.main import app
 from evals.scoring.contract import NoOptions, ScoreInput
 from evals.scoring.metrics.mathvista import score_mathvista
 
@@ -42,14 +38,8 @@ def test_extraction_then_normalisation(prediction, meta, answer, right, rule, ex
 
 
 def test_the_extraction_judge_reads_what_the_rules_cannot_with_the_official_prompt(fixture_mirror, tmp_path):
-    def run(out: str, *judge: str) -> dict:
-        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=I worked it out on paper.", "-t", "mathvista_testmini",
-                                          "--data-dir", str(fixture_mirror), "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"),
-                                          "--no-progress", *judge])  # fmt: skip
-        assert result.exit_code == 0, result.output
-        run_dir = next((tmp_path / out).iterdir())
-        records = [json.loads(line) for line in (run_dir / "samples" / "mathvista_testmini.jsonl").read_text().splitlines()]
-        return json.loads((run_dir / "results.json").read_text())["tasks"]["mathvista_testmini"], records
+    def run(out: str, *judge: str) -> tuple[dict, list[dict]]:
+        return run_cli(fixture_mirror, tmp_path / out, tmp_path / "c.sqlite", "mathvista_testmini", "I worked it out on paper.", *judge)
 
     # The judge's extractions; one names nothing after its prefix (no answer: unparsed).
     # (Keyed by the end of each problem's query: the official demo examples repeat these questions.)

@@ -64,7 +64,7 @@ def test_missing_column_in_dataset_names_field_and_columns(tmp_path):
     ("judge:\n  prompt: '{{ prediction'\n  verdict: {kind: scale}\n", r"judge\.prompt: .*template error line 1"),
     ("judge:\n  prompt: '{{ prediction }}'\n  verdict: {kind: labels}\n", r"judge\.verdict: .*labels verdict needs labels"),
     ("judge:\n  prompt: '{{ prediction }}'\n  verdict: {kind: scale, min: 1, max: 0}\n", r"judge\.verdict: .*min < max"),
-    ("judge:\n  prompt: '{{ prediction }}'\n  verdict: {kind: choice}\n", r"judge: .*a choice verdict is answer extraction"),
+    ("judge:\n  prompt: '{{ prediction }}'\n  verdict: {kind: choice}\n", r"judge: .*choice and text verdicts are answer extraction"),
 ])
 def test_a_bad_judge_block_names_file_and_key(tmp_path, block, says):
     path = write_task(tmp_path, VQAV2_TASK.rstrip("\n") + "\n" + block)
