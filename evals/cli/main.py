@@ -241,7 +241,8 @@ def tasks_list(ctx: typer.Context) -> None:
     for name in task_names():
         t = load_task(name)
         ds = t.dataset.path + (f" ({t.dataset.name})" if t.dataset.name else "")
-        kind = t.kind + "".join(f" ({tr.name})" for tr in t.transforms) + (" (judged)" if t.judge is not None else "")
+        judged = "" if t.judge is None else " (judged, optional)" if t.judge.optional else " (judged)"
+        kind = t.kind + "".join(f" ({tr.name})" for tr in t.transforms) + (" (grouped)" if t.fields.group else "") + judged
         table.add_row(name, t.modality, kind, ds, t.dataset.split, ", ".join(s.name for s in t.scorers))
     out = Console(width=200)
     out.print(table)
