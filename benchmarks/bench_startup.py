@@ -46,9 +46,10 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 model_dir, mirror, bs, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+device, dtype = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else ("cpu", "float32")  # GPU runs: cuda bfloat16
 processor = AutoProcessor.from_pretrained(model_dir)
 processor.tokenizer.padding_side = "left"
-model = AutoModelForImageTextToText.from_pretrained(model_dir).eval()
+model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype=getattr(torch, dtype)).to(device).eval()
 files = sorted(str(p) for p in (Path(mirror) / "bench" / "synthetic-vqa" / "data").glob("validation-*.parquet"))
 rows = pq.ParquetDataset(files).read(columns=["question_id", "question", "image"]).to_pylist()
 images = {}
@@ -63,7 +64,8 @@ for k in range(0, len(rows), bs):
     batch = rows[k:k + bs]
     texts = [processor.apply_chat_template([{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": r["question"] + "\nAnswer the question using a single word or phrase."}]}],
                                            add_generation_prompt=True, tokenize=False) for r in batch]
-    enc = processor(text=texts, images=[[image(r["image"])] for r in batch], return_tensors="pt", padding=True)
+    enc = processor(text=texts, images=[[image(r["image"])] for r in batch], return_tensors="pt", padding=True).to(device)
+    enc = {k: v.to(model.dtype) if v.is_floating_point() else v for k, v in enc.items()}
     with torch.inference_mode():
         gen = model.generate(**enc, max_new_tokens=8, do_sample=False, num_beams=1, temperature=None, top_p=None, top_k=None,
                              pad_token_id=processor.tokenizer.pad_token_id)
@@ -112,9 +114,9 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _run_cmd(model_dir: Path, mirror: Path, bs: int, out: Path, cache: Path) -> list[str]:
+def _run_cmd(model_dir: Path, mirror: Path, bs: int, out: Path, cache: Path, model_args: tuple[str, ...] = ()) -> list[str]:
     return [OMNIEVAL, "run", "-m", f"hf:{model_dir}", "-t", str(mirror / f"{TASK}.yaml"), "--data-dir", str(mirror), "-b", str(bs),
-            "-o", str(out), "--cache", str(cache), "--no-progress"]
+            "-o", str(out), "--cache", str(cache), "--no-progress", *[x for a in model_args for x in ("-a", a)]]
 
 
 def _predictions(runs: Path) -> dict[str, str]:
@@ -148,8 +150,11 @@ def prepare(data: Path) -> tuple[Path, dict[int, Path]]:
     return model_dir, mirrors
 
 
-def efficiency(model_dir: Path, mirror: Path, bs: int, pairs: int, tmp: Path) -> dict:
-    """Floor and `omnieval run` alternate ``pairs`` times; the first omnieval run's cache serves the cached re-runs."""
+def efficiency(model_dir: Path, mirror: Path, bs: int, pairs: int, tmp: Path, gpu: tuple[str, str] | None = None) -> dict:
+    """Floor and `omnieval run` alternate ``pairs`` times; the first omnieval run's cache serves the cached re-runs.
+
+    ``gpu`` = (device, dtype) runs both on a GPU; predictions must then agree on 98% of the samples, not all (omnieval
+    sorts requests by size before batching, and bf16 kernels differ in the last bits across batch shapes)."""
     env = _env(tmp)
     floor_s, ours_s, floor_cpu, ours_cpu = [], [], [], []
     floor_pred: dict | None = None
@@ -158,18 +163,19 @@ def efficiency(model_dir: Path, mirror: Path, bs: int, pairs: int, tmp: Path) ->
         order = ("floor", "omnieval") if k % 2 == 0 else ("omnieval", "floor")  # neither side always runs first
         for side in order:
             if side == "floor":
-                wall, cpu = _timed([PY, "-c", _FLOOR, str(model_dir), str(mirror), str(bs), str(pred_file)], env)
+                wall, cpu = _timed([PY, "-c", _FLOOR, str(model_dir), str(mirror), str(bs), str(pred_file), *(gpu or ())], env)
                 floor_s.append(wall)
                 floor_cpu.append(cpu)
             else:
                 runs = tmp / f"runs-{bs}-{k}"
-                wall, cpu = _timed(_run_cmd(model_dir, mirror, bs, runs, tmp / f"cache-{bs}-{k}.sqlite"), env)
+                model_args = (f"dtype={gpu[1]}", f"device={gpu[0]}") if gpu else ()
+                wall, cpu = _timed(_run_cmd(model_dir, mirror, bs, runs, tmp / f"cache-{bs}-{k}.sqlite", model_args), env)
                 ours_s.append(wall)
                 ours_cpu.append(cpu)
         floor_pred = json.loads(pred_file.read_text())
         ours_pred = _predictions(tmp / f"runs-{bs}-{k}")
-        if floor_pred != ours_pred:
-            diff = sum(floor_pred.get(i) != p for i, p in ours_pred.items())
+        diff = sum(floor_pred.get(i) != p for i, p in ours_pred.items())
+        if diff > (0.02 * len(ours_pred) if gpu else 0):
             raise AssertionError(f"batch size {bs}: omnieval and the floor disagree on {diff} of {len(ours_pred)} predictions")
         _log(f"  batch {bs} pair {k + 1}/{pairs}: floor {floor_s[-1]:.2f} s, omnieval {ours_s[-1]:.2f} s")
     ratios = [f / o for f, o in zip(floor_s, ours_s)]

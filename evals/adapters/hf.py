@@ -37,11 +37,13 @@ With ``batching=padded`` (the default) that holds for the architectures
 tested in ``tests/adapters`` (float32 on CPU, any attention implementation).
 ``batching=equal_length`` only batches requests whose inputs have the same
 length (no padding at all), the safe choice for an architecture where padding
-changes the result; ``batching=none`` runs one request at a time. CTC models
+changes the result; ``batching=equal_length_audio`` only batches audio clips of
+one sample length (audio encoders that convolve over padding: Gemma 3n,
+Phi-4-multimodal); ``batching=none`` runs one request at a time. CTC models
 whose feature extractor ignores the attention mask (``feat_extract_norm=group``,
 e.g. wav2vec2-base) always use equal-length batching, because padding changes
-their group-normalised features; so do chat architectures listed in
-``_PADDING_CHANGES_OUTPUTS`` (Kosmos-2: its processor places the image
+their group-normalised features; so do chat families whose entry in
+``hf_families.FAMILIES`` says so (Kosmos-2: its processor places the image
 embedding mask assuming no left padding).
 """
 
@@ -53,12 +55,14 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities, ModelUnavailable
+from evals.adapters.hf_families import default_batching
 from evals.errors import AdapterError, OutOfMemory
 from evals.hub import ensure_hub_or_offline
 from evals.requests import GenerationSettings, Request, Response, TextPart
@@ -72,9 +76,6 @@ _SNAPSHOT = re.compile(r"snapshots/([^/]+)/")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
-# Architectures whose greedy outputs change under left padding (found by the batch-invariance tests).
-_PADDING_CHANGES_OUTPUTS = {"kosmos-2"}
-
 class HFArgs(AdapterArgs):
     dtype: str = "auto"
     device: str | None = None
@@ -84,10 +85,45 @@ class HFArgs(AdapterArgs):
     trust_remote_code: bool = False
     max_image_side: int | None = None
     batch_size: int = 8
-    batching: Literal["padded", "equal_length", "none"] = "padded"
+    batching: Literal["padded", "equal_length", "equal_length_audio", "none"] = "padded"
     language: str | None = None
     task: Literal["transcribe", "translate"] | None = None
     think_end: str = Field("</think>", description="the tag that ends a reasoning model's thinking (for max_reasoning_tokens)")
+    min_pixels: int | None = Field(None, ge=1, description="image token budget, for processors that resize to a pixel range (Qwen-VL, GLM-4V)")
+    max_pixels: int | None = Field(None, ge=1, description="image token budget, for processors that resize to a pixel range (Qwen-VL, GLM-4V)")
+
+
+# Arguments added after model fingerprints were first published, with their defaults: at the default a model keeps its identity.
+_FINGERPRINT_NEUTRAL = {"think_end": "</think>", "min_pixels": None, "max_pixels": None}
+
+
+def _check_pixel_budget(processor: Any, budget: dict[str, int], model: str) -> None:
+    """``min_pixels``/``max_pixels`` took effect (the image processor resizes to a pixel range), or a clear error:
+    other processors ignore them silently, which would run the model at a size the user did not ask for."""
+    if not budget:
+        return
+    ip = getattr(processor, "image_processor", None)
+    size = getattr(ip, "size", None)
+    edges = {"min_pixels": "shortest_edge", "max_pixels": "longest_edge"}
+    for key, value in budget.items():
+        held = getattr(ip, key, None) if getattr(ip, key, None) is not None else getattr(size, edges[key], None)
+        if held != value:
+            raise AdapterError(f"hf: -a {key}: the image processor of {model!r} ({type(ip).__name__}) does not resize to a pixel "
+                               "range; use -a max_image_side=N")
+
+
+def _text_output(model: Any) -> Any:
+    """The model that writes the text. omnieval evaluates text, so a model that can also speak (Qwen2.5-Omni and its
+    kin: a ``thinker`` writes the text, a ``talker`` turns it into speech) drops its speech modules and generates with
+    its thinker; any other model is returned as it is. Decided by what the model object has, never by its name."""
+    if callable(getattr(model, "disable_talker", None)):
+        model.disable_talker()
+    thinker = getattr(model, "thinker", None)
+    return thinker if thinker is not None and callable(getattr(thinker, "generate", None)) else model
+
+
+def _renders_with_mistral_common(tokenizer: Any) -> bool:
+    return type(tokenizer).__name__ == "MistralCommonBackend"
 
 
 class _ProcessorFailed(Exception):
@@ -183,14 +219,15 @@ def media_info_from_configs(configs: list[dict[str, Any]]) -> MediaInfo:
                 rate = rate or part.get("sampling_rate")
         if isinstance(config.get("image_processor"), dict):
             image = True
-        if isinstance(config.get("feature_extractor"), dict):
+        if isinstance(config.get("feature_extractor"), dict) or isinstance(config.get("audio_processor"), dict):
             audio = True
     return MediaInfo(image=image, audio=audio, sampling_rate=int(rate) if rate else None)
 
 
 def media_info_from_processor(processor: Any) -> MediaInfo:
     """The same facts read off a loaded processor (what the files stand in for)."""
-    extractor = getattr(processor, "feature_extractor", None)
+    # Granite Speech and Phi-4-multimodal keep theirs as ``audio_processor``.
+    extractor = getattr(processor, "feature_extractor", None) or getattr(processor, "audio_processor", None)
     rate = getattr(extractor, "sampling_rate", None)
     return MediaInfo(image=getattr(processor, "image_processor", None) is not None, audio=extractor is not None,
                      sampling_rate=int(rate) if rate else None)
@@ -404,10 +441,11 @@ class HFAdapter(Adapter):
         processor = self._load_processor()
         if self.args.device is None:
             self._device = "cuda" if torch.cuda.is_available() else "cpu"  # torch has the last word
-        model = self._load_model(torch, transformers, self._archs, common)
+        model = _text_output(self._load_model(torch, transformers, self._archs, common))
         tokenizer = getattr(processor, "tokenizer", processor)
         if self.path == "chat":
-            if getattr(tokenizer, "chat_template", None) is None and getattr(processor, "chat_template", None) is None:
+            if (getattr(tokenizer, "chat_template", None) is None and getattr(processor, "chat_template", None) is None
+                    and not _renders_with_mistral_common(tokenizer)):
                 raise AdapterError(f"hf: {self.model} has no chat template; the hf adapter renders every request through it")
             tokenizer.padding_side = "left"
         if self._media is None:
@@ -422,10 +460,12 @@ class HFAdapter(Adapter):
                 import transformers
             except ImportError as e:
                 raise AdapterError("hf: needs torch and transformers: pip install 'omnieval[hf]'") from e
+            budget = {k: v for k, v in (("min_pixels", self.args.min_pixels), ("max_pixels", self.args.max_pixels)) if v is not None}
             try:
-                self._processor = transformers.AutoProcessor.from_pretrained(self.model, **self._common())
+                self._processor = transformers.AutoProcessor.from_pretrained(self.model, **self._common(), **budget)
             except (OSError, ValueError, TypeError) as e:
                 raise AdapterError(f"hf: cannot load the processor of {self.model!r}: {_first_error_line(e)}") from None
+            _check_pixel_budget(self._processor, budget, self.model)
         return self._processor
 
     def _load_model(self, torch: Any, transformers: Any, archs: list[str], common: dict[str, Any]) -> Any:
@@ -506,14 +546,15 @@ class HFAdapter(Adapter):
                                 cpu_inference=cpu)
         return Capabilities(image=media.image, multi_image=media.image, audio=media.audio, batch=True,
                             max_batch_size=self.args.batch_size, audio_sampling_rate=rate, max_image_side=self.args.max_image_side,
-                            reasoning_budget=True, cpu_inference=cpu)
+                            reasoning_budget=not self._ships_mistral_tokenizer, cpu_inference=cpu)
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()
         # Outputs do not depend on the batch a request lands in (tested), so the cap is not identity.
         fp["args"].pop("batch_size", None)
-        if fp["args"].get("think_end") == "</think>":
-            fp["args"].pop("think_end")  # added later: at its default a model keeps the identity it had
+        for key, default in _FINGERPRINT_NEUTRAL.items():
+            if fp["args"].get(key, default) == default:
+                fp["args"].pop(key, None)
         fp["commit"] = self._commit
         fp["model_type"] = self._model_type
         return fp
@@ -556,14 +597,31 @@ class HFAdapter(Adapter):
 
     # -- chat models (images and/or audio) ------------------------------------------------------
 
-    def _chat_inputs(self, request: Request) -> tuple[str, list[Any], list[np.ndarray]]:
+    @cached_property
+    def _ships_mistral_tokenizer(self) -> bool:
+        """The checkpoint's tokenizer is mistral-common's ``tekken.json`` (read from the files: no model needed). Its
+        conversations are rendered whole, so the budget-forcing path, which appends a thought to a prompt string, is off."""
+        try:
+            return self._checkpoint.path("tekken.json") is not None
+        except _Unreadable:
+            return False
+
+    @property
+    def _mistral_common(self) -> bool:
+        """The tokenizer is mistral-common's (Voxtral, real Mistral 3 checkpoints): it renders whole conversations itself."""
+        return _renders_with_mistral_common(self.tokenizer)
+
+    def _chat_inputs(self, request: Request) -> tuple[Any, list[Any], list[np.ndarray]]:
+        """The prompt (the chat template's text; for a mistral-common tokenizer the conversation itself, audio inline
+        as float WAV in base64, samples unchanged), the images and the audio arrays of one request."""
+        mistral = self._mistral_common
         messages, images, audios = [], [], []
         for m in request.messages:
             content: list[dict[str, Any]] = []
             for p in m.content:
                 if isinstance(p, TextPart):
                     content.append({"type": "text", "text": p.text})
-                elif p.kind == "image":
+                elif p.kind == "image" and not mistral:
                     side = self.args.max_image_side
                     image = request.media.image(p)
                     if side and max(image.size) > side:
@@ -572,17 +630,32 @@ class HFAdapter(Adapter):
                     content.append({"type": "image"})
                     images.append(image)
                 elif p.kind == "audio":
-                    content.append({"type": "audio"})
-                    audios.append(request.media.audio(p)[0])
+                    array = request.media.audio(p)[0]
+                    content.append({"type": "audio", "base64": self._wav_base64(array)} if mistral else {"type": "audio"})
+                    audios.append(array)
                 else:
-                    raise ValueError(f"{p.kind} input is not supported yet")
+                    raise ValueError(f"{p.kind} input is not supported{' with a mistral-common tokenizer' if mistral else ''} yet")
             messages.append({"role": m.role, "content": content})
+        if mistral:
+            return messages, [], audios
         # Some processors (Kosmos-2) keep the template on their tokenizer only.
         templater = self.processor if getattr(self.processor, "chat_template", None) else self.tokenizer
         text = templater.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         return text, images, audios
 
-    def _processor_call(self, texts: list[str], images: list[list[Any]], audios: list[list[np.ndarray]]) -> Any:
+    def _wav_base64(self, array: np.ndarray) -> str:
+        import base64
+        import io
+
+        import soundfile as sf
+
+        buf = io.BytesIO()
+        sf.write(buf, array, self.capabilities.audio_sampling_rate, format="WAV", subtype="FLOAT")
+        return base64.b64encode(buf.getvalue()).decode()
+
+    def _processor_call(self, texts: list[Any], images: list[list[Any]], audios: list[list[np.ndarray]]) -> Any:
+        if self._mistral_common:  # ``texts`` are conversations; mistral-common tokenizes them, media included, left-padded
+            return self.processor.apply_chat_template(texts, tokenize=True, return_dict=True, return_tensors="pt")
         kwargs: dict[str, Any] = {"text": texts, "return_tensors": "pt", "padding": True}
         if any(images):
             kwargs["images"] = images
@@ -613,7 +686,15 @@ class HFAdapter(Adapter):
         cap = max(1, self.args.batch_size)
         batches: list[list[tuple]] = []
         for items in by_kind.values():
-            if mode == "none":
+            if mode == "equal_length_audio" and items and items[0][3]:
+                # The audio encoder convolves over padding (Gemma 3n, Phi-4-multimodal, Granite Speech): only clips of
+                # one length share a batch; the prompt text may still be left-padded.
+                by_clip: dict[tuple[int, ...], list[tuple]] = {}
+                for it in items:
+                    by_clip.setdefault(tuple(len(a) for a in it[3]), []).append(it)
+                for group in by_clip.values():
+                    batches += [group[k:k + cap] for k in range(0, len(group), cap)]
+            elif mode == "none":
                 batches += [[it] for it in items]
             elif mode == "equal_length":
                 by_len: dict[int, list[tuple]] = {}
@@ -773,8 +854,8 @@ class HFAdapter(Adapter):
     def _chat_batching(self) -> str:
         """``padded`` unless the architecture is known to change its outputs under left padding
         (then equal-length batches), and unless the user chose explicitly."""
-        if "batching" not in self.args.model_fields_set and self._model_type in _PADDING_CHANGES_OUTPUTS:
-            return "equal_length"
+        if "batching" not in self.args.model_fields_set:
+            return default_batching(self._model_type)
         return self.args.batching
 
     def _ctc_batching(self) -> str:

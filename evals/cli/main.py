@@ -284,7 +284,17 @@ def models() -> None:
             table.add_row(kind, "", "", "", "", cls.description)
         else:
             table.add_row(kind, mark(caps.image), mark(caps.multi_image), mark(caps.audio), mark(caps.batch), cls.description)
-    Console(width=200).print(table)
+    console = Console(width=200)
+    console.print(table)
+    from evals.adapters.hf_families import FAMILIES
+
+    families = Table(title="hf: families tested (tiny random checkpoints of the real architectures; batch size 8 = batch size 1)")
+    for col in ("family", "model_type", "media", "batching", "needs", "note"):
+        families.add_column(col)
+    for f in FAMILIES:
+        families.add_row(f.name, ", ".join(f.model_types), f.media, f.batching, ", ".join(f.needs) or "-", f.note)
+    console.print(families)
+    console.print("Any other checkpoint with a chat template and a processor may work too: it is simply not tested here.")
 
 
 @app.command()

@@ -25,12 +25,13 @@ def _has_torchvision() -> bool:
     return True
 
 
-# Qwen2-VL / GLM-4V processors hold a video processor, which transformers 5 builds only with torchvision.
-_NEEDS_TORCHVISION = {"qwen2_vl", "glm4v"}
+# Processors holding a video processor (Qwen-VL, GLM-4V, InternVL, LLaVA-OneVision, SmolVLM) and Llama 4's image processor
+# need torchvision (scripts/setup.sh installs it; elsewhere these tests skip).
+_NEEDS_TORCHVISION = {"qwen2_vl", "glm4v", "qwen2_5_vl", "qwen3_vl", "llava_onevision", "smolvlm", "internvl", "llama4", "glm4v_moe"}
 
 
 def _vlm_param(name):
-    marks = [pytest.mark.skipif(not _has_torchvision(), reason="its processor needs torchvision (video processor); torchvision breaks the torch build here")] if name in _NEEDS_TORCHVISION else []
+    marks = [pytest.mark.skipif(not _has_torchvision(), reason="its processor needs torchvision, which is not installed (scripts/setup.sh installs it)")] if name in _NEEDS_TORCHVISION else []
     return pytest.param(name, marks=marks)
 
 
@@ -119,6 +120,49 @@ def test_audio_greedy_batch_of_8_equals_batch_of_1(hf_adapter, name):
     assert [r.audio_s for r in batched] == [len(r.media.audio(r.audios[0])[0]) / 16000 for r in audio_requests(long_clip=True)]
 
 
+def _audio_llm(name):
+    import importlib.util
+
+    from tests.adapters.tiny_audio_llms import REQUIRES
+
+    module = REQUIRES.get(name)
+    missing = module is not None and importlib.util.find_spec(module) is None
+    return pytest.param(name, marks=[pytest.mark.skipif(missing, reason=f"its processor or model needs {module}, not installed")])
+
+
+AUDIO_LLMS = ["qwen2_5_omni", "qwen2_5_omni_full", "gemma3n", "phi4_multimodal", "voxtral", "granite_speech"]
+
+
+@pytest.mark.parametrize("name", [_audio_llm(n) for n in AUDIO_LLMS])
+def test_audio_language_models_batch_invariantly_with_their_familys_batching(hf_adapter, name):
+    from tests.adapters.tiny_audio_llms import TAKES_IMAGES
+
+    adapter = hf_adapter(name)
+    assert adapter.path == "chat" and adapter.capabilities.audio and adapter.capabilities.audio_sampling_rate == 16000
+    assert adapter.capabilities.image == (name in TAKES_IMAGES)
+    assert_batch_invariant(adapter, audio_requests())
+    if name in TAKES_IMAGES:
+        assert_batch_invariant(adapter, image_requests(multi=False))
+
+
+@pytest.mark.parametrize("name", [_audio_llm(n) for n in ("gemma3n", "phi4_multimodal")])
+def test_padding_a_clip_changes_these_audio_encoders_so_a_batch_holds_clips_of_one_length(hf_adapter, name):
+    """Why ``hf_families`` gives them ``equal_length_audio``: padded together, clips of other lengths answer differently."""
+    from evals.adapters.hf_families import default_batching
+
+    assert default_batching(hf_adapter(name).config.model_type) == "equal_length_audio"
+    padded = hf_adapter(name, batching="padded")
+    requests = audio_requests()
+    single = [padded.generate([r])[0].text for r in requests]
+    assert [r.text for r in padded.generate(requests)] != single
+    # Clips of one length still batch: prompts of different lengths are padded safely.
+    same = audio_requests()
+    for k, r in enumerate(same):
+        r.media.put(r.audios[0], (r.media.audio(r.audios[0])[0][:8000], 16000))
+        r.messages[0].content[1] = TextPart("Transcribe the speech." + " now" * k)
+    assert_batch_invariant(hf_adapter(name), same)
+
+
 def test_whisper_long_form_transcribes_past_30_seconds(hf_adapter):
     adapter = hf_adapter("whisper")
     assert adapter.path == "whisper"
@@ -173,10 +217,13 @@ def test_unknown_argument_and_missing_model_are_clear_errors(tmp_path):
 
 
 _E2E = [("llava", "easyvqa"), ("idefics3", "easyvqa"), ("gemma3", "easyvqa"), ("kosmos2", "easyvqa"), ("whisper", "harvard_asr"),
-        ("wav2vec2", "harvard_asr"), ("qwen2_audio", "harvard_asr")]
+        ("wav2vec2", "harvard_asr"), ("qwen2_audio", "harvard_asr"),
+        *[(name, "easyvqa") for name in ("qwen2_vl", "glm4v", "qwen2_5_vl", "qwen3_vl", "llava_onevision", "smolvlm", "internvl",
+                                         "mistral3", "llama4", "glm4v_moe")],
+        *[(name, "harvard_asr") for name in ("qwen2_5_omni", "qwen2_5_omni_full", "gemma3n", "phi4_multimodal", "voxtral")]]
 
 
-@pytest.mark.parametrize(("name", "task"), _E2E)
+@pytest.mark.parametrize(("name", "task"), [pytest.param(n, t, marks=[*_vlm_param(n).marks, *_audio_llm(n).marks]) for n, t in _E2E])
 def test_end_to_end_run_through_the_runner(tiny_model, tmp_path, name, task):
     """``hf:/path`` loads like a Hub id and runs a real task through evaluate_model."""
     from evals.spec.catalog import load_task
@@ -312,8 +359,36 @@ def test_a_reasoning_budget_thinks_up_to_its_tokens_closes_the_thought_then_answ
     for p, r in zip(plain, batched):
         assert r.ok and r.reasoning_tokens == 6 and 6 < r.output_tokens <= 9
         thought, answer = r.text.split("\n</think>\n\n")
-        assert thought == p.text.strip()  # the model's own first tokens, unchanged
+        assert thought.strip() == p.text.strip()  # the model's own first tokens, unchanged
         assert 0 < len(answer) <= 3 * 4  # byte tokens: at most 3 tokens of answer
     # Without a budget a request keeps the key it had before the setting existed.
     assert "max_reasoning_tokens" not in GenerationSettings(max_new_tokens=3).identity()
     assert requests[0].key != image_requests(n=1, multi=False)[0].key
+
+
+def test_a_pixel_budget_reaches_processors_that_have_one_and_is_refused_by_the_others(tiny_model):
+    qwen = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {"min_pixels": 32 * 32, "max_pixels": 48 * 48})
+    size = qwen.processor.image_processor.size
+    assert (size.shortest_edge, size.longest_edge) == (32 * 32, 48 * 48)
+    assert qwen.fingerprint()["args"]["max_pixels"] == 48 * 48 and all(r.ok for r in qwen.generate(image_requests(n=2)))
+    plain = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
+    assert "max_pixels" not in plain.fingerprint()["args"] and "think_end" not in plain.fingerprint()["args"]  # identities kept
+    llava = create_adapter(f"hf:{tiny_model('llava')}", {"max_pixels": 48 * 48})
+    with pytest.raises(AdapterError, match=r"-a max_pixels: the image processor of .* does not resize to a pixel range"):
+        llava.processor
+
+
+def test_the_families_table_lists_every_tiny_checkpoint_and_each_tested_family_has_one(tiny_model):
+    """``omnieval models`` shows ``hf_families.FAMILIES``: it must say what these tests actually run."""
+    from evals.adapters.hf_families import FAMILIES, family_of
+    from tests.adapters.tiny_models import all_builders
+
+    types = {}
+    for name in all_builders():
+        if (name in _NEEDS_TORCHVISION and not _has_torchvision()) or _audio_llm(name).marks[0].args[0]:
+            continue  # its builder needs a package that is not installed
+        types[name] = json.loads((Path(tiny_model(name)) / "config.json").read_text())["model_type"]
+    assert all(family_of(t) is not None for t in types.values()), {n: t for n, t in types.items() if family_of(t) is None}
+    if _has_torchvision():
+        untested = [f.name for f in FAMILIES if f.tested and not set(f.model_types) & set(types.values())]
+        assert not untested, f"families marked tested without a tiny checkpoint: {untested}"

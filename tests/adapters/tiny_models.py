@@ -109,6 +109,7 @@ def build_llava(path: Path) -> Path:
 def build_qwen2_vl(path: Path) -> Path:
     from transformers import Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLProcessor
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor  # needs torchvision
 
     specials = ["<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
     tok = byte_tokenizer(specials, extra_special={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>"})
@@ -119,7 +120,9 @@ def build_qwen2_vl(path: Path) -> Path:
                            vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"])
     model = Qwen2VLForConditionalGeneration(config).eval()
     ip = Qwen2VLImageProcessorPil(size={"shortest_edge": 16 * 16, "longest_edge": 64 * 64}, patch_size=8, merge_size=2, temporal_patch_size=2)
-    proc = Qwen2VLProcessor(image_processor=ip, tokenizer=tok, chat_template=chat_template(image="<|vision_start|><|image_pad|><|vision_end|>"))
+    vp = Qwen2VLVideoProcessor(size={"shortest_edge": 16 * 16, "longest_edge": 64 * 64}, patch_size=8, merge_size=2, temporal_patch_size=2)
+    proc = Qwen2VLProcessor(image_processor=ip, video_processor=vp, tokenizer=tok,
+                            chat_template=chat_template(image="<|vision_start|><|image_pad|><|vision_end|>"))
     return _save(path, model, proc)
 
 
@@ -160,6 +163,7 @@ def build_gemma3(path: Path) -> Path:
 def build_glm4v(path: Path) -> Path:
     from transformers import Glm4vConfig, Glm4vForConditionalGeneration, Glm4vProcessor
     from transformers.models.glm4v.image_processing_pil_glm4v import Glm4vImageProcessorPil
+    from transformers.models.glm4v.video_processing_glm4v import Glm4vVideoProcessor  # needs torchvision
 
     specials = ["<|begin_of_image|>", "<|end_of_image|>", "<|image|>", "<|begin_of_video|>", "<|end_of_video|>", "<|video|>"]
     tok = byte_tokenizer(specials, extra_special={"image_token": "<|image|>", "video_token": "<|video|>"})
@@ -173,7 +177,9 @@ def build_glm4v(path: Path) -> Path:
                          video_start_token_id=ids["<|begin_of_video|>"], video_end_token_id=ids["<|end_of_video|>"])
     model = Glm4vForConditionalGeneration(config).eval()
     ip = Glm4vImageProcessorPil(size={"shortest_edge": 16 * 16, "longest_edge": 64 * 64}, patch_size=8, merge_size=2, temporal_patch_size=2)
-    proc = Glm4vProcessor(image_processor=ip, tokenizer=tok, chat_template=chat_template(image="<|begin_of_image|><|image|><|end_of_image|>"))
+    vp = Glm4vVideoProcessor(size={"shortest_edge": 16 * 16, "longest_edge": 64 * 64}, patch_size=8, merge_size=2, temporal_patch_size=2)
+    proc = Glm4vProcessor(image_processor=ip, video_processor=vp, tokenizer=tok,
+                          chat_template=chat_template(image="<|begin_of_image|><|image|><|end_of_image|>"))
     return _save(path, model, proc)
 
 
@@ -289,11 +295,19 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "wav2vec2": build_wav2vec2,
     "qwen2_audio": build_qwen2_audio,
 }
-VLMS = ["llava", "qwen2_vl", "idefics3", "gemma3", "glm4v", "kosmos2"]
+VLMS = ["llava", "qwen2_vl", "idefics3", "gemma3", "glm4v", "kosmos2",
+        "qwen2_5_vl", "qwen3_vl", "llava_onevision", "smolvlm", "internvl", "mistral3", "llama4", "glm4v_moe"]
+
+
+def all_builders() -> dict[str, Callable[[Path], Path]]:
+    """Every tiny checkpoint: these, and the families in ``tiny_qwen_family``, ``tiny_more_vlms``, ``tiny_audio_llms``."""
+    from tests.adapters import tiny_audio_llms, tiny_more_vlms, tiny_qwen_family
+
+    return {**BUILDERS, **tiny_qwen_family.BUILDERS, **tiny_more_vlms.BUILDERS, **tiny_audio_llms.BUILDERS}
 
 
 def build(name: str, root: Path) -> Path:
     path = Path(root) / name
     if not (path / "config.json").exists():
-        BUILDERS[name](path)
+        all_builders()[name](path)
     return path
