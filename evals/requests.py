@@ -57,6 +57,38 @@ class TextPart:
 
 
 @dataclass(frozen=True, slots=True)
+class VideoSampling:
+    """Which frames of a video a task asks for (part of the request key): ``frames`` spread evenly over the clip,
+    first and last included (``numpy.linspace(0, n_frames - 1, frames)`` rounded down, as lmms-eval samples), or
+    one frame every ``1 / fps`` seconds, at most ``max_frames`` (spread evenly over those when there are more);
+    within ``[start_s, end_s)`` of the file when given; ``audio``: the sound track too."""
+
+    frames: int | None = None
+    fps: float | None = None
+    max_frames: int | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    audio: bool = False
+
+    def key(self) -> bytes:
+        return canonical_json({k: getattr(self, k) for k in self.__slots__ if getattr(self, k) not in (None, False)}).encode()
+
+
+@dataclass
+class VideoFrames:
+    """A decoded video: the sampled frames (RGB PIL images), their indices in the file's frame sequence and their
+    times in seconds from the file's start, the file's frame rate, and the sound track of the same span when asked."""
+
+    frames: list[Any]
+    indices: list[int]
+    timestamps: list[float]
+    fps: float
+    n_frames: int = 0
+    """Frames in the whole file."""
+    audio: tuple[Any, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MediaPart:
     """Encoded media identified by ``sha``, the hash of its bytes: inline ``data``, or a file at ``path`` read when needed.
 
@@ -70,10 +102,18 @@ class MediaPart:
     sha: str
     data: bytes | None = field(default=None, repr=False)
     path: str | None = None
+    sampling: VideoSampling | None = None
+    """Video only: the frames the task asks for (``None``: the decoder's default, 8 frames spread evenly)."""
 
     def __post_init__(self) -> None:
         if self.data is None and self.path is None:
             raise ValueError(f"{self.kind} part {self.sha}: give its bytes or a file path")
+
+    @property
+    def decode_key(self) -> str:
+        """What its decoded form is stored under: the content hash, and for a video the sampling too (two segments of
+        one file are two decoded clips)."""
+        return self.sha if self.sampling is None else f"{self.sha}|{self.sampling.key().decode()}"
 
     @property
     def type(self) -> MediaKind:
@@ -124,10 +164,10 @@ class DecodedMedia:
         """Store the decoded form of ``part`` (the engine's decoder calls this)."""
         if self._read_only:
             raise TypeError("NO_MEDIA is shared by every request and holds nothing")
-        self._items[part.sha] = value
+        self._items[part.decode_key] = value
 
     def __contains__(self, part: object) -> bool:
-        return isinstance(part, MediaPart) and part.sha in self._items
+        return isinstance(part, MediaPart) and part.decode_key in self._items
 
     def __len__(self) -> int:
         return len(self._items)
@@ -136,7 +176,7 @@ class DecodedMedia:
         if part.kind != kind:
             raise TypeError(f"a {part.kind} part was asked for as {kind}")
         try:
-            return self._items[part.sha]
+            return self._items[part.decode_key]
         except KeyError:
             raise MediaNotDecoded(f"{kind} part was not decoded ({part.sha})") from None
 
@@ -251,7 +291,8 @@ def request_key(messages: list[Message], generation: GenerationSettings, variant
                 h.update(p.kind[0].encode() + p.sha.encode())
             else:
                 kind = p.kind.encode()
-                h.update(b"m%d:" % len(kind) + kind + p.sha.encode())
+                sampling = p.sampling.key() if p.sampling is not None else b""
+                h.update(b"m%d:" % len(kind) + kind + p.sha.encode() + b"s%d:" % len(sampling) + sampling)
     return h.hexdigest()[:32]
 
 

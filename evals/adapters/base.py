@@ -52,6 +52,8 @@ class Capabilities(BaseModel):
     max_image_pixels: int | None = DEFAULT_MAX_IMAGE_PIXELS
     """Images with more pixels (after a JPEG's reduced-scale decode for ``max_image_side``) are the
     sample's media error, never decoded: a 100-byte file can claim 20000x20000 pixels. None: no limit."""
+    decode_video: bool = False
+    """With ``decode_media`` off: the engine still samples and decodes video parts (``request.media.video``)."""
     reasoning_budget: bool = False
     """Honours ``GenerationSettings.max_reasoning_tokens`` (a thinking budget apart from the answer's)."""
     cpu_inference: bool = False

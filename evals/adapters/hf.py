@@ -65,7 +65,7 @@ from evals.adapters.base import Adapter, AdapterArgs, Capabilities, ModelUnavail
 from evals.adapters.hf_families import default_batching
 from evals.errors import AdapterError, OutOfMemory
 from evals.hub import ensure_hub_or_offline
-from evals.requests import GenerationSettings, Request, Response, TextPart
+from evals.requests import GenerationSettings, Request, Response, TextPart, VideoFrames
 
 if TYPE_CHECKING:
     import numpy as np
@@ -198,6 +198,8 @@ class MediaInfo:
     image: bool
     audio: bool
     sampling_rate: int | None
+    video: bool = False
+    """It holds a video processor: video goes in as video (else a video's frames go in as images)."""
 
 
 def media_info_from_configs(configs: list[dict[str, Any]]) -> MediaInfo:
@@ -221,7 +223,8 @@ def media_info_from_configs(configs: list[dict[str, Any]]) -> MediaInfo:
             image = True
         if isinstance(config.get("feature_extractor"), dict) or isinstance(config.get("audio_processor"), dict):
             audio = True
-    return MediaInfo(image=image, audio=audio, sampling_rate=int(rate) if rate else None)
+    video = any(isinstance(c.get("video_processor"), dict) or "video_processor_type" in c for c in configs)
+    return MediaInfo(image=image, audio=audio, sampling_rate=int(rate) if rate else None, video=video)
 
 
 def media_info_from_processor(processor: Any) -> MediaInfo:
@@ -230,7 +233,7 @@ def media_info_from_processor(processor: Any) -> MediaInfo:
     extractor = getattr(processor, "feature_extractor", None) or getattr(processor, "audio_processor", None)
     rate = getattr(extractor, "sampling_rate", None)
     return MediaInfo(image=getattr(processor, "image_processor", None) is not None, audio=extractor is not None,
-                     sampling_rate=int(rate) if rate else None)
+                     sampling_rate=int(rate) if rate else None, video=getattr(processor, "video_processor", None) is not None)
 
 
 class _Unreadable(Exception):
@@ -544,7 +547,7 @@ class HFAdapter(Adapter):
         if self.path in ("whisper", "ctc"):
             return Capabilities(text=False, audio=True, batch=True, max_batch_size=self.args.batch_size, audio_sampling_rate=rate,
                                 cpu_inference=cpu)
-        return Capabilities(image=media.image, multi_image=media.image, audio=media.audio, batch=True,
+        return Capabilities(image=media.image, multi_image=media.image, audio=media.audio, video=media.video, batch=True,
                             max_batch_size=self.args.batch_size, audio_sampling_rate=rate, max_image_side=self.args.max_image_side,
                             reasoning_budget=not self._ships_mistral_tokenizer, cpu_inference=cpu)
 
@@ -611,37 +614,51 @@ class HFAdapter(Adapter):
         """The tokenizer is mistral-common's (Voxtral, real Mistral 3 checkpoints): it renders whole conversations itself."""
         return _renders_with_mistral_common(self.tokenizer)
 
-    def _chat_inputs(self, request: Request) -> tuple[Any, list[Any], list[np.ndarray]]:
+    def _chat_inputs(self, request: Request) -> tuple[Any, list[Any], list[np.ndarray], list[VideoFrames]]:
         """The prompt (the chat template's text; for a mistral-common tokenizer the conversation itself, audio inline
-        as float WAV in base64, samples unchanged), the images and the audio arrays of one request."""
+        as float WAV in base64, samples unchanged), the images, the audio arrays and the videos of one request (an
+        image-only model gets a video's sampled frames as images)."""
         mistral = self._mistral_common
-        messages, images, audios = [], [], []
+        messages, images, audios, videos = [], [], [], []
         for m in request.messages:
             content: list[dict[str, Any]] = []
             for p in m.content:
                 if isinstance(p, TextPart):
                     content.append({"type": "text", "text": p.text})
                 elif p.kind == "image" and not mistral:
-                    side = self.args.max_image_side
-                    image = request.media.image(p)
-                    if side and max(image.size) > side:
-                        image = image.copy()  # the decoded image is shared with other requests
-                        image.thumbnail((side, side))
                     content.append({"type": "image"})
-                    images.append(image)
+                    images.append(self._bounded(request.media.image(p)))
                 elif p.kind == "audio":
                     array = request.media.audio(p)[0]
                     content.append({"type": "audio", "base64": self._wav_base64(array)} if mistral else {"type": "audio"})
                     audios.append(array)
+                elif p.kind == "video" and not mistral:
+                    clip = request.media.video(p)
+                    if self.capabilities.video:
+                        content.append({"type": "video"})
+                        videos.append(clip)
+                    else:  # an image-only model sees the sampled frames, in order
+                        content.extend({"type": "image"} for _ in clip.frames)
+                        images.extend(self._bounded(f) for f in clip.frames)
+                    if clip.audio is not None:  # the sound track, when the task asks for it (audio_from_video)
+                        content.append({"type": "audio"})
+                        audios.append(clip.audio[0])
                 else:
                     raise ValueError(f"{p.kind} input is not supported{' with a mistral-common tokenizer' if mistral else ''} yet")
             messages.append({"role": m.role, "content": content})
         if mistral:
-            return messages, [], audios
+            return messages, [], audios, []
         # Some processors (Kosmos-2) keep the template on their tokenizer only.
         templater = self.processor if getattr(self.processor, "chat_template", None) else self.tokenizer
         text = templater.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        return text, images, audios
+        return text, images, audios, videos
+
+    def _bounded(self, image: Any) -> Any:
+        side = self.args.max_image_side
+        if side and max(image.size) > side:
+            image = image.copy()  # the decoded image is shared with other requests
+            image.thumbnail((side, side))
+        return image
 
     def _wav_base64(self, array: np.ndarray) -> str:
         import base64
@@ -653,10 +670,21 @@ class HFAdapter(Adapter):
         sf.write(buf, array, self.capabilities.audio_sampling_rate, format="WAV", subtype="FLOAT")
         return base64.b64encode(buf.getvalue()).decode()
 
-    def _processor_call(self, texts: list[Any], images: list[list[Any]], audios: list[list[np.ndarray]]) -> Any:
+    def _processor_call(self, texts: list[Any], images: list[list[Any]], audios: list[list[np.ndarray]],
+                        videos: list[list[VideoFrames]] | None = None) -> Any:
         if self._mistral_common:  # ``texts`` are conversations; mistral-common tokenizes them, media included, left-padded
             return self.processor.apply_chat_template(texts, tokenize=True, return_dict=True, return_tensors="pt")
         kwargs: dict[str, Any] = {"text": texts, "return_tensors": "pt", "padding": True}
+        if any(videos):
+            import numpy as np
+            from transformers.video_utils import VideoMetadata
+
+            clips = [c for per in videos for c in per]
+            kwargs["videos"] = [[np.asarray(f) for f in c.frames] for c in clips]
+            kwargs["video_metadata"] = [VideoMetadata(total_num_frames=c.n_frames, fps=c.fps, frames_indices=c.indices,
+                                                      width=c.frames[0].width, height=c.frames[0].height,
+                                                      duration=c.n_frames / c.fps if c.fps else None) for c in clips]
+            kwargs["do_sample_frames"] = False
         if any(images):
             kwargs["images"] = images
         if any(audios):
@@ -666,7 +694,7 @@ class HFAdapter(Adapter):
 
     def _chat(self, requests: list[Request], settings: GenerationSettings) -> list[Response]:
         out: list[Response | None] = [None] * len(requests)
-        prepared: list[tuple[int, str, list[Any], list[np.ndarray]]] = []
+        prepared: list[tuple[Any, ...]] = []  # (index, prompt, images, audios, videos)
         for i, r in enumerate(requests):
             try:
                 prepared.append((i, *self._chat_inputs(r)))
@@ -677,11 +705,11 @@ class HFAdapter(Adapter):
                 out[i] = resp
         return out  # type: ignore[return-value]
 
-    def _batches(self, prepared: list[tuple[int, str, list[Any], list[np.ndarray]]]) -> list[list[tuple]]:
+    def _batches(self, prepared: list[tuple[Any, ...]]) -> list[list[tuple]]:
         """Cut prepared requests into model calls following ``batching``; media kinds never mix in one call."""
         by_kind: dict[tuple[bool, bool], list[tuple]] = {}
         for item in prepared:
-            by_kind.setdefault((bool(item[2]), bool(item[3])), []).append(item)
+            by_kind.setdefault((bool(item[2]), bool(item[3]), bool(item[4])), []).append(item)
         mode = self._chat_batching()
         cap = max(1, self.args.batch_size)
         batches: list[list[tuple]] = []
@@ -700,7 +728,7 @@ class HFAdapter(Adapter):
                 by_len: dict[int, list[tuple]] = {}
                 for it in items:
                     try:
-                        n = int(self._processor_call([it[1]], [it[2]], [it[3]])["input_ids"].shape[1])
+                        n = int(self._processor_call([it[1]], [it[2]], [it[3]], [it[4]])["input_ids"].shape[1])
                     except Exception:  # noqa: BLE001 - reported when the request runs alone
                         n = -1 - len(by_len)
                     by_len.setdefault(n, []).append(it)
@@ -743,7 +771,7 @@ class HFAdapter(Adapter):
         """One ``generate`` call over prepared requests: each one's new tokens and its input token count."""
         torch = self._torch
         try:
-            inputs = self._processor_call([b[1] for b in batch], [b[2] for b in batch], [b[3] for b in batch])
+            inputs = self._processor_call([b[1] for b in batch], [b[2] for b in batch], [b[3] for b in batch], [b[4] for b in batch])
         except Exception as e:  # noqa: BLE001
             raise _ProcessorFailed(_first_error_line(e)) from None
         inputs = inputs.to(self.model_obj.device)
@@ -773,7 +801,7 @@ class HFAdapter(Adapter):
             elif not ended:
                 text += f"\n{end}\n\n"
             thought.append((text, len(kept), not ended))
-            follow.append((b[0], b[1] + text, b[2], b[3]))
+            follow.append((b[0], b[1] + text, *b[2:]))
         answer_settings = settings.model_copy(update={"max_reasoning_tokens": None})
         answers = self._generate_batch(follow, answer_settings)
         return thought, ([a if t[2] else [] for a, t in zip(answers[0], thought)], thinking[1])

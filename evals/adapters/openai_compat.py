@@ -50,7 +50,7 @@ from pydantic import Field
 
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities
 from evals.errors import AdapterError
-from evals.requests import MediaPart, Request, Response, TextPart
+from evals.requests import MediaPart, Request, Response, TextPart, VideoFrames
 from evals.settings import secret
 
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -100,6 +100,25 @@ def audio_payload(part: MediaPart) -> dict[str, str]:
     return {"data": base64.b64encode(out.getvalue()).decode(), "format": "wav"}
 
 
+def video_content(clip: VideoFrames) -> list[dict[str, Any]]:
+    """A sampled video as chat content: each frame a JPEG data URL after a ``Frame at 12.0 s:`` line (servers that take
+    images take videos this way), then the sound track as ``input_audio`` when the task asked for it."""
+    import soundfile as sf
+
+    content: list[dict[str, Any]] = []
+    for t, frame in zip(clip.timestamps, clip.frames):
+        buf = io.BytesIO()
+        frame.save(buf, format="JPEG", quality=90)
+        content.append({"type": "text", "text": f"Frame at {t:.1f} s:"})
+        content.append({"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{base64.b64encode(buf.getvalue()).decode()}"}})
+    if clip.audio is not None:
+        samples, rate = clip.audio
+        out = io.BytesIO()
+        sf.write(out, samples, rate, format="WAV", subtype="PCM_16")
+        content.append({"type": "input_audio", "input_audio": {"data": base64.b64encode(out.getvalue()).decode(), "format": "wav"}})
+    return content
+
+
 def chat_messages(request: Request) -> list[dict[str, Any]]:
     """The request's messages in the chat-completions wire format."""
     out = []
@@ -116,6 +135,8 @@ def chat_messages(request: Request) -> list[dict[str, Any]]:
                 content.append({"type": "image_url", "image_url": {"url": url}})
             elif p.kind == "audio":
                 content.append({"type": "input_audio", "input_audio": audio_payload(p)})
+            elif p.kind == "video":
+                content.extend(video_content(request.media.video(p)))
             else:
                 raise ValueError(f"{p.kind} parts are not supported yet")
         out.append({"role": m.role, "content": content})
@@ -407,7 +428,8 @@ class OpenAIAdapter(Adapter):
     version = "1"
     Args = OpenAIArgs
     description = "OpenAI-compatible chat completions server (vLLM, SGLang, TGI, hosted APIs); async, retries"
-    declared_capabilities = Capabilities(image=True, multi_image=True, audio=True, batch=True, decode_media=False)
+    declared_capabilities = Capabilities(image=True, multi_image=True, audio=True, video=True, batch=True, decode_media=False,
+                                         decode_video=True)
 
     def __init__(self, model: str, args: OpenAIArgs) -> None:
         if not model:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from evals.hashing import bytes_hash
-from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaKind, MediaPart
+from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaKind, MediaPart, VideoFrames, VideoSampling
 
 _MAGIC: dict[str, dict[bytes, str]] = {
     "image": {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif", b"RIFF": "image/webp", b"BM": "image/bmp"},
@@ -173,6 +173,113 @@ def decode_audio(data: bytes, sampling_rate: int | None = 16000) -> tuple[np.nda
     return np.ascontiguousarray(mono, dtype=np.float32), rate
 
 
+DEFAULT_VIDEO_SAMPLING = VideoSampling(frames=8)
+
+
+def _chosen(times: list[float], sampling: VideoSampling) -> list[int]:
+    """Positions (into ``times``, the frame times of the segment, ascending) of the frames ``sampling`` asks for."""
+    n = len(times)
+    if sampling.fps:
+        step, start, picked = 1.0 / sampling.fps, times[0], []
+        k = 0
+        for pos, t in enumerate(times):  # the first frame at or after each tick
+            while start + k * step <= t + 1e-6:
+                if not picked or picked[-1] != pos:
+                    picked.append(pos)
+                k += 1
+        if sampling.max_frames and len(picked) > sampling.max_frames:
+            picked = [picked[i] for i in np.linspace(0, len(picked) - 1, sampling.max_frames, dtype=int)]
+        return picked
+    return [int(i) for i in np.linspace(0, n - 1, sampling.frames or 8, dtype=int)]
+
+
+def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sampling_rate: int | None = 16000,
+                 max_side: int | None = None, max_pixels: int | None = DEFAULT_MAX_IMAGE_PIXELS) -> VideoFrames:
+    """The frames ``sampling`` asks for, from a file path or the encoded bytes, with PyAV.
+
+    One pass reads the video packets' timestamps (no decoding) to find the frames of the segment and pick
+    the wanted ones; a second decodes from the start of the segment (a seek) up to the last wanted frame and
+    keeps only those, so memory holds the sampled frames, never the video. The file is closed on return.
+    An unreadable file, a missing video stream or a segment without frames is a ``MediaError``.
+    """
+    import av
+
+    sampling = sampling or DEFAULT_VIDEO_SAMPLING
+    try:
+        container = av.open(source if isinstance(source, str) else io.BytesIO(source))
+    except (av.FFmpegError, OSError, ValueError) as e:
+        raise MediaError(f"cannot open video: {e}") from None
+    try:
+        if not container.streams.video:
+            raise MediaError("the file has no video stream")
+        stream = container.streams.video[0]
+        tb = stream.time_base
+        pts = sorted({p.pts for p in container.demux(stream) if p.pts is not None and p.size})
+        if not pts:
+            raise MediaError("the video has no frames")
+        origin = pts[0]
+        every = [float((q - origin) * tb) for q in pts]
+        lo = sampling.start_s if sampling.start_s is not None else -1.0
+        hi = sampling.end_s if sampling.end_s is not None else float("inf")
+        segment = [i for i, t in enumerate(every) if lo - 1e-6 <= t < hi - 1e-6]
+        if not segment:
+            raise MediaError(f"no video frames in [{sampling.start_s or 0:g}, {hi:g}) s (the video lasts {every[-1]:g} s)")
+        wanted_pos = _chosen([every[i] for i in segment], sampling)
+        wanted = [segment[i] for i in wanted_pos]
+        want_pts = {pts[i]: i for i in set(wanted)}
+        decoded: dict[int, Any] = {}
+        container.seek(pts[segment[0]], stream=stream, backward=True, any_frame=False)
+        last = pts[max(wanted)]
+        for frame in container.decode(stream):
+            if frame.pts is None:
+                continue
+            if frame.pts in want_pts and want_pts[frame.pts] not in decoded:
+                image = frame.to_image()
+                check_pixels(image.size, max_pixels)
+                if max_side and max(image.size) > max_side:
+                    image.thumbnail((max_side, max_side))
+                decoded[want_pts[frame.pts]] = image
+            if frame.pts >= last:
+                break
+        missing = sorted(set(wanted) - set(decoded))
+        if missing:
+            raise MediaError(f"{len(missing)} sampled video frame(s) could not be decoded (first at {every[missing[0]]:.3f} s)")
+        rate = float(stream.average_rate or 0)
+        if not rate and every[-1] > 0:  # no declared rate: the mean over the file
+            rate = (len(every) - 1) / every[-1]
+        audio = None
+        if sampling.audio:
+            audio = _video_audio(container, every[segment[0]], every[segment[-1]] + (1.0 / rate if rate else 0.0), sampling_rate)
+        return VideoFrames(frames=[decoded[i] for i in wanted], indices=wanted, timestamps=[every[i] for i in wanted], fps=rate,
+                           n_frames=len(every), audio=audio)
+    except av.FFmpegError as e:
+        raise MediaError(f"cannot decode video: {e}") from None
+    finally:
+        container.close()
+
+
+def _video_audio(container: Any, start_s: float, end_s: float, sampling_rate: int | None) -> tuple[np.ndarray, int]:
+    """The sound track between ``start_s`` and ``end_s``, mono float32 at ``sampling_rate`` (None: the file's)."""
+    if not container.streams.audio:
+        raise MediaError("the video has no audio track (the task asks for its sound)")
+    stream = container.streams.audio[0]
+    container.seek(0)
+    chunks, rate = [], stream.rate
+    for frame in container.decode(stream):
+        array = frame.to_ndarray().astype(np.float32)
+        if array.ndim == 2 and not frame.format.is_planar:  # packed: (1, samples * channels)
+            array = array.reshape(-1, len(frame.layout.channels)).T
+        chunks.append(array.mean(axis=0) if array.ndim == 2 else array)
+    if not chunks:
+        raise MediaError("the video's audio track is empty")
+    mono = np.concatenate(chunks)[int(start_s * rate): int(np.ceil(end_s * rate))]
+    if len(mono) < 2 or not np.isfinite(mono).all():
+        raise MediaError("the video's audio track has no usable samples in the segment")
+    if sampling_rate and rate != sampling_rate:
+        mono, rate = resample(mono, rate, sampling_rate), sampling_rate
+    return np.ascontiguousarray(mono, dtype=np.float32), int(rate)
+
+
 def resample(array: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     import soxr
 
@@ -215,9 +322,10 @@ class MediaDecoder:
         """Mono float32 samples of ``part`` at the decoder's sampling rate, and that rate."""
         return decode_audio(_encoded(part), self.sampling_rate)
 
-    def video(self, part: MediaPart) -> Any:
-        """Not yet: video decoding (PyAV, frame sampling from the task) comes with the video tasks."""
-        raise MediaError("video decoding is not available yet")
+    def video(self, part: MediaPart) -> VideoFrames:
+        """The frames (and sound, when asked) ``part.sampling`` picks, decoded from its file or bytes."""
+        source = part.path if part.data is None else part.data
+        return decode_video(source, part.sampling, self.sampling_rate, self.max_image_side, self.max_pixels)
 
     def decode(self, part: MediaPart) -> Any:
         """The decoded form of ``part``, whatever its kind; ``MediaError`` when it has none."""

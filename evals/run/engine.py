@@ -121,6 +121,7 @@ class _Preparer(threading.Thread):
         self._stop = threading.Event()
         caps = adapter.capabilities
         self._decode = caps.decode_media
+        self._decode_video = caps.decode_video  # an adapter that sends encoded images and audio may still need frames
         self._decoder = MediaDecoder(caps.audio_sampling_rate, caps.max_image_side, caps.max_image_pixels)
         self._pool: ThreadPoolExecutor | None = None
 
@@ -154,13 +155,13 @@ class _Preparer(threading.Thread):
             try:
                 store.put(part, self._decoder.decode(part))
             except MediaError as e:
-                failures[part.sha] = str(e)
+                failures[part.decode_key] = str(e)
 
     @staticmethod
     def _decode_job(job: Job, store: DecodedMedia, failures: dict[str, str]) -> None:
         """Hand the job its chunk's decoded media, or make its first undecodable part its error."""
         req = job.request
-        failed = next((failures[p.sha] for p in req.media_parts if p.sha in failures), None)  # type: ignore[union-attr]
+        failed = next((failures[p.decode_key] for p in req.media_parts if p.decode_key in failures), None)  # type: ignore[union-attr]
         if failed is not None:
             job.error = f"media: {failed}"
         elif len(req.media):  # type: ignore[union-attr]
@@ -174,10 +175,14 @@ class _Preparer(threading.Thread):
 
         Pillow, libsndfile and soxr release the GIL while they work, so a small pool runs them in parallel.
         """
-        if not self._decode:
+        if not (self._decode or self._decode_video):
             return
-        todo = [j for j in chunk if j.needs_model and j.request.media_parts]  # type: ignore[union-attr]
-        distinct = list({p.sha: p for j in todo for p in j.request.media_parts}.values())  # type: ignore[union-attr]
+
+        def wanted(parts: list[MediaPart]) -> list[MediaPart]:
+            return parts if self._decode else [p for p in parts if p.kind == "video"]
+
+        todo = [j for j in chunk if j.needs_model and wanted(j.request.media_parts)]  # type: ignore[union-attr]
+        distinct = list({p.decode_key: p for j in todo for p in wanted(j.request.media_parts)}.values())  # type: ignore[union-attr]
         store, failures = DecodedMedia(), {}
         if len(distinct) >= 4:
             if self._pool is None:

@@ -14,10 +14,10 @@ from typing import Any, Iterator, Sequence
 import jinja2
 
 from evals.errors import DataError, SpecError
-from evals.data.media import MediaError, audio_part, image_part
+from evals.data.media import MediaError, audio_part, image_part, video_part
 from evals.scoring.task import LABEL_SEPARATOR, is_multi_label
 from evals.spec.preprocess import get_preprocessor, option_letters
-from evals.requests import MEDIA_KINDS, GenerationSettings, MediaPart, Message, Part, Request, TextPart, describe_messages
+from evals.requests import MEDIA_KINDS, GenerationSettings, MediaPart, Message, Part, Request, TextPart, VideoSampling, describe_messages
 from evals.run.transforms import Fields, Transform, Variant
 from evals.spec.task import TaskSpec
 from evals.spec.templates import compile_prompt
@@ -108,10 +108,18 @@ class RequestPlanner:
         self._columns = columns or []
         self._base_dir = spec.base_dir
 
+    def _sampling(self, row: dict[str, Any]) -> VideoSampling:
+        """The task's frame sampling, within the row's segment when the task names its columns."""
+        v, f = self.spec.video, self.spec.fields
+        assert v is not None
+        start = float(get_path(row, f.video_start)) if f.video_start else None
+        end = float(get_path(row, f.video_end)) if f.video_end else None
+        return VideoSampling(frames=v.frames, fps=v.fps, max_frames=v.max_frames, start_s=start, end_s=end, audio=v.audio)
+
     def _field_paths(self) -> dict[str, str]:
         f = self.spec.fields
         paths: dict[str, str] = {}
-        for role in ("id", "audio", "question", "choices", "references", "cluster", "group"):
+        for role in ("id", "audio", "video", "video_start", "video_end", "question", "choices", "references", "cluster", "group"):
             if getattr(f, role):
                 paths[f"fields.{role}"] = getattr(f, role)
         images = [f.image] if isinstance(f.image, str) else (f.image or [])
@@ -199,7 +207,7 @@ class RequestPlanner:
             media: dict[str, list[MediaPart]] = {
                 "image": [image_part(v, root) for v in (get_path(row, p) for p in image_paths) if v is not None],
                 "audio": [audio_part(get_path(row, f.audio), root)] if f.audio else [],
-                "video": [],  # video_part(...) once the spec has a video field
+                "video": [replace(video_part(get_path(row, f.video), root), sampling=self._sampling(row))] if f.video else [],
             }
         except MediaError as e:
             sample.error = f"media: {e}"

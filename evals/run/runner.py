@@ -180,6 +180,10 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
     audio_s = stats.audio_s - before.audio_s
     notes = sorted(stats.notes - before.notes)
     notes.extend(sorted({str(w.message) for w in caught}))
+    if spec.video is not None and not engine.adapter.capabilities.video:
+        v = spec.video
+        frames = f"{v.frames} frames" if v.frames else f"a frame every {1 / v.fps:g} s" + (f" (at most {v.max_frames})" if v.max_frames else "")
+        notes.append(f"video given to {engine.adapter.name} as {frames} (images): it takes no video input")
     if source.selection != "all":
         notes.append(f"partial run: {source.selection}")
         if spec.fields.group:
@@ -236,6 +240,10 @@ def check_supported(spec: TaskSpec, adapter: Adapter) -> str | None:
         return f"{adapter.name} does not accept images"
     if spec.modality == "audio" and not caps.audio:
         return f"{adapter.name} does not accept audio"
+    if spec.modality == "video" and not (caps.video or caps.image):
+        return f"{adapter.name} accepts neither video nor images (its frames)"
+    if spec.video is not None and spec.video.audio and not caps.audio:
+        return f"{adapter.name} does not accept audio (the task gives it the video's sound track)"
     if isinstance(spec.fields.image, list) and len(spec.fields.image) > 1 and not caps.multi_image:
         return f"{adapter.name} does not accept several images per request"
     if spec.generation.max_reasoning_tokens and not caps.reasoning_budget:

@@ -26,7 +26,7 @@ from evals.spec.templates import template_problem
 from evals.spec.transforms import transform_options_model
 from evals.spec.yaml_io import read_yaml_mapping
 
-Modality = Literal["image", "audio"]
+Modality = Literal["image", "audio", "video"]
 Kind = Literal["vqa", "caption", "asr", "audio_qa", "classification", "mcq"]
 
 
@@ -59,13 +59,17 @@ class FieldMap(_Frozen):
     subgroups: list[str] = []
     extra: dict[str, str] = Field({}, description="more template variables: name -> column path")
     cluster: str | None = Field(None, description="samples sharing this column's value (e.g. an image id) are resampled together")
+    video: str | None = Field(None, description="the video column (bytes, a {bytes, path} struct or a path inside the dataset's root)")
+    video_start: str | None = Field(None, description="column with the start of the sample's segment in seconds (SONIC-O1's 180 s segments)")
+    video_end: str | None = Field(None, description="column with the end of the sample's segment in seconds")
     group: str | None = Field(None, description="samples sharing this column's value are one question asked several ways "
                               "(MMBench's circular copies): it counts right only when every one of them is right")
 
     metadata: dict[str, str] = Field({}, description="values the task's scorer reads besides the answer (name -> column "
                                      "path; MathVista's answer type and precision), kept in each sample record")
 
-    @field_validator("id", "image", "audio", "question", "choices", "references", "subgroups", "extra", "cluster", "group", "metadata")
+    @field_validator("id", "image", "audio", "video", "video_start", "video_end", "question", "choices", "references", "subgroups",
+                     "extra", "cluster", "group", "metadata")
     @classmethod
     def _column_paths(cls, value: Any) -> Any:
         if isinstance(value, dict):
@@ -152,6 +156,25 @@ class JudgeSpec(_Frozen):
     _compiles = field_validator("prompt", "system")(_template_compiles)
 
 
+class VideoSpec(_Frozen):
+    """Which frames of each video the model sees (part of the task's hash and of each request's key): ``frames``
+    spread evenly over the clip or segment, first and last included, or one every ``1 / fps`` seconds, at most
+    ``max_frames``; ``audio``: the sound track too, resampled to the model's rate (``audio_from_video``)."""
+
+    frames: int | None = Field(None, ge=1, le=4096)
+    fps: float | None = Field(None, gt=0, le=120)
+    max_frames: int | None = Field(None, ge=1, le=4096)
+    audio: bool = False
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "VideoSpec":
+        if (self.frames is None) == (self.fps is None):
+            raise ValueError("give frames: N (spread evenly) or fps: F (with max_frames), not both or neither")
+        if self.max_frames is not None and self.fps is None:
+            raise ValueError("max_frames bounds fps sampling; with frames: N it has no use")
+        return self
+
+
 class ScorerSpec(_Frozen):
     name: str
     options: dict[str, Any] = {}
@@ -221,6 +244,8 @@ def _valid_name(name: str) -> str:
 # that leaves them at the default hashes as it did before they existed.
 _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
                                                      ("fields", "metadata"): {}, ("generation", "max_reasoning_tokens"): None,
+                                                     ("fields", "video"): None, ("fields", "video_start"): None, ("fields", "video_end"): None,
+                                                     ("video",): None,
                                                      ("judge",): None}
 
 
@@ -238,6 +263,7 @@ class TaskSpec(_Frozen):
     transforms: list[TransformSpec] = Field([], description="request transforms (circular options, perturbations), in order")
     scorers: list[ScorerSpec]
     judge: JudgeSpec | None = Field(None, description="a model that grades or reads the answers; `omnieval run --judge` names it")
+    video: VideoSpec | None = Field(None, description="frame sampling for a video task (frames: N, or fps: F with max_frames)")
     source_file: str | None = Field(None, exclude=True)
 
     _name = field_validator("name")(_valid_name)
@@ -249,6 +275,10 @@ class TaskSpec(_Frozen):
             raise ValueError("fields.image is required for an image task")
         if self.modality == "audio" and not self.fields.audio:
             raise ValueError("fields.audio is required for an audio task")
+        if self.modality == "video" and not (self.fields.video and self.video):
+            raise ValueError("a video task needs fields.video and video: {frames: N} or {fps: F, max_frames: M}")
+        if self.fields.video and not self.video:
+            raise ValueError("fields.video needs video: {frames: N} or {fps: F, max_frames: M} (how frames are sampled)")
         if self.preprocess:
             from evals.spec.preprocess import preprocessor_names
 

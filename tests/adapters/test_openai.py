@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import base64
 import io
 import time
@@ -131,17 +133,32 @@ def test_images_go_as_data_urls_of_original_bytes_and_flac_as_wav():
     assert rate == 16000 and len(wav) == 1600
 
 
-def test_file_references_are_read_when_sent_and_video_is_a_request_error(tmp_path):
+def test_file_references_are_read_when_sent_and_a_video_goes_as_its_timed_frames(tmp_path):
+    import sys
+    from dataclasses import replace
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+    from make_fixtures import video_bytes
+
     from evals.adapters.openai_compat import chat_messages
+    from evals.data.media import MediaDecoder, media_part
+    from evals.requests import DecodedMedia, MediaNotDecoded, VideoSampling
 
     (tmp_path / "a.png").write_bytes(b"\x89PNG-from-a-file")
     by_path = MediaPart("image", "image/png", "f", path=str(tmp_path / "a.png"))
     request = Request(id="p", messages=[Message("user", [by_path, TextPart("q")])], generation=_GEN)
     url = chat_messages(request)[0]["content"][0]["image_url"]["url"]
     assert url == "data:image/png;base64," + base64.b64encode(b"\x89PNG-from-a-file").decode()
-    video = Request(id="v", messages=[Message("user", [MediaPart("video", "video/mp4", "v", data=b"...."), TextPart("q")])], generation=_GEN)
-    with pytest.raises(ValueError, match="video parts are not supported yet"):
+    clip = replace(media_part("video", video_bytes(n=20, fps=10, audio_rate=8000)), sampling=VideoSampling(frames=3, audio=True))
+    video = Request(id="v", messages=[Message("user", [clip, TextPart("q")])], generation=_GEN)
+    with pytest.raises(MediaNotDecoded):  # the engine samples and decodes it (decode_video) before the adapter sends it
         chat_messages(video)
+    store = DecodedMedia()
+    store.put(clip, MediaDecoder(16000).video(clip))
+    content = chat_messages(replace(video, media=store))[0]["content"]
+    assert [c["text"] for c in content if c["type"] == "text"] == ["Frame at 0.0 s:", "Frame at 0.9 s:", "Frame at 1.9 s:", "q"]
+    assert [c["type"] for c in content] == ["text", "image_url"] * 3 + ["input_audio", "text"]
+    assert content[1]["image_url"]["url"].startswith("data:image/jpeg;base64,") and content[6]["input_audio"]["format"] == "wav"
     (tmp_path / "a.png").unlink()
     with pytest.raises(ValueError, match="cannot read image file"):
         chat_messages(request)

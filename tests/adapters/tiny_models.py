@@ -24,6 +24,7 @@ _TEMPLATE = (
     "{%- else -%}{%- for part in message['content'] -%}"
     "{%- if part['type'] == 'image' -%}IMAGE_STR"
     "{%- elif part['type'] == 'audio' -%}AUDIO_STR"
+    "{%- elif part['type'] == 'video' -%}VIDEO_STR"
     "{%- elif part['type'] == 'text' -%}{{ part['text'] }}"
     "{%- endif -%}{%- endfor -%}{%- endif -%}"
     "<|end|>\n"
@@ -32,8 +33,8 @@ _TEMPLATE = (
 )
 
 
-def chat_template(image: str = "", audio: str = "") -> str:
-    return _TEMPLATE.replace("IMAGE_STR", image).replace("AUDIO_STR", audio)
+def chat_template(image: str = "", audio: str = "", video: str = "") -> str:
+    return _TEMPLATE.replace("IMAGE_STR", image).replace("AUDIO_STR", audio).replace("VIDEO_STR", video)
 
 
 def byte_tokenizer(specials: list[str], extra_special: dict[str, str] | None = None, base: list[str] | None = None, **kwargs):

@@ -14,6 +14,7 @@ from typing import Callable
 from tests.adapters.tiny_models import _save, _seed, _text_kwargs, byte_tokenizer, chat_template
 
 _QWEN_SPECIALS = ["<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"]
+_QWEN_VIDEO = "<|vision_start|><|video_pad|><|vision_end|>"
 _QWEN_IMAGE = "<|vision_start|><|image_pad|><|vision_end|>"
 # min_pixels / max_pixels: a 16x16 image is one merged token, a 64x64 one sixteen.
 _QWEN_SIZE = {"shortest_edge": 16 * 16, "longest_edge": 64 * 64}
@@ -40,7 +41,7 @@ def build_qwen2_5_vl(path: Path) -> Path:
     model = Qwen2_5_VLForConditionalGeneration(config).eval()
     ip = Qwen2VLImageProcessorPil(size=_QWEN_SIZE, patch_size=8, merge_size=2, temporal_patch_size=2)
     vp = Qwen2VLVideoProcessor(size=_QWEN_SIZE, patch_size=8, merge_size=2, temporal_patch_size=2)
-    proc = Qwen2_5_VLProcessor(image_processor=ip, tokenizer=tok, video_processor=vp, chat_template=chat_template(image=_QWEN_IMAGE))
+    proc = Qwen2_5_VLProcessor(image_processor=ip, tokenizer=tok, video_processor=vp, chat_template=chat_template(image=_QWEN_IMAGE, video=_QWEN_VIDEO))
     return _save(path, model, proc)
 
 
@@ -61,7 +62,7 @@ def build_qwen3_vl(path: Path) -> Path:
     model = Qwen3VLForConditionalGeneration(config).eval()
     ip = Qwen2VLImageProcessorPil(size=_QWEN_SIZE, patch_size=8, merge_size=2, temporal_patch_size=2)
     vp = Qwen3VLVideoProcessor(size=_QWEN_SIZE, patch_size=8, merge_size=2, temporal_patch_size=2)
-    proc = Qwen3VLProcessor(image_processor=ip, tokenizer=tok, video_processor=vp, chat_template=chat_template(image=_QWEN_IMAGE))
+    proc = Qwen3VLProcessor(image_processor=ip, tokenizer=tok, video_processor=vp, chat_template=chat_template(image=_QWEN_IMAGE, video=_QWEN_VIDEO))
     return _save(path, model, proc)
 
 
@@ -86,7 +87,7 @@ def build_llava_onevision(path: Path) -> Path:
     vp = LlavaOnevisionVideoProcessor(size={"height": 32, "width": 32})
     proc = LlavaOnevisionProcessor(image_processor=ip, tokenizer=tok, video_processor=vp, num_image_tokens=16,
                                    vision_feature_select_strategy="full", vision_aspect_ratio="anyres_max_4",
-                                   chat_template=chat_template(image="<image>"))
+                                   chat_template=chat_template(image="<image>", video="<video>"))
     return _save(path, model, proc)
 
 

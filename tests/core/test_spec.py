@@ -38,8 +38,12 @@ def test_unknown_scorer_is_rejected_with_the_known_ones(tmp_path):
 
 
 def test_bad_modality_value(tmp_path):
+    path = write_task(tmp_path, VQAV2_TASK.replace("modality: image", "modality: smell"))
+    with pytest.raises(SpecError, match=r"modality: Input should be 'image', 'audio' or 'video'"):
+        load_task(str(path))
+    # A video task must say where its video is and how its frames are sampled.
     path = write_task(tmp_path, VQAV2_TASK.replace("modality: image", "modality: video"))
-    with pytest.raises(SpecError, match=r"modality: Input should be 'image' or 'audio'"):
+    with pytest.raises(SpecError, match=r"a video task needs fields.video and video: \{frames: N\}"):
         load_task(str(path))
 
 

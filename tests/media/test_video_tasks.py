@@ -1,0 +1,84 @@
+"""A video task end to end: your own clips (JSONL + files), sampled as the task says, through the runner and its cache."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+
+from make_fixtures import video_bytes  # noqa: E402
+
+from evals.adapters.base import create_adapter  # noqa: E402
+from evals.results import iter_samples, read_results  # noqa: E402
+from evals.run.evaluate import evaluate_model  # noqa: E402
+from evals.run.runner import RunOptions  # noqa: E402
+from evals.spec.catalog import load_task  # noqa: E402
+
+TASK = """
+name: my_clips
+modality: video
+kind: vqa
+dataset: {path: json, data_dir: data, data_files: {test: questions.jsonl}, split: test}
+fields: {id: id, video: video, video_start: start, video_end: end, question: question, references: answer, subgroups: [kind]}
+video: {frames: 4}
+prompt:
+  user: "<video>\\n{{ question }}"
+generation: {max_new_tokens: 4}
+scorers: [exact_match]
+"""
+
+
+@pytest.fixture
+def clips(tmp_path) -> Path:
+    data = tmp_path / "data"
+    (data / "clips").mkdir(parents=True)
+    (data / "clips" / "a.mkv").write_bytes(video_bytes(n=30, fps=10))
+    (data / "clips" / "b.mkv").write_bytes(video_bytes(n=20, fps=10, size=(40, 24)))
+    (data / "clips" / "broken.mkv").write_bytes(b"\x1a\x45\xdf\xa3 not really a video")
+    rows = [{"id": "a-whole", "video": "clips/a.mkv", "start": 0.0, "end": 3.0, "question": "What colour?", "answer": "grey", "kind": "colour"},
+            {"id": "a-late", "video": "clips/a.mkv", "start": 1.0, "end": 2.0, "question": "What colour?", "answer": "grey", "kind": "colour"},
+            {"id": "b", "video": "clips/b.mkv", "start": 0.0, "end": 2.0, "question": "How many?", "answer": "two", "kind": "count"},
+            {"id": "broken", "video": "clips/broken.mkv", "start": 0.0, "end": 1.0, "question": "What?", "answer": "x", "kind": "count"}]
+    (data / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "my_clips.yaml").write_text(TASK)
+    return tmp_path
+
+
+def _run(root: Path, model: str, args: dict, out: str, cache: Path | None = None):
+    adapter = create_adapter(model, args)
+    try:
+        evaluate_model(adapter, [load_task(str(root / "my_clips.yaml"))], root / out, None if cache is None else _cache(cache),
+                       RunOptions(batch_size=4, n_resamples=20))
+    finally:
+        adapter.close()
+    return read_results(root / out).tasks["my_clips"], {r.id: r for r in iter_samples(root / out, "my_clips")}
+
+
+def _cache(path: Path):
+    from evals.run.cache import ResponseCache
+
+    return ResponseCache(path)
+
+
+def test_a_video_task_samples_each_segment_scores_answers_and_a_broken_clip_is_its_own_error(clips):
+    result, records = _run(clips, "baseline:constant", {"text": "grey"}, "base")
+    assert (result.n_samples, result.n_errors, result.n_scored) == (4, 0, 4)  # the baseline never decodes: nothing fails
+    assert result.metrics["exact_match"].value == pytest.approx(0.5)
+    # Two segments of one file are two different requests (the sampling is in the key), the same file in the prompt.
+    whole, late = records["a-whole"].prompt[0]["content"][0], records["a-late"].prompt[0]["content"][0]
+    assert whole["type"] == late["type"] == "video" and whole["sha"] == late["sha"]
+
+
+def test_an_image_model_sees_the_sampled_frames_and_a_video_model_the_video(clips, tiny_model):
+    result, records = _run(clips, f"hf:{tiny_model('llava')}", {}, "llava")
+    assert (result.n_samples, result.n_errors) == (4, 1)
+    assert records["broken"].error.startswith("media: cannot open video") and records["broken"].prediction is None
+    assert any("as 4 frames (images)" in n for n in result.notes)  # the run says how the model saw the video
+    qwen, qwen_records = _run(clips, f"hf:{tiny_model('qwen2_5_vl')}", {}, "qwen", cache=clips / "c.sqlite")
+    assert (qwen.n_samples, qwen.n_errors) == (4, 1) and not any("frames (images)" in n for n in qwen.notes)
+    again, _ = _run(clips, f"hf:{tiny_model('qwen2_5_vl')}", {}, "qwen-again", cache=clips / "c.sqlite")
+    assert again.n_cached == 3 and again.metrics == qwen.metrics  # answered from the cache: same sampling, same keys
