@@ -82,3 +82,49 @@ def test_an_image_model_sees_the_sampled_frames_and_a_video_model_the_video(clip
     assert (qwen.n_samples, qwen.n_errors) == (4, 1) and not any("frames (images)" in n for n in qwen.notes)
     again, _ = _run(clips, f"hf:{tiny_model('qwen2_5_vl')}", {}, "qwen-again", cache=clips / "c.sqlite")
     assert again.n_cached == 3 and again.metrics == qwen.metrics  # answered from the cache: same sampling, same keys
+
+
+def test_a_video_run_killed_midway_resumes_to_the_same_records(tmp_path, tiny_model):
+    """SIGKILL once some answers are committed, then the same command: decoding and sampling are deterministic, so the
+    resumed run's records and metrics equal an uninterrupted run's."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.reliability.helpers import cached_rows, child_env, omnieval_cmd
+
+    data = tmp_path / "data"
+    (data / "clips").mkdir(parents=True)
+    rows = []
+    for i in range(24):
+        (data / "clips" / f"{i}.mkv").write_bytes(video_bytes(n=10 + i, fps=10, size=(32 + 8 * (i % 3), 24)))
+        rows.append({"id": str(i), "video": f"clips/{i}.mkv", "start": 0.0, "end": 9.0, "question": "What happens?" + " now" * (i % 4),
+                     "answer": "grey", "kind": "k"})
+    (data / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "my_clips.yaml").write_text(TASK)
+    model = f"hf:{tiny_model('qwen2_5_vl')}"
+    cache = tmp_path / "c.sqlite"
+
+    def cmd(out: str, cache_path: Path) -> list[str]:
+        return omnieval_cmd("run", "-m", model, "--task-file", str(tmp_path / "my_clips.yaml"), "-b", "2", "--no-progress",
+                            "--output", str(tmp_path / out), "--cache", str(cache_path))
+
+    env = {**child_env(), "USE_TORCH": "1"}
+    proc = subprocess.Popen(cmd("runs", cache), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None and cached_rows(cache) < 6:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    killed_at = cached_rows(cache)
+    assert 0 < killed_at < 24
+    assert subprocess.run(cmd("runs", cache), capture_output=True, env=env, timeout=300).returncode == 0
+    assert subprocess.run(cmd("ref", tmp_path / "ref.sqlite"), capture_output=True, env=env, timeout=300).returncode == 0
+    [resumed_dir] = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    [ref_dir] = [p for p in (tmp_path / "ref").iterdir() if p.is_dir()]
+    keep = ("id", "prediction", "scores", "error", "prompt")
+    resumed = [{k: getattr(r, k) for k in keep} for r in iter_samples(resumed_dir, "my_clips")]
+    reference = [{k: getattr(r, k) for k in keep} for r in iter_samples(ref_dir, "my_clips")]
+    assert resumed == reference and len(resumed) == 24
+    assert read_results(resumed_dir).tasks["my_clips"].metrics == read_results(ref_dir).tasks["my_clips"].metrics
