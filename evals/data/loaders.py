@@ -172,8 +172,10 @@ def parts_of(task: TaskSpec) -> list[tuple[str, str | None, str]]:
 
 
 def _missing_media(what: str) -> dict[str, Any]:
-    # A path that cannot exist: the planner turns it into this sample's media error.
-    return {"bytes": None, "path": f"<missing: {what}>"}
+    # The planner turns it into this sample's media error, saying ``what``.
+    from evals.data.media import MISSING_MEDIA
+
+    return {"bytes": None, "path": f"{MISSING_MEDIA[0]}{what}{MISSING_MEDIA[1]}"}
 
 
 def gqa_images_config(questions_config: str | None) -> str:
@@ -341,3 +343,55 @@ def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     identity = _files_identity([str(rows_path), str(zip_path)])
     return RowSource(rows(), len(lines), stable_hash({"files": identity, "revision": task.dataset.revision}),
                      f"files:{rows_path.parent}", task.dataset.revision, columns=list(json.loads(lines[0])) if lines else [])
+
+
+@LOADERS.register("video_zips")
+def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """The split's rows (parquet, as the Hub repo lays them out) whose ``fields.video`` cell is a video id; the video
+    is ``<id>.mp4`` (or ``data/<id>.mp4``, any video extension) inside one of the repo's ``videos_chunked_*.zip``
+    (Video-MME's layout; ``dataset.data_files: {videos: "pattern"}`` names others). Only a mirror is read: these
+    archives are tens of GB each. A video is extracted, once, when a selected sample first needs it (into
+    ``<cache dir>/videos``); an id absent from every archive is that sample's error.
+    """
+    import zipfile
+    from dataclasses import replace as _replace
+
+    from evals.data.media import ArchiveMember
+    from evals.settings import default_cache_path
+
+    if data_dir is None:
+        raise DataError(f"task {task.name}: its videos are read from a mirror: put the files of {task.dataset.path} (the parquet split "
+                        f"and the video zips) under DIR/{task.dataset.path} and pass --data-dir DIR")
+    repo = Path(data_dir) / task.dataset.path
+    pattern = str((task.dataset.data_files or {}).get("videos", "videos_chunked_*.zip"))
+    archives = sorted(repo.glob(pattern))
+    if not archives:
+        raise DataError(f"task {task.name}: the mirror {repo} has no video archives ({pattern})")
+    members: dict[str, ArchiveMember] = {}
+    cache = default_cache_path().parent / "videos"
+    for archive in archives:
+        try:
+            with zipfile.ZipFile(archive) as z:
+                for info in z.infolist():
+                    stem, suffix = Path(info.filename).stem, Path(info.filename).suffix.lower()
+                    if not info.is_dir() and suffix in (".mp4", ".mkv", ".webm", ".avi", ".mov"):
+                        members.setdefault(stem, ArchiveMember(archive, info.filename, cache, info.CRC, info.file_size))
+        except (OSError, zipfile.BadZipFile) as e:
+            raise DataError(f"task {task.name}: cannot read the video archive {archive}: {e}") from None
+    rows_source = open_files(task.model_copy(update={"dataset": _replace_loader(task)}), data_dir)
+    video_col = task.fields.video or "videoID"
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in rows_source.rows:
+            key = str(row.get(video_col) or "")
+            row[video_col] = members.get(key) or _missing_media(f"video {key!r} is in none of {', '.join(a.name for a in archives)}")
+            yield i, row
+
+    identity = stable_hash({"rows": rows_source.fingerprint, "archives": _files_identity([str(a) for a in archives])})
+    return _replace(rows_source, rows=rows(), fingerprint=identity, origin=f"{rows_source.origin} + {len(archives)} video archive(s)",
+                    table=None, reuse_key=identity)
+
+
+def _replace_loader(task: TaskSpec):
+    """The task's dataset without its loader (the rows are the split's own files)."""
+    return task.dataset.model_copy(update={"loader": None, "data_files": None})

@@ -71,12 +71,56 @@ def resolve_inside(name: str, root: Path | None) -> Path:
     return path
 
 
+MISSING_MEDIA = ("<missing: ", ">")
+"""How a loader marks a row whose medium it could not find (``<missing: why>``): that sample's error is the reason."""
+
+
+class ArchiveMember:
+    """A medium inside one of the dataset's own archives (Video-MME's ``videos_chunked_*.zip``), named by a loader,
+    never by row data. It is extracted once, when a selected sample first needs it, into ``cache_dir``, and
+    identified by the archive's own record of it (CRC-32 and size): no 26 GB archive is hashed, none is unpacked whole."""
+
+    __slots__ = ("archive", "member", "cache_dir", "crc", "size")
+
+    def __init__(self, archive: Path, member: str, cache_dir: Path, crc: int, size: int) -> None:
+        self.archive, self.member, self.cache_dir, self.crc, self.size = Path(archive), member, Path(cache_dir), crc, size
+
+    @property
+    def sha(self) -> str:
+        return f"z{self.crc:08x}{self.size:012x}"
+
+    def extract(self) -> Path:
+        """The member's file in the cache, written whole (to a temporary name, then renamed) the first time."""
+        import os
+        import shutil
+        import zipfile
+
+        target = self.cache_dir / f"{self.sha}{Path(self.member).suffix}"
+        if target.is_file() and target.stat().st_size == self.size:
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+        try:
+            with zipfile.ZipFile(self.archive) as z, z.open(self.member) as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)  # CRC-checked by zipfile as it reads
+            os.replace(tmp, target)
+        except (OSError, zipfile.BadZipFile, KeyError) as e:
+            tmp.unlink(missing_ok=True)
+            raise MediaError(f"cannot extract {self.member} from {self.archive.name}: {e}") from None
+        return target
+
+
 def media_part(kind: MediaKind, value: Any, root: Path | None = None) -> MediaPart:
     """The part for one media cell: raw bytes, a ``{bytes, path}`` struct as `datasets` gives it
     with ``decode=False``, or a path, which must resolve inside the dataset's ``root``.
 
     Bytes are kept inline; a file becomes a reference (hashed now, read again when decoded or sent).
     """
+    if isinstance(value, ArchiveMember):  # a loader's, not the row's: trusted, and inside the dataset's own archive
+        path = value.extract()
+        with path.open("rb") as f:
+            head = f.read(_SNIFF_BYTES)
+        return MediaPart(kind, _sniff(head, kind), value.sha, path=str(path))
     if isinstance(value, dict):
         if value.get("bytes"):
             value = value["bytes"]
@@ -87,6 +131,8 @@ def media_part(kind: MediaKind, value: Any, root: Path | None = None) -> MediaPa
         return MediaPart(kind, _sniff(data[:_SNIFF_BYTES], kind), bytes_hash(data), data=data)
     if not isinstance(value, str) or not value:
         raise MediaError(f"no media in cell (got {type(value).__name__})")
+    if value.startswith(MISSING_MEDIA[0]) and value.endswith(MISSING_MEDIA[1]):  # a loader found no file for this row: it says why
+        raise MediaError(value[len(MISSING_MEDIA[0]):-len(MISSING_MEDIA[1])])
     path = resolve_inside(value, root)
     try:
         with open(path, "rb") as f:

@@ -45,6 +45,8 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "mmmu_val_circular": ("A", {"accuracy": 0.0, "open_fraction": 1 / 3}, {"subject": {"Art_Theory": 0.0, "Math": 0.0}}),
     "mmstar": ("B", {"accuracy": 3 / 4, "unparsed_rate": 0.0}, {"category": {"coarse perception": 0.5, "math": 1.0}}),
     "realworldqa": ("b.", {"exact_match": 1 / 3}, {}),
+    # Two videos, three questions each: "C" is right on 1 of the short video's and none of the medium one's.
+    "videomme": ("The best answer is C.", {"accuracy": 1 / 6, "unparsed_rate": 0.0}, {"duration": {"short": 1 / 3, "medium": 0.0}}),
     # "14" is right only as the integer answer; as a float it is 14.0; the multiple-choice one goes to the nearest option
     # (all at edit distance 3: the first, wrong). A problem counts in each of its skills.
     "mathvista_testmini": ('The answer is "14".', {"accuracy": 1 / 5, "unparsed_rate": 0.0},

@@ -7,4 +7,4 @@ dependencies (pycocoevalcap, Java, jiwer) are imported inside functions.
 from evals.scoring.metrics import anls, asr, caption, choice, exact_match, relaxed_accuracy, vqa, yes_no  # noqa: F401  (register scorers)
 from evals.scoring.metrics import mme, mmmu, ocrbench  # noqa: F401  (catalogue scorers: MME pairs, MMMU open+MC, OCRBench)
 from evals.scoring.metrics import judge, mmbench, mmstar, visulogic  # noqa: F401  (judged tasks; MMBench's, MMStar's, VisuLogic's matchers)
-from evals.scoring.metrics import hallusionbench, mathvista  # noqa: F401  (aAcc, fAcc, qAcc; MathVista's extraction)
+from evals.scoring.metrics import hallusionbench, mathvista, videomme  # noqa: F401  (aAcc, fAcc, qAcc; MathVista's, Video-MME's readers)

@@ -1,0 +1,56 @@
+"""Video-MME from its mirror layout: videos inside the repo's zip chunks, extracted only when a selected question needs them."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from helpers import run_tasks
+from make_fixtures import VIDEOMME, write_fixtures
+
+from evals.errors import DataError
+from evals.results import iter_samples
+from evals.scoring.metrics.videomme import videomme_letter
+from evals.spec.catalog import load_task
+
+
+@pytest.mark.parametrize("prediction, letter", [
+    ("C", "C"), ("The best answer is B.", "B"), ("(D) grey", "D"), ("Best option: A", "A"),
+    ("I think the video shows a person walking along a beach at sunset with a dog", None),  # > 10 words, no A-D
+    ("none of them", None),
+])
+def test_videomme_reads_the_first_letter_after_the_answer_prefixes(prediction, letter):
+    assert videomme_letter(prediction)[0] == letter
+
+
+def test_only_the_videos_of_selected_questions_are_extracted_once_and_questions_cluster_by_video(fixture_mirror, tmp_path,
+                                                                                                _isolated_cache):
+    spec = load_task("videomme")
+    result = run_tasks([spec], fixture_mirror, tmp_path / "one", "A", limit=2).tasks["videomme"]
+    extracted = sorted((_isolated_cache / "videos").iterdir())
+    assert result.n_samples == 2 and len(extracted) == 2  # rows 0 and 3: one question of each video
+    run_tasks([spec], fixture_mirror, tmp_path / "all", "A")
+    assert sorted((_isolated_cache / "videos").iterdir()) == extracted  # nothing extracted twice
+    records = list(iter_samples(tmp_path / "all", "videomme"))
+    assert len(records) == 6 and len({r.cluster for r in records}) == 2  # intervals resample videos, not questions
+
+
+def test_a_video_missing_from_the_archives_is_an_error_for_its_questions_only(tmp_path):
+    root = write_fixtures(tmp_path / "mirror", {"lmms-lab/Video-MME"})
+    archive = root / "lmms-lab" / "Video-MME" / "videos_chunked_01.zip"
+    with zipfile.ZipFile(archive) as z:
+        kept = {n: z.read(n) for n in z.namelist() if VIDEOMME[1][1] not in n}
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, data in kept.items():
+            z.writestr(name, data)
+    result = run_tasks([load_task("videomme")], root, tmp_path / "run", "A").tasks["videomme"]
+    assert (result.n_samples, result.n_errors) == (6, 3)
+    errors = {r.error for r in iter_samples(tmp_path / "run", "videomme") if r.error}
+    assert errors == {f"media: video '{VIDEOMME[1][1]}' is in none of videos_chunked_01.zip"}
+
+
+def test_video_mme_needs_a_mirror():
+    from evals.data.open import open_dataset
+
+    with pytest.raises(DataError, match=r"its videos are read from a mirror: put the files of lmms-lab/Video-MME"):
+        open_dataset(load_task("videomme"), None)
