@@ -239,13 +239,29 @@ def _chosen(times: list[float], sampling: VideoSampling) -> list[int]:
     return [int(i) for i in np.linspace(0, n - 1, sampling.frames or 8, dtype=int)]
 
 
+_SEEK_GAP_S = 1.0
+"""Wanted frames further apart than this are reached by a seek (to the keyframe before them), not by decoding on."""
+
+
+def _decode_runs(wanted: list[int], times: list[float]) -> list[list[int]]:
+    """The wanted frame indices (ascending) cut into runs: a new run where the next one is over ``_SEEK_GAP_S`` ahead."""
+    runs: list[list[int]] = []
+    for i in wanted:
+        if runs and times[i] - times[runs[-1][-1]] <= _SEEK_GAP_S:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
 def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sampling_rate: int | None = 16000,
                  max_side: int | None = None, max_pixels: int | None = DEFAULT_MAX_IMAGE_PIXELS) -> VideoFrames:
     """The frames ``sampling`` asks for, from a file path or the encoded bytes, with PyAV.
 
     One pass reads the video packets' timestamps (no decoding) to find the frames of the segment and pick
-    the wanted ones; a second decodes from the start of the segment (a seek) up to the last wanted frame and
-    keeps only those, so memory holds the sampled frames, never the video. The file is closed on return.
+    the wanted ones; then each run of nearby wanted frames is reached by a seek to the keyframe before it and
+    decoded only up to its last frame, keeping only the wanted ones: sparse samples of a long video decode a
+    small part of it, and memory holds the sampled frames, never the video. The file is closed on return.
     An unreadable file, a missing video stream or a segment without frames is a ``MediaError``.
     """
     import av
@@ -272,21 +288,22 @@ def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sam
             raise MediaError(f"no video frames in [{sampling.start_s or 0:g}, {hi:g}) s (the video lasts {every[-1]:g} s)")
         wanted_pos = _chosen([every[i] for i in segment], sampling)
         wanted = [segment[i] for i in wanted_pos]
-        want_pts = {pts[i]: i for i in set(wanted)}
         decoded: dict[int, Any] = {}
-        container.seek(pts[segment[0]], stream=stream, backward=True, any_frame=False)
-        last = pts[max(wanted)]
-        for frame in container.decode(stream):
-            if frame.pts is None:
-                continue
-            if frame.pts in want_pts and want_pts[frame.pts] not in decoded:
-                image = frame.to_image()
-                check_pixels(image.size, max_pixels)
-                if max_side and max(image.size) > max_side:
-                    image.thumbnail((max_side, max_side))
-                decoded[want_pts[frame.pts]] = image
-            if frame.pts >= last:
-                break
+        for run in _decode_runs(sorted(set(wanted)), every):
+            # Seek to the keyframe before each run of nearby wanted frames; decode forward only as far as its last one.
+            want_pts = {pts[i]: i for i in run}
+            container.seek(pts[run[0]], stream=stream, backward=True, any_frame=False)
+            for frame in container.decode(stream):
+                if frame.pts is None:
+                    continue
+                if frame.pts in want_pts and want_pts[frame.pts] not in decoded:
+                    image = frame.to_image()
+                    check_pixels(image.size, max_pixels)
+                    if max_side and max(image.size) > max_side:
+                        image.thumbnail((max_side, max_side))
+                    decoded[want_pts[frame.pts]] = image
+                if frame.pts >= pts[run[-1]]:
+                    break
         missing = sorted(set(wanted) - set(decoded))
         if missing:
             raise MediaError(f"{len(missing)} sampled video frame(s) could not be decoded (first at {every[missing[0]]:.3f} s)")
