@@ -69,9 +69,14 @@ class VideoSampling:
     start_s: float | None = None
     end_s: float | None = None
     audio: bool = False
+    audio_file: str | None = None
+    """The sound track from this file (SONIC-O1 ships audio apart from its videos) instead of the video's own."""
 
     def key(self) -> bytes:
-        return canonical_json({k: getattr(self, k) for k in self.__slots__ if getattr(self, k) not in (None, False)}).encode()
+        data = {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) not in (None, False)}
+        if self.audio_file:  # the file's name, not where this machine keeps it
+            data["audio_file"] = os.path.basename(self.audio_file)
+        return canonical_json(data).encode()
 
 
 @dataclass

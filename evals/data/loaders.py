@@ -395,3 +395,72 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
 def _replace_loader(task: TaskSpec):
     """The task's dataset without its loader (the rows are the split's own files)."""
     return task.dataset.model_copy(update={"loader": None, "data_files": None})
+
+
+SONIC_TASK_DIRS = {"task2_mcq": "mcq", "task3_temporal_localization": "temporal"}
+
+
+@LOADERS.register("sonic_o1")
+def load_sonic_o1(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """SONIC-O1 from a mirror of ``vector-institute/sonic-o1`` (gated): ``vqa/<dataset.name>/<topic>.json`` (a dict whose
+    ``entries`` are one multiple-choice question per segment, or one segment with several temporal questions),
+    ``dataset/videos/<topic>/video_<NNN>.mp4`` and ``dataset/audios/<topic>/audio_<NNN>.m4a``. One row per question:
+    ``id`` (topic/video/segment[/question]), ``topic``, ``video``, ``audio``, ``start``, ``end`` (the segment, s),
+    ``question``, ``options`` and ``answer`` (letter) or ``answer_start``/``answer_end`` (s, absolute), ``relation``,
+    and the people on screen as label lists ``race``, ``gender``, ``age`` (from the item's reviewed demographics).
+    A missing video or audio file is that question's error.
+    """
+    from evals.data.media import LoaderFile, MediaError, resolve_inside
+
+    if data_dir is None:
+        raise DataError(f"task {task.name}: SONIC-O1 is gated (academic, non-commercial licence): download vector-institute/sonic-o1 "
+                        f"after accepting its conditions, put it under DIR/{task.dataset.path} and pass --data-dir DIR")
+    kind = SONIC_TASK_DIRS.get(task.dataset.name or "")
+    if kind is None:
+        raise DataError(f"task {task.name}: dataset.name must be one of {', '.join(SONIC_TASK_DIRS)}")
+    repo = Path(data_dir) / task.dataset.path
+    files = sorted((repo / "vqa" / str(task.dataset.name)).glob("*.json"))
+    if not files:
+        raise DataError(f"task {task.name}: the mirror {repo} has no vqa/{task.dataset.name}/*.json")
+
+    def media(folder: str, topic: str, name: str) -> Any:
+        try:
+            path = resolve_inside(f"dataset/{folder}/{topic}/{name}", repo)
+        except MediaError as e:
+            return _missing_media(str(e))
+        return LoaderFile(path) if path.is_file() else _missing_media(f"{folder}/{topic}/{name} is not in the mirror")
+
+    def people(item: dict[str, Any]) -> dict[str, list[str]]:
+        groups = item.get("demographics") or []
+        return {k: sorted({str(g[k]) for g in groups if isinstance(g, dict) and g.get(k)}) for k in ("race", "gender", "age")}
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        i = 0
+        for path in files:
+            topic = path.stem
+            for item in json.loads(path.read_text()).get("entries", []):
+                number = str(item.get("video_number", "")).zfill(3)
+                seg = item.get("segment") or {}
+                base = {"topic": topic, "video": media("videos", topic, f"video_{number}.mp4"), "audio": media("audios", topic, f"audio_{number}.m4a"),
+                        "start": float(seg.get("start", 0.0)), "end": float(seg.get("end", 0.0)), **people(item)}
+                segment = f"{base['start']:g}-{base['end']:g}"
+                if kind == "mcq":
+                    yield i, {**base, "id": f"{topic}/{number}/{segment}", "question": item.get("question", ""), "options": item.get("options", []),
+                              "answer": str(item.get("answer_letter", ""))}
+                    i += 1
+                    continue
+                for q in item.get("questions", []):
+                    answer = q.get("answer") or {}
+                    yield i, {**base, "id": f"{topic}/{number}/{segment}/{q.get('question_id')}", "question": q.get("question", ""),
+                              "relation": q.get("temporal_relation", ""), "answer_start": answer.get("start_s"), "answer_end": answer.get("end_s"),
+                              "reference": [str(answer.get("start_s")), str(answer.get("end_s"))]}
+                    i += 1
+
+    identity = stable_hash({"files": _files_identity([str(p) for p in files]), "revision": task.dataset.revision, "kind": kind})
+    count = 0
+    for path in files:
+        entries = json.loads(path.read_text()).get("entries", [])
+        count += len(entries) if kind == "mcq" else sum(len(e.get("questions", [])) for e in entries)
+    columns = ["id", "topic", "video", "audio", "start", "end", "question", "race", "gender", "age"]
+    columns += ["options", "answer"] if kind == "mcq" else ["relation", "answer_start", "answer_end", "reference"]
+    return RowSource(rows(), count, identity, f"files:{repo}", task.dataset.revision, columns=columns, reuse_key=identity)

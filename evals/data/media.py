@@ -75,6 +75,10 @@ MISSING_MEDIA = ("<missing: ", ">")
 """How a loader marks a row whose medium it could not find (``<missing: why>``): that sample's error is the reason."""
 
 
+class LoaderFile(str):
+    """A file path a loader found inside the dataset's own folder (not a path a row wrote): taken as it is."""
+
+
 class ArchiveMember:
     """A medium inside one of the dataset's own archives (Video-MME's ``videos_chunked_*.zip``), named by a loader,
     never by row data. It is extracted once, when a selected sample first needs it, into ``cache_dir``, and
@@ -116,6 +120,16 @@ def media_part(kind: MediaKind, value: Any, root: Path | None = None) -> MediaPa
 
     Bytes are kept inline; a file becomes a reference (hashed now, read again when decoded or sent).
     """
+    if isinstance(value, LoaderFile):  # a loader's (row data cannot make one), checked inside the dataset's folder
+        path = Path(value)
+        try:
+            with open(path, "rb") as f:
+                head = f.read(_SNIFF_BYTES)
+                f.seek(0)
+                sha = hashlib.file_digest(f, "sha256").hexdigest()[:16]
+        except OSError as e:
+            raise MediaError(f"cannot read media file {path}: {e.strerror}") from None
+        return MediaPart(kind, _sniff(head, kind), sha, path=str(path))
     if isinstance(value, ArchiveMember):  # a loader's, not the row's: trusted, and inside the dataset's own archive
         path = value.extract()
         with path.open("rb") as f:
@@ -312,7 +326,15 @@ def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sam
             rate = (len(every) - 1) / every[-1]
         audio = None
         if sampling.audio:
-            audio = _video_audio(container, every[segment[0]], every[segment[-1]] + (1.0 / rate if rate else 0.0), sampling_rate)
+            span = (every[segment[0]], every[segment[-1]] + (1.0 / rate if rate else 0.0))
+            if sampling.audio_file:
+                try:
+                    with av.open(sampling.audio_file) as sound:
+                        audio = _video_audio(sound, *span, sampling_rate)
+                except (av.FFmpegError, OSError) as e:
+                    raise MediaError(f"cannot read the sound track {Path(sampling.audio_file).name}: {e}") from None
+            else:
+                audio = _video_audio(container, *span, sampling_rate)
         return VideoFrames(frames=[decoded[i] for i in wanted], indices=wanted, timestamps=[every[i] for i in wanted], fps=rate,
                            n_frames=len(every), audio=audio)
     except av.FFmpegError as e:
@@ -327,15 +349,18 @@ def _video_audio(container: Any, start_s: float, end_s: float, sampling_rate: in
         raise MediaError("the video has no audio track (the task asks for its sound)")
     stream = container.streams.audio[0]
     container.seek(0)
-    chunks, rate = [], stream.rate
+    chunks, rate, origin = [], stream.rate, None
     for frame in container.decode(stream):
+        if origin is None:  # the first frame's time (negative when the encoder's priming samples are to be skipped: AAC)
+            origin = float(frame.time) if frame.time is not None else 0.0
         array = frame.to_ndarray().astype(np.float32)
         if array.ndim == 2 and not frame.format.is_planar:  # packed: (1, samples * channels)
             array = array.reshape(-1, len(frame.layout.channels)).T
         chunks.append(array.mean(axis=0) if array.ndim == 2 else array)
     if not chunks:
         raise MediaError("the video's audio track is empty")
-    mono = np.concatenate(chunks)[int(start_s * rate): int(np.ceil(end_s * rate))]
+    first = max(0, round((start_s - (origin or 0.0)) * rate))
+    mono = np.concatenate(chunks)[first: max(first, round((end_s - (origin or 0.0)) * rate))]
     if len(mono) < 2 or not np.isfinite(mono).all():
         raise MediaError("the video's audio track has no usable samples in the segment")
     if sampling_rate and rate != sampling_rate:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import jinja2
 
 from evals.errors import DataError, SpecError
-from evals.data.media import MediaError, audio_part, image_part, video_part
+from evals.data.media import LoaderFile, MediaError, audio_part, image_part, video_part
 from evals.scoring.task import LABEL_SEPARATOR, is_multi_label
 from evals.spec.preprocess import get_preprocessor, option_letters
 from evals.requests import MEDIA_KINDS, GenerationSettings, MediaPart, Message, Part, Request, TextPart, VideoSampling, describe_messages
@@ -114,12 +115,22 @@ class RequestPlanner:
         assert v is not None
         start = float(get_path(row, f.video_start)) if f.video_start else None
         end = float(get_path(row, f.video_end)) if f.video_end else None
-        return VideoSampling(frames=v.frames, fps=v.fps, max_frames=v.max_frames, start_s=start, end_s=end, audio=v.audio)
+        sound = None
+        if f.video_audio and v.audio:
+            cell = get_path(row, f.video_audio)
+            # A loader's file as it is; a row's path only inside the dataset's root; a loader's "missing" says why.
+            sound = str(cell) if isinstance(cell, LoaderFile) else audio_part(cell, self._media_root()).path
+        return VideoSampling(frames=v.frames, fps=v.fps, max_frames=v.max_frames, start_s=start, end_s=end, audio=v.audio, audio_file=sound)
+
+    def _media_root(self) -> Path:
+        """Media files of rows are read only inside the dataset's root: its data_dir, else the task file's folder."""
+        spec = self.spec
+        return self._base_dir / spec.dataset.data_dir if spec.dataset.data_dir else self._base_dir
 
     def _field_paths(self) -> dict[str, str]:
         f = self.spec.fields
         paths: dict[str, str] = {}
-        for role in ("id", "audio", "video", "video_start", "video_end", "question", "choices", "references", "cluster", "group"):
+        for role in ("id", "audio", "video", "video_start", "video_end", "video_audio", "question", "choices", "references", "cluster", "group"):
             if getattr(f, role):
                 paths[f"fields.{role}"] = getattr(f, role)
         images = [f.image] if isinstance(f.image, str) else (f.image or [])
@@ -200,8 +211,7 @@ class RequestPlanner:
         if f.group:
             sample.group = str(get_path(row, f.group))  # its size is counted over the planned samples
         sample.metadata = {name: get_path(row, p) for name, p in f.metadata.items()}
-        # Media files are read only inside the dataset's root: its data_dir, else the task file's folder.
-        root = self._base_dir / spec.dataset.data_dir if spec.dataset.data_dir else self._base_dir
+        root = self._media_root()
         try:
             image_paths = [f.image] if isinstance(f.image, str) else (f.image or [])
             media: dict[str, list[MediaPart]] = {

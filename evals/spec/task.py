@@ -62,13 +62,15 @@ class FieldMap(_Frozen):
     video: str | None = Field(None, description="the video column (bytes, a {bytes, path} struct or a path inside the dataset's root)")
     video_start: str | None = Field(None, description="column with the start of the sample's segment in seconds (SONIC-O1's 180 s segments)")
     video_end: str | None = Field(None, description="column with the end of the sample's segment in seconds")
+    video_audio: str | None = Field(None, description="column with a sound-track file to use instead of the video's own "
+                                    "(with video.audio; SONIC-O1 ships its audio apart)")
     group: str | None = Field(None, description="samples sharing this column's value are one question asked several ways "
                               "(MMBench's circular copies): it counts right only when every one of them is right")
 
     metadata: dict[str, str] = Field({}, description="values the task's scorer reads besides the answer (name -> column "
                                      "path; MathVista's answer type and precision), kept in each sample record")
 
-    @field_validator("id", "image", "audio", "video", "video_start", "video_end", "question", "choices", "references", "subgroups",
+    @field_validator("id", "image", "audio", "video", "video_start", "video_end", "video_audio", "question", "choices", "references", "subgroups",
                      "extra", "cluster", "group", "metadata")
     @classmethod
     def _column_paths(cls, value: Any) -> Any:
@@ -244,7 +246,7 @@ def _valid_name(name: str) -> str:
 # that leaves them at the default hashes as it did before they existed.
 _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
                                                      ("fields", "metadata"): {}, ("generation", "max_reasoning_tokens"): None,
-                                                     ("fields", "video"): None, ("fields", "video_start"): None, ("fields", "video_end"): None,
+                                                     ("fields", "video"): None, ("fields", "video_start"): None, ("fields", "video_end"): None, ("fields", "video_audio"): None,
                                                      ("video",): None,
                                                      ("judge",): None}
 

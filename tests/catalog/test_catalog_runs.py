@@ -45,6 +45,14 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "mmmu_val_circular": ("A", {"accuracy": 0.0, "open_fraction": 1 / 3}, {"subject": {"Art_Theory": 0.0, "Math": 0.0}}),
     "mmstar": ("B", {"accuracy": 3 / 4, "unparsed_rate": 0.0}, {"category": {"coarse perception": 0.5, "math": 1.0}}),
     "realworldqa": ("b.", {"exact_match": 1 / 3}, {}),
+    # B is right on 2 of 3 questions: topic 1 (B, E) 0.5, topic 2 (B) 1.0; their mean 0.75.
+    "sonic_o1_mcq": ('{"answer_letter": "B", "answer_index": 1}', {"accuracy": 2 / 3, "accuracy_topic_macro": 0.75, "unparsed_rate": 0.0},
+                     {"topic": {"01_Patient-Doctor_Consultations": 0.5, "02_Job_Interviews": 1.0}, "gender[*]": {"Male": 0.5, "Female": 1.0}}),
+    # [3, 5] against [3, 5] (IoU 1), [4, 6] (1/3) and [2.5, 3.5] (0.5 / 2.5 = 0.2).
+    "sonic_o1_temporal": ('{"start_s": 3.0, "end_s": 5.0, "confidence": 0.5}',
+                          {"r@0.5": 1 / 3, "r@0.3": 2 / 3, "r@0.7": 1 / 3, "mean_iou": (1 + 1 / 3 + 0.2) / 3, "start_mae_s": (0 + 1 + 0.5) / 3,
+                           "end_mae_s": (0 + 1 + 1.5) / 3, "r@0.5_topic_macro": 0.25, "unparsed_rate": 0.0},
+                          {"relation": {"after": 1.0, "before": 0.0, "during": 0.0}}),
     # Two videos, three questions each: "C" is right on 1 of the short video's and none of the medium one's.
     "videomme": ("The best answer is C.", {"accuracy": 1 / 6, "unparsed_rate": 0.0}, {"duration": {"short": 1 / 3, "medium": 0.0}}),
     # "14" is right only as the integer answer; as a float it is 14.0; the multiple-choice one goes to the nearest option

@@ -28,6 +28,8 @@ LIST = {"question_type": "free_form", "answer_type": "list", "precision": None}
     ('The answer is "[2007, 2008]".', LIST, "[2007, 2008]", True, "answer_is", "[2007, 2008]"),
     ("The peak is between 2007 and 2008.", LIST, "[2007, 2008]", False, "unparsed", None),
     ('The answer is "fourteen".', INT, "14", False, "answer_is", "fourteen"),  # read, but not a number: wrong, not unparsed
+    ('The answer is "AB".', MC, "3/5", True, "answer_is", "3/5"),  # not one letter: the nearest option (as officially), not option A by index
+    ('The answer is "".', MC, "3/11", False, "answer_is", ""),  # an empty extraction picks nothing
 ])
 def test_extraction_then_normalisation(prediction, meta, answer, right, rule, extracted):
     choices = CHOICES if meta is MC else []

@@ -128,3 +128,31 @@ def test_a_video_run_killed_midway_resumes_to_the_same_records(tmp_path, tiny_mo
     reference = [{k: getattr(r, k) for k in keep} for r in iter_samples(ref_dir, "my_clips")]
     assert resumed == reference and len(resumed) == 24
     assert read_results(resumed_dir).tasks["my_clips"].metrics == read_results(ref_dir).tasks["my_clips"].metrics
+
+
+def test_sonic_o1_takes_each_segments_frames_and_the_sound_from_its_own_audio_file(tmp_path, tiny_model):
+    """The videos have no sound track; the task's sound comes from the topic's .m4a, cut to the segment."""
+    import numpy as np
+    from make_fixtures import write_sonic_o1
+
+    from evals.data.media import decode_video
+    from evals.requests import VideoSampling
+
+    write_sonic_o1(tmp_path)
+    repo = tmp_path / "vector-institute" / "sonic-o1" / "dataset"
+    video, sound = repo / "videos" / "02_Job_Interviews" / "video_001.mp4", repo / "audios" / "02_Job_Interviews" / "audio_001.m4a"
+    clip = decode_video(str(video), VideoSampling(fps=1, max_frames=64, start_s=2.0, end_s=6.0, audio=True, audio_file=str(sound)))
+    samples, rate = clip.audio
+    assert clip.indices == [20, 30, 40, 50] and rate == 16000 and len(samples) == pytest.approx(4 * 16000, abs=16)  # the AAC priming samples skipped
+    assert np.fft.rfftfreq(len(samples), 1 / rate)[np.abs(np.fft.rfft(samples)).argmax()] == pytest.approx(330, abs=3)
+
+    adapter = create_adapter(f"hf:{tiny_model('gemma3n')}", {})  # images and audio, no video processor: frames as images
+    try:
+        evaluate_model(adapter, [load_task("sonic_o1_mcq"), load_task("sonic_o1_temporal")], tmp_path / "run", None,
+                       RunOptions(data_dir=str(tmp_path), n_resamples=20, batch_size=2))
+    finally:
+        adapter.close()
+    results = read_results(tmp_path / "run").tasks
+    assert (results["sonic_o1_mcq"].n_samples, results["sonic_o1_mcq"].n_errors) == (3, 0)
+    assert (results["sonic_o1_temporal"].n_samples, results["sonic_o1_temporal"].n_errors) == (3, 0)
+    assert any("a frame every 1 s (at most 64)" in n for n in results["sonic_o1_mcq"].notes)

@@ -81,7 +81,7 @@ def normalize(extraction: str, meta: dict[str, Any], choices: Sequence[str]) -> 
         letters = re.findall(r"\(([a-zA-Z])\)", text)
         if letters:
             text = letters[0].upper()
-        if text in LETTERS[: len(choices)]:
+        if len(text) == 1 and text in LETTERS[: len(choices)]:
             return choices[LETTERS.index(text)], None
         if not text or not choices:
             return None, None
