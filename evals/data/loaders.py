@@ -397,7 +397,7 @@ def _replace_loader(task: TaskSpec):
     return task.dataset.model_copy(update={"loader": None, "data_files": None})
 
 
-SONIC_TASK_DIRS = {"task2_mcq": "mcq", "task3_temporal_localization": "temporal"}
+SONIC_TASK_DIRS = {"task1_summarization": "summary", "task2_mcq": "mcq", "task3_temporal_localization": "temporal"}
 
 
 @LOADERS.register("sonic_o1")
@@ -406,7 +406,8 @@ def load_sonic_o1(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     ``entries`` are one multiple-choice question per segment, or one segment with several temporal questions),
     ``dataset/videos/<topic>/video_<NNN>.mp4`` and ``dataset/audios/<topic>/audio_<NNN>.m4a``. One row per question:
     ``id`` (topic/video/segment[/question]), ``topic``, ``video``, ``audio``, ``start``, ``end`` (the segment, s),
-    ``question``, ``options`` and ``answer`` (letter) or ``answer_start``/``answer_end`` (s, absolute), ``relation``,
+    ``question``, ``options`` and ``answer`` (letter) or ``answer_start``/``answer_end`` (s, absolute), ``relation``, or
+    (summaries, one row per whole video) ``duration``, ``summary`` and ``summary_short`` (the bullets joined),
     and the people on screen as label lists ``race``, ``gender``, ``age`` (from the item's reviewed demographics).
     A missing video or audio file is that question's error.
     """
@@ -444,6 +445,12 @@ def load_sonic_o1(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
                 base = {"topic": topic, "video": media("videos", topic, f"video_{number}.mp4"), "audio": media("audios", topic, f"audio_{number}.m4a"),
                         "start": float(seg.get("start", 0.0)), "end": float(seg.get("end", 0.0)), **people(item)}
                 segment = f"{base['start']:g}-{base['end']:g}"
+                if kind == "summary":  # one per video: all of it
+                    yield i, {**base, "id": f"{topic}/{number}", "start": 0.0, "end": float(item.get("duration_seconds") or 0.0),
+                              "question": "", "duration": float(item.get("duration_seconds") or 0.0),
+                              "summary": str(item.get("summary_detailed", "")), "summary_short": " ".join(map(str, item.get("summary_short") or []))}
+                    i += 1
+                    continue
                 if kind == "mcq":
                     yield i, {**base, "id": f"{topic}/{number}/{segment}", "question": item.get("question", ""), "options": item.get("options", []),
                               "answer": str(item.get("answer_letter", ""))}
@@ -460,7 +467,8 @@ def load_sonic_o1(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     count = 0
     for path in files:
         entries = json.loads(path.read_text()).get("entries", [])
-        count += len(entries) if kind == "mcq" else sum(len(e.get("questions", [])) for e in entries)
+        count += sum(len(e.get("questions", [])) for e in entries) if kind == "temporal" else len(entries)
     columns = ["id", "topic", "video", "audio", "start", "end", "question", "race", "gender", "age"]
-    columns += ["options", "answer"] if kind == "mcq" else ["relation", "answer_start", "answer_end", "reference"]
+    columns += {"mcq": ["options", "answer"], "temporal": ["relation", "answer_start", "answer_end", "reference"],
+                "summary": ["duration", "summary", "summary_short"]}[kind]
     return RowSource(rows(), count, identity, f"files:{repo}", task.dataset.revision, columns=columns, reuse_key=identity)

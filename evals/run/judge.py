@@ -30,6 +30,7 @@ from evals.scoring.registry import get_scorer
 from evals.scoring.rescore import prompt_text, record_input
 from evals.scoring.stats import krippendorff_alpha
 from evals.spec.task import JudgeSpec, TaskSpec, VerdictSpec
+from evals.scoring.answers import json_field
 from evals.spec.templates import PromptTemplate
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?|[-+]?\.\d+")
@@ -79,6 +80,11 @@ def to_judge(spec: TaskSpec, records: Sequence[SampleRecord]) -> list[SampleReco
 def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str | None]:
     """(score, None), or (None, why the reply is not a verdict)."""
     text = reply.strip()
+    if verdict.kind == "scale" and verdict.field:
+        value = json_field(text, verdict.field)
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)) or not _NUMBER.fullmatch(str(value).strip()):
+            return None, f"judge gave an unparseable verdict {text[:80]!r} (expected JSON with a number in {verdict.field!r})"
+        text = str(value)
     if verdict.kind == "scale":
         # As MM-Vet's grader reads it: the first word is the number.
         first = text.split()[0].rstrip(".,;") if text.split() else ""

@@ -118,6 +118,8 @@ class VerdictSpec(_Frozen):
     kind: Literal["scale", "labels", "choice", "text"]
     none: list[str] = ["Z"]
     prefix: str | None = Field(None, description="text verdicts: a prefix the judge may repeat before its answer")
+    field: str | None = Field(None, description="scale verdicts: the judge answers a JSON object and this field is the score "
+                              "(SONIC-O1's {\"score\": 7, \"justification\": ...})")
     min: float = 0.0
     max: float = 1.0
     labels: dict[str, float] = {}

@@ -15,11 +15,15 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from evals.errors import SpecError
+from evals.scoring.answers import json_field
 
 if TYPE_CHECKING:
     from evals.spec.task import TaskSpec
 
 _ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=False, autoescape=False)
+
+
+_ENV.filters["json_field"] = json_field
 
 
 class PromptTemplate:

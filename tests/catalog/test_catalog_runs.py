@@ -86,7 +86,7 @@ def catalogue_tasks() -> list[str]:
     return [n for n in task_names() if n not in QUICKSTART]
 
 
-JUDGED_TASKS = ["mmvet"]  # scored from a judge's verdicts: tests/catalog/test_judged.py
+JUDGED_TASKS = ["mmvet", "sonic_o1_summary"]  # scored from a judge's verdicts: tests/catalog/test_judged.py
 
 
 def test_every_task_has_an_expectation_or_is_a_caption_task():

@@ -52,3 +52,38 @@ def test_unread_and_inverted_answers_score_zero_and_stay_in_the_denominator():
 def test_sonic_mcq_reads_the_json_letter_then_the_usual_rules(text, letter):
     options = ["(A) The doctor", "(B) The patient", "(C) A nurse", "(D) Nobody", "(E) Not enough evidence"]
     assert sonic_letter(text, options)[0] == letter
+
+
+def test_summaries_are_judged_on_a_0_to_10_scale_from_the_judges_json_and_scored_by_rouge_l(fixture_mirror, tmp_path):
+    import json
+
+    from helpers import ScriptedJudge, run_cli
+    from make_fixtures import SONIC_SUMMARIES
+
+    # Fenced, as models often answer (and so that -a text=... is not read as a JSON argument).
+    answer = "```json\n" + json.dumps({"summary_detailed": SONIC_SUMMARIES[0], "summary_short": ["x"], "timeline": [], "glossary": []}) + "\n```"
+    # The judge sees the detailed summary read out of the answer's JSON, against each video's reference.
+    verdicts = {f"**Correct Answer:** {SONIC_SUMMARIES[0]}": '```json\n{"score": 9, "justification": "Same content."}\n```',
+                f"**Correct Answer:** {SONIC_SUMMARIES[1]}": '{"score": 2, "justification": "A different video."}'}
+    with ScriptedJudge(verdicts) as judge:
+        result, records = run_cli(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "sonic_o1_summary", answer,
+                                  "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+        assert len(judge.prompts) == 2 and all(f"**Predicted Answer:** {SONIC_SUMMARIES[0]}\n" in p for p in judge.prompts)
+        assert judge.bodies[0]["messages"][0]["role"] == "system" and "0 (completely incorrect)" in judge.bodies[0]["messages"][0]["content"]
+    assert result["metrics"]["score"]["value"] == pytest.approx(5.5)  # (9 + 2) / 2
+    assert result["metrics"]["rouge_l"]["value"] < 1.0 and result["metrics"]["rouge_l"]["value"] > 0.5  # 1.0 and a partial overlap
+    by_id = {r["id"]: r for r in records}
+    assert by_id["01_Patient-Doctor_Consultations/001"]["scores"]["summary_rouge_l"]["rouge_l"] == pytest.approx(1.0)
+
+
+def test_a_judge_reply_without_a_score_is_a_scoring_error_not_a_zero(fixture_mirror, tmp_path):
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+    from helpers import ScriptedJudge
+
+    with ScriptedJudge({}, default='{"justification": "no score here"}') as judge:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=a summary", "-t", "sonic_o1_summary", "--data-dir",
+                                          str(fixture_mirror), "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"), "--no-progress",
+                                          "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}"])  # fmt: skip
+    assert result.exit_code == 1 and "expected JSON with a number in 'score'" in result.output
