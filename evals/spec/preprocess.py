@@ -115,6 +115,12 @@ def hallusionbench(row: Row) -> Row:
     return {**row, "hb_id": "/".join(keys), "hb_set": "/".join(keys[:3]), "references": [gold, str(row.get("gt_answer_details") or "")]}
 
 
+@PREPROCESSORS.register("nextqa")
+def nextqa(row: Row) -> Row:
+    """NExT-QA multiple choice: options ``a0`` .. ``a4`` -> ``choices``; ``answer`` (an index) -> ``answer_letter``."""
+    return {**row, "choices": [str(row[f"a{i}"]).strip() for i in range(5)], "answer_letter": string.ascii_uppercase[int(row["answer"])]}
+
+
 @PREPROCESSORS.register("letters_abcd")
 def letters_abcd(row: Row) -> Row:
     """VisuLogic: the options are drawn in the image; the choices are the bare letters A-D."""
