@@ -380,16 +380,78 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
             raise DataError(f"task {task.name}: cannot read the video archive {archive}: {e}") from None
     rows_source = open_files(task.model_copy(update={"dataset": _replace_loader(task)}), data_dir)
     video_col = task.fields.video or "videoID"
+    subtitle_zip = (task.dataset.data_files or {}).get("subtitles")
+    srt: dict[str, str] = {}
+    if subtitle_zip:  # Video-MME's subtitle.zip: subtitle/<videoID>.srt
+        sub_path = repo / str(subtitle_zip)
+        if not sub_path.is_file():
+            raise DataError(f"task {task.name}: the mirror {repo} has no {subtitle_zip}")
+        with zipfile.ZipFile(sub_path) as z:
+            srt = {Path(n).stem: n for n in z.namelist() if n.lower().endswith(".srt")}
+    frames = task.video.frames if task.video and task.video.frames else 32
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         for i, row in rows_source.rows:
             key = str(row.get(video_col) or "")
-            row[video_col] = members.get(key) or _missing_media(f"video {key!r} is in none of {', '.join(a.name for a in archives)}")
+            member = members.get(key)
+            row[video_col] = member or _missing_media(f"video {key!r} is in none of {', '.join(a.name for a in archives)}")
+            if subtitle_zip:
+                row["subtitles"] = FrameSubtitles(member, repo / str(subtitle_zip), srt.get(key), frames)
             yield i, row
 
     identity = stable_hash({"rows": rows_source.fingerprint, "archives": _files_identity([str(a) for a in archives])})
     return _replace(rows_source, rows=rows(), fingerprint=identity, origin=f"{rows_source.origin} + {len(archives)} video archive(s)",
                     table=None, reuse_key=identity)
+
+
+class FrameSubtitles:
+    """The subtitle lines shown at a video's sampled frames, as lmms-eval's Video-MME does it: each line's
+    ``[start, end)`` becomes frame numbers (``int(seconds * fps)``), and a line is kept when it contains one of
+    the frames ``numpy.linspace(0, n_frames - 1, frames)`` rounded down; kept lines in order, one per line. Worked
+    out when the prompt is rendered (only for selected questions; it needs the video's frame count and rate).
+    No subtitle file for the video: no lines."""
+
+    def __init__(self, video: Any, archive: Path, member: str | None, frames: int) -> None:
+        self.video, self.archive, self.member, self.frames = video, archive, member, frames
+
+    def __str__(self) -> str:
+        import zipfile
+
+        import numpy as np
+
+        if self.member is None or self.video is None:
+            return ""
+        with zipfile.ZipFile(self.archive) as z:
+            lines = parse_srt(z.read(self.member).decode("utf-8", errors="replace"))
+        n_frames, fps = _frame_count_and_rate(self.video.extract())
+        wanted = np.linspace(0, max(n_frames - 1, 0), self.frames, dtype=int)
+        kept = [text for start, end, text in lines if any(int(start * fps) <= f < int(end * fps) for f in wanted)]
+        return "\n".join(kept)
+
+
+def parse_srt(text: str) -> list[tuple[float, float, str]]:
+    """``(start_s, end_s, text)`` of each block of an SRT file (``00:01:02,500 --> 00:01:04,000``, then its lines)."""
+    def seconds(stamp: str) -> float:
+        h, m, rest = stamp.strip().split(":")
+        s, ms = rest.split(",")
+        return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+    out = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = block.strip().split("\n")
+        if len(lines) >= 3 and " --> " in lines[1]:
+            start, end = lines[1].split(" --> ")
+            out.append((seconds(start), seconds(end), " ".join(lines[2:])))
+    return out
+
+
+def _frame_count_and_rate(path: Path) -> tuple[int, float]:
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        count = sum(1 for p in container.demux(stream) if p.pts is not None and p.size)
+        return count, float(stream.average_rate or 0)
 
 
 def _replace_loader(task: TaskSpec):

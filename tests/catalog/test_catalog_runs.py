@@ -57,6 +57,7 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
                           {"relation": {"after": 1.0, "before": 0.0, "during": 0.0}}),
     # Two videos, three questions each: "C" is right on 1 of the short video's and none of the medium one's.
     "videomme": ("The best answer is C.", {"accuracy": 1 / 6, "unparsed_rate": 0.0}, {"duration": {"short": 1 / 3, "medium": 0.0}}),
+    "videomme_w_subtitle": ("The best answer is C.", {"accuracy": 1 / 6, "unparsed_rate": 0.0}, {"duration": {"short": 1 / 3, "medium": 0.0}}),
     # "14" is right only as the integer answer; as a float it is 14.0; the multiple-choice one goes to the nearest option
     # (all at edit distance 3: the first, wrong). A problem counts in each of its skills.
     "mathvista_testmini": ('The answer is "14".', {"accuracy": 1 / 5, "unparsed_rate": 0.0},

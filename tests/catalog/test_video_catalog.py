@@ -54,3 +54,23 @@ def test_video_mme_needs_a_mirror():
 
     with pytest.raises(DataError, match=r"its videos are read from a mirror: put the files of lmms-lab/Video-MME"):
         open_dataset(load_task("videomme"), None)
+
+
+def test_subtitles_are_the_lines_showing_at_the_sampled_frames(fixture_mirror, tmp_path, _isolated_cache):
+    from evals.data.loaders import FrameSubtitles
+    from evals.data.media import ArchiveMember
+
+    repo = fixture_mirror / "lmms-lab" / "Video-MME"
+    with zipfile.ZipFile(repo / "videos_chunked_01.zip") as z:
+        info = z.getinfo(f"data/{VIDEOMME[0][1]}.mp4")
+    video = ArchiveMember(repo / "videos_chunked_01.zip", info.filename, _isolated_cache / "videos", info.CRC, info.file_size)
+    member = f"subtitle/{VIDEOMME[0][1]}.srt"
+    # 12 frames at 6 fps; 3 sampled: 0, 5, 11. Lines at frames [0, 2), [7, 9), [10, 12): the first and the last show.
+    assert str(FrameSubtitles(video, repo / "subtitle.zip", member, 3)) == "Welcome back.\nThe last frame's line."
+    assert str(FrameSubtitles(video, repo / "subtitle.zip", member, 32)).count("\n") == 2  # every frame sampled: all three
+    assert str(FrameSubtitles(video, repo / "subtitle.zip", None, 3)) == ""  # no subtitle file: no lines
+
+    run_tasks([load_task("videomme_w_subtitle")], fixture_mirror, tmp_path / "run", "A")
+    prompts = {r.id: r.prompt[0]["content"][-1]["text"] for r in iter_samples(tmp_path / "run", "videomme_w_subtitle")}
+    assert "Welcome back.\nSeen only when every frame is.\nThe last frame's line.\nSelect the best answer" in prompts["001-1"]
+    assert "listed below:\n\nSelect the best answer" in prompts["301-1"]
