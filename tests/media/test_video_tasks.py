@@ -156,3 +156,20 @@ def test_sonic_o1_takes_each_segments_frames_and_the_sound_from_its_own_audio_fi
     assert (results["sonic_o1_mcq"].n_samples, results["sonic_o1_mcq"].n_errors) == (3, 0)
     assert (results["sonic_o1_temporal"].n_samples, results["sonic_o1_temporal"].n_errors) == (3, 0)
     assert any("a frame every 1 s (at most 64)" in n for n in results["sonic_o1_mcq"].notes)
+
+
+def test_the_catalogues_video_tasks_run_with_a_video_model(tmp_path, tiny_model):
+    """Video-MME (with and without subtitles) and NExT-QA, each from its mirror layout, through tiny Qwen2.5-VL (video input)."""
+    from make_fixtures import write_fixtures
+
+    mirror = write_fixtures(tmp_path / "mirror", {"lmms-lab/Video-MME", "lmms-lab/NExTQA"})
+    names = ["videomme", "videomme_w_subtitle", "nextqa_mc_test"]
+    adapter = create_adapter(f"hf:{tiny_model('qwen2_5_vl')}", {})
+    try:
+        evaluate_model(adapter, [load_task(n) for n in names], tmp_path / "run", None, RunOptions(data_dir=str(mirror), n_resamples=20, batch_size=3))
+    finally:
+        adapter.close()
+    results = read_results(tmp_path / "run").tasks
+    assert {n: (results[n].n_samples, results[n].n_errors) for n in names} == {"videomme": (6, 0), "videomme_w_subtitle": (6, 0),
+                                                                               "nextqa_mc_test": (3, 0)}
+    assert not any("frames (images)" in note for r in results.values() for note in r.notes)  # it took them as video
