@@ -347,9 +347,10 @@ def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
 
 @LOADERS.register("video_zips")
 def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
-    """The split's rows (parquet, as the Hub repo lays them out) whose ``fields.video`` cell is a video id; the video
+    """The split's rows (as the Hub repo lays them out) whose ``fields.video`` cell is a video id; the video
     is ``<id>.mp4`` (or ``data/<id>.mp4``, any video extension) inside one of the repo's ``videos_chunked_*.zip``
-    (Video-MME's layout; ``dataset.data_files: {videos: "pattern"}`` names others). Only a mirror is read: these
+    (Video-MME's layout; ``dataset.data_files: {videos: "pattern"}`` names others). With ``video_folder``
+    (MVBench), the cell is a file name inside that folder of the archives, wherever the folder sits. Only a mirror is read: these
     archives are tens of GB each. A video is extracted, once, when a selected sample first needs it (into
     ``<cache dir>/videos``); an id absent from every archive is that sample's error.
     """
@@ -368,14 +369,22 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     if not archives:
         raise DataError(f"task {task.name}: the mirror {repo} has no video archives ({pattern})")
     members: dict[str, ArchiveMember] = {}
+    folder = str((task.dataset.data_files or {}).get("video_folder", "")).strip("/")
     cache = default_cache_path().parent / "videos"
     for archive in archives:
         try:
             with zipfile.ZipFile(archive) as z:
                 for info in z.infolist():
-                    stem, suffix = Path(info.filename).stem, Path(info.filename).suffix.lower()
-                    if not info.is_dir() and suffix in (".mp4", ".mkv", ".webm", ".avi", ".mov"):
-                        members.setdefault(stem, ArchiveMember(archive, info.filename, cache, info.CRC, info.file_size))
+                    name, suffix = info.filename, Path(info.filename).suffix.lower()
+                    if info.is_dir() or suffix not in (".mp4", ".mkv", ".webm", ".avi", ".mov"):
+                        continue
+                    if folder:  # MVBench: the row names a file inside one source's folder (names repeat across sources)
+                        if f"/{folder}/" not in f"/{name}":
+                            continue
+                        key = f"/{name}".split(f"/{folder}/", 1)[1]
+                    else:  # Video-MME, NExT-QA: the row names the video by its id, the file's stem
+                        key = Path(name).stem
+                    members.setdefault(key, ArchiveMember(archive, name, cache, info.CRC, info.file_size))
         except (OSError, zipfile.BadZipFile) as e:
             raise DataError(f"task {task.name}: cannot read the video archive {archive}: {e}") from None
     rows_source = open_files(task.model_copy(update={"dataset": _replace_loader(task)}), data_dir)

@@ -121,6 +121,15 @@ def nextqa(row: Row) -> Row:
     return {**row, "choices": [str(row[f"a{i}"]).strip() for i in range(5)], "answer_letter": string.ascii_uppercase[int(row["answer"])]}
 
 
+@PREPROCESSORS.register("candidates")
+def candidates(row: Row) -> Row:
+    """MVBench: ``candidates`` (option texts) -> ``choices``; ``answer`` (an option's text) -> ``answer_letter``."""
+    options = [str(c) for c in row["candidates"]]
+    if str(row["answer"]) not in options:
+        raise ValueError(f"answer {row['answer']!r} is not one of the candidates {options!r}")
+    return {**row, "choices": options, "answer_letter": string.ascii_uppercase[options.index(str(row["answer"]))]}
+
+
 @PREPROCESSORS.register("letters_abcd")
 def letters_abcd(row: Row) -> Row:
     """VisuLogic: the options are drawn in the image; the choices are the bare letters A-D."""

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from helpers import run_tasks
-from make_fixtures import CAPTION
+from make_fixtures import CAPTION, MVBENCH_FOLDERS
 
 from evals.results import iter_samples
 from evals.spec.catalog import load_suite, load_task, suite_names, task_names
@@ -45,6 +45,8 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "mmmu_val_circular": ("A", {"accuracy": 0.0, "open_fraction": 1 / 3}, {"subject": {"Art_Theory": 0.0, "Math": 0.0}}),
     "mmstar": ("B", {"accuracy": 3 / 4, "unparsed_rate": 0.0}, {"category": {"coarse perception": 0.5, "math": 1.0}}),
     "realworldqa": ("b.", {"exact_match": 1 / 3}, {}),
+    # Every MVBench sub-task: answers A and C; "A" is right once.
+    **{f"mvbench_{sub}": ("A", {"accuracy": 0.5, "unparsed_rate": 0.0}, {}) for sub in MVBENCH_FOLDERS},
     # Answers C, A, B: the constant "C" is right on the first question only.
     "nextqa_mc_test": ("C", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"type": {"CW": 1.0, "TN": 0.0, "DC": 0.0}}),
     # B is right on 2 of 3 questions: topic 1 (B, E) 0.5, topic 2 (B) 1.0; their mean 0.75.

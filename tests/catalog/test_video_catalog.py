@@ -74,3 +74,22 @@ def test_subtitles_are_the_lines_showing_at_the_sampled_frames(fixture_mirror, t
     prompts = {r.id: r.prompt[0]["content"][-1]["text"] for r in iter_samples(tmp_path / "run", "videomme_w_subtitle")}
     assert "Welcome back.\nSeen only when every frame is.\nThe last frame's line.\nSelect the best answer" in prompts["001-1"]
     assert "listed below:\n\nSelect the best answer" in prompts["301-1"]
+
+
+def test_mvbench_finds_each_clip_under_its_sources_folder_though_file_names_repeat(tmp_path, _isolated_cache):
+    from make_fixtures import MVBENCH_FOLDERS
+
+    from evals.data.media import ArchiveMember
+
+    root = write_fixtures(tmp_path / "mirror", {"OpenGVLab/MVBench"})
+    shas = {}
+    for sub in ("action_sequence", "moving_count", "action_count"):
+        run_tasks([load_task(f"mvbench_{sub}")], root, tmp_path / sub, "A")
+        [record] = [r for r in iter_samples(tmp_path / sub, f"mvbench_{sub}") if r.index == 0]
+        shas[sub] = record.prompt[0]["content"][0]["sha"]
+        folder = MVBENCH_FOLDERS[sub]
+        archive = root / "OpenGVLab" / "MVBench" / "video" / f"{folder.split('/')[0]}.zip"
+        with zipfile.ZipFile(archive) as z:
+            info = z.getinfo(f"{folder}/clip0.mp4")
+        assert shas[sub] == ArchiveMember(archive, info.filename, tmp_path, info.CRC, info.file_size).sha  # its source's clip0.mp4
+    assert len(set(shas.values())) == 3  # three sources, three different files named clip0.mp4

@@ -9,3 +9,4 @@ from evals.scoring.metrics import mme, mmmu, ocrbench  # noqa: F401  (catalogue 
 from evals.scoring.metrics import judge, mmbench, mmstar, visulogic  # noqa: F401  (judged tasks; MMBench's, MMStar's, VisuLogic's matchers)
 from evals.scoring.metrics import hallusionbench, mathvista, videomme  # noqa: F401  (aAcc, fAcc, qAcc; MathVista's, Video-MME's readers)
 from evals.scoring.metrics import sonic, summary, temporal  # noqa: F401  (SONIC-O1: multiple choice, summaries, temporal IoU)
+from evals.scoring.metrics import mvbench  # noqa: F401  (MVBench's answer reading)
