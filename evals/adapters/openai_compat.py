@@ -70,6 +70,8 @@ class OpenAIArgs(AdapterArgs):
     max_backoff_s: float = 60.0
     extra_body: dict[str, Any] = {}
     allow_empty: bool = Field(False, description="an empty completion (content null or blank) is a legitimate answer, not an error")
+    video_url: bool = Field(False, description="send a video as a video_url data URL of the file (servers that sample it themselves, "
+                            "vLLM) instead of the task's sampled frames; only for whole clips without a separate sound track")
     fail_fast_after: int = Field(8, ge=0, description="after this many identical failures in a row that a retry cannot fix, fail the rest at once; 0: never")
     http_client: Literal["auto", "builtin", "httpx"] = Field(
         "auto", description="auto: the built-in HTTP/1.1 client for http:// (fast; proxy variables unused), httpx for https://")
@@ -119,8 +121,9 @@ def video_content(clip: VideoFrames) -> list[dict[str, Any]]:
     return content
 
 
-def chat_messages(request: Request) -> list[dict[str, Any]]:
-    """The request's messages in the chat-completions wire format."""
+def chat_messages(request: Request, video_url: bool = False) -> list[dict[str, Any]]:
+    """The request's messages in the chat-completions wire format (a video as its timed frames, or with ``video_url`` as
+    the file itself)."""
     out = []
     for m in request.messages:
         if all(isinstance(p, TextPart) for p in m.content):
@@ -135,6 +138,11 @@ def chat_messages(request: Request) -> list[dict[str, Any]]:
                 content.append({"type": "image_url", "image_url": {"url": url}})
             elif p.kind == "audio":
                 content.append({"type": "input_audio", "input_audio": audio_payload(p)})
+            elif p.kind == "video" and video_url:
+                sampling = p.sampling
+                if sampling is not None and (sampling.start_s is not None or sampling.end_s is not None or sampling.audio):
+                    raise ValueError("video_url sends whole files: this task asks for a segment or a sound track (drop -a video_url)")
+                content.append({"type": "video_url", "video_url": {"url": f"data:{p.mime};base64,{base64.b64encode(_encoded(p)).decode()}"}})
             elif p.kind == "video":
                 content.extend(video_content(request.media.video(p)))
             else:
@@ -143,10 +151,10 @@ def chat_messages(request: Request) -> list[dict[str, Any]]:
     return out
 
 
-def request_body(model: str, request: Request, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def request_body(model: str, request: Request, extra: dict[str, Any] | None = None, video_url: bool = False) -> dict[str, Any]:
     g = request.generation
     body: dict[str, Any] = {
-        "model": model, "messages": chat_messages(request), "max_tokens": g.max_new_tokens,
+        "model": model, "messages": chat_messages(request, video_url), "max_tokens": g.max_new_tokens,
         "temperature": g.temperature, "top_p": g.top_p, "seed": g.seed,
     }
     if g.stop:
@@ -470,6 +478,8 @@ class OpenAIAdapter(Adapter):
             fp["args"].pop(key, None)
         # Accepting empty answers changes what is stored: such a run has its own identity (and cache entries),
         # while the default keeps the fingerprint runs had before the argument existed.
+        if not self.args.video_url:  # added later: at its default, model identities are as they were
+            fp["args"].pop("video_url", None)
         if not self.args.allow_empty:
             fp["args"].pop("allow_empty", None)
         return fp
@@ -540,7 +550,7 @@ class OpenAIAdapter(Adapter):
         if self._stopped:
             return Response(error=self._stopped)
         try:
-            body = json.dumps(request_body(self.model, request, self.args.extra_body), separators=(",", ":")).encode()
+            body = json.dumps(request_body(self.model, request, self.args.extra_body, self.args.video_url), separators=(",", ":")).encode()
         except ValueError as e:
             return Response(error=f"openai: cannot encode request: {e}")
         client = await self._client_get()

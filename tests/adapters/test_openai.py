@@ -159,6 +159,12 @@ def test_file_references_are_read_when_sent_and_a_video_goes_as_its_timed_frames
     assert [c["text"] for c in content if c["type"] == "text"] == ["Frame at 0.0 s:", "Frame at 0.9 s:", "Frame at 1.9 s:", "q"]
     assert [c["type"] for c in content] == ["text", "image_url"] * 3 + ["input_audio", "text"]
     assert content[1]["image_url"]["url"].startswith("data:image/jpeg;base64,") and content[6]["input_audio"]["format"] == "wav"
+    # -a video_url=true: the file itself, for servers that sample videos themselves; a segment or a sound track cannot go so.
+    whole = replace(video, messages=[Message("user", [replace(clip, sampling=VideoSampling(frames=3)), TextPart("q")])])
+    [part, _] = chat_messages(whole, video_url=True)[0]["content"]
+    assert part["type"] == "video_url" and part["video_url"]["url"].startswith("data:video/")
+    with pytest.raises(ValueError, match="video_url sends whole files"):
+        chat_messages(replace(video, media=store), video_url=True)
     (tmp_path / "a.png").unlink()
     with pytest.raises(ValueError, match="cannot read image file"):
         chat_messages(request)

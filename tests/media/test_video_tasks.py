@@ -159,11 +159,11 @@ def test_sonic_o1_takes_each_segments_frames_and_the_sound_from_its_own_audio_fi
 
 
 def test_the_catalogues_video_tasks_run_with_a_video_model(tmp_path, tiny_model):
-    """Video-MME (with and without subtitles) and NExT-QA, each from its mirror layout, through tiny Qwen2.5-VL (video input)."""
+    """Video-MME (with and without subtitles), NExT-QA and MVBench, each from its mirror layout, through tiny Qwen2.5-VL (video input)."""
     from make_fixtures import write_fixtures
 
-    mirror = write_fixtures(tmp_path / "mirror", {"lmms-lab/Video-MME", "lmms-lab/NExTQA"})
-    names = ["videomme", "videomme_w_subtitle", "nextqa_mc_test"]
+    mirror = write_fixtures(tmp_path / "mirror", {"lmms-lab/Video-MME", "lmms-lab/NExTQA", "OpenGVLab/MVBench"})
+    names = ["videomme", "videomme_w_subtitle", "nextqa_mc_test", "mvbench_action_sequence", "mvbench_moving_count"]
     adapter = create_adapter(f"hf:{tiny_model('qwen2_5_vl')}", {})
     try:
         evaluate_model(adapter, [load_task(n) for n in names], tmp_path / "run", None, RunOptions(data_dir=str(mirror), n_resamples=20, batch_size=3))
@@ -171,5 +171,6 @@ def test_the_catalogues_video_tasks_run_with_a_video_model(tmp_path, tiny_model)
         adapter.close()
     results = read_results(tmp_path / "run").tasks
     assert {n: (results[n].n_samples, results[n].n_errors) for n in names} == {"videomme": (6, 0), "videomme_w_subtitle": (6, 0),
-                                                                               "nextqa_mc_test": (3, 0)}
+                                                                               "nextqa_mc_test": (3, 0), "mvbench_action_sequence": (2, 0),
+                                                                               "mvbench_moving_count": (2, 0)}
     assert not any("frames (images)" in note for r in results.values() for note in r.notes)  # it took them as video
