@@ -1,0 +1,199 @@
+"""Perturbations: what a robustness condition does to an image or a sound, as small pure functions.
+
+A condition is ``name`` or ``name:value`` (``gaussian_noise:0.08``, ``jpeg:10``, ``white_noise:10``); ``clean``
+changes nothing. Each function takes the decoded medium and a ``numpy.random.Generator`` seeded per (sample,
+condition), so a condition gives the same result on every run and a different one for another sample or seed.
+Images stay RGB PIL images of the same size; sounds stay float32 arrays of the same rate (``speed`` alone changes
+their length, as it must).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Perturbation:
+    kind: str  # "image" | "audio"
+    apply: Callable[..., Any]
+    default: float
+    doc: str
+
+
+PERTURBATIONS: dict[str, Perturbation] = {}
+
+
+def _register(name: str, kind: str, default: float, doc: str):
+    def decorate(fn):
+        PERTURBATIONS[name] = Perturbation(kind, fn, default, doc)
+        return fn
+    return decorate
+
+
+def parse_condition(text: str) -> tuple[str, float | None]:
+    """``"jpeg:10"`` -> ``("jpeg", 10.0)``; ``"clean"`` -> ``("clean", None)``; a ``ValueError`` naming the known ones otherwise."""
+    name, _, value = text.strip().partition(":")
+    if name == "clean" and not value:
+        return "clean", None
+    if name not in PERTURBATIONS:
+        raise ValueError(f"unknown condition {text!r}; known: clean, {', '.join(sorted(PERTURBATIONS))}")
+    try:
+        return name, float(value) if value else PERTURBATIONS[name].default
+    except ValueError:
+        raise ValueError(f"condition {text!r}: {value!r} is not a number") from None
+
+
+def condition_rng(sample_key: str, condition: str, seed: int = 0) -> np.random.Generator:
+    """The generator of one (sample, condition): the same every run, different across samples, conditions and seeds."""
+    digest = hashlib.sha256(f"{seed}|{condition}|{sample_key}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+# --- images --------------------------------------------------------------------------------------
+
+
+def _array(image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"), dtype=np.float32)
+
+
+def _image(array: np.ndarray):
+    from PIL import Image
+
+    return Image.fromarray(np.clip(np.rint(array), 0, 255).astype(np.uint8), "RGB")
+
+
+@_register("gaussian_noise", "image", 0.08, "additive Gaussian noise, sigma as a fraction of the 0-255 range")
+def gaussian_noise(image, sigma: float, rng: np.random.Generator):
+    a = _array(image)
+    return _image(a + rng.normal(0.0, sigma * 255.0, a.shape))
+
+
+@_register("gaussian_blur", "image", 2.0, "Gaussian blur, radius in pixels")
+def gaussian_blur(image, radius: float, rng: np.random.Generator):
+    from PIL import ImageFilter
+
+    return image.convert("RGB").filter(ImageFilter.GaussianBlur(radius))
+
+
+@_register("jpeg", "image", 10.0, "JPEG re-encoding at this quality (1-95)")
+def jpeg(image, quality: float, rng: np.random.Generator):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, format="JPEG", quality=int(quality))
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+@_register("brightness", "image", 0.5, "brightness scaled by this factor")
+def brightness(image, factor: float, rng: np.random.Generator):
+    from PIL import ImageEnhance
+
+    return ImageEnhance.Brightness(image.convert("RGB")).enhance(factor)
+
+
+@_register("contrast", "image", 0.5, "contrast scaled by this factor")
+def contrast(image, factor: float, rng: np.random.Generator):
+    from PIL import ImageEnhance
+
+    return ImageEnhance.Contrast(image.convert("RGB")).enhance(factor)
+
+
+@_register("downscale", "image", 4.0, "shrunk by this factor, then enlarged back (detail lost, size kept)")
+def downscale(image, factor: float, rng: np.random.Generator):
+    from PIL import Image
+
+    w, h = image.size
+    small = image.convert("RGB").resize((max(1, round(w / factor)), max(1, round(h / factor))), Image.BILINEAR)
+    return small.resize((w, h), Image.BILINEAR)
+
+
+@_register("occlusion", "image", 0.25, "a grey square covering this fraction of the image, at a seeded place")
+def occlusion(image, fraction: float, rng: np.random.Generator):
+    a = _array(image)
+    h, w = a.shape[:2]
+    side = max(1, int(round(np.sqrt(fraction * h * w))))
+    y, x = int(rng.integers(0, max(1, h - side + 1))), int(rng.integers(0, max(1, w - side + 1)))
+    a[y:y + side, x:x + side] = 127.0
+    return _image(a)
+
+
+# --- audio ---------------------------------------------------------------------------------------
+
+
+def _at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """``signal`` plus ``noise`` scaled so that the signal-to-noise ratio is ``snr_db`` exactly."""
+    p_signal, p_noise = float(np.mean(signal.astype(np.float64) ** 2)), float(np.mean(noise.astype(np.float64) ** 2))
+    if p_signal == 0 or p_noise == 0:
+        return signal.astype(np.float32)
+    scale = np.sqrt(p_signal / (p_noise * 10 ** (snr_db / 10)))
+    return (signal + scale * noise).astype(np.float32)
+
+
+@_register("white_noise", "audio", 10.0, "additive white noise at this SNR in dB")
+def white_noise(audio: tuple[np.ndarray, int], snr_db: float, rng: np.random.Generator):
+    samples, rate = audio
+    return _at_snr(samples, rng.standard_normal(len(samples)), snr_db), rate
+
+
+@_register("pink_noise", "audio", 10.0, "additive pink (1/f) noise at this SNR in dB")
+def pink_noise(audio: tuple[np.ndarray, int], snr_db: float, rng: np.random.Generator):
+    samples, rate = audio
+    spectrum = np.fft.rfft(rng.standard_normal(len(samples)))
+    freqs = np.arange(len(spectrum), dtype=np.float64)
+    freqs[0] = 1.0
+    noise = np.fft.irfft(spectrum / np.sqrt(freqs), n=len(samples))
+    return _at_snr(samples, noise, snr_db), rate
+
+
+@_register("reverb", "audio", 0.5, "reverberation: a synthetic room impulse response with this RT60 in seconds")
+def reverb(audio: tuple[np.ndarray, int], rt60: float, rng: np.random.Generator):
+    samples, rate = audio
+    n = max(1, int(rt60 * rate))
+    t = np.arange(n) / rate
+    impulse = rng.standard_normal(n) * np.exp(-6.9078 * t / rt60)  # -60 dB at rt60
+    impulse[0] = 1.0
+    wet = np.convolve(samples, impulse)[: len(samples)]
+    peak = max(float(np.max(np.abs(wet))), 1e-9)
+    return (wet * (float(np.max(np.abs(samples))) / peak)).astype(np.float32), rate
+
+
+@_register("telephone", "audio", 8000.0, "telephone band: resampled to this rate with 8-bit mu-law, then back")
+def telephone(audio: tuple[np.ndarray, int], band_rate: float, rng: np.random.Generator):
+    from evals.data.media import resample
+
+    samples, rate = audio
+    narrow = resample(samples, rate, int(band_rate))
+    mu = 255.0
+    encoded = np.sign(narrow) * np.log1p(mu * np.minimum(np.abs(narrow), 1.0)) / np.log1p(mu)
+    quantised = np.round((encoded + 1) / 2 * mu) / mu * 2 - 1
+    decoded = np.sign(quantised) * ((1 + mu) ** np.abs(quantised) - 1) / mu
+    back = resample(decoded.astype(np.float32), int(band_rate), rate)
+    return np.resize(back, len(samples)).astype(np.float32), rate
+
+
+@_register("speed", "audio", 1.25, "played this many times faster (pitch moves with it)")
+def speed(audio: tuple[np.ndarray, int], factor: float, rng: np.random.Generator):
+    from evals.data.media import resample
+
+    samples, rate = audio
+    return resample(samples, int(round(rate * factor)), rate), rate
+
+
+@_register("clipping", "audio", 0.1, "hard clipping at this fraction of the peak")
+def clipping(audio: tuple[np.ndarray, int], level: float, rng: np.random.Generator):
+    samples, rate = audio
+    limit = level * float(np.max(np.abs(samples)))
+    return np.clip(samples, -limit, limit).astype(np.float32), rate
+
+
+def perturb(kind: str, decoded: Any, condition: str, sample_key: str, seed: int = 0) -> Any:
+    """``decoded`` (an image, or ``(samples, rate)``) under ``condition``; unchanged for ``clean`` or another kind's condition."""
+    name, value = parse_condition(condition)
+    if name == "clean" or PERTURBATIONS[name].kind != kind:
+        return decoded
+    return PERTURBATIONS[name].apply(decoded, value, condition_rng(sample_key, condition, seed))
