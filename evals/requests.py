@@ -109,6 +109,8 @@ class MediaPart:
     path: str | None = None
     sampling: VideoSampling | None = None
     """Video only: the frames the task asks for (``None``: the decoder's default, 8 frames spread evenly)."""
+    condition: str | None = None
+    """A robustness condition applied once decoded (``white_noise:10``, ``jpeg:10``; ``evals.data.perturb``)."""
 
     def __post_init__(self) -> None:
         if self.data is None and self.path is None:
@@ -118,7 +120,8 @@ class MediaPart:
     def decode_key(self) -> str:
         """What its decoded form is stored under: the content hash, and for a video the sampling too (two segments of
         one file are two decoded clips)."""
-        return self.sha if self.sampling is None else f"{self.sha}|{self.sampling.key().decode()}"
+        key = self.sha if self.sampling is None else f"{self.sha}|{self.sampling.key().decode()}"
+        return key if self.condition is None else f"{key}|{self.condition}"
 
     @property
     def type(self) -> MediaKind:
@@ -294,6 +297,8 @@ def request_key(messages: list[Message], generation: GenerationSettings, variant
             elif p.kind in ("image", "audio"):
                 # One letter and the hash: the keys of every run made before other kinds existed.
                 h.update(p.kind[0].encode() + p.sha.encode())
+                if p.condition is not None:
+                    h.update(b"c%d:" % len(p.condition) + p.condition.encode())
             else:
                 kind = p.kind.encode()
                 sampling = p.sampling.key() if p.sampling is not None else b""

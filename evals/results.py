@@ -158,6 +158,26 @@ class SuiteResult(_Model):
     rtfx: float | None = None
 
 
+class ConditionComparison(_Model):
+    """One task under one robustness condition against the same task clean, paired on the samples both scored."""
+
+    task: str
+    condition: str
+    condition_task: str
+    metric: str
+    direction: str
+    clean: float
+    value: float
+    diff: float
+    """value - clean."""
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+    relative_degradation: float | None = None
+    """How much worse, as a fraction of the clean value (positive: worse, whichever way the metric points)."""
+
+
 class RunResults(_Model):
     schema_version: int = SCHEMA_VERSION
     run_id: str
@@ -166,6 +186,8 @@ class RunResults(_Model):
     model_fingerprint: dict[str, Any]
     tasks: dict[str, TaskResult]
     suite: SuiteResult | None = None
+    robustness: list[ConditionComparison] | None = None
+    """Tasks run clean and under ``--conditions``: each condition against clean (paired bootstrap), and their mean degradation."""
 
 
 def suite_result(name: str, results: list[TaskResult]) -> SuiteResult | None:

@@ -53,7 +53,8 @@ class Capabilities(BaseModel):
     """Images with more pixels (after a JPEG's reduced-scale decode for ``max_image_side``) are the
     sample's media error, never decoded: a 100-byte file can claim 20000x20000 pixels. None: no limit."""
     decode_video: bool = False
-    """With ``decode_media`` off: the engine still samples and decodes video parts (``request.media.video``)."""
+    """With ``decode_media`` off: the engine still decodes what cannot be sent as it is stored: video parts (their
+    sampled frames) and media under a robustness condition (``request.media``)."""
     reasoning_budget: bool = False
     """Honours ``GenerationSettings.max_reasoning_tokens`` (a thinking budget apart from the answer's)."""
     cpu_inference: bool = False

@@ -105,8 +105,6 @@ def audio_payload(part: MediaPart) -> dict[str, str]:
 def video_content(clip: VideoFrames) -> list[dict[str, Any]]:
     """A sampled video as chat content: each frame a JPEG data URL after a ``Frame at 12.0 s:`` line (servers that take
     images take videos this way), then the sound track as ``input_audio`` when the task asked for it."""
-    import soundfile as sf
-
     content: list[dict[str, Any]] = []
     for t, frame in zip(clip.timestamps, clip.frames):
         buf = io.BytesIO()
@@ -114,11 +112,16 @@ def video_content(clip: VideoFrames) -> list[dict[str, Any]]:
         content.append({"type": "text", "text": f"Frame at {t:.1f} s:"})
         content.append({"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{base64.b64encode(buf.getvalue()).decode()}"}})
     if clip.audio is not None:
-        samples, rate = clip.audio
-        out = io.BytesIO()
-        sf.write(out, samples, rate, format="WAV", subtype="PCM_16")
-        content.append({"type": "input_audio", "input_audio": {"data": base64.b64encode(out.getvalue()).decode(), "format": "wav"}})
+        content.append({"type": "input_audio", "input_audio": _wav_payload(*clip.audio)})
     return content
+
+
+def _wav_payload(samples: Any, rate: int) -> dict[str, str]:
+    import soundfile as sf
+
+    out = io.BytesIO()
+    sf.write(out, samples, rate, format="WAV", subtype="PCM_16")
+    return {"data": base64.b64encode(out.getvalue()).decode(), "format": "wav"}
 
 
 def chat_messages(request: Request, video_url: bool = False) -> list[dict[str, Any]]:
@@ -133,9 +136,15 @@ def chat_messages(request: Request, video_url: bool = False) -> list[dict[str, A
         for p in m.content:
             if isinstance(p, TextPart):
                 content.append({"type": "text", "text": p.text})
+            elif p.kind == "image" and p.condition is not None:  # perturbed: the engine decoded it; send it as PNG
+                buf = io.BytesIO()
+                request.media.image(p).save(buf, format="PNG")
+                content.append({"type": "image_url", "image_url": {"url": f"data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"}})
             elif p.kind == "image":
                 url = f"data:{p.mime};base64,{base64.b64encode(_encoded(p)).decode()}"
                 content.append({"type": "image_url", "image_url": {"url": url}})
+            elif p.kind == "audio" and p.condition is not None:
+                content.append({"type": "input_audio", "input_audio": _wav_payload(*request.media.audio(p))})
             elif p.kind == "audio":
                 content.append({"type": "input_audio", "input_audio": audio_payload(p)})
             elif p.kind == "video" and video_url:

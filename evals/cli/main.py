@@ -68,6 +68,7 @@ def run(
     judge_arg: Annotated[Optional[list[str]], typer.Option("--judge-arg", "-J", help="Judge adapter argument key=value (repeatable; applies to every judge), as -a is for the model.", rich_help_panel="Judge")] = None,
     max_new_tokens: Annotated[Optional[int], typer.Option("--max-new-tokens", min=1, help="Generation budget for every task instead of its own (reasoning models need room to think); it changes the tasks' hashes, so such results rank apart.", rich_help_panel="Execution")] = None,
     max_reasoning_tokens: Annotated[Optional[int], typer.Option("--max-reasoning-tokens", min=1, help="Thinking budget of a reasoning model apart from the answer's (hf: the model thinks up to N tokens, is closed with </think> if it has not finished, then answers within the task's budget); changes the tasks' hashes.", rich_help_panel="Execution")] = None,
+    conditions: Annotated[Optional[str], typer.Option("--conditions", help="Robustness conditions, comma-separated: each task runs once per condition that fits its medium (clean,white_noise:20,white_noise:0,jpeg:10,...), and each condition is compared with clean on the same samples (paired bootstrap). `omnieval conditions` lists them.", rich_help_panel="Execution")] = None,
     reasoning_tags: Annotated[str, typer.Option("--reasoning-tags", help="Comma-separated tags whose spans (<think>...</think>) are removed from predictions before scoring; the raw output stays in the record. 'none' keeps predictions whole.", rich_help_panel="Execution")] = "think",
 ) -> None:
     """Evaluate model(s) on tasks. With no arguments: the offline `quickstart` suite with its models.
@@ -108,6 +109,17 @@ def run(
         from evals.spec.task import with_generation
 
         specs = {name: with_generation(spec, **budgets) for name, spec in specs.items()}
+    if conditions:
+        from evals.run.conditions import condition_specs
+        from evals.spec.conditions import parse_condition
+
+        wanted = [c.strip() for c in conditions.split(",") if c.strip()]
+        for c in wanted:
+            try:
+                parse_condition(c)
+            except ValueError as e:
+                _fail(f"--conditions: {e}")
+        specs = {s.name: s for s in condition_specs(list(specs.values()), wanted)}
     cli_args = parse_model_args(model_arg or [])
     plan: list[tuple[str, dict, list[str]]] = []
     if model:
@@ -160,6 +172,9 @@ def run(
             for name, res in results.tasks.items():
                 ran = res.n_samples - res.n_cached
                 console.print(f"{escape(adapter.name)} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)", soft_wrap=True)
+            for c in results.robustness or []:
+                console.print(f"{escape(adapter.name)} {c.task} under {c.condition}: {c.metric} {c.value:.4f} against {c.clean:.4f} clean, "
+                              f"difference {c.diff:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}], p={c.p_value:.3g}, n={c.n}", soft_wrap=True)
             if results.suite is not None:
                 sr = results.suite
                 rtfx = f", RTFx {sr.rtfx:.1f}" if sr.rtfx else ""
@@ -298,6 +313,23 @@ def models() -> None:
 
 
 @app.command()
+def conditions() -> None:
+    """List the robustness conditions `omnieval run --conditions` takes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from evals.spec.conditions import CONDITIONS
+
+    table = Table(title="robustness conditions (--conditions clean,NAME:VALUE,...)")
+    for col in ("condition", "medium", "default value", "what it does"):
+        table.add_column(col)
+    table.add_row("clean", "any", "-", "nothing: the reference the others are compared with")
+    for name, c in sorted(CONDITIONS.items()):
+        table.add_row(name, c.kind, f"{c.default:g}", c.doc)
+    Console(width=160).print(table)
+
+
+@app.command()
 def rescore(
     run_dirs: Annotated[list[Path], typer.Argument(help="Finished run directories.", show_default=False)],
     task: Annotated[Optional[list[str]], typer.Option("--task", "-t", help="Rescore with this task spec (a YAML file or a task name) instead of the catalogue's current one; repeatable.")] = None,
@@ -361,7 +393,7 @@ def _usage_message(e: Exception) -> str:
 _METAVARS = {
     "model": "KIND:NAME", "model_arg": "KEY=VALUE", "option": "KEY=VALUE", "tasks": "TASK[,TASK]", "task": "TASK",
     "task_file": "FILE", "cache": "FILE", "max_error_rate": "RATE", "batch_size": "N", "limit": "N", "seed": "N",
-    "resamples": "N", "n_resamples": "N", "max_new_tokens": "N", "max_reasoning_tokens": "N", "older_than_days": "DAYS", "revision": "SHA", "data_dir": "DIR", "output": "PATH",
+    "resamples": "N", "n_resamples": "N", "max_new_tokens": "N", "max_reasoning_tokens": "N", "conditions": "LIST", "older_than_days": "DAYS", "revision": "SHA", "data_dir": "DIR", "output": "PATH",
     "out": "DIR", "to": "DIR",
 }
 

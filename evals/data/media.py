@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from evals.data.perturb import perturb, resample  # noqa: F401  (resample: part of this module's interface)
 from evals.hashing import bytes_hash
 from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaKind, MediaPart, VideoFrames, VideoSampling
 
@@ -368,12 +369,6 @@ def _video_audio(container: Any, start_s: float, end_s: float, sampling_rate: in
     return np.ascontiguousarray(mono, dtype=np.float32), int(rate)
 
 
-def resample(array: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    import soxr
-
-    return soxr.resample(array, from_rate, to_rate, quality="HQ").astype(np.float32)
-
-
 class MediaDecoder:
     """Decodes media parts to the form an adapter asked for, remembering the last few images by content hash.
 
@@ -393,7 +388,7 @@ class MediaDecoder:
         self._lock = threading.Lock()
 
     def image(self, part: MediaPart) -> Any:
-        """The RGB PIL image of ``part``."""
+        """The RGB PIL image of ``part`` (under its robustness condition, if it has one)."""
         with self._lock:
             hit = self._recent.get(part.sha)
             if hit is not None:
@@ -404,11 +399,11 @@ class MediaDecoder:
                 self._recent[part.sha] = hit
                 while len(self._recent) > self._remember:
                     self._recent.popitem(last=False)
-        return hit
+        return _under(part, hit)
 
     def audio(self, part: MediaPart) -> tuple[np.ndarray, int]:
-        """Mono float32 samples of ``part`` at the decoder's sampling rate, and that rate."""
-        return decode_audio(_encoded(part), self.sampling_rate)
+        """Mono float32 samples of ``part`` at the decoder's sampling rate, and that rate (under its condition, if any)."""
+        return _under(part, decode_audio(_encoded(part), self.sampling_rate))
 
     def video(self, part: MediaPart) -> VideoFrames:
         """The frames (and sound, when asked) ``part.sampling`` picks, decoded from its file or bytes."""
@@ -422,6 +417,13 @@ class MediaDecoder:
         if part.kind == "audio":
             return self.audio(part)
         return self.video(part)
+
+
+def _under(part: MediaPart, decoded: Any) -> Any:
+    """``decoded`` under the part's robustness condition, seeded by the medium (questions sharing it see one version)."""
+    if part.condition is None:
+        return decoded
+    return perturb(part.kind, decoded, part.condition, part.sha)
 
 
 def _encoded(part: MediaPart) -> bytes:

@@ -11,41 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Perturbation:
-    kind: str  # "image" | "audio"
-    apply: Callable[..., Any]
-    default: float
-    doc: str
+from evals.spec.conditions import CONDITIONS, parse_condition
 
 
-PERTURBATIONS: dict[str, Perturbation] = {}
+IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {}
 
 
-def _register(name: str, kind: str, default: float, doc: str):
+def _register(name: str):
     def decorate(fn):
-        PERTURBATIONS[name] = Perturbation(kind, fn, default, doc)
+        if name not in CONDITIONS:
+            raise ValueError(f"perturbation {name!r} is not declared in evals.spec.conditions")
+        IMPLEMENTATIONS[name] = fn
         return fn
     return decorate
-
-
-def parse_condition(text: str) -> tuple[str, float | None]:
-    """``"jpeg:10"`` -> ``("jpeg", 10.0)``; ``"clean"`` -> ``("clean", None)``; a ``ValueError`` naming the known ones otherwise."""
-    name, _, value = text.strip().partition(":")
-    if name == "clean" and not value:
-        return "clean", None
-    if name not in PERTURBATIONS:
-        raise ValueError(f"unknown condition {text!r}; known: clean, {', '.join(sorted(PERTURBATIONS))}")
-    try:
-        return name, float(value) if value else PERTURBATIONS[name].default
-    except ValueError:
-        raise ValueError(f"condition {text!r}: {value!r} is not a number") from None
 
 
 def condition_rng(sample_key: str, condition: str, seed: int = 0) -> np.random.Generator:
@@ -67,20 +49,20 @@ def _image(array: np.ndarray):
     return Image.fromarray(np.clip(np.rint(array), 0, 255).astype(np.uint8), "RGB")
 
 
-@_register("gaussian_noise", "image", 0.08, "additive Gaussian noise, sigma as a fraction of the 0-255 range")
+@_register("gaussian_noise")
 def gaussian_noise(image, sigma: float, rng: np.random.Generator):
     a = _array(image)
     return _image(a + rng.normal(0.0, sigma * 255.0, a.shape))
 
 
-@_register("gaussian_blur", "image", 2.0, "Gaussian blur, radius in pixels")
+@_register("gaussian_blur")
 def gaussian_blur(image, radius: float, rng: np.random.Generator):
     from PIL import ImageFilter
 
     return image.convert("RGB").filter(ImageFilter.GaussianBlur(radius))
 
 
-@_register("jpeg", "image", 10.0, "JPEG re-encoding at this quality (1-95)")
+@_register("jpeg")
 def jpeg(image, quality: float, rng: np.random.Generator):
     from PIL import Image
 
@@ -89,21 +71,21 @@ def jpeg(image, quality: float, rng: np.random.Generator):
     return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
 
 
-@_register("brightness", "image", 0.5, "brightness scaled by this factor")
+@_register("brightness")
 def brightness(image, factor: float, rng: np.random.Generator):
     from PIL import ImageEnhance
 
     return ImageEnhance.Brightness(image.convert("RGB")).enhance(factor)
 
 
-@_register("contrast", "image", 0.5, "contrast scaled by this factor")
+@_register("contrast")
 def contrast(image, factor: float, rng: np.random.Generator):
     from PIL import ImageEnhance
 
     return ImageEnhance.Contrast(image.convert("RGB")).enhance(factor)
 
 
-@_register("downscale", "image", 4.0, "shrunk by this factor, then enlarged back (detail lost, size kept)")
+@_register("downscale")
 def downscale(image, factor: float, rng: np.random.Generator):
     from PIL import Image
 
@@ -112,7 +94,7 @@ def downscale(image, factor: float, rng: np.random.Generator):
     return small.resize((w, h), Image.BILINEAR)
 
 
-@_register("occlusion", "image", 0.25, "a grey square covering this fraction of the image, at a seeded place")
+@_register("occlusion")
 def occlusion(image, fraction: float, rng: np.random.Generator):
     a = _array(image)
     h, w = a.shape[:2]
@@ -134,13 +116,13 @@ def _at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
     return (signal + scale * noise).astype(np.float32)
 
 
-@_register("white_noise", "audio", 10.0, "additive white noise at this SNR in dB")
+@_register("white_noise")
 def white_noise(audio: tuple[np.ndarray, int], snr_db: float, rng: np.random.Generator):
     samples, rate = audio
     return _at_snr(samples, rng.standard_normal(len(samples)), snr_db), rate
 
 
-@_register("pink_noise", "audio", 10.0, "additive pink (1/f) noise at this SNR in dB")
+@_register("pink_noise")
 def pink_noise(audio: tuple[np.ndarray, int], snr_db: float, rng: np.random.Generator):
     samples, rate = audio
     spectrum = np.fft.rfft(rng.standard_normal(len(samples)))
@@ -150,7 +132,7 @@ def pink_noise(audio: tuple[np.ndarray, int], snr_db: float, rng: np.random.Gene
     return _at_snr(samples, noise, snr_db), rate
 
 
-@_register("reverb", "audio", 0.5, "reverberation: a synthetic room impulse response with this RT60 in seconds")
+@_register("reverb")
 def reverb(audio: tuple[np.ndarray, int], rt60: float, rng: np.random.Generator):
     samples, rate = audio
     n = max(1, int(rt60 * rate))
@@ -162,10 +144,8 @@ def reverb(audio: tuple[np.ndarray, int], rt60: float, rng: np.random.Generator)
     return (wet * (float(np.max(np.abs(samples))) / peak)).astype(np.float32), rate
 
 
-@_register("telephone", "audio", 8000.0, "telephone band: resampled to this rate with 8-bit mu-law, then back")
+@_register("telephone")
 def telephone(audio: tuple[np.ndarray, int], band_rate: float, rng: np.random.Generator):
-    from evals.data.media import resample
-
     samples, rate = audio
     narrow = resample(samples, rate, int(band_rate))
     mu = 255.0
@@ -176,24 +156,28 @@ def telephone(audio: tuple[np.ndarray, int], band_rate: float, rng: np.random.Ge
     return np.resize(back, len(samples)).astype(np.float32), rate
 
 
-@_register("speed", "audio", 1.25, "played this many times faster (pitch moves with it)")
+@_register("speed")
 def speed(audio: tuple[np.ndarray, int], factor: float, rng: np.random.Generator):
-    from evals.data.media import resample
-
     samples, rate = audio
     return resample(samples, int(round(rate * factor)), rate), rate
 
 
-@_register("clipping", "audio", 0.1, "hard clipping at this fraction of the peak")
+@_register("clipping")
 def clipping(audio: tuple[np.ndarray, int], level: float, rng: np.random.Generator):
     samples, rate = audio
     limit = level * float(np.max(np.abs(samples)))
     return np.clip(samples, -limit, limit).astype(np.float32), rate
 
 
+def resample(array: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    import soxr
+
+    return soxr.resample(array, from_rate, to_rate, quality="HQ").astype(np.float32)
+
+
 def perturb(kind: str, decoded: Any, condition: str, sample_key: str, seed: int = 0) -> Any:
     """``decoded`` (an image, or ``(samples, rate)``) under ``condition``; unchanged for ``clean`` or another kind's condition."""
     name, value = parse_condition(condition)
-    if name == "clean" or PERTURBATIONS[name].kind != kind:
+    if name == "clean" or CONDITIONS[name].kind != kind:
         return decoded
-    return PERTURBATIONS[name].apply(decoded, value, condition_rng(sample_key, condition, seed))
+    return IMPLEMENTATIONS[name](decoded, value, condition_rng(sample_key, condition, seed))

@@ -179,7 +179,8 @@ class _Preparer(threading.Thread):
             return
 
         def wanted(parts: list[MediaPart]) -> list[MediaPart]:
-            return parts if self._decode else [p for p in parts if p.kind == "video"]
+            # An adapter that sends media encoded still needs what only decoding gives: sampled frames, perturbed media.
+            return parts if self._decode else [p for p in parts if p.kind == "video" or p.condition is not None]
 
         todo = [j for j in chunk if j.needs_model and wanted(j.request.media_parts)]  # type: ignore[union-attr]
         distinct = list({p.decode_key: p for j in todo for p in wanted(j.request.media_parts)}.values())  # type: ignore[union-attr]

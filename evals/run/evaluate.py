@@ -119,6 +119,10 @@ def evaluate_model(
         write_json(output_dir / "manifest.json", manifest)
     if suite is not None:
         results.suite = suite_result(suite, list(results.tasks.values()))
+    if any(s.condition is not None for s in tasks):
+        from evals.run.conditions import compare_conditions
+
+        results.robustness = compare_conditions(output_dir, results, tasks, options.n_resamples, options.seed)
     manifest.finished = _now()
     write_json(output_dir / "manifest.json", manifest)
     write_json(output_dir / "results.json", results)

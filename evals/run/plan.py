@@ -222,6 +222,8 @@ class RequestPlanner:
         except MediaError as e:
             sample.error = f"media: {e}"
             return [sample]
+        if spec.condition is not None:  # the robustness condition travels with each medium (its key, its decoding)
+            media = {kind: [replace(p, condition=spec.condition) for p in parts] for kind, parts in media.items()}
         variables: dict[str, Any] = {name: get_path(row, p) for name, p in f.extra.items()}
         variables["question"] = str(get_path(row, f.question)) if f.question else ""
         variables["choices"] = choices or []

@@ -249,7 +249,7 @@ def _valid_name(name: str) -> str:
 _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
                                                      ("fields", "metadata"): {}, ("generation", "max_reasoning_tokens"): None,
                                                      ("fields", "video"): None, ("fields", "video_start"): None, ("fields", "video_end"): None, ("fields", "video_audio"): None,
-                                                     ("video",): None,
+                                                     ("video",): None, ("condition",): None,
                                                      ("judge",): None}
 
 
@@ -268,6 +268,8 @@ class TaskSpec(_Frozen):
     scorers: list[ScorerSpec]
     judge: JudgeSpec | None = Field(None, description="a model that grades or reads the answers; `omnieval run --judge` names it")
     video: VideoSpec | None = Field(None, description="frame sampling for a video task (frames: N, or fps: F with max_frames)")
+    condition: str | None = Field(None, description="a robustness condition on every image or sound (white_noise:10, jpeg:10); "
+                                  "`omnieval run --conditions` makes these")
     source_file: str | None = Field(None, exclude=True)
 
     _name = field_validator("name")(_valid_name)
@@ -315,6 +317,21 @@ class TaskSpec(_Frozen):
 
         scorer = get_scorer(self.scorers[0].name)
         return scorer.primary or scorer.name
+
+
+def under_condition(spec: TaskSpec, condition: str) -> TaskSpec:
+    """``spec`` under a robustness condition: ``clean`` is the task itself; another is a task of its own, named
+    ``<task>.<condition>_<value>`` (``harvard_asr.white_noise_10``), whose hash includes the condition."""
+    from evals.spec.conditions import parse_condition
+
+    name, value = parse_condition(condition)
+    if name == "clean":
+        return spec
+    canonical = f"{name}:{value:g}"
+    data = spec.model_dump()
+    data.update(name=f"{spec.name}.{name}_{value:g}", condition=canonical,
+                description=f"{spec.description} Under the condition {canonical}.".strip())
+    return TaskSpec.model_validate({**data, "source_file": spec.source_file})
 
 
 def with_generation(spec: TaskSpec, **settings: Any) -> TaskSpec:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from evals.data.perturb import PERTURBATIONS, condition_rng, parse_condition, perturb
+from evals.data.perturb import IMPLEMENTATIONS, condition_rng, perturb
+from evals.spec.conditions import CONDITIONS as PERTURBATIONS, parse_condition
 
 
 def _image(seed: int = 0) -> Image.Image:
@@ -56,6 +57,10 @@ def test_speed_changes_the_length_by_its_factor_and_clean_changes_nothing():
     assert len(fast) == pytest.approx(16000 / 1.25, abs=2)
     assert perturb("audio", clean, "clean", "s") is clean
     assert perturb("image", _image(), "white_noise:10", "s").size == (32, 24)  # an audio condition leaves images alone
+
+
+def test_every_declared_condition_is_implemented():
+    assert sorted(IMPLEMENTATIONS) == sorted(PERTURBATIONS)
 
 
 def test_conditions_are_parsed_and_bad_ones_named():
