@@ -36,12 +36,29 @@ class MetricValue(_Model):
     n_clusters: int | None = None
 
 
+class GroupGap(_Model):
+    """The largest gap in the primary metric between the groups of one field (``scoring.stats.group_gap``)."""
+
+    metric: str
+    worst: str
+    best: str
+    gap: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    sizes: dict[str, int] = {}
+    small_groups: list[str] = []
+    """Groups under 30 samples: their intervals are wide, a gap resting on them is fragile."""
+
+
 class SubgroupReport(_Model):
-    """One subgroup field: each value's metrics, and the largest gap between values per metric."""
+    """One subgroup field: each value's metrics, the largest gap between values per metric, and for the primary
+    metric that gap with its interval, its test, the worst group and the groups too small to trust."""
 
     field: str
     groups: dict[str, dict[str, MetricValue]]
     max_gap: dict[str, float] = {}
+    gap: GroupGap | None = None
 
 
 class DatasetRecord(_Model):

@@ -350,6 +350,60 @@ def subgroup_breakdown(
     return out
 
 
+SMALL_GROUP = 30
+"""Groups with fewer samples are flagged: their intervals are wide and a gap that rests on them is fragile."""
+
+
+def group_gap(
+    scorer: Scorer,
+    table: StatsTable,
+    groups: Sequence[Hashable],
+    options: BaseModel,
+    metric: str,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    alpha: float = 0.05,
+    clusters: Clusters = None,
+) -> dict[str, Any] | None:
+    """The largest gap in ``metric`` between groups (fairness: is some group served worse?), with its uncertainty.
+
+    Each group is bootstrapped on its own rows (or clusters), so the gap's distribution is
+    ``max over groups - min over groups`` of the per-group draws (a stratified bootstrap; groups are
+    disjoint samples). The test of "the best and the worst group differ" uses the distribution of their
+    difference (``paired_p_value``'s shifted-null rule); it does not correct for having picked the two
+    extremes among several groups, so read it as a screen. Returns ``worst``, ``best`` (by the metric's
+    direction), ``gap``, ``ci_low``, ``ci_high``, ``p_value``, ``sizes`` and ``small_groups`` (under
+    ``SMALL_GROUP`` samples); None with fewer than two groups.
+    """
+    labels = np.asarray([str(g) for g in groups], dtype=object)
+    names = sorted(set(labels))
+    if len(names) < 2:
+        return None
+    values, draws, sizes = {}, {}, {}
+    for k, name in enumerate(names):
+        rows = np.flatnonzero(labels == name)
+        sub = _take(table, rows)
+        values[name] = float(scorer.aggregate(sub, options)[metric])
+        sizes[name] = int(len(rows))
+        sub_clusters = [clusters[i] for i in rows] if clusters is not None else None
+        draws[name] = bootstrap_distribution(scorer, sub, options, n_resamples, seed + k, sub_clusters).get(metric, np.array([]))
+    finite = {n: v for n, v in values.items() if not math.isnan(v)}
+    if len(finite) < 2:
+        return None
+    higher = scorer.direction_of(metric) == "higher"
+    worst = min(finite, key=finite.get) if higher else max(finite, key=finite.get)
+    best = max(finite, key=finite.get) if higher else min(finite, key=finite.get)
+    gap = abs(finite[best] - finite[worst])
+    stacked = np.vstack([draws[n] for n in finite]) if all(len(draws[n]) for n in finite) else None
+    out: dict[str, Any] = {"metric": metric, "worst": worst, "best": best, "gap": gap, "ci_low": None, "ci_high": None, "p_value": None,
+                           "sizes": sizes, "small_groups": [n for n in names if sizes[n] < SMALL_GROUP]}
+    if stacked is not None:
+        low, high = percentile_interval(np.nanmax(stacked, axis=0) - np.nanmin(stacked, axis=0), alpha)
+        diffs = draws[best] - draws[worst]
+        out.update(ci_low=_finite(low), ci_high=_finite(high), p_value=_finite(paired_p_value(finite[best] - finite[worst], diffs)))
+    return out
+
+
 def largest_subgroup_gap(breakdown: Mapping[Hashable, Mapping[str, Mapping[str, float]]], metric: str) -> dict[str, Any]:
     """The pair of subgroups furthest apart on ``metric``: ``{metric, high_group, high, low_group, low, gap}``."""
     values = {g: m[metric]["value"] for g, m in breakdown.items() if metric in m and not np.isnan(m[metric]["value"])}

@@ -18,7 +18,7 @@ import numpy as np
 from evals.scoring.contract import SampleScore, ScoreInput, Scorer, Stats, stats_table
 from evals.scoring.isolate import score_samples
 from evals.scoring.registry import get_scorer
-from evals.results import MetricValue, SampleRecord, SubgroupReport
+from evals.results import GroupGap, MetricValue, SampleRecord, SubgroupReport
 
 if TYPE_CHECKING:
     from evals.spec.task import ScorerSpec
@@ -241,11 +241,12 @@ class TaskScoring:
         return out
 
     def subgroups(self) -> list[SubgroupReport]:
-        from evals.scoring.stats import ci_method, subgroup_breakdown
+        from evals.scoring.stats import ci_method, group_gap, subgroup_breakdown
 
         reports = []
         for field in self.subgroup_fields:
             groups: dict[str, dict[str, MetricValue]] = {}
+            primary_gap: GroupGap | None = None
             for k, (scorer, opts) in enumerate(self.scorers):
                 rows, owners = self._rows(k)
                 if not rows:
@@ -260,6 +261,9 @@ class TaskScoring:
                 table = stats_table(rows)
                 breakdown = subgroup_breakdown(scorer, table, labels, opts, n_resamples=self.n_resamples, seed=self.seed,
                                                clusters=clusters)  # fmt: skip
+                if k == 0 and scorer.primary:  # the task's headline: the first scorer's primary metric
+                    found = group_gap(scorer, table, labels, opts, scorer.primary, self.n_resamples, self.seed, clusters=clusters)
+                    primary_gap = GroupGap(**found) if found else None
                 for value, metrics in breakdown.items():
                     members = [c for c, lab in zip(clusters, labels) if lab == value]
                     method, n_clusters = ci_method(members, len(members)) if self.n_resamples > 0 else (None, None)
@@ -274,7 +278,7 @@ class TaskScoring:
                 vals = [g[name].value for g in groups.values() if name in g and not np.isnan(g[name].value)]
                 if len(vals) > 1:
                     gaps[name] = float(max(vals) - min(vals))
-            reports.append(SubgroupReport(field=field, groups=groups, max_gap=gaps))
+            reports.append(SubgroupReport(field=field, groups=groups, max_gap=gaps, gap=primary_gap))
         return reports
 
 
