@@ -45,3 +45,33 @@ def test_an_unknown_condition_stops_before_anything_runs(tmp_path):
                                       "-o", str(tmp_path / "runs"), "--no-progress"])
     assert result.exit_code == 2 and "--conditions: unknown condition 'fog:3'; known: clean, brightness" in result.output
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_conditions_run_killed_midway_resumes_to_the_same_results(tmp_path):
+    """SIGKILL once some answers are committed, then the same command: seeded noise, so the same records and comparisons."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.reliability.helpers import cached_rows, child_env, omnieval_cmd
+
+    def cmd(out: str, cache: str) -> list[str]:
+        return omnieval_cmd("run", "-m", "ct2-whisper", "-t", "harvard_asr", "--limit", "10", "-b", "1", "--conditions", "clean,white_noise:5",
+                            "--no-progress", "--output", str(tmp_path / out), "--cache", str(tmp_path / cache))
+
+    proc = subprocess.Popen(cmd("runs", "c.sqlite"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env())
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None and cached_rows(tmp_path / "c.sqlite") < 13:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 0 < cached_rows(tmp_path / "c.sqlite") < 20  # killed in the second condition's task, or before
+    assert subprocess.run(cmd("runs", "c.sqlite"), capture_output=True, env=child_env(), timeout=300).returncode == 0
+    assert subprocess.run(cmd("ref", "ref.sqlite"), capture_output=True, env=child_env(), timeout=300).returncode == 0
+    [resumed] = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    [ref] = [p for p in (tmp_path / "ref").iterdir() if p.is_dir()]
+    for task in ("harvard_asr", "harvard_asr.white_noise_5"):
+        assert [(r.id, r.prediction) for r in iter_samples(resumed, task)] == [(r.id, r.prediction) for r in iter_samples(ref, task)]
+    got, want = (json.loads((d / "results.json").read_text())["robustness"] for d in (resumed, ref))
+    assert got == want and len(got) == 1

@@ -128,6 +128,6 @@ def test_the_index_parses_only_family_files(monkeypatch):
         names = catalog.task_names()
     finally:
         catalog._index.cache_clear()  # the next test builds the index without the spy
-    assert sorted(parsed) == ["ai2d.yaml", "air_bench_foundation.yaml", "mmmu_val.yaml", "open_asr.yaml", "pope.yaml",
+    assert sorted(parsed) == ["ai2d.yaml", "air_bench_foundation.yaml", "mmmu_val.yaml", "mvbench.yaml", "open_asr.yaml", "pope.yaml",
                               "scienceqa_img.yaml", "sonic_o1.yaml", "videomme.yaml", "visulogic.yaml"]
     assert "easyvqa" in names and "pope_random" in names
