@@ -109,6 +109,8 @@ def run(
         from evals.spec.task import with_generation
 
         specs = {name: with_generation(spec, **budgets) for name, spec in specs.items()}
+    if not conditions and suite_spec is not None and suite_spec.conditions:
+        conditions = ",".join(suite_spec.conditions)
     if conditions:
         from evals.run.conditions import condition_specs
         from evals.spec.conditions import parse_condition

@@ -352,9 +352,19 @@ class SuiteSpec(_Frozen):
     description: str = ""
     tasks: list[str]
     models: list[SuiteModel] = Field([], description="models `omnieval run --suite` uses when no --model is given")
+    conditions: list[str] = Field([], description="robustness conditions the suite runs when no --conditions is given")
     source_file: str | None = Field(None, exclude=True)
 
     _name = field_validator("name")(_valid_name)
+
+    @field_validator("conditions")
+    @classmethod
+    def _known_conditions(cls, value: list[str]) -> list[str]:
+        from evals.spec.conditions import parse_condition
+
+        for c in value:
+            parse_condition(c)  # a ValueError naming the known ones
+        return value
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

@@ -109,7 +109,8 @@ def test_every_task_loads_and_names_known_scorers():
 
 def test_suites_list_existing_tasks():
     names = set(task_names())
-    for suite in ("vqa_core", "captioning_core", "audio_core", "open_asr", "opencompass_core"):
+    for suite in ("vqa_core", "captioning_core", "audio_core", "open_asr", "opencompass_core", "robustness_audio", "robustness_image",
+                  "fairness_audio"):
         assert suite in suite_names()
         assert set(load_suite(suite).tasks) <= names, suite
     assert len(load_suite("open_asr").tasks) == 8
@@ -190,3 +191,20 @@ def test_the_catalogue_tables_list_every_task_once():
     catalogue, readme = rows(root / "tasks" / "CATALOGUE.md"), rows(root / "README.md")
     assert catalogue == readme
     assert sorted(line.split("|")[1].strip() for line in catalogue) == sorted(task_names())
+
+
+
+def test_a_robustness_suite_runs_its_conditions_and_compares_each_with_clean(fixture_mirror, tmp_path):
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=the", "-s", "robustness_audio", "--data-dir", str(fixture_mirror),
+                                      "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"), "--no-progress"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    results = json.loads((run / "results.json").read_text())
+    conditions = load_suite("robustness_audio").conditions
+    assert len(results["tasks"]) == 3 * len(conditions)
+    # A constant answer does not listen: no condition changes it, and each comparison says so.
+    assert {r["diff"] for r in results["robustness"]} == {0.0} and len(results["robustness"]) == 3 * (len(conditions) - 1)
