@@ -122,6 +122,7 @@ ADAPTER_MODULES: dict[str, str] = {
     "ct2-whisper": "evals.adapters.ct2_whisper",
     "hf": "evals.adapters.hf",
     "openai": "evals.adapters.openai_compat",
+    "pocketsphinx": "evals.adapters.pocketsphinx_asr",
 }
 
 
