@@ -428,11 +428,13 @@ class FrameSubtitles:
 
         import numpy as np
 
+        from evals.data.media import video_frame_count_and_rate
+
         if self.member is None or self.video is None:
             return ""
         with zipfile.ZipFile(self.archive) as z:
             lines = parse_srt(z.read(self.member).decode("utf-8", errors="replace"))
-        n_frames, fps = _frame_count_and_rate(self.video.extract())
+        n_frames, fps = video_frame_count_and_rate(self.video.extract())
         wanted = np.linspace(0, max(n_frames - 1, 0), self.frames, dtype=int)
         kept = [text for start, end, text in lines if any(int(start * fps) <= f < int(end * fps) for f in wanted)]
         return "\n".join(kept)
@@ -452,15 +454,6 @@ def parse_srt(text: str) -> list[tuple[float, float, str]]:
             start, end = lines[1].split(" --> ")
             out.append((seconds(start), seconds(end), " ".join(lines[2:])))
     return out
-
-
-def _frame_count_and_rate(path: Path) -> tuple[int, float]:
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        count = sum(1 for p in container.demux(stream) if p.pts is not None and p.size)
-        return count, float(stream.average_rate or 0)
 
 
 def _replace_loader(task: TaskSpec):

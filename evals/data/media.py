@@ -269,6 +269,29 @@ def _decode_runs(wanted: list[int], times: list[float]) -> list[list[int]]:
     return runs
 
 
+def _frame_pts(container: Any, stream: Any) -> list[int]:
+    """The presentation times of the stream's frames, in order, read from its packets (nothing is decoded)."""
+    return sorted({p.pts for p in container.demux(stream) if p.pts is not None and p.size})
+
+
+def video_frame_count_and_rate(path: str | Path) -> tuple[int, float]:
+    """How many frames a video file has, and its frame rate (the declared one, else the mean over the file)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        pts = _frame_pts(container, stream)
+        return len(pts), _frame_rate(stream, pts)
+
+
+def _frame_rate(stream: Any, pts: list[int]) -> float:
+    """The declared frame rate, else the mean over the file (0 for a single frame)."""
+    rate = float(stream.average_rate or 0)
+    if not rate and len(pts) > 1:
+        rate = (len(pts) - 1) / float((pts[-1] - pts[0]) * stream.time_base)
+    return rate
+
+
 def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sampling_rate: int | None = 16000,
                  max_side: int | None = None, max_pixels: int | None = DEFAULT_MAX_IMAGE_PIXELS) -> VideoFrames:
     """The frames ``sampling`` asks for, from a file path or the encoded bytes, with PyAV.
@@ -291,7 +314,7 @@ def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sam
             raise MediaError("the file has no video stream")
         stream = container.streams.video[0]
         tb = stream.time_base
-        pts = sorted({p.pts for p in container.demux(stream) if p.pts is not None and p.size})
+        pts = _frame_pts(container, stream)
         if not pts:
             raise MediaError("the video has no frames")
         origin = pts[0]
@@ -322,9 +345,7 @@ def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sam
         missing = sorted(set(wanted) - set(decoded))
         if missing:
             raise MediaError(f"{len(missing)} sampled video frame(s) could not be decoded (first at {every[missing[0]]:.3f} s)")
-        rate = float(stream.average_rate or 0)
-        if not rate and every[-1] > 0:  # no declared rate: the mean over the file
-            rate = (len(every) - 1) / every[-1]
+        rate = _frame_rate(stream, pts)
         audio = None
         if sampling.audio:
             span = (every[segment[0]], every[segment[-1]] + (1.0 / rate if rate else 0.0))

@@ -7,7 +7,6 @@ reports that view). ``accuracy_topic_macro`` is the mean over topics, as the pap
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 from typing import Sequence
@@ -15,6 +14,7 @@ from typing import Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from evals.scoring.answers import json_field
 from evals.scoring.contract import SampleScore, ScoreInput, StatsTable, scorer
 from evals.scoring.metrics.choice import LETTERS, parse_choice
 
@@ -28,17 +28,12 @@ class SonicOptions(BaseModel):
 def sonic_letter(prediction: str, choices: Sequence[str]) -> tuple[str | None, str]:
     """``(letter, rule)`` from the JSON answer, else the multiple-choice rules; ``(None, "unparsed")``."""
     text = prediction.strip()
-    if "{" in text and "}" in text:
-        try:
-            data = json.loads(text[text.index("{"): text.rindex("}") + 1])
-            letter = str(data.get("answer_letter", "")).strip().strip("()").upper()
-            if len(letter) == 1 and letter in LETTERS[: len(choices)]:
-                return letter, "json"
-            index = data.get("answer_index")
-            if isinstance(index, int) and 0 <= index < len(choices):
-                return LETTERS[index], "json"
-        except (ValueError, AttributeError):
-            pass
+    letter = str(json_field(text, "answer_letter", "")).strip().strip("()").upper()
+    if len(letter) == 1 and letter in LETTERS[: len(choices)]:
+        return letter, "json"
+    index = json_field(text, "answer_index")
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(choices):
+        return LETTERS[index], "json"
     stripped = [re.sub(r"^\s*\([A-Z]\)\s*", "", c) for c in choices]  # "(B) text" -> "text", for the option-text rule
     return parse_choice(text, stripped)
 
