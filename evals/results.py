@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SCHEMA_VERSION = 1
 
@@ -142,6 +142,8 @@ class TaskResult(_Model):
     primary_metric: str
     metrics: dict[str, MetricValue]
     scorers: dict[str, dict[str, Any]]
+    signatures: dict[str, dict[str, str]] = {}
+    """What decides a scorer's numbers besides its options, per scorer and metric (sacreBLEU's signature strings)."""
     n_samples: int
     n_scored: int
     n_errors: int
@@ -173,6 +175,10 @@ class SuiteResult(_Model):
     mean: float
     tasks: list[str]
     rtfx: float | None = None
+    scale: float = 1.0
+    """Each task's value was multiplied by this before the mean (100: percentages, as leaderboards print WER)."""
+    decimals: int | None = None
+    """Each scaled value, and the mean, rounded to this many decimals first (a leaderboard's own rounding)."""
 
 
 class ConditionComparison(_Model):
@@ -207,18 +213,31 @@ class RunResults(_Model):
     """Tasks run clean and under ``--conditions``: each condition against clean (paired bootstrap), and their mean degradation."""
 
 
-def suite_result(name: str, results: list[TaskResult]) -> SuiteResult | None:
-    """The mean over tasks when they share a primary metric (None otherwise); RTFx = total audio s / total inference s."""
-    if not results or len({r.primary_metric for r in results}) != 1:
+def suite_result(name: str, results: list[TaskResult], metric: str | None = None, scale: float = 1.0,
+                 decimals: int | None = None) -> SuiteResult | None:
+    """The mean over tasks of ``metric`` (default: their shared primary metric; None when they have none, or a task
+    lacks it); RTFx = total audio s / total inference s.
+
+    With ``scale`` and ``decimals`` (a suite's ``aggregate:``), each value is scaled and rounded before the mean and the
+    mean rounded again, as the Open ASR Leaderboard's ``score_results`` does with ``round(100 * wer, 2)``.
+    """
+    if not results:
         return None
-    metric = results[0].primary_metric
-    values = [r.metrics[metric].value for r in results if metric in r.metrics]
+    if metric is None:
+        if len({r.primary_metric for r in results}) != 1:
+            return None
+        metric = results[0].primary_metric
+    values = [r.metrics[metric].value * scale for r in results if metric in r.metrics]
     if len(values) != len(results):
         return None
+    if decimals is not None:
+        values = [round(v, decimals) for v in values]
+    mean = sum(values) / len(values)
     audio = sum(r.timing.audio_s or 0.0 for r in results)
     inference = sum(r.timing.inference_s for r in results)
     rtfx = audio / inference if audio and inference and all(r.timing.audio_s for r in results) else None
-    return SuiteResult(suite=name, metric=metric, mean=sum(values) / len(values), tasks=[r.task for r in results], rtfx=rtfx)
+    return SuiteResult(suite=name, metric=metric, mean=mean if decimals is None else round(mean, decimals),
+                       tasks=[r.task for r in results], rtfx=rtfx, scale=scale, decimals=decimals)
 
 
 class Manifest(_Model):
@@ -279,6 +298,15 @@ class SampleRecord(_Model):
     """Each judge's own verdict when several judged (``judge`` is then their combination)."""
     raw_prediction: str | None = None
     """The model's whole output when ``prediction`` is less (reasoning spans stripped); None when they are the same."""
+
+    @field_validator("scores", mode="before")
+    @classmethod
+    def _nan_back(cls, scores: Any) -> Any:
+        # JSON has no NaN: pydantic writes a NaN statistic (WER's score of a dropped reference) as null; read it back as NaN.
+        if isinstance(scores, dict):
+            return {k: {m: float("nan") if v is None else v for m, v in d.items()} if isinstance(d, dict) else d
+                    for k, d in scores.items()}
+        return scores
     reasoning: str | None = None
     """The reasoning a server returned apart from the answer (``reasoning_content``); never scored."""
     reasoning_tokens: int | None = None

@@ -120,7 +120,7 @@ def score_inputs(
     ``internal_stats`` (corpus sufficient statistics) under ``stats``, plus ``extracted``,
     ``rule``, ``explanation`` and ``score_error`` when the scorer gave them.
     """
-    from evals.scoring.contract import stats_table
+    from evals.scoring.contract import options_record, stats_table
     from evals.scoring.isolate import score_samples
     from evals.scoring.registry import get_scorer
     from evals.scoring.stats import aggregate_with_ci, ci_method
@@ -141,7 +141,7 @@ def score_inputs(
     head = metrics.get(primary, {})
     summary = {
         "scorer": scorer.name,
-        "options": parsed.model_dump(mode="json"),
+        "options": options_record(parsed),
         "primary": primary,
         "value": head.get("value"),
         "ci": [head.get("ci_low"), head.get("ci_high")],

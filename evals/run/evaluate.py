@@ -21,7 +21,7 @@ from evals.results import Manifest, read_manifest, RunResults, TaskResult, suite
 from evals.run.engine import GenerationEngine
 from evals.run.judge import AnyJudge, JudgePanel
 from evals.run.runner import RunOptions, check_supported, evaluate_task
-from evals.spec.task import TaskSpec
+from evals.spec.task import SuiteAggregate, TaskSpec
 
 _PACKAGES = ("datasets", "transformers", "evaluate", "torch", "faster-whisper", "ctranslate2", "pycocoevalcap", "numpy", "pillow", "soundfile", "soxr")
 
@@ -82,8 +82,11 @@ def evaluate_model(
     command: list[str] | None = None,
     suite: str | None = None,
     judge: AnyJudge | None = None,
+    suite_aggregate: SuiteAggregate | None = None,
 ) -> RunResults:
     """Evaluate ``adapter`` on ``tasks``; writes ``output_dir/{manifest,results}.json`` and ``samples/``.
+
+    With ``suite`` (the whole suite ran), ``results.suite`` is its mean, made as ``suite_aggregate`` says.
 
     ``results.json`` is rewritten after each task, so a stopped run keeps what it finished.
     """
@@ -118,7 +121,7 @@ def evaluate_model(
         write_json(output_dir / "results.json", results)
         write_json(output_dir / "manifest.json", manifest)
     if suite is not None:
-        results.suite = suite_result(suite, list(results.tasks.values()))
+        results.suite = suite_result(suite, list(results.tasks.values()), **(suite_aggregate or SuiteAggregate()).model_dump())
     if any(s.condition is not None for s in tasks):
         from evals.run.conditions import compare_conditions
 

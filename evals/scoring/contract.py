@@ -70,6 +70,20 @@ class NoOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def options_record(options: BaseModel) -> dict[str, Any]:
+    """A scorer's options as results record them (and leaderboards compare them).
+
+    Options added after results were first published are listed in the options class's ``LATE_OPTIONS`` and left
+    out while at their default, so a task that does not use them records what it always did and stays comparable
+    with its earlier runs.
+    """
+    data = options.model_dump(mode="json")
+    for name in getattr(type(options), "LATE_OPTIONS", ()):
+        if data.get(name) == type(options).model_fields[name].default:
+            del data[name]
+    return data
+
+
 Stats = dict[str, float]
 """Per-sample sufficient statistics, e.g. ``{"score": 1.0}`` or ``{"edits": 3, "words": 9}``."""
 
@@ -136,7 +150,10 @@ class Scorer:
     ("no reference answers") rather than being scored. ``internal_stats``
     names per-sample statistics kept only for corpus aggregation (BLEU's
     n-gram counts, METEOR's ``meteor_s0..22``): per-sample outputs file them
-    under ``stats`` instead of showing them beside the metrics.
+    under ``stats`` instead of showing them beside the metrics. ``signature``
+    (options -> ``{metric: text}``) names what else decides the numbers, such
+    as sacreBLEU's signature strings (tokenizer, smoothing, library version);
+    results record it beside the options (``TaskResult.signatures``).
     """
 
     name: str
@@ -151,6 +168,7 @@ class Scorer:
     metric_directions: Mapping[str, Direction] = field(default_factory=dict)
     needs_references: bool = True
     internal_stats: frozenset[str] = frozenset()
+    signature: Callable[[Any], dict[str, str]] | None = None
 
     def __post_init__(self) -> None:
         for d in (self.direction, *self.metric_directions.values()):
@@ -194,6 +212,7 @@ def scorer(
     needs_references: bool = True,
     description: str = "",
     internal_stats: Sequence[str] = (),
+    signature: Callable[[Any], dict[str, str]] | None = None,
 ) -> Callable[[ScoreFunction], ScoreFunction]:
     """Declare and register a scorer around its score function, in one place.
 
@@ -211,7 +230,7 @@ def scorer(
             name=name, score=fn, aggregate=aggregate, options=options, primary=primary, corpus_level=corpus_level,
             description=description, metrics=tuple(metrics), direction=direction,
             metric_directions=dict(metric_directions or {}), needs_references=needs_references,
-            internal_stats=frozenset(internal_stats),
+            internal_stats=frozenset(internal_stats), signature=signature,
         ))  # fmt: skip
         return fn
 

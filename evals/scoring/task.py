@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 
 import numpy as np
 
-from evals.scoring.contract import SampleScore, ScoreInput, Scorer, Stats, stats_table
+from evals.scoring.contract import SampleScore, ScoreInput, Scorer, Stats, options_record, stats_table
 from evals.scoring.isolate import score_samples
 from evals.scoring.registry import get_scorer
 from evals.results import GroupGap, MetricValue, SampleRecord, SubgroupReport
@@ -151,7 +151,11 @@ class TaskScoring:
         return len(self._errored)
 
     def options_record(self) -> dict[str, dict[str, Any]]:
-        return {s.name: opts.model_dump(mode="json") for s, opts in self.scorers}
+        return {s.name: options_record(opts) for s, opts in self.scorers}
+
+    def signatures(self) -> dict[str, dict[str, str]]:
+        """``{scorer: {metric: signature}}`` for the scorers that declare one (sacreBLEU's), for the results."""
+        return {s.name: s.signature(opts) for s, opts in self.scorers if s.signature is not None}
 
     def _run(self, k: int, inputs: Sequence[ScoreInput], first: int, outcomes: list[dict[str, SampleScore]]) -> None:
         """Scorer ``k`` over ``inputs`` (added samples ``first``, ``first + 1``, ...); each result into ``outcomes``."""

@@ -88,7 +88,7 @@ def test_gated_set_without_token_or_mirror_says_what_to_do(monkeypatch):
     with pytest.raises(DataError) as err:
         open_dataset(spec, None)
     msg = str(err.value)
-    assert "open_asr_ami" in msg and "hf-audio/esb-datasets-test-only-sorted" in msg
+    assert "open_asr_ami" in msg and "hf-audio/open-asr-leaderboard" in msg
     assert "gated" in msg and "HF_TOKEN" in msg and "omnieval data mirror open_asr_ami" in msg
 
 
@@ -137,12 +137,12 @@ def test_image_missing_from_zip_or_join_is_a_per_sample_error(tmp_path):
 
 def test_limit_on_sorted_esb_set_spreads_over_the_split(fixture_mirror, tmp_path):
     """ESB rows are sorted longest first: --limit must not mean "the N longest clips"."""
-    spec = load_task("open_asr_voxpopuli")
+    spec = load_task("open_asr_esb_voxpopuli")
     source = open_dataset(spec, fixture_mirror)
     assert source.num_rows == 6  # known from the parquet footer, so the spread is exact
     picked = [row["audio_length_s"] for _, row in select_rows(source, 3).rows]
     assert picked == [0.6, 0.4, 0.2]
-    res = run_tasks([spec], fixture_mirror, tmp_path / "run", "the", limit=2).tasks["open_asr_voxpopuli"]
+    res = run_tasks([spec], fixture_mirror, tmp_path / "run", "the", limit=2).tasks["open_asr_esb_voxpopuli"]
     assert res.n_samples == 2 and res.dataset.selection == "2 of 6, evenly spaced"
     assert res.timing.audio_s is None or res.timing.audio_s >= 0
 

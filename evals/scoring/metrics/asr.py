@@ -8,6 +8,18 @@ so they add nothing to the sums), and the rate is corpus-level:
 ``sum(edits) / sum(reference words)`` (characters for CER), a fraction, not a
 percentage. Only the first reference is used.
 
+The Open ASR Leaderboard's 2026 rules are options, all recorded in results:
+``normalizer: open_asr_english`` (its English normaliser) or
+``open_asr_multilingual`` with ``language`` (its multilingual one, numbers
+spelled out in that language); ``drop_ignored: true`` also drops references
+that normalise to ``ignore time segment in scoring`` (its
+``is_target_text_in_range``); ``merge_compounds: true`` counts joined
+neighbours against one word as a match (kaldialign's ``merge_compounds``);
+``join_compounds: true`` first joins differing stretches that spell the same
+letters (its multilingual ``normalize_compound_pairs``). One difference from
+the leaderboard stays: it never transcribes dropped rows, we do, so their
+audio and time still count in the task's RTFx.
+
 Tokens: words are whitespace-separated; characters are those of the
 normalised text with surrounding whitespace stripped (inner spaces count, as
 in ``jiwer.cer``). Per-sample ``score`` is the utterance's own error rate
@@ -16,20 +28,32 @@ in ``jiwer.cer``). Per-sample ``score`` is the utterance's own error rate
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import ClassVar, Literal, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from evals.scoring.contract import ScoreInput, Stats, TotalsAggregate, safe_divide, scorer
-from evals.scoring.metrics.levenshtein import edit_counts
-from evals.scoring.metrics.text_normalizers import get_normalizer
+from evals.scoring.metrics.levenshtein import edit_counts, edit_counts_compound, join_split_compounds
+from evals.scoring.metrics.text_normalizers import get_normalizer, is_scored_reference
 
 
 class ErrorRateOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    LATE_OPTIONS: ClassVar[tuple[str, ...]] = ("language", "drop_ignored", "merge_compounds", "join_compounds")
 
-    normalizer: Literal["whisper_english", "whisper_basic", "none"] = "whisper_english"
+    normalizer: Literal["whisper_english", "whisper_basic", "open_asr_english", "open_asr_multilingual", "none"] = "whisper_english"
+    language: str | None = None
+    """The text's language (``de``, ``fr``...), for ``open_asr_multilingual``."""
+    drop_ignored: bool = False
+    merge_compounds: bool = False
+    join_compounds: bool = False
+
+    @model_validator(mode="after")
+    def _language_when_needed(self) -> "ErrorRateOptions":
+        if self.normalizer == "open_asr_multilingual" and not self.language:
+            raise ValueError("normalizer open_asr_multilingual needs a language (e.g. language: de)")
+        return self
 
 
 def _tokens(text: str, unit: str) -> list[str]:
@@ -37,19 +61,22 @@ def _tokens(text: str, unit: str) -> list[str]:
 
 
 def _score_error_rate(inputs: Sequence[ScoreInput], options: ErrorRateOptions, unit: str) -> list[Stats]:
-    normalize = get_normalizer(options.normalizer)
+    normalize = get_normalizer(options.normalizer, options.language)
     length_key = "ref_words" if unit == "words" else "ref_chars"
     rows: list[Stats] = []
     for item in inputs:
         if not item.references:
             raise ValueError(f"{'wer' if unit == 'words' else 'cer'}: sample {item.id!r} has no reference")
-        ref = _tokens(normalize(item.references[0]), unit)
-        if not ref:
+        normalized = normalize(item.references[0])
+        ref = _tokens(normalized, unit)
+        if not ref or (options.drop_ignored and not is_scored_reference(normalized)):
             rows.append({"score": float("nan"), "edits": 0.0, "substitutions": 0.0, "deletions": 0.0,
                          "insertions": 0.0, length_key: 0.0, "dropped": 1.0})  # fmt: skip
             continue
         hyp = _tokens(normalize(item.prediction), unit)
-        s, d, i = edit_counts(ref, hyp)
+        if options.join_compounds:
+            ref, hyp = join_split_compounds(ref, hyp)
+        s, d, i = edit_counts_compound(ref, hyp) if options.merge_compounds else edit_counts(ref, hyp)
         edits = s + d + i
         rows.append({"score": edits / len(ref), "edits": float(edits), "substitutions": float(s),
                      "deletions": float(d), "insertions": float(i), length_key: float(len(ref)),

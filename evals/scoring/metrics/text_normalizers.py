@@ -12,7 +12,11 @@ Public entry points:
 
 - ``normalize_whisper_english(text)``: ``EnglishTextNormalizer()(text)``.
 - ``normalize_whisper_basic(text)``: ``BasicTextNormalizer()(text)``.
-- ``get_normalizer(name)``: ``"whisper_english" | "whisper_basic" | "none"``.
+- ``normalize_open_asr_english(text)`` / ``normalize_open_asr_multilingual(text, language)``:
+  the Open ASR Leaderboard's 2026 normalisers (a port of its ``normalizer/`` package;
+  tests hold hand-worked cases); ``is_scored_reference`` its ignore-segment filter.
+- ``get_normalizer(name, language=None)``: ``"whisper_english" | "whisper_basic" |
+  "open_asr_english" | "open_asr_multilingual" (needs language) | "none"``.
 
 The tables (number words, spelling map) are built on first use, so
 importing this module is cheap.
@@ -35,6 +39,9 @@ __all__ = [
     "get_normalizer",
     "normalize_whisper_basic",
     "normalize_whisper_english",
+    "normalize_open_asr_english",
+    "normalize_open_asr_multilingual",
+    "is_scored_reference",
     "remove_symbols",
     "remove_symbols_and_diacritics",
 ]
@@ -562,15 +569,150 @@ def _identity(text: str) -> str:
     return text
 
 
+# ----------------------------------------------------------------------------
+# The Open ASR Leaderboard's own normalisers (huggingface/open_asr_leaderboard,
+# normalizer/normalizer.py and data_utils.py at d1e99b2, Apache-2.0). Since
+# 2026 its English normaliser is Whisper's plus more fillers, a narrower "'s"
+# rule, compound words, name variants and acronym joining, with its own
+# spelling table (data/open_asr_english.json holds its three tables unchanged).
+# ----------------------------------------------------------------------------
+
+_OPEN_ASR_TABLES_PATH = Path(__file__).with_name("data") / "open_asr_english.json"
+_OPEN_ASR_FILLERS = re.compile(
+    r"\b(hmm|mm|mhm|mmm|uh|um|ah|aha|ahh|ahm|eh|ehehe|em|hm|huh|hum|mhum|uhm|umm|uhuh)\b"
+)
+# Whisper expands every "'s" to " is"; the leaderboard only after these words (a possessive stays).
+_OPEN_ASR_REPLACERS = [
+    (re.compile(r"\b(it|he|she|what|that|who|here|there|how|when|where|why|this)'s\b"), r"\1 is")
+    if pattern.pattern == r"'s\b" else (pattern, replacement)
+    for pattern, replacement in _COMPILED_REPLACERS
+]
+IGNORED_REFERENCE = "ignore time segment in scoring"
+"""A reference that normalises to this (TED-LIUM's ``ignore_time_segment_in_scoring``) is not scored."""
+
+
+@lru_cache(maxsize=1)
+def _open_asr_tables() -> dict[str, dict[str, str]]:
+    with _OPEN_ASR_TABLES_PATH.open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def join_acronyms(s: str) -> str:
+    """The leaderboard's ``EnglishAcronymNormalizer``: a run of single letters/digits becomes one word.
+
+    ``"b b c"`` -> ``"bbc"``; a run holding ``a`` or ``i`` needs three tokens (``"a b"`` stays).
+    """
+    words, out, i = s.split(), [], 0
+    while i < len(words):
+        j = i
+        while j < len(words) and len(words[j]) == 1 and words[j].isalnum():
+            j += 1
+        if j == i:
+            out.append(words[i])
+            i += 1
+            continue
+        run = words[i:j]
+        out.extend(["".join(run)] if len(run) >= (3 if any(c in ("a", "i") for c in run) else 2) else run)
+        i = j
+    return " ".join(out)
+
+
+class OpenASREnglishNormalizer(EnglishTextNormalizer):
+    """The Open ASR Leaderboard's ``EnglishTextNormalizer`` (2026): Whisper's, with the additions above."""
+
+    def __init__(self) -> None:
+        tables = _open_asr_tables()
+        self.ignore_patterns = _OPEN_ASR_FILLERS
+        self.standardize_numbers = EnglishNumberNormalizer()
+        self.standardize_spellings = EnglishSpellingNormalizer(tables["spelling"])
+        self.names = tables["names"]
+        self.compounds = [(re.compile(p), r) for p, r in tables["compounds"].items()]
+
+    def __call__(self, s: str) -> str:
+        s = s.lower()
+        s = _BRACKETED.sub("", s)
+        s = _PARENTHESISED.sub("", s)
+        s = self.ignore_patterns.sub("", s)
+        s = re.sub(r"\s+'", "'", s)
+        for pattern, replacement in _OPEN_ASR_REPLACERS:
+            s = pattern.sub(replacement, s)
+        s = re.sub(r"(\d),(\d)", r"\1\2", s)
+        s = re.sub(r"\.([^0-9]|$)", r" \1", s)
+        s = remove_symbols_and_diacritics(s, keep=".%$¢€£")
+        for pattern, replacement in self.compounds:  # "wi fi" -> "wifi", after hyphens became spaces
+            s = pattern.sub(replacement, s)
+        s = self.standardize_numbers(s)
+        s = self.standardize_spellings(s)
+        s = " ".join(self.names.get(word, word) for word in s.split())
+        s = join_acronyms(s)
+        s = re.sub(r"[.$¢€£]([^0-9])", r" \1", s)
+        s = re.sub(r"([^0-9])%", r"\1 ", s)
+        return _WHITESPACE.sub(" ", s)
+
+
+@lru_cache(maxsize=1)
+def _open_asr_english() -> OpenASREnglishNormalizer:
+    return OpenASREnglishNormalizer()
+
+
+def normalize_open_asr_english(text: str) -> str:
+    """The Open ASR Leaderboard's English normaliser (``data_utils.normalizer``)."""
+    return _open_asr_english()(text)
+
+
+def normalize_open_asr_multilingual(text: str, language: str) -> str:
+    """The leaderboard's ``ml_normalizer(text, lang=language)``: basic multilingual, diacritics kept, digits as words.
+
+    ``BasicMultilingualTextNormalizer(remove_diacritics=False)`` (lower-case, bracketed and parenthesised
+    spans dropped, symbols to spaces, then anything not a word character or space removed), then
+    space-separated thousands joined (``"10 000"`` -> ``"10000"``) and each digit run spelled out by
+    ``num2words`` in ``language`` (left as digits where num2words cannot).
+    """
+    try:
+        from num2words import num2words  # third-party; only the multilingual track needs it
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError("the open_asr_multilingual normaliser needs num2words: pip install 'omnieval[speech]'") from e
+    s = text.lower()
+    s = _BRACKETED.sub("", s)
+    s = _PARENTHESISED.sub("", s)
+    s = remove_symbols(s).lower()
+    s = re.sub(r"[^\w\s]", "", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"(\d)\s+(\d{3})\b", r"\1\2", s)
+
+    def spell(m: Match[str]) -> str:
+        try:
+            return num2words(int(m.group()), lang=language)
+        except Exception:  # the leaderboard keeps the digits whatever num2words raises
+            return m.group()
+
+    return re.sub(r"\d+", spell, s)
+
+
+def is_scored_reference(normalized: str) -> bool:
+    """The leaderboard's ``is_target_text_in_range``: neither empty nor the ignore-segment marker."""
+    return normalized.strip() not in ("", IGNORED_REFERENCE)
+
+
 NORMALIZERS: dict[str, Callable[[str], str]] = {
     "whisper_english": normalize_whisper_english,
     "whisper_basic": normalize_whisper_basic,
+    "open_asr_english": normalize_open_asr_english,
     "none": _identity,
 }
+LANGUAGE_NORMALIZERS: dict[str, Callable[[str, str], str]] = {"open_asr_multilingual": normalize_open_asr_multilingual}
+"""Normalisers that need the text's language (a scorer's ``language`` option)."""
 
 
-def get_normalizer(name: str) -> Callable[[str], str]:
+def get_normalizer(name: str, language: str | None = None) -> Callable[[str], str]:
+    """The named normaliser; one of ``LANGUAGE_NORMALIZERS`` is bound to ``language``."""
+    if name in LANGUAGE_NORMALIZERS:
+        if not language:
+            raise ValueError(f"text normaliser {name!r} needs a language")
+        fn = LANGUAGE_NORMALIZERS[name]
+        return lambda text: fn(text, language)
     try:
         return NORMALIZERS[name]
     except KeyError:
-        raise KeyError(f"unknown text normaliser {name!r}; known: {', '.join(NORMALIZERS)}") from None
+        known = [*NORMALIZERS, *LANGUAGE_NORMALIZERS]
+        raise KeyError(f"unknown text normaliser {name!r}; known: {', '.join(known)}") from None

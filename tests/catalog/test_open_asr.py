@@ -1,0 +1,77 @@
+"""The Open ASR Leaderboard suites end to end on their fixture mirrors: the suite figure as the leaderboard makes it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from evals.adapters.base import create_adapter
+from evals.cli.main import app
+from evals.run.evaluate import evaluate_model
+from evals.run.runner import RunOptions
+from evals.spec.catalog import load_suite, load_task
+
+OPEN_ASR_SUITES = ("open_asr", "open_asr_esb", "open_asr_multilingual", "open_asr_longform")
+
+
+def _run_suite(name: str, text: str, data_dir, out):
+    suite = load_suite(name)
+    adapter = create_adapter("baseline:constant", {"text": text})
+    return evaluate_model(adapter, [load_task(n) for n in suite.tasks], out, None, RunOptions(data_dir=str(data_dir), n_resamples=50),
+                          suite=suite.name, suite_aggregate=suite.aggregate)
+
+
+def test_open_asr_mean_is_the_leaderboards_seven_set_mean(fixture_mirror, tmp_path):
+    results = _run_suite("open_asr", "the", fixture_mirror, tmp_path / "run")
+    # normalizer/eval_utils.py score_results: each set's WER is round(100 * wer, 2); the average is the plain mean of
+    # the seven, rounded to 2. "the" against make_fixtures.OPEN_ASR_SETS (see OPEN_ASR_WER in test_catalog_runs.py):
+    per_set = {"open_asr_ami": 83.33, "open_asr_earnings22": 83.33, "open_asr_gigaspeech": 40.0, "open_asr_librispeech_clean": 60.0,
+               "open_asr_librispeech_other": 71.43, "open_asr_spgispeech": 33.33, "open_asr_voxpopuli": 80.0}
+    # (83.33 + 83.33 + 40.00 + 60.00 + 71.43 + 33.33 + 80.00) / 7 = 451.42 / 7 = 64.4886... -> 64.49
+    suite = results.suite
+    assert suite is not None and suite.metric == "wer" and suite.scale == 100 and suite.decimals == 2
+    assert sorted(suite.tasks) == sorted(per_set) and suite.mean == 64.49
+    for name, value in per_set.items():
+        assert round(100 * results.tasks[name].metrics["wer"].value, 2) == value, name
+    # RTFx over all the audio: total audio seconds / total inference seconds, not a mean of the tasks' RTFx.
+    audio = sum(r.timing.audio_s or 0.0 for r in results.tasks.values())
+    inference = sum(r.timing.inference_s for r in results.tasks.values())
+    if suite.rtfx is not None:
+        assert suite.rtfx == pytest.approx(audio / inference)
+
+
+def test_multilingual_and_longform_means(fixture_mirror, tmp_path):
+    # "a haustür" in every language against "A 3." (the digit spelled out: "a drei", "a trois"...: one substitution) and
+    # "haus tür" (one insertion, "haus tür" = "haustür"): 2 / 4 = 50.00 in each of the thirteen sets; their mean 50.00.
+    results = _run_suite("open_asr_multilingual", "a haustür", fixture_mirror, tmp_path / "ml")
+    assert results.suite is not None and len(results.suite.tasks) == 13 and results.suite.mean == 50.0
+    assert all(r.metrics["wer"].value == 0.5 for r in results.tasks.values())
+    # Long-form: "good morning" scores 6 / 8 = 75.00 on both earnings sets (test_catalog_runs.py); their mean 75.00.
+    results = _run_suite("open_asr_longform", "good morning", fixture_mirror, tmp_path / "longform")
+    assert results.suite is not None and results.suite.mean == 75.0
+
+
+def test_the_previous_esb_suite_keeps_its_plain_mean(fixture_mirror, tmp_path):
+    results = _run_suite("open_asr_esb", "the", fixture_mirror, tmp_path / "esb")
+    assert results.suite is not None and results.suite.scale == 1 and results.suite.decimals is None
+    assert len(results.suite.tasks) == 8 and results.suite.mean == pytest.approx(5 / 6)
+
+
+def test_omnieval_tasks_lists_the_open_asr_tasks_and_suites():
+    out = CliRunner().invoke(app, ["tasks"], env={"COLUMNS": "400"})
+    assert out.exit_code == 0, out.output
+    names = [n for s in OPEN_ASR_SUITES for n in load_suite(s).tasks] + ["open_asr_esb_common_voice"]
+    for name in [*names, *OPEN_ASR_SUITES]:
+        assert name in out.output, name
+
+
+def test_omnieval_run_reports_the_suite_aggregate(fixture_mirror, tmp_path):
+    out = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=good morning", "-s", "open_asr_longform", "--data-dir",
+                                   str(fixture_mirror), "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"), "--no-progress"])
+    assert out.exit_code == 0, out.output
+    [run] = (tmp_path / "runs").iterdir()
+    suite = json.loads((run / "results.json").read_text())["suite"]
+    assert suite["mean"] == 75.0 and suite["scale"] == 100 and suite["decimals"] == 2
+    assert "suite open_asr_longform: mean wer (x100) 75.0000 over 2 tasks" in " ".join(out.output.split())
