@@ -57,6 +57,10 @@ class Capabilities(BaseModel):
     sampled frames) and media under a robustness condition (``request.media``)."""
     reasoning_budget: bool = False
     """Honours ``GenerationSettings.max_reasoning_tokens`` (a thinking budget apart from the answer's)."""
+    translation_targets: tuple[str, ...] = ()
+    """For a model that takes no prompt (``text`` false): the languages it translates speech into when a request's
+    ``GenerationSettings.translate_to`` asks (multilingual Whisper: English only). A model that reads the prompt is
+    asked there; any other task that asks for a translation is refused before it runs."""
     cpu_inference: bool = False
     """The model computes on this machine's CPU cores. The runner then prepares the next
     batches' inputs between batches (decoding on all cores) rather than beside inference:

@@ -9,6 +9,12 @@ batch. Longer clips go through faster-whisper's sequential long-form path.
 faster-whisper, CTranslate2 and the weights load on the first ``generate`` (on a
 GPU, in the background from ``warm_up``): creating the adapter only checks that the
 model directory is there, so a run whose responses are all cached loads nothing.
+
+A request whose ``generation.translate_to`` is ``en`` (a speech translation
+task) runs Whisper's ``translate`` task through faster-whisper's ``transcribe``,
+which detects the spoken language unless ``-a language=..`` was given. Only a
+multilingual export can (its vocabulary holds the task tokens: 51865 entries or
+more, Whisper's own rule); tiny.en cannot, and such a task is refused before it runs.
 """
 
 from __future__ import annotations
@@ -66,6 +72,7 @@ class CT2WhisperAdapter(Adapter):
             raise AdapterError(f"ct2-whisper: model directory {path} does not exist (a CTranslate2 Whisper export)")
         super().__init__(model or "tiny.en", args)
         self._path = path
+        self._multilingual = _is_multilingual(path)  # a small file read, once: capabilities are asked often
         self._loaded: tuple[Any, Any] | None = None
         self._load_error: str | None = None
         self._load_lock = threading.Lock()
@@ -139,7 +146,9 @@ class CT2WhisperAdapter(Adapter):
 
     @property
     def capabilities(self) -> Capabilities:
-        return self.declared_capabilities.model_copy(update={"max_batch_size": self.args.batch_size, "cpu_inference": self.args.device == "cpu"})
+        targets = ("en",) if self._multilingual else ()
+        return self.declared_capabilities.model_copy(update={"max_batch_size": self.args.batch_size, "cpu_inference": self.args.device == "cpu",
+                                                             "translation_targets": targets})
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()
@@ -179,9 +188,11 @@ class CT2WhisperAdapter(Adapter):
             out.append((self._tokenizer.decode(tokens).strip(), len(tokens)))
         return out
 
-    def _long_form(self, array: np.ndarray, beam_size: int) -> tuple[str, int]:
+    def _long_form(self, array: np.ndarray, beam_size: int, translate: bool = False) -> tuple[str, int]:
+        # Translating, the spoken language is detected unless the user named it (the default "en" is the output's).
+        language = self.args.language if not translate or "language" in self.args.model_fields_set else None
         segments, _ = self._whisper.transcribe(
-            array, beam_size=beam_size, language=self.args.language, task=self.args.task,
+            array, beam_size=beam_size, language=language, task="translate" if translate else self.args.task,
             vad_filter=self.args.vad_filter, condition_on_previous_text=False, without_timestamps=True,
         )
         segments = list(segments)
@@ -200,10 +211,11 @@ class CT2WhisperAdapter(Adapter):
                 continue
             arrays[i], rate = r.media.audio(audios[0])
             seconds[i] = len(arrays[i]) / rate
-            if self.args.vad_filter or len(arrays[i]) > _WINDOW_S * _SAMPLING_RATE:
+            translate = r.generation.translate_to == "en"
+            if self.args.vad_filter or translate or len(arrays[i]) > _WINDOW_S * _SAMPLING_RATE:
                 start = time.perf_counter()
                 beam = self.args.beam_size or r.generation.num_beams
-                text, n = self._long_form(arrays[i], beam)
+                text, n = self._long_form(arrays[i], beam, translate)
                 responses[i] = Response(text=text, output_tokens=n, latency_s=time.perf_counter() - start, audio_s=seconds[i])
             else:
                 short.append(i)
@@ -219,6 +231,18 @@ class CT2WhisperAdapter(Adapter):
             for i, (text, n) in zip(idx, outputs):
                 responses[i] = Response(text=text, output_tokens=n, latency_s=share, audio_s=seconds[i])
         return responses  # type: ignore[return-value]
+
+
+def _is_multilingual(path: Path) -> bool:
+    """Whether a CTranslate2 Whisper export holds the language and task tokens (a vocabulary of 51865 or more)."""
+    import json
+
+    if (path / "vocabulary.txt").is_file():
+        with open(path / "vocabulary.txt", encoding="utf-8") as f:
+            return sum(1 for _ in f) >= 51865
+    if (path / "vocabulary.json").is_file():
+        return len(json.loads((path / "vocabulary.json").read_text(encoding="utf-8"))) >= 51865
+    return False
 
 
 ADAPTER = CT2WhisperAdapter

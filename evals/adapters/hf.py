@@ -6,7 +6,9 @@ config, never from a task:
 - ``whisper`` configs: ``AutoModelForSpeechSeq2Seq``. Clips up to 30 s are
   batched (each is padded to the 30 s window Whisper always sees); longer clips
   go one at a time through the model's long-form ``generate`` with an
-  attention mask. The request's text is not used (Whisper takes no prompt).
+  attention mask. The request's text is not used (Whisper takes no prompt); a
+  request whose ``generation.translate_to`` is ``en`` runs Whisper's
+  ``translate`` task (multilingual checkpoints; other targets are refused).
 - ``*ForCTC`` architectures (wav2vec2, HuBERT, ...): ``AutoModelForCTC`` and
   greedy argmax decoding.
 - everything else: a chat model whose processor takes images and/or audio
@@ -340,6 +342,7 @@ class HFAdapter(Adapter):
             self._model_type = self._config_object().model_type
         archs = [a for a in config.get("architectures") or [] if isinstance(a, str)]
         self._archs = archs
+        self._multilingual = self._model_type == "whisper" and self._whisper_is_multilingual(config)
         if self._model_type == "whisper":
             self.path: Literal["whisper", "ctc", "chat"] = "whisper"
         elif any(a.endswith("ForCTC") for a in archs):
@@ -355,6 +358,17 @@ class HFAdapter(Adapter):
         self._loader: threading.Thread | None = None
 
     # -- cheap facts (no torch) ------------------------------------------------------------------
+
+    def _whisper_is_multilingual(self, config: dict[str, Any]) -> bool:
+        """What ``generate`` will read (``generation_config.is_multilingual``), from the small JSON file; without it,
+        Whisper's own rule (openai/whisper): a vocabulary of 51865 tokens or more holds the language and task tokens."""
+        try:
+            gen = self._checkpoint.json("generation_config.json") or {}
+        except _Unreadable:
+            gen = {}
+        if "is_multilingual" in gen:
+            return bool(gen["is_multilingual"])
+        return int(config.get("vocab_size") or 0) >= 51865
 
     def _common(self) -> dict[str, Any]:
         return {"revision": self.args.revision, "trust_remote_code": self.args.trust_remote_code}
@@ -545,8 +559,10 @@ class HFAdapter(Adapter):
         rate = media.sampling_rate or _DEFAULT_SAMPLING_RATE
         cpu = self.device == "cpu"
         if self.path in ("whisper", "ctc"):
+            # Multilingual Whisper translates speech into English (its translate task token); nothing else here translates.
+            targets = ("en",) if self.path == "whisper" and self._multilingual else ()
             return Capabilities(text=False, audio=True, batch=True, max_batch_size=self.args.batch_size, audio_sampling_rate=rate,
-                                cpu_inference=cpu)
+                                cpu_inference=cpu, translation_targets=targets)
         return Capabilities(image=media.image, multi_image=media.image, audio=media.audio, video=media.video, batch=True,
                             max_batch_size=self.args.batch_size, audio_sampling_rate=rate, max_image_side=self.args.max_image_side,
                             reasoning_budget=not self._ships_mistral_tokenizer, cpu_inference=cpu)
@@ -831,7 +847,8 @@ class HFAdapter(Adapter):
         if getattr(gc, "is_multilingual", False):
             if self.args.language:
                 kwargs["language"] = self.args.language
-            kwargs["task"] = self.args.task or "transcribe"
+            # A speech translation task asks for English through the request (check_supported refused other targets).
+            kwargs["task"] = "translate" if settings.translate_to == "en" else self.args.task or "transcribe"
         # Whisper's decoder holds max_target_positions tokens, the forced prompt included.
         limit = self.config.max_target_positions - 4
         kwargs["max_new_tokens"] = min(settings.max_new_tokens, limit)

@@ -24,6 +24,7 @@ from evals.requests import GenerationSettings, Message, Request, TextPart
 from evals.results import JudgeIdentity, JudgePanelReport, JudgeSummary, JudgeVerdict, SampleRecord
 from evals.run.engine import GenerationEngine, Job
 from evals.run.plan import format_options
+from evals.scoring.metrics.air_bench import parse_score_pair
 from evals.scoring.metrics.choice import parse_choice
 from evals.scoring.isolate import score_samples
 from evals.scoring.registry import get_scorer
@@ -80,6 +81,9 @@ def to_judge(spec: TaskSpec, records: Sequence[SampleRecord]) -> list[SampleReco
 def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str | None]:
     """(score, None), or (None, why the reply is not a verdict)."""
     text = reply.strip()
+    if verdict.kind == "pair":  # AIR-Bench Chat: "<reference's score> <answer's score>"; the answer's is the score
+        pair, why = parse_score_pair(text, verdict.min, verdict.max)
+        return (float(pair[1]), None) if pair is not None else (None, why)
     if verdict.kind == "scale" and verdict.field:
         value = json_field(text, verdict.field)
         if isinstance(value, bool) or not isinstance(value, (int, float, str)) or not _NUMBER.fullmatch(str(value).strip()):
@@ -130,7 +134,7 @@ class Judge:
         for rec in records:
             variables = {"question": prompt_text(rec.prompt), "references": rec.references,
                          "answer": " <OR> ".join(rec.references), "prediction": rec.prediction or "", "choices": rec.choices or [],
-                         "options": format_options(rec.choices or [])}
+                         "options": format_options(rec.choices or []), "metadata": rec.metadata or {}}
             messages = [Message("user", [TextPart(user.render(**variables))])]
             if system is not None:
                 messages.insert(0, Message("system", [TextPart(system.render(**variables))]))
@@ -243,7 +247,7 @@ class JudgePanel:
             summaries.append(JudgeSummary(judge=j.name, judge_hash=j.model_hash, score=sum(mine) / len(mine) if mine else None,
                                           n=len(mine), n_errors=len(rows) - len(mine)))
         complete = np.array([r for r in rows if all(x is not None for x in r)], dtype=np.float64)
-        metric = "interval" if spec.judge.verdict.kind == "scale" else "nominal"
+        metric = "interval" if spec.judge.verdict.kind in ("scale", "pair") else "nominal"
         alpha = krippendorff_alpha(complete, metric) if complete.size else None
         return JudgePanelReport(judges=summaries, aggregate=spec.judge.aggregate, agreement=alpha, agreement_metric=metric,
                                 n_agreement=len(complete))

@@ -108,7 +108,7 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
     result = old.model_copy(update={
         "task_version": spec.version, "spec_hash": spec.spec_hash, "task_hash": task_hash_for(spec, old.dataset.fingerprint, judge_id), "judge": judge_id, "judge_panel": panel,
         "extraction_rules": rule_counts(rules),
-        "primary_metric": spec.primary_metric, "metrics": out.metrics, "subgroups": out.subgroups, "scorers": out.scorers,
+        "primary_metric": spec.primary_metric, "metrics": out.metrics, "subgroups": out.subgroups, "scorers": out.scorers, "signatures": out.signatures,
         "n_scored": out.n_scored, "n_score_errors": out.n_score_errors, "n_unparsed": out.n_unparsed, "notes": notes,
         "transforms": [s.name for s in spec.transforms],
         "rescored": Rescored(from_run=read_manifest(run_dir).run_id, from_dir=str(run_dir), from_spec_hash=old.spec_hash,

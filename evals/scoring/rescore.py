@@ -69,6 +69,7 @@ class Rescored:
     subgroups: list[SubgroupReport]
     samples: list[SampleScores | None]
     scorers: dict[str, dict[str, Any]]
+    signatures: dict[str, dict[str, str]]
     n_samples: int
     n_scored: int
     n_errors: int
@@ -100,6 +101,7 @@ def score_records(
     samples = [next(it) if x is not None else None for x in inputs]
     return Rescored(
         metrics=scoring.metrics(), subgroups=scoring.subgroups(), samples=samples, scorers=scoring.options_record(),
+        signatures=scoring.signatures(),
         n_samples=len(records), n_scored=scoring.n_scored, n_errors=len(records) - len(scored),
         n_score_errors=scoring.n_score_errors, n_unparsed=scoring.n_unparsed(),
     )

@@ -70,6 +70,22 @@ def suite_names() -> list[str]:
     return sorted(_index()[1])
 
 
+def is_gated(path: str) -> bool:
+    """Whether any catalogue task marks the Hub dataset ``path`` as gated.
+
+    Gating belongs to the repo, not to a task; a task that predates its repo's mark keeps its hash (``gated`` is
+    part of it) and still gets the gated message through its siblings.
+    """
+    for name in task_names():
+        try:
+            spec = load_task(name)
+        except SpecError:
+            continue
+        if spec.dataset.path == path and spec.dataset.gated:
+            return True
+    return False
+
+
 def _closest(name: str, known: list[str]) -> str:
     import difflib
 

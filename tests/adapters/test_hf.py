@@ -426,3 +426,49 @@ def test_a_video_goes_in_as_video_where_the_processor_takes_it_else_as_its_frame
     if not native:  # four frames as four images: more input than one image
         one_image = adapter.generate(image_requests(n=1, multi=False))[0]
         assert single[0].input_tokens > 2 * one_image.input_tokens
+
+
+def test_whisper_translates_when_the_request_asks_for_english(hf_adapter):
+    """``generation.translate_to: en`` puts Whisper's <|translate|> task token in the decoder prompt (transcribe otherwise),
+    and a multilingual Whisper declares that it translates into English only."""
+    adapter = hf_adapter("whisper")
+    assert adapter.capabilities.translation_targets == ("en",)
+    vocab = adapter.tokenizer.get_vocab()
+    seen: list[list[int]] = []
+
+    def first_decoder_input(module, args, kwargs):  # observes what the decoder is fed; changes nothing
+        ids = kwargs.get("input_ids", args[0] if args else None)
+        if ids is not None and ids.shape[1] > 1:
+            seen.append(ids[0].tolist())
+
+    hook = adapter.model_obj.model.decoder.register_forward_pre_hook(first_decoder_input, with_kwargs=True)
+    prompts = {}
+    try:
+        for target in ("en", None):
+            seen.clear()
+            request = audio_requests(n=1)[0]
+            request = Request(id="0", messages=request.messages, generation=GenerationSettings(max_new_tokens=2, translate_to=target),
+                              media=request.media)
+            assert adapter.generate([request])[0].ok
+            prompts[target] = seen[0]
+    finally:
+        hook.remove()
+    assert prompts["en"] == [vocab[t] for t in ("<|startoftranscript|>", "<|en|>", "<|translate|>", "<|notimestamps|>")]
+    assert prompts[None] == [vocab[t] for t in ("<|startoftranscript|>", "<|en|>", "<|transcribe|>", "<|notimestamps|>")]
+    translate = [Request(id=r.id, messages=r.messages, generation=GenerationSettings(max_new_tokens=6, translate_to="en"), media=r.media)
+                 for r in audio_requests(n=2)]
+    assert all(r.ok for r in adapter.generate(translate))
+
+
+def test_only_whisper_checkpoints_translate_without_a_prompt(hf_adapter):
+    assert hf_adapter("wav2vec2").capabilities.translation_targets == ()
+
+
+def test_whisper_is_refused_a_translation_out_of_english_before_the_run(hf_adapter):
+    from evals.run.runner import check_supported
+    from evals.spec.catalog import load_task
+
+    adapter = hf_adapter("whisper")
+    assert check_supported(load_task("covost2_fr_en"), adapter) is None
+    why = check_supported(load_task("covost2_en_de"), adapter)
+    assert "\n" not in why and why.endswith("takes no prompt and translates speech only into en: it cannot translate into 'de'")

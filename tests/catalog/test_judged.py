@@ -296,3 +296,50 @@ def test_a_reasoning_budget_a_model_cannot_hold_stops_before_running(fixture_mir
     assert result.exit_code != 0  # the entry point prints it as one "error:" line
     assert "baseline:constant cannot hold a reasoning budget apart from the answer's (max_reasoning_tokens)" in str(result.exception)
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+AIR_CHAT_VERDICTS = {"What animal is heard?": "8 6", "Where could this be recorded?": "7 9\n"}
+
+
+def test_air_bench_chat_is_graded_pairwise_against_the_reference_with_the_official_prompt(fixture_mirror, tmp_path):
+    """The judge scores the reference (Assistant 1) and the answer (Assistant 2); the answer's score is the task's,
+    as AIR-Bench's cal_score.py reports llm_avg_score beside gpt4_avg_score and the win rate."""
+    from helpers import ScriptedJudge, run_cli
+
+    answer = "<think>Barking, I think.</think>A dog is barking."
+    with ScriptedJudge(AIR_CHAT_VERDICTS) as judge:
+        result, records = run_cli(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "air_bench_chat_sound", answer,
+                                  "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+    assert result["metrics"]["score"]["value"] == pytest.approx((6 + 9) / 2)
+    assert result["metrics"]["reference_score"]["value"] == pytest.approx((8 + 7) / 2)
+    assert result["metrics"]["win_rate"]["value"] == pytest.approx(0.5)  # 6 < 8, 9 > 7
+    assert result["n_score_errors"] == 0 and result["judge"]["judge"] == "openai:judge-7b"
+    assert {g: m["score"]["value"] for g, m in result["subgroups"][0]["groups"].items()} == {"sound_QA": 6.0, "sound_generation_QA": 9.0}
+    prompt = next(p for p in judge.prompts if "What animal is heard?" in p)
+    assert prompt.startswith("You are a helpful and precise assistant for checking the quality of the answer.\n[Detailed Audio Description]\n"
+                             "A dog barks twice in a park; birds chirp.\n[Question]\nWhat animal is heard?\n"
+                             "[The Start of Assistant 1s Answer]\nA dog barks twice.\n[The End of Assistant 1s Answer]\n"
+                             "[The Start of Assistant 2s Answer]\nA dog is barking.\n[The End of Assistant 2s Answer]\n[System]\n")
+    assert prompt.endswith("The two scores are separated by a space.") and len(judge.prompts) == 2
+    first = next(r for r in records if r["id"] == "5000")
+    assert first["judge"]["score"] == 6.0 and first["scores"]["judge_pair"] == {"score": 6.0, "reference_score": 8.0, "win": 0.0}
+
+
+@pytest.mark.parametrize("reply, error", [
+    ("8/10 6/10", "judge gave an unparseable verdict '8/10 6/10' (expected two integer scores separated by a space)"),
+    ("8  6", "judge gave an unparseable verdict '8  6' (expected two integer scores separated by a space)"),  # split(" ") gives three
+    ("8 11", "judge gave 11, outside 1..10"),
+])
+def test_an_air_bench_chat_reply_that_is_not_two_scores_is_a_scoring_error(fixture_mirror, tmp_path, reply, error):
+    from helpers import ScriptedJudge
+
+    with ScriptedJudge({**AIR_CHAT_VERDICTS, "What animal is heard?": reply}) as judge:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=A dog.", "-t", "air_bench_chat_sound", "--data-dir",
+                                          str(fixture_mirror), "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"),
+                                          "--no-progress", "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}"])  # fmt: skip
+    assert result.exit_code == 1  # a scoring error is above the default --max-error-rate of 0
+    [run] = (tmp_path / "runs").iterdir()
+    res = json.loads((run / "results.json").read_text())["tasks"]["air_bench_chat_sound"]
+    assert res["n_score_errors"] == 1 and res["metrics"]["score"]["value"] == pytest.approx(9.0)  # never a zero
+    records = {r["id"]: r for r in map(json.loads, (run / "samples" / "air_bench_chat_sound.jsonl").read_text().splitlines())}
+    assert records["5000"]["score_error"] == f"judge_pair: {error}"

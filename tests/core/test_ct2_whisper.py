@@ -36,3 +36,12 @@ def test_real_wer_on_quickstart_speech_and_batch_invariance(whisper, tmp_path):
     assert len(singles) == 10
     assert all(r.prediction == by_id[r.id] for r in singles)  # batch size does not change outputs
     assert one.tasks["harvard_asr"].n_errors == 0
+
+
+def test_an_english_only_whisper_is_refused_speech_translation(whisper):
+    from evals.run.runner import check_supported
+
+    assert whisper.capabilities.translation_targets == ()  # tiny.en's vocabulary has no task tokens (51864 < 51865)
+    why = check_supported(load_task("covost2_fr_en"), whisper)
+    assert why == "ct2-whisper:tiny.en takes no prompt and translates speech into no language (it only transcribes): it cannot translate into 'en'"
+    assert check_supported(load_task("harvard_asr"), whisper) is None

@@ -10,3 +10,5 @@ from evals.scoring.metrics import judge, mmbench, mmstar, visulogic  # noqa: F40
 from evals.scoring.metrics import hallusionbench, mathvista, videomme  # noqa: F401  (aAcc, fAcc, qAcc; MathVista's, Video-MME's readers)
 from evals.scoring.metrics import sonic, summary, temporal  # noqa: F401  (SONIC-O1: multiple choice, summaries, temporal IoU)
 from evals.scoring.metrics import mvbench  # noqa: F401  (MVBench's answer reading)
+from evals.scoring.metrics import air_bench, mmau, voicebench  # noqa: F401  (AIR-Bench Chat's pairwise judge; MMAU's, VoiceBench's matchers)
+from evals.scoring.metrics import sacrebleu_metrics  # noqa: F401  (speech translation: sacreBLEU's BLEU and chrF)
