@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from evals.data.source import RowSource, _files_identity, hf_datasets, open_files
+from evals.data.source import RowSource, _files_identity, error_row, hf_datasets, open_files
 from evals.errors import DataError
 from evals.hashing import bytes_hash, stable_hash
 from evals.hub import ensure_hub_or_offline, unreachable_reason
@@ -139,7 +139,9 @@ def load_audio_index(task: TaskSpec, data_dir: Path | None = None) -> datasets.D
     rows = [json.loads(line) for line in (root / "metadata.jsonl").read_text().splitlines() if line.strip()]
     if not rows:
         raise ValueError(f"{root / 'metadata.jsonl'} lists no files")
-    columns: dict[str, list] = {"audio": [{"bytes": None, "path": str(root / r["file_name"])} for r in rows]}
+    # A line without file_name is that sample's media error, not the task's.
+    columns: dict[str, list] = {"audio": [{"bytes": None, "path": str(root / r["file_name"])} if r.get("file_name")
+                                          else _missing_media("metadata.jsonl line has no file_name") for r in rows]}
     feature_map: dict[str, datasets.features.FeatureType] = {"audio": datasets.Audio()}
     for key in rows[0]:
         if key == "file_name":
@@ -168,6 +170,8 @@ def parts_of(task: TaskSpec) -> list[tuple[str, str | None, str]]:
         return [(ds.path, ds.name, ds.split), (ds.path, gqa_images_config(ds.name), ds.split)]
     if ds.loader == "coco_karpathy":
         return [(ds.path, ds.name, ds.split), COCO_KARPATHY_IMAGES]
+    if ds.loader == "fleurs_to_english":
+        return [(ds.path, ds.name, ds.split), (ds.path, FLEURS_ENGLISH, ds.split)]
     return [(ds.path, ds.name, ds.split)]
 
 
@@ -247,8 +251,39 @@ def load_coco_karpathy(task: TaskSpec, data_dir: Path | None = None) -> RowSourc
     )
 
 
-def _media_key(cell: Any) -> str:
+FLEURS_ENGLISH = "en_us"
+"""The FLEURS config whose sentences are the English references of speech translation into English."""
 
+
+@LOADERS.register("fleurs_to_english")
+def load_fleurs_to_english(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """FLEURS speech translation into English: each recording of config ``dataset.name`` (``cmn_hans_cn``) with, as
+    ``english``, the ``raw_transcription`` (cased, punctuated) of the ``en_us`` row with the same ``id``.
+
+    FLEURS is n-way parallel: an ``id`` is one FLoRes sentence in every language, so the English transcript of
+    that id is the translation reference (as unitxt's FLEURS cards and hearing2translate build it). English has
+    several recordings of some sentences; their transcripts agree and the first is taken. A recording whose
+    sentence has no English row gets no reference: that sample's error (the planner's), never scored against nothing.
+    """
+
+    source = open_part(task, data_dir)
+    english = open_part(task, data_dir, name=FLEURS_ENGLISH)
+    sentences: dict[int, str] = {}
+    for _, row in english.rows:
+        sentences.setdefault(int(row["id"]), row["raw_transcription"])
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in source.rows:
+            yield i, {**row, "english": sentences.get(int(row["id"]))}
+
+    return RowSource(
+        rows(), source.num_rows, stable_hash([source.fingerprint, english.fingerprint]),
+        f"{source.origin} joined with {FLEURS_ENGLISH}", source.revision, columns=[*source.columns, "english"],
+    )
+
+
+def _media_key(cell: Any) -> str:
+    """A clip's content identity: the hash of its bytes, else its path."""
     if isinstance(cell, dict):
         if cell.get("bytes"):
             return bytes_hash(bytes(cell["bytes"]))
@@ -256,14 +291,22 @@ def _media_key(cell: Any) -> str:
     return f"value:{cell!r}"
 
 
+def _clip_name(cell: Any) -> str | None:
+    """The clip's file name (the ``path`` of an ``Audio`` cell, without folders), or None."""
+    path = cell.get("path") if isinstance(cell, dict) else None
+    return (Path(str(path)).name or None) if path else None
+
+
 @LOADERS.register("group_by_audio")
 def load_group_by_audio(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     """One row per distinct clip when a set stores one caption per row (AudioCaps test).
 
-    Clips are identified by the content hash of ``fields.audio``; the
-    ``fields.references`` column becomes the list of every caption of that
-    clip, in row order. Two passes over the stream keep memory flat: the
-    first collects captions per clip, the second yields each clip's first row.
+    A clip is identified by its file name (the ``path`` of its ``fields.audio`` cell: the set has no id column),
+    so rows of one clip group even when their audio bytes differ (re-encoded per row); by the content hash of the
+    audio when cells carry no name, or when one name stands for clips of different content (a placeholder such as
+    ``audio.wav``). The ``fields.references`` column becomes the list of every caption of that clip, in row order
+    (a null caption is left out; a clip with none is that sample's error). Two passes over the stream keep memory
+    flat: the first collects captions per clip, the second yields each clip's first row, with its ``clip`` id.
     """
 
     audio_col = task.fields.audio
@@ -271,22 +314,37 @@ def load_group_by_audio(task: TaskSpec, data_dir: Path | None = None) -> RowSour
     if not audio_col or not ref_col:
         raise ValueError(f"{task.source_file or task.name}: group_by_audio needs fields.audio and fields.references")
     first = open_part(task, data_dir)
-    groups: dict[str, list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    by_content: dict[str, list[str]] = {}
+    unnamed = 0
     for _, row in first.rows:
-        groups.setdefault(_media_key(row[audio_col]), []).append(str(row[ref_col]))
+        cell, caption = row.get(audio_col), row.get(ref_col)
+        name, content = _clip_name(cell), _media_key(cell)
+        captions = [] if caption is None else [str(caption)]
+        by_content.setdefault(content, []).extend(captions)
+        unnamed += name is None
+        if name is not None:
+            by_name.setdefault(name, []).extend(captions)
+    # Names identify clips only if every row has one and they are not one placeholder shared by different clips.
+    named = bool(by_name) and not unnamed and not (len(by_name) == 1 and len(by_content) > 1)
+
+    def key_of(cell: Any) -> str:
+        return (_clip_name(cell) or "") if named else _media_key(cell)
+
+    groups = by_name if named else by_content
     second = open_part(task, data_dir)
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         seen: set[str] = set()
         for _, row in second.rows:
-            key = _media_key(row[audio_col])
+            key = key_of(row.get(audio_col))
             if key in seen:
                 continue
             seen.add(key)
-            yield len(seen) - 1, {**row, ref_col: groups[key], "clip": key[:12]}
+            yield len(seen) - 1, {**row, ref_col: groups.get(key, []), "clip": key if named else key[:12]}
 
-    return RowSource(rows(), len(groups), stable_hash([first.fingerprint, "group_by_audio"]), first.origin,
-                     first.revision, columns=[*first.columns, "clip"])
+    return RowSource(rows(), len(groups), stable_hash([first.fingerprint, "group_by_audio", "by name" if named else "by content"]),
+                     first.origin, first.revision, columns=[*first.columns, "clip"])
 
 
 def _repo_file(task: TaskSpec, data_dir: Path | None, filename: str) -> Path:
@@ -332,7 +390,14 @@ def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
         with zipfile.ZipFile(zip_path) as archive:
             members = set(archive.namelist())
             for i, line in enumerate(lines):
-                row = json.loads(line)
+                try:
+                    row = json.loads(line)
+                except ValueError as e:
+                    yield i, error_row(f"{names['rows']} line {i + 1} is not JSON: {e}")
+                    continue
+                if not isinstance(row, dict):
+                    yield i, error_row(f"{names['rows']} line {i + 1} is not a JSON object")
+                    continue
                 inner = str(row.get(image_col) or "")
                 # Some releases list paths without the zip's top folder; accept either.
                 candidates = [inner, inner.lstrip("./"), f"images/{inner}"]
@@ -342,7 +407,21 @@ def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
 
     identity = _files_identity([str(rows_path), str(zip_path)])
     return RowSource(rows(), len(lines), stable_hash({"files": identity, "revision": task.dataset.revision}),
-                     f"files:{rows_path.parent}", task.dataset.revision, columns=list(json.loads(lines[0])) if lines else [])
+                     f"files:{rows_path.parent}", task.dataset.revision, columns=_jsonl_columns(lines))
+
+
+def _jsonl_columns(lines: list[str]) -> list[str]:
+    """Every key of the lines that are JSON objects, in order of appearance (a line may lack one; a malformed line
+    must not stop the task)."""
+    keys: dict[str, None] = {}
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            keys.update(dict.fromkeys(row))
+    return list(keys)
 
 
 @LOADERS.register("video_zips")
@@ -499,40 +578,64 @@ def load_sonic_o1(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
         groups = item.get("demographics") or []
         return {k: sorted({str(g[k]) for g in groups if isinstance(g, dict) and g.get(k)}) for k in ("race", "gender", "age")}
 
+    def item_rows(topic: str, item: dict[str, Any]) -> list[dict[str, Any]]:
+        number = str(item.get("video_number", "")).zfill(3)
+        seg = item.get("segment") or {}
+        base = {"topic": topic, "video": media("videos", topic, f"video_{number}.mp4"), "audio": media("audios", topic, f"audio_{number}.m4a"),
+                "start": _seconds(seg, "start", "segment"), "end": _seconds(seg, "end", "segment"), **people(item)}
+        segment = f"{base['start']:g}-{base['end']:g}"
+        if kind == "summary":  # one per video: all of it
+            return [{**base, "id": f"{topic}/{number}", "start": 0.0, "end": float(item.get("duration_seconds") or 0.0),
+                     "question": "", "duration": float(item.get("duration_seconds") or 0.0),
+                     "summary": str(item.get("summary_detailed", "")), "summary_short": " ".join(map(str, item.get("summary_short") or []))}]
+        if kind == "mcq":
+            return [{**base, "id": f"{topic}/{number}/{segment}", "question": item.get("question", ""), "options": item.get("options", []),
+                     "answer": str(item.get("answer_letter", ""))}]
+        out = []
+        for q in item.get("questions", []):
+            answer = q.get("answer") or {}
+            out.append({**base, "id": f"{topic}/{number}/{segment}/{q.get('question_id')}", "question": q.get("question", ""),
+                        "relation": q.get("temporal_relation", ""), "answer_start": answer.get("start_s"), "answer_end": answer.get("end_s"),
+                        "reference": [str(answer.get("start_s")), str(answer.get("end_s"))]})
+        return out
+
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         i = 0
         for path in files:
-            topic = path.stem
-            for item in json.loads(path.read_text()).get("entries", []):
-                number = str(item.get("video_number", "")).zfill(3)
-                seg = item.get("segment") or {}
-                base = {"topic": topic, "video": media("videos", topic, f"video_{number}.mp4"), "audio": media("audios", topic, f"audio_{number}.m4a"),
-                        "start": float(seg.get("start", 0.0)), "end": float(seg.get("end", 0.0)), **people(item)}
-                segment = f"{base['start']:g}-{base['end']:g}"
-                if kind == "summary":  # one per video: all of it
-                    yield i, {**base, "id": f"{topic}/{number}", "start": 0.0, "end": float(item.get("duration_seconds") or 0.0),
-                              "question": "", "duration": float(item.get("duration_seconds") or 0.0),
-                              "summary": str(item.get("summary_detailed", "")), "summary_short": " ".join(map(str, item.get("summary_short") or []))}
-                    i += 1
-                    continue
-                if kind == "mcq":
-                    yield i, {**base, "id": f"{topic}/{number}/{segment}", "question": item.get("question", ""), "options": item.get("options", []),
-                              "answer": str(item.get("answer_letter", ""))}
-                    i += 1
-                    continue
-                for q in item.get("questions", []):
-                    answer = q.get("answer") or {}
-                    yield i, {**base, "id": f"{topic}/{number}/{segment}/{q.get('question_id')}", "question": q.get("question", ""),
-                              "relation": q.get("temporal_relation", ""), "answer_start": answer.get("start_s"), "answer_end": answer.get("end_s"),
-                              "reference": [str(answer.get("start_s")), str(answer.get("end_s"))]}
+            for k, item in enumerate(_sonic_entries(path)):
+                try:
+                    made = item_rows(path.stem, item)
+                except (AttributeError, KeyError, TypeError, ValueError) as e:  # one malformed entry: its rows' error
+                    made = [error_row(f"{path.name}: entry {k}: {type(e).__name__}: {e}")] * _sonic_row_count(item, kind)
+                for row in made:
+                    yield i, row
                     i += 1
 
     identity = stable_hash({"files": _files_identity([str(p) for p in files]), "revision": task.dataset.revision, "kind": kind})
-    count = 0
-    for path in files:
-        entries = json.loads(path.read_text()).get("entries", [])
-        count += sum(len(e.get("questions", [])) for e in entries) if kind == "temporal" else len(entries)
+    count = sum(_sonic_row_count(item, kind) for path in files for item in _sonic_entries(path))
     columns = ["id", "topic", "video", "audio", "start", "end", "question", "race", "gender", "age"]
     columns += {"mcq": ["options", "answer"], "temporal": ["relation", "answer_start", "answer_end", "reference"],
                 "summary": ["duration", "summary", "summary_short"]}[kind]
     return RowSource(rows(), count, identity, f"files:{repo}", task.dataset.revision, columns=columns, reuse_key=identity)
+
+
+def _seconds(holder: dict[str, Any], key: str, where: str) -> float:
+    """``holder[key]`` as seconds (0 when absent); anything else is an error naming ``where.key``."""
+    value = holder.get(key, 0.0)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}.{key} {value!r} is not a number of seconds") from None
+
+
+def _sonic_entries(path: Path) -> list[Any]:
+    entries = json.loads(path.read_text()).get("entries", [])
+    return entries if isinstance(entries, list) else []
+
+
+def _sonic_row_count(item: Any, kind: str) -> int:
+    """Rows one SONIC-O1 entry makes: one, or (temporal) one per question; a malformed entry still makes its rows."""
+    if kind != "temporal":
+        return 1
+    questions = item.get("questions") if isinstance(item, dict) else None
+    return len(questions) if isinstance(questions, list) else 1

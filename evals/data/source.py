@@ -53,6 +53,16 @@ def hf_datasets():  # noqa: ANN201 - the module
     return datasets
 
 
+ROW_ERROR = "__row_error__"
+"""The key of a row a loader could not read (a line that is not JSON, an entry of the wrong shape): the planner
+makes that row's sample an error saying why, and the task goes on."""
+
+
+def error_row(why: str) -> dict[str, Any]:
+    """A stand-in for an unreadable row: that sample's error, ``why``."""
+    return {ROW_ERROR: why}
+
+
 @dataclass
 class RowSource:
     """The rows of one task, with what identifies the data they came from."""
@@ -223,7 +233,9 @@ def _hub_error(spec: TaskSpec, err: Exception) -> DataError:
     text = str(err)
     ds = spec.dataset.path
     offline = unreachable_reason()
-    if spec.dataset.gated or (offline is None and ("gated" in text.lower() or "401" in text or "403" in text)):
+    from evals.spec.catalog import is_gated
+
+    if spec.dataset.gated or is_gated(ds) or (offline is None and ("gated" in text.lower() or "401" in text or "403" in text)):
         return DataError(
             f"task {spec.name}: dataset {ds} is gated: accept its terms on the Hub and set HF_TOKEN, "
             f"or mirror it with `omnieval data mirror {spec.name} --to DIR` and pass --data-dir DIR ({offline or text.splitlines()[0][:200]})"

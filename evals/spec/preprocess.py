@@ -7,8 +7,12 @@ row; the task's field map then reads from the result. Keep them pure.
 from __future__ import annotations
 
 import ast
+import csv
+import functools
+import json
 import re
 import string
+from pathlib import Path
 from typing import Any, Callable
 
 from evals.registry import Registry
@@ -41,10 +45,25 @@ def parse_list_text(value: Any) -> list[Any]:
     return list(parsed)
 
 
+def index_letter(row: Row, column: str, options: list[Any] | None, options_column: str) -> str:
+    """The letter of the option whose index is in ``column``; a value that is no index of ``options`` is an error naming both."""
+    value = row.get(column)
+    try:
+        i = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{column} {value!r} is not an option index") from None
+    n = len(options) if options is not None else 0
+    if not 0 <= i < n:
+        raise ValueError(f"{column} {i} is not among the {n} choices ({options_column})")
+    return string.ascii_uppercase[i]
+
+
 @PREPROCESSORS.register("answer_index_to_letter")
 def answer_index_to_letter(row: Row) -> Row:
     """ScienceQA/AI2D: ``answer`` is an index (int or digit string) into ``choices``/``options``."""
-    return {**row, "answer_letter": string.ascii_uppercase[int(row["answer"])]}
+    column = "choices" if "choices" in row else "options"
+    options = row.get(column)
+    return {**row, "answer_letter": index_letter(row, "answer", list(options) if isinstance(options, (list, tuple)) else None, column)}
 
 
 _MMMU_SUBJECT = re.compile(r"^(?:dev|validation|test)_(.+)_\d+$")
@@ -66,7 +85,10 @@ def mmmu(row: Row) -> Row:
     places image N there (columns ``image_1`` .. ``image_7``). Open answers that
     are lists written as text (``"['1.5', '1.50']"``) become several references.
     """
-    choices = [str(c) for c in parse_list_text(row.get("options"))]
+    try:
+        choices = [str(c) for c in parse_list_text(row.get("options"))]
+    except (ValueError, SyntaxError) as e:
+        raise ValueError(f"options {row.get('options')!r} is not a list written as text: {e}") from None
     answer = str(row.get("answer", ""))
     if choices and row.get("question_type", "multiple-choice") == "multiple-choice":
         references = [answer.strip()]
@@ -99,7 +121,11 @@ def mmbench(row: Row) -> Row:
     the question a row is a circular copy of (``index`` modulo 1e6, as the official evaluator groups them)."""
     choices = [str(row[c]) for c in "ABCD" if not _missing(row.get(c))]
     hint = None if _missing(row.get("hint")) else str(row["hint"])
-    return {**row, "choices": choices, "hint": hint, "question_index": int(row["index"]) % 1_000_000}
+    try:
+        question_index = int(row["index"]) % 1_000_000
+    except (TypeError, ValueError):
+        raise ValueError(f"index {row['index']!r} is not an integer") from None
+    return {**row, "choices": choices, "hint": hint, "question_index": question_index}
 
 
 @PREPROCESSORS.register("hallusionbench")
@@ -118,12 +144,15 @@ def hallusionbench(row: Row) -> Row:
 @PREPROCESSORS.register("nextqa")
 def nextqa(row: Row) -> Row:
     """NExT-QA multiple choice: options ``a0`` .. ``a4`` -> ``choices``; ``answer`` (an index) -> ``answer_letter``."""
-    return {**row, "choices": [str(row[f"a{i}"]).strip() for i in range(5)], "answer_letter": string.ascii_uppercase[int(row["answer"])]}
+    choices = [str(row[f"a{i}"]).strip() for i in range(5)]
+    return {**row, "choices": choices, "answer_letter": index_letter(row, "answer", choices, "a0 .. a4")}
 
 
 @PREPROCESSORS.register("candidates")
 def candidates(row: Row) -> Row:
     """MVBench: ``candidates`` (option texts) -> ``choices``; ``answer`` (an option's text) -> ``answer_letter``."""
+    if not isinstance(row.get("candidates"), (list, tuple)):
+        raise ValueError(f"candidates {row.get('candidates')!r} is not a list of options")
     options = [str(c) for c in row["candidates"]]
     if str(row["answer"]) not in options:
         raise ValueError(f"answer {row['answer']!r} is not one of the candidates {options!r}")
@@ -175,3 +204,52 @@ def esc50(row: Row) -> Row:
     if label not in ESC50_LABELS:
         raise ValueError(f"ESC-50 category {row['category']!r} is not one of the 50 classes")
     return {**row, "label": label, "labels": ", ".join(ESC50_LABELS)}
+
+
+@PREPROCESSORS.register("mmau")
+def mmau(row: Row) -> Row:
+    """MMAU (lmms-lab/mmau): ``choices`` is a JSON list written as text -> a list of option texts."""
+    choices = row.get("choices")
+    parsed = json.loads(choices) if isinstance(choices, str) else choices
+    if not isinstance(parsed, list) or not parsed:
+        raise ValueError(f"MMAU choices {choices!r} is not a JSON list of options")
+    return {**row, "choices": [str(c) for c in parsed]}
+
+
+CREMA_D_EMOTIONS = {"ANG": ("anger", "angry"), "DIS": ("disgust", "disgusted"), "FEA": ("fear", "fearful"),
+                    "HAP": ("happy", "happiness"), "NEU": ("neutral", "neutral"), "SAD": ("sad", "sadness")}
+"""CREMA-D's emotion codes (the third part of a file name) -> (the label the prompt lists, its other word form)."""
+_CREMA_D_LEVELS = {"LO": "low", "MD": "medium", "HI": "high", "XX": "unspecified"}
+_CREMA_D_FILE = re.compile(r"(?:.*/)?(\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2})(?:\.\w+)?$")
+
+
+@PREPROCESSORS.register("crema_d")
+def crema_d(row: Row) -> Row:
+    """CREMA-D: the file name ``1001_DFA_ANG_XX.wav`` says actor, sentence, acted emotion and its level.
+
+    ``emotion`` is the acted emotion's label and ``emotions`` its two word forms (both are right answers);
+    ``speaker`` the actor (a cluster: one actor's clips are resampled together); ``gender`` lower-cased.
+    """
+    m = _CREMA_D_FILE.match(str(row.get("file", "")))
+    if not m or m.group(3) not in CREMA_D_EMOTIONS:
+        raise ValueError(f"CREMA-D file {row.get('file')!r} is not <actor>_<sentence>_<emotion>_<level>.wav with a known emotion")
+    actor, sentence, code, level = m.groups()
+    words = CREMA_D_EMOTIONS[code]
+    return {**row, "speaker": actor, "sentence": sentence, "emotion": words[0], "emotions": list(dict.fromkeys(words)),
+            "level": _CREMA_D_LEVELS.get(level, level.lower()), "gender": str(row.get("gender") or "unknown").strip().lower()}
+
+
+@functools.cache
+def _librispeech_speakers() -> dict[str, str]:
+    """speaker id -> ``female`` / ``male`` for LibriSpeech's test speakers (``evals/tables/librispeech_speakers.csv``)."""
+    path = Path(__file__).resolve().parents[1] / "tables" / "librispeech_speakers.csv"
+    with open(path, newline="") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return {r["speaker_id"]: {"F": "female", "M": "male"}[r["sex"]] for r in rows}
+
+
+@PREPROCESSORS.register("librispeech_speaker_sex")
+def librispeech_speaker_sex(row: Row) -> Row:
+    """LibriSpeech: ``speaker_sex`` (``female`` / ``male``) joined on ``speaker_id`` from LibriSpeech's own SPEAKERS.TXT
+    (the test-clean and test-other speakers ship with omnieval); a speaker not in it is ``unknown``."""
+    return {**row, "speaker_sex": _librispeech_speakers().get(str(row["speaker_id"]), "unknown")}

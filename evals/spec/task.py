@@ -27,7 +27,7 @@ from evals.spec.transforms import transform_options_model
 from evals.spec.yaml_io import read_yaml_mapping
 
 Modality = Literal["image", "audio", "video"]
-Kind = Literal["vqa", "caption", "asr", "audio_qa", "classification", "mcq"]
+Kind = Literal["vqa", "caption", "asr", "audio_qa", "classification", "mcq", "speech_translation"]
 
 
 class _Frozen(BaseModel):
@@ -51,6 +51,8 @@ class FieldMap(_Frozen):
     """Column paths (``answers[*].answer``, ``types.structural``) for each role a task needs."""
 
     id: str | None = Field(None, description="id column; the row index when absent")
+    id_with_index: bool = Field(False, description="the sample id is `<id>#<row index>`: for sets whose id column repeats "
+                                "(MME's two questions per image, FLEURS' recordings of one sentence)")
     image: str | list[str] | None = None
     audio: str | None = None
     question: str | None = None
@@ -111,11 +113,13 @@ class VerdictSpec(_Frozen):
     (``{CORRECT: 1, INCORRECT: 0}``); ``choice``: the reply names an option letter (read with the
     multiple-choice rules) or ``none`` (``none`` words: no option matches the answer), for answer
     extraction; ``text``: the reply's first line, after an optional ``prefix`` (``Extracted answer:``),
-    is the extracted answer (MathVista), empty or a ``none`` word meaning none. Anything else is an
-    unparseable verdict: a scoring error, never a zero.
+    is the extracted answer (MathVista), empty or a ``none`` word meaning none; ``pair``: the reply is
+    two integers in ``[min, max]`` separated by a space, the reference's score then the answer's (AIR-Bench
+    Chat's pairwise grading); the answer's is the score. Anything else is an unparseable verdict: a scoring
+    error, never a zero.
     """
 
-    kind: Literal["scale", "labels", "choice", "text"]
+    kind: Literal["scale", "labels", "choice", "text", "pair"]
     none: list[str] = ["Z"]
     prefix: str | None = Field(None, description="text verdicts: a prefix the judge may repeat before its answer")
     field: str | None = Field(None, description="scale verdicts: the judge answers a JSON object and this field is the score "
@@ -133,14 +137,14 @@ class VerdictSpec(_Frozen):
     def _complete(self) -> "VerdictSpec":
         if self.kind == "labels" and not self.labels:
             raise ValueError("a labels verdict needs labels: {WORD: score, ...}")
-        if self.kind == "scale" and not self.min < self.max:
-            raise ValueError(f"a scale verdict needs min < max (got {self.min} and {self.max})")
+        if self.kind in ("scale", "pair") and not self.min < self.max:
+            raise ValueError(f"a {self.kind} verdict needs min < max (got {self.min} and {self.max})")
         return self
 
 
 class JudgeSpec(_Frozen):
-    """A task's judge, as data: the prompt (Jinja2, with ``question``, ``answer``, ``references`` and
-    ``prediction``) and how its verdict is read. Greedy decoding with a fixed seed; part of the task's hash."""
+    """A task's judge, as data: the prompt (Jinja2, with ``question``, ``answer``, ``references``,
+    ``prediction`` and ``metadata``, the task's ``fields.metadata`` values) and how its verdict is read. Greedy decoding with a fixed seed; part of the task's hash."""
 
     prompt: str
     version: int = 1
@@ -247,7 +251,7 @@ def _valid_name(name: str) -> str:
 # Keys added after task hashes were first published, with their defaults: a spec
 # that leaves them at the default hashes as it did before they existed.
 _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
-                                                     ("fields", "metadata"): {}, ("generation", "max_reasoning_tokens"): None,
+                                                     ("fields", "metadata"): {}, ("fields", "id_with_index"): False, ("generation", "max_reasoning_tokens"): None, ("generation", "translate_to"): None,
                                                      ("fields", "video"): None, ("fields", "video_start"): None, ("fields", "video_end"): None, ("fields", "video_audio"): None,
                                                      ("video",): None, ("condition",): None,
                                                      ("judge",): None}
@@ -347,10 +351,19 @@ class SuiteModel(_Frozen):
     tasks: list[str] | None = None
 
 
+class SuiteAggregate(_Frozen):
+    """How a suite's headline figure is made from its tasks (``results.suite_result``)."""
+
+    metric: str | None = Field(None, description="the metric averaged; default: the tasks' shared primary metric")
+    scale: float = Field(1.0, description="each task's value times this (100: percentages)")
+    decimals: int | None = Field(None, ge=0, description="round each scaled value, and the mean, to this many decimals")
+
+
 class SuiteSpec(_Frozen):
     name: str
     description: str = ""
     tasks: list[str]
+    aggregate: SuiteAggregate = Field(SuiteAggregate(), description="the suite's mean: which metric, scaled and rounded how")
     models: list[SuiteModel] = Field([], description="models `omnieval run --suite` uses when no --model is given")
     conditions: list[str] = Field([], description="robustness conditions the suite runs when no --conditions is given")
     source_file: str | None = Field(None, exclude=True)

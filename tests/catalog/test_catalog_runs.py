@@ -6,7 +6,7 @@ import json
 
 import pytest
 from helpers import run_tasks
-from make_fixtures import CAPTION, MVBENCH_FOLDERS
+from make_fixtures import CAPTION, MVBENCH_FOLDERS, VOICEBENCH_MMSU
 
 from evals.results import iter_samples
 from evals.spec.catalog import load_suite, load_task, suite_names, task_names
@@ -15,6 +15,50 @@ from evals.scoring.registry import scorer_names
 QUICKSTART = {"easyvqa", "easyvqa_caption", "harvard_asr"}
 CAPTION_TASKS = ["coco2017_cap_val", "coco_karpathy_test", "nocaps_val", "flickr30k_test", "textcaps_val", "clotho_caption", "audiocaps_test"]
 WER_5_6 = {"wer": 5 / 6}  # "the" against "the cat sat" / "a dog ran": 2 + 3 edits over 6 words
+# The Open ASR Leaderboard's 2026 English sets, "the" against make_fixtures.OPEN_ASR_SETS after its normaliser:
+OPEN_ASR_WER = {
+    "open_asr_ami": 5 / 6,  # "the cat sat" 2 + "a dog ran" 3; the ignore-segment row is not scored
+    "open_asr_earnings22": 5 / 6,
+    "open_asr_gigaspeech": 2 / 5,  # "t he" is "the" split: 0 errors
+    "open_asr_librispeech_clean": 3 / 5,  # "the cat sat" 2 + "the dog" 1
+    "open_asr_librispeech_other": 5 / 7,  # 2 + 3 + "the" 0
+    "open_asr_spgispeech": 1 / 3,  # "the" 0 + "the cat" 1
+    "open_asr_voxpopuli": 4 / 5,  # "ah" is a filler: "the cat" 1 + "a dog ran" 3
+}
+OPEN_ASR_THREE = {"fleurs_de": "drei", "fleurs_fr": "trois", "fleurs_it": "tre", "fleurs_es": "tres", "fleurs_pt": "três",
+                  "mcv_de": "drei", "mcv_fr": "trois", "mcv_it": "tre", "mcv_es": "tres",
+                  "mls_fr": "trois", "mls_it": "tre", "mls_es": "tres", "mls_pt": "três"}
+"""num2words(3, lang=...) for each multilingual set's language."""
+
+
+def chrf(p: list[float], r: list[float]) -> float:
+    """sacreBLEU's chrF (beta 2, its default effective-order averaging): 100 * 5 P R / (4 P + R), P and R the mean
+    character n-gram precision and recall over n = 1..6, each from corpus totals (whitespace removed)."""
+    pm, rm = sum(p) / len(p), sum(r) / len(r)
+    return 100 * 5 * pm * rm / (4 * pm + rm)
+
+
+# Speech translation: the constant is two clips' translation; the third clip's is one short word sharing no character
+# with it ("buy", German "job", Chinese 狗, Japanese 犬). BLEU: every n-gram precision is 2/3 (the constant's n-grams,
+# 3 times, match twice; 13a, zh and ja-mecab all give the constants at least four tokens), hypotheses are longer than the
+# references (brevity penalty 1): BLEU = 100 * 2/3. chrF: c = L - n + 1 character n-grams of the constant (L characters),
+# r of the short word (3 - n + 1 for "buy"/"job", 1 - n + 1 for one character); recall 2c / (2c + r); precision 2/3, but
+# 1 at the orders the short word has no n-grams: sacreBLEU counts no hypothesis n-grams of an order its reference lacks.
+def _st_chrf(length: int, other: int) -> float:
+    c = [length - n + 1 for n in range(1, 7)]
+    r = [max(other - n + 1, 0) for n in range(1, 7)]
+    return chrf([2 / 3 if ri else 1.0 for ri in r], [2 * ci / (2 * ci + ri) for ci, ri in zip(c, r)])
+
+
+ST_BLEU = 100 * 2 / 3
+# FLEURS into English: the constant "The cat sat." against en_us "The cat sat." (twice: two recordings of id 1900) and
+# "The dog." (id 1901). 13a tokens "The cat sat ." / "The dog .": n-gram matches 10/12, 6/9, 4/6, 2/3, lengths 12 > 11:
+# BLEU = 100 * (10/12 * 6/9 * 4/6 * 2/3) ** (1/4). chrF, characters without spaces "Thecatsat." (10) against "Thedog." (7):
+# the third pair matches T h e . / Th he / The, so totals: hyp 30 27 24 21 18 15, ref 27 24 21 18 15 12, match 24 20 17 14 12 10.
+FLEURS_ST = ("The cat sat.", {"bleu": 100 * (10 / 12 * 6 / 9 * 4 / 6 * 2 / 3) ** 0.25,
+                              "chrf": chrf([24 / 30, 20 / 27, 17 / 24, 14 / 21, 12 / 18, 10 / 15], [24 / 27, 20 / 24, 17 / 21, 14 / 18, 12 / 15, 10 / 12])},
+             # female: one identical pair (100); male: the other identical pair and "The dog.": 6/8, 3/6, 2/4, 1/2
+             {"gender": {"female": 100.0, "male": 100 * (6 / 8 * 3 / 6 * 2 / 4 * 1 / 2) ** 0.25}})
 
 # task: (constant answer, {metric: value}, {subgroup field: {group: primary metric value}})
 EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] = {
@@ -75,15 +119,41 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "visulogic": ("A", {"accuracy": 1 / 3}, {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
     "visulogic_cot": ("Three shapes, then a fourth. Answer: \\boxed{\\text{A}}", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
                       {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
-    "librispeech_test_clean": ("the", WER_5_6, {}),
-    "librispeech_test_other": ("the", WER_5_6, {}),
-    **{f"open_asr_{k}": ("the", WER_5_6, {}) for k in ("ami", "common_voice", "earnings22", "gigaspeech", "librispeech_clean",
-                                                        "librispeech_other", "spgispeech", "tedlium", "voxpopuli")},
+    # The man's "the cat sat" (2 of 3 words wrong), the woman's "a dog ran" (3 of 3): joined on speaker_id.
+    "librispeech_test_clean": ("the", WER_5_6, {"speaker_sex": {"male": 2 / 3, "female": 1.0}}),
+    "librispeech_test_other": ("the", WER_5_6, {"speaker_sex": {"male": 2 / 3, "female": 1.0}}),
+    **{f"open_asr_esb_{k}": ("the", WER_5_6, {}) for k in ("ami", "common_voice", "earnings22", "gigaspeech", "librispeech_clean",
+                                                            "librispeech_other", "spgispeech", "tedlium", "voxpopuli")},
+    **{name: ("the", {"wer": wer}, {}) for name, wer in OPEN_ASR_WER.items()},
+    # "a <3 in the language> haustür" against "A 3." (one insertion) and "haus tür" (two insertions; "haus tür" matches
+    # "haustür" at no cost): 3 errors over 4 words, in every language.
+    **{f"open_asr_{config}": (f"a {word} haustür", {"wer": 3 / 4}, {}) for config, word in OPEN_ASR_THREE.items()},
+    # "good morning" against "good morning ladies and gentlemen" (3 deletions) and "thank you okay" (2 substitutions,
+    # 1 deletion): 6 errors over 8 words.
+    **{f"open_asr_longform_{k}": ("good morning", {"wer": 6 / 8}, {}) for k in ("earnings21", "earnings22")},
     "fleurs_en": ("the", {"wer": 3 / 5}, {"gender": {"female": 2 / 3, "male": 0.5}}),
+    **{f"covost2_{d}_en": ("the cat sat on the mat", {"bleu": ST_BLEU, "chrf": _st_chrf(17, 3)}, {}) for d in ("fr", "de", "es", "zh")},
+    "covost2_en_de": ("die Katze sitzt auf der Matte", {"bleu": ST_BLEU, "chrf": _st_chrf(24, 3)}, {}),
+    "covost2_en_zh": ("猫坐在垫子上", {"bleu": ST_BLEU, "chrf": _st_chrf(6, 1)}, {}),
+    "covost2_en_ja": ("猫がマットに座った", {"bleu": ST_BLEU, "chrf": _st_chrf(9, 1)}, {}),
+    "fleurs_st_cmn_en": FLEURS_ST,
+    "fleurs_st_yue_en": FLEURS_ST,
     "clotho_aqa_test": ("yes", {"exact_match": 2 / 3}, {}),
     "esc50": ("dog", {"exact_match": 2 / 3}, {"fold": {"1": 1.0, "2": 0.0}, "esc10": {"True": 2 / 3}}),
     "vocalsound_test": ("laughter", {"exact_match": 2 / 3}, {"gender": {"female": 1.0, "male": 0.5}}),
     **{f"air_bench_foundation_{d}": ("A", {"accuracy": 2 / 3}, {"task_name": {f"{d}_a": 0.5, f"{d}_b": 1.0}}) for d in ("sound", "music", "speech")},
+    # MMAU's string_match: "Man" has every word of answers "Man" and "man" and no word of a wrong option; "A woman",
+    # "Man singing", "Old man river" lack words; "Woman" is wrong, and there the prediction names option "Man" (read, not
+    # unparsed). Unparsed: the three that name no option.
+    "mmau_test_mini": ("Man", {"accuracy": 2 / 6, "unparsed_rate": 3 / 6},
+                       {"task": {"sound": 0.5, "music": 0.0, "speech": 0.5}, "difficulty": {"easy": 0.5, "medium": 0.5, "hard": 0.0}}),
+    # VoiceBench's template "the answer is [CHOICE]" reads B; the references are B, A, B.
+    **{f"voicebench_{s}": ("The answer is B.", {"accuracy": 2 / 3, "unparsed_rate": 0.0}, {})
+       for s in ["openbookqa", *(f"mmsu_{d}" for d in VOICEBENCH_MMSU)]},
+    # "Angry." is the other word form of anger (file names 1001_DFA_ANG_XX, 1002_DFA_ANG_LO); happy, sad, neutral are wrong.
+    "crema_d": ("Angry.", {"exact_match": 2 / 5},
+                {"gender": {"male": 0.5, "female": 1 / 3}, "emotion": {"anger": 1.0, "happy": 0.0, "sad": 0.0, "neutral": 0.0},
+                 "level": {"unspecified": 0.5, "low": 1.0, "high": 0.0, "medium": 0.0}}),
 }
 
 
@@ -91,7 +161,7 @@ def catalogue_tasks() -> list[str]:
     return [n for n in task_names() if n not in QUICKSTART]
 
 
-JUDGED_TASKS = ["mmvet", "sonic_o1_summary"]  # scored from a judge's verdicts: tests/catalog/test_judged.py
+JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("sound", "music", "speech", "mixed"))]  # scored from a judge's verdicts: tests/catalog/test_judged.py
 
 
 def test_every_task_has_an_expectation_or_is_a_caption_task():
@@ -110,10 +180,11 @@ def test_every_task_loads_and_names_known_scorers():
 def test_suites_list_existing_tasks():
     names = set(task_names())
     for suite in ("vqa_core", "captioning_core", "audio_core", "open_asr", "opencompass_core", "robustness_audio", "robustness_image",
-                  "fairness_audio"):
+                  "fairness_audio", "audio_llm_core", "speech_translation", "open_asr_esb", "open_asr_multilingual", "open_asr_longform"):
         assert suite in suite_names()
         assert set(load_suite(suite).tasks) <= names, suite
-    assert len(load_suite("open_asr").tasks) == 8
+    assert len(load_suite("open_asr").tasks) == 7 and len(load_suite("open_asr_esb").tasks) == 8
+    assert len(load_suite("open_asr_multilingual").tasks) == 13 and len(load_suite("open_asr_longform").tasks) == 2
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -163,10 +234,28 @@ def test_caption_tasks_on_their_fixtures(fixture_mirror, tmp_path):
 
 
 def test_audiocaps_groups_captions_per_clip(fixture_mirror, tmp_path):
+    """The clip is its file name: the fixture's three rows of clip 361 each hold different audio bytes."""
     run_tasks([load_task("audiocaps_test")], fixture_mirror, tmp_path / "run", CAPTION)
     records = [json.loads(line) for line in (tmp_path / "run" / "samples" / "audiocaps_test.jsonl").read_text().splitlines()]
     assert [r["references"] for r in records] == [[CAPTION, "a dog barks"], ["a car engine idles", CAPTION, "an engine runs"], [CAPTION]]
-    assert len({r["id"] for r in records}) == 3
+    assert [r["id"] for r in records] == ["360.flac", "361.flac", "362.flac"]
+
+
+def test_audiocaps_groups_by_content_when_file_names_are_placeholders(tmp_path):
+    """Cells all named ``audio.wav`` say nothing about the clip: its audio content does."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from make_fixtures import write_fixtures
+
+    mirror = write_fixtures(tmp_path / "mirror", {"AudioLLMs/audiocaps_test"})
+    path = mirror / "AudioLLMs" / "audiocaps_test" / "data" / "test-00000-of-00001.parquet"
+    table = pq.read_table(path)
+    cells = [{**c, "path": "audio.wav"} for c in table.column("context").to_pylist()]
+    pq.write_table(table.set_column(0, "context", pa.array(cells, type=table.schema.field("context").type)), path)
+    run_tasks([load_task("audiocaps_test")], mirror, tmp_path / "run", CAPTION)
+    records = [json.loads(line) for line in (tmp_path / "run" / "samples" / "audiocaps_test.jsonl").read_text().splitlines()]
+    # clip 361's rows differ in bytes: by content they are three clips of one caption each
+    assert [r["references"] for r in records] == [[CAPTION, "a dog barks"], ["a car engine idles"], [CAPTION], [CAPTION], ["an engine runs"]]
 
 
 def test_coco_karpathy_joins_images_by_file_name(fixture_mirror, tmp_path):

@@ -36,6 +36,9 @@ class MMEOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category_field: str = "category"
+    pair_field: str = "image"
+    """The sample field (``fields.metadata``) naming a question's image: acc+ pairs the questions of one image. Records
+    without it pair by sample id (as runs did before MME's ids were made unique)."""
 
 
 def aggregate_mme(table: StatsTable, options: MMEOptions) -> dict[str, float]:
@@ -94,7 +97,7 @@ def score_mme(inputs: Sequence[ScoreInput], options: MMEOptions) -> list[SampleS
             raise ValueError(f"mme: sample {item.id!r} reference {item.references!r} is not yes/no")
         pred, rule = read_yes_no(item.prediction)
         readings.append((pred, rule))
-        key = (category, item.id)
+        key = (category, item.sample_field(options.pair_field, item.id))
         is_first = key not in first_of
         if is_first:
             first_of[key] = i
@@ -103,7 +106,7 @@ def score_mme(inputs: Sequence[ScoreInput], options: MMEOptions) -> list[SampleS
     # pair_correct sits on the pair's first row: 1 when every question of the image is right.
     groups: dict[tuple[str, str], list[int]] = {}
     for j, item in enumerate(inputs):
-        groups.setdefault((item.sample_field(options.category_field), item.id), []).append(j)
+        groups.setdefault((item.sample_field(options.category_field), item.sample_field(options.pair_field, item.id)), []).append(j)
     for key, members in groups.items():
         rows[first_of[key]]["pair_correct"] = float(all(rows[j]["score"] == 1.0 for j in members))
     return [SampleScore(row, extracted=pred, rule=rule) for row, (pred, rule) in zip(rows, readings)]
