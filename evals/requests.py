@@ -41,12 +41,16 @@ class GenerationSettings(BaseModel):
     seed: int = 0
     max_reasoning_tokens: int | None = Field(None, ge=1, description="a reasoning model's thinking budget apart from the answer's "
                                              "(max_new_tokens); None: one budget for both")
+    translate_to: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="a speech translation task's target language "
+                                     "(ISO 639-1, e.g. en): a model that takes no prompt (Whisper) translates into it with its own "
+                                     "task token, or refuses the task; a model that reads the prompt is asked there")
 
     def identity(self) -> dict[str, Any]:
         """What enters a request key: every setting, less those added later while they keep their old default."""
         data = self.model_dump()
-        if data["max_reasoning_tokens"] is None:
-            del data["max_reasoning_tokens"]
+        for key in ("max_reasoning_tokens", "translate_to"):
+            if data[key] is None:
+                del data[key]
         return data
 
 
@@ -111,6 +115,8 @@ class MediaPart:
     """Video only: the frames the task asks for (``None``: the decoder's default, 8 frames spread evenly)."""
     condition: str | None = None
     """A robustness condition applied once decoded (``white_noise:10``, ``jpeg:10``; ``evals.data.perturb``)."""
+    mix: tuple["MediaPart", ...] = ()
+    """Other media the condition mixes in (``babble``: other clips of the task); their hashes are in every key."""
 
     def __post_init__(self) -> None:
         if self.data is None and self.path is None:
@@ -121,7 +127,9 @@ class MediaPart:
         """What its decoded form is stored under: the content hash, and for a video the sampling too (two segments of
         one file are two decoded clips)."""
         key = self.sha if self.sampling is None else f"{self.sha}|{self.sampling.key().decode()}"
-        return key if self.condition is None else f"{key}|{self.condition}"
+        if self.condition is not None:
+            key = f"{key}|{self.condition}"
+        return key if not self.mix else f"{key}|{','.join(q.sha for q in self.mix)}"
 
     @property
     def type(self) -> MediaKind:
@@ -299,6 +307,8 @@ def request_key(messages: list[Message], generation: GenerationSettings, variant
                 h.update(p.kind[0].encode() + p.sha.encode())
                 if p.condition is not None:
                     h.update(b"c%d:" % len(p.condition) + p.condition.encode())
+                for q in p.mix:
+                    h.update(b"x" + q.sha.encode())
             else:
                 kind = p.kind.encode()
                 sampling = p.sampling.key() if p.sampling is not None else b""

@@ -151,6 +151,8 @@ def chat_messages(request: Request, video_url: bool = False) -> list[dict[str, A
                 sampling = p.sampling
                 if sampling is not None and (sampling.start_s is not None or sampling.end_s is not None or sampling.audio):
                     raise ValueError("video_url sends whole files: this task asks for a segment or a sound track (drop -a video_url)")
+                if p.condition is not None:
+                    raise ValueError(f"video_url sends whole files: the condition {p.condition} changes the sampled frames (drop -a video_url)")
                 content.append({"type": "video_url", "video_url": {"url": f"data:{p.mime};base64,{base64.b64encode(_encoded(p)).decode()}"}})
             elif p.kind == "video":
                 content.extend(video_content(request.media.video(p)))

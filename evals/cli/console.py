@@ -102,3 +102,42 @@ def results_tables(runs: list[RunResults]) -> list[Table]:
                               str(res.n_errors + res.n_score_errors), str(res.n_cached))
         tables.append(table)
     return tables
+
+
+
+def p_text(p: float | None) -> str:
+    """A bootstrap p-value as text: ``p<0.001`` below the resolution of 1,000 resamples."""
+    if p is None:
+        return "p=-"
+    return "p<0.001" if p < 0.001 else f"p={p:.3g}"
+
+
+def comparison_lines(runs: list[RunResults], board: dict | None) -> list[str]:
+    """After a run: each model against each task's best on the same samples (the leaderboard's paired test, ``board``
+    built from this command's runs; None with one model), then every subgroup field's largest gap per model and task."""
+    lines = []
+    if board is not None:
+        cols = {c["key"]: c for c in board["columns"]}
+        cells = sorted(board["cells"], key=lambda c: (c["column"], c["rank"], c["model"]))
+        best = {c["column"]: c for c in cells if c["is_top"]}
+        for c in cells:
+            if cols[c["column"]]["n_models"] < 2 or c["is_top"] or c["column"] not in best:
+                continue
+            top = best[c["column"]]
+            vs = ("not tested (too few shared samples)" if c["p_vs_top"] is None
+                  else f"{-c['diff_vs_top']:+.4f} from the best, {p_text(c['p_vs_top'])}")
+            lines.append(f"paired: {c['column']} {c['metric']}: {c['model']} {_fmt(c['value'])} against {top['model']} "
+                         f"{_fmt(top['value'])}: {vs}, n={c['n']}")
+    condition_tasks = {c.condition_task for run in runs for c in run.robustness or []}
+    for run in runs:
+        for name, res in run.tasks.items():
+            for report in res.subgroups if name not in condition_tasks else []:
+                g = report.gap
+                if g is None:
+                    continue
+                ci = f" [{_fmt(g.ci_low)}, {_fmt(g.ci_high)}]" if g.ci_low is not None else ""
+                small = f" (under 30 samples: {', '.join(g.small_groups)})" if g.small_groups else ""
+                lines.append(f"groups: {run.model} {name} by {report.field}: {g.metric} worst {g.worst} "
+                             f"{_fmt(report.groups[g.worst][g.metric].value)}, best {g.best} {_fmt(report.groups[g.best][g.metric].value)}, "
+                             f"gap {g.gap:.4f}{ci}, {p_text(g.p_value)}{small}")
+    return lines

@@ -81,7 +81,7 @@ def run(
     from evals.spec.task import load_task_family
     from rich.markup import escape
 
-    from evals.cli.console import console, progress_display, results_tables
+    from evals.cli.console import comparison_lines, console, p_text, progress_display, results_tables
     from evals.run.evaluate import evaluate_model, run_id_for, unfinished_run
     from evals.data.source import keep_torch_out_of_datasets
     from evals.run.memory import tune_allocators
@@ -121,13 +121,19 @@ def run(
                 parse_condition(c)
             except ValueError as e:
                 _fail(f"--conditions: {e}")
-        specs = {s.name: s for s in condition_specs(list(specs.values()), wanted)}
+        # A suite's per-model task list names clean tasks: each brings its conditions along.
+        per_task = {name: condition_specs([spec], wanted) for name, spec in specs.items()}
+        under = {name: [s.name for s in group] for name, group in per_task.items()}
+        specs = {s.name: s for group in per_task.values() for s in group}
+    else:
+        under = {name: [name] for name in specs}
     cli_args = parse_model_args(model_arg or [])
     plan: list[tuple[str, dict, list[str]]] = []
     if model:
         plan = [(m, cli_args, list(specs)) for m in model]
     elif suite_spec is not None and suite_spec.models:
-        plan = [(m.model, {**m.args, **cli_args}, m.tasks or list(specs)) for m in suite_spec.models]
+        plan = [(m.model, {**m.args, **cli_args}, [n for t in m.tasks for n in under.get(t, [t])] if m.tasks else list(specs))
+                for m in suite_spec.models]
     else:
         _fail("no --model given (e.g. --model hf:HuggingFaceTB/SmolVLM-256M-Instruct); `omnieval models` lists kinds")
     tags = () if reasoning_tags.strip().lower() == "none" else tuple(_split([reasoning_tags]))
@@ -167,7 +173,7 @@ def run(
             try:
                 whole_suite = suite_spec.name if suite_spec is not None and set(names) == set(suite_spec.tasks) else None
                 results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv, suite=whole_suite,
-                                         judge=judge_runner)
+                                         judge=judge_runner, suite_aggregate=suite_spec.aggregate if whole_suite else None)
             finally:
                 adapter.close()
             all_results.append(results)
@@ -176,21 +182,41 @@ def run(
                 console.print(f"{escape(adapter.name)} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)", soft_wrap=True)
             for c in results.robustness or []:
                 console.print(f"{escape(adapter.name)} {c.task} under {c.condition}: {c.metric} {c.value:.4f} against {c.clean:.4f} clean, "
-                              f"difference {c.diff:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}], p={c.p_value:.3g}, n={c.n}", soft_wrap=True)
+                              f"difference {c.diff:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}], {p_text(c.p_value)}, n={c.n}", soft_wrap=True)
             if results.suite is not None:
                 sr = results.suite
                 rtfx = f", RTFx {sr.rtfx:.1f}" if sr.rtfx else ""
-                console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=True)
+                scaled = f" (x{sr.scale:g})" if sr.scale != 1 else ""
+                console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric}{scaled} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=True)
             console.print(f"[green]wrote[/green] {escape(str(run_dir))}", soft_wrap=True)
     if judge_runner is not None:
         judge_runner.close()
     for table in results_tables(all_results):
         console.print(table)
+    for line in comparison_lines(all_results, _paired_board(all_results, output)):
+        console.print(escape(line), soft_wrap=True)
     failures = failure_report(all_results, output, max_error_rate)
     if failures:
         for line in failures:
             typer.echo(line, err=True)
         raise typer.Exit(1)
+
+
+def _paired_board(all_results, output: Path):
+    """The leaderboard of this command's runs when it ran several models (their paired tests), else None.
+
+    Results that are not comparable (another task version in the same output) leave it out: the tables say nothing
+    rather than compare unlike things.
+    """
+    if len({r.model for r in all_results}) < 2:
+        return None
+    from evals.report.build import build_leaderboard
+    from evals.report.index import LeaderboardError, load_runs
+
+    try:
+        return build_leaderboard(load_runs([output / r.run_id for r in all_results]))
+    except LeaderboardError:
+        return None
 
 
 def failure_report(all_results, output: Path, max_error_rate: float) -> list[str]:

@@ -424,12 +424,13 @@ class MediaDecoder:
 
     def audio(self, part: MediaPart) -> tuple[np.ndarray, int]:
         """Mono float32 samples of ``part`` at the decoder's sampling rate, and that rate (under its condition, if any)."""
-        return _under(part, decode_audio(_encoded(part), self.sampling_rate))
+        others = tuple(decode_audio(_encoded(q), self.sampling_rate)[0] for q in part.mix)
+        return _under(part, decode_audio(_encoded(part), self.sampling_rate), others)
 
     def video(self, part: MediaPart) -> VideoFrames:
         """The frames (and sound, when asked) ``part.sampling`` picks, decoded from its file or bytes."""
         source = part.path if part.data is None else part.data
-        return decode_video(source, part.sampling, self.sampling_rate, self.max_image_side, self.max_pixels)
+        return _under(part, decode_video(source, part.sampling, self.sampling_rate, self.max_image_side, self.max_pixels))
 
     def decode(self, part: MediaPart) -> Any:
         """The decoded form of ``part``, whatever its kind; ``MediaError`` when it has none."""
@@ -440,11 +441,12 @@ class MediaDecoder:
         return self.video(part)
 
 
-def _under(part: MediaPart, decoded: Any) -> Any:
-    """``decoded`` under the part's robustness condition, seeded by the medium (questions sharing it see one version)."""
+def _under(part: MediaPart, decoded: Any, others: tuple[Any, ...] = ()) -> Any:
+    """``decoded`` under the part's robustness condition, seeded by the medium (questions sharing it see one version);
+    ``others``: the decoded media the condition mixes in."""
     if part.condition is None:
         return decoded
-    return perturb(part.kind, decoded, part.condition, part.sha)
+    return perturb(part.kind, decoded, part.condition, part.sha, others=others)
 
 
 def _encoded(part: MediaPart) -> bytes:

@@ -4,7 +4,8 @@ A condition is ``name`` or ``name:value`` (``gaussian_noise:0.08``, ``jpeg:10``,
 changes nothing. Each function takes the decoded medium and a ``numpy.random.Generator`` seeded per (sample,
 condition), so a condition gives the same result on every run and a different one for another sample or seed.
 Images stay RGB PIL images of the same size; sounds stay float32 arrays of the same rate (``speed`` alone changes
-their length, as it must).
+their length, as it must); videos keep their sampled frames' count, indices and times (``frame_drop`` stalls some,
+``video_blur`` blurs each). ``babble`` also takes other clips of the task (``others``), decoded alike.
 """
 
 from __future__ import annotations
@@ -169,15 +170,63 @@ def clipping(audio: tuple[np.ndarray, int], level: float, rng: np.random.Generat
     return np.clip(samples, -limit, limit).astype(np.float32), rate
 
 
+@_register("babble")
+def babble(audio: tuple[np.ndarray, int], snr_db: float, rng: np.random.Generator, others: tuple[np.ndarray, ...] = ()):
+    """Other talkers (``others``: clips at the same rate) summed, each looped to the clip's length from a seeded
+    offset, and mixed in at ``snr_db`` exactly; the clip alone when there are no others."""
+    samples, rate = audio
+    n = len(samples)
+    crowd = np.zeros(n, dtype=np.float64)
+    for other in others:
+        if not len(other):
+            continue
+        start = int(rng.integers(len(other)))
+        voice = np.resize(np.roll(np.asarray(other, dtype=np.float64), -start), n)
+        power = float(np.mean(voice ** 2))
+        if power > 0:
+            crowd += voice / np.sqrt(power)  # each talker at one level: none drowns the others
+    return _at_snr(samples, crowd, snr_db), rate
+
+
+# --- video ---------------------------------------------------------------------------------------
+
+
+@_register("frame_drop")
+def frame_drop(video, fraction: float, rng: np.random.Generator):
+    """``fraction`` of the frames after the first, picked by ``rng``, replaced by the last frame kept before them."""
+    from dataclasses import replace
+
+    n = len(video.frames)
+    lost = set(rng.choice(np.arange(1, n), size=min(n - 1, int(round(fraction * n))), replace=False).tolist()) if n > 1 else set()
+    frames, shown = [], None
+    for i, frame in enumerate(video.frames):
+        shown = shown if i in lost else frame
+        frames.append(shown)
+    return replace(video, frames=frames)
+
+
+@_register("video_blur")
+def video_blur(video, radius: float, rng: np.random.Generator):
+    from dataclasses import replace
+
+    return replace(video, frames=[gaussian_blur(frame, radius, rng) for frame in video.frames])
+
+
 def resample(array: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     import soxr
 
     return soxr.resample(array, from_rate, to_rate, quality="HQ").astype(np.float32)
 
 
-def perturb(kind: str, decoded: Any, condition: str, sample_key: str, seed: int = 0) -> Any:
-    """``decoded`` (an image, or ``(samples, rate)``) under ``condition``; unchanged for ``clean`` or another kind's condition."""
+def perturb(kind: str, decoded: Any, condition: str, sample_key: str, seed: int = 0, others: tuple[Any, ...] = ()) -> Any:
+    """``decoded`` (an image, ``(samples, rate)`` or ``VideoFrames``) under ``condition``; unchanged for ``clean`` or another kind's condition.
+
+    ``others``: for a condition that mixes (``babble``), the other media, decoded alike.
+    """
     name, value = parse_condition(condition)
     if name == "clean" or CONDITIONS[name].kind != kind:
         return decoded
-    return IMPLEMENTATIONS[name](decoded, value, condition_rng(sample_key, condition, seed))
+    rng = condition_rng(sample_key, condition, seed)
+    if CONDITIONS[name].mixes:
+        return IMPLEMENTATIONS[name](decoded, value, rng, others)
+    return IMPLEMENTATIONS[name](decoded, value, rng)

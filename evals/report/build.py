@@ -18,8 +18,9 @@ from evals.names import safe_name
 from evals.report.compare import (DEFAULT_MIN_SHARED, RankedColumn, column_stats, overall_block, overall_ranks,
                                   primary_scorer_name, read_sample_stats, select_columns)
 from evals.report.index import RunEntry, load_runs, results_frame
+from evals.report.views import fairness_view, robustness_view
 
-LEADERBOARD_SCHEMA_VERSION = 2
+LEADERBOARD_SCHEMA_VERSION = 3  # 3: robustness and fairness views
 
 FLAGS = {
     "partial": "partial run: a subset of the split (--limit); a complete run of the same task is used when there is one",
@@ -186,6 +187,8 @@ def build_leaderboard(
         "runs": [{"run_id": e.run_id, "run_dir": str(e.path), "model": e.results.model, "model_hash": e.results.model_hash,
                   "started": e.started, "tasks": sorted(e.results.tasks)} for e in entries],
         "superseded": superseded,
+        "robustness": robustness_view(entries, col_records, cells, alpha),
+        "fairness": fairness_view(entries, col_records, cells, alpha),
         "_viewer": viewer,
         "_media_samples": max_samples,
     }

@@ -216,4 +216,36 @@ def write_plots(board: dict[str, Any], out: Path) -> list[Path]:
         path = out / "heatmap.png"
         fig.savefig(path, dpi=DPI)
         written.append(path)
+    for view in board.get("robustness") or []:
+        name = "robustness_" + safe_name(view["task"])
+        while name in names:
+            name += "_"
+        names.add(name)
+        path = out / f"{name}.png"
+        curve_figure(view).savefig(path, dpi=DPI)
+        written.append(path)
     return written
+
+
+def curve_figure(view: dict[str, Any]):
+    """A task's degradation curves: the metric per condition (run order) with 95% CI whiskers, one line per model."""
+    from matplotlib.figure import Figure
+
+    conds = view["conditions"]
+    labels = [wrap_label(r["model"]) for r in view["rows"]]
+    fig = Figure(figsize=(max(4.5, 1.1 * len(conds) + 2.5), 3.2 + 0.2 * sum(x.count("\n") + 1 for x in labels)), layout="constrained")
+    ax = fig.add_subplot()
+    for row, label in zip(view["rows"], labels):
+        at = [(conds.index(p["condition"]), p) for p in row["points"] if p["value"] is not None and p["condition"] in conds]
+        xs = [i for i, _ in at]
+        ys = [p["value"] for _, p in at]
+        err = [[p["value"] - (p["ci_low"] if p["ci_low"] is not None else p["value"]) for _, p in at],
+               [(p["ci_high"] if p["ci_high"] is not None else p["value"]) - p["value"] for _, p in at]]
+        ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=label)
+    ax.set_xticks(range(len(conds)), [wrap_label(c, 14) for c in conds], fontsize=FONT)
+    ax.set_xlabel("condition", fontsize=FONT)
+    ax.set_ylabel(view["metric"] + (" (lower is better)" if view["lower_is_better"] else ""), fontsize=FONT)
+    ax.set_title(wrap_label(f"{view['task']}: robustness"), fontsize=FONT + 1)
+    ax.tick_params(labelsize=FONT)
+    ax.legend(fontsize=FONT - 1, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
+    return fig

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import math
-from html import escape
 from typing import Any
 
+from evals.report.html_text import esc
 from evals.report.render_md import fmt
 
 
-def _e(x: Any) -> str:
-    return escape(str(x), quote=True)
+_e = esc
 
 
 def _clean(x: Any) -> Any:
@@ -63,6 +62,7 @@ td.partial{background:repeating-linear-gradient(135deg,#fff,#fff 6px,#fbf3e6 6px
 .bar-value{white-space:nowrap;color:var(--fg)} .bar-axis{display:flex;justify-content:space-between;color:var(--muted);font-size:11px}
 #leaderboard td[data-modality]{min-width:9em} .heat td{min-width:64px;text-align:center} .heat th{white-space:normal;overflow-wrap:anywhere;max-width:22em}
 .legend-swatch{display:inline-block;width:14px;height:12px;vertical-align:middle;border:1px solid var(--line);margin:0 3px 0 8px}
+.sig{color:#b3261e;font-weight:600} .delta{font-size:11px;color:#444} .small{font-size:10px;padding:0 3px;border:1px solid #b58900;color:#7a5c00;border-radius:3px} td.worst{background:#fdf0ee} .curve{display:block;max-width:100%;height:auto} .curve-legend{font-size:12px;margin:2px 0 8px} .curve-legend .key{margin-right:10px}
 code{font-size:12px} td.prov-commit code,td.hash code{white-space:nowrap}
 table.prov{width:100%;min-width:960px;font-size:13px} table.prov td{overflow-wrap:break-word} table.prov td.prov-run,table.prov td.prov-command{overflow-wrap:anywhere}
 table.prov td.prov-model{min-width:9em;max-width:18em} table.prov td.prov-run{min-width:12em} table.prov td.prov-command{min-width:14em} table.prov td.prov-date{white-space:nowrap}
@@ -415,6 +415,10 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
                    f"<div class=\"chart-title\"><b>{name}</b> <span class=\"muted\">{_e(c['metric'])}{' ↓' if c['lower_is_better'] else ''}</span></div>"
                    f"{_bar_chart(c, col_cells)}{notes}</div>")
     out.append("</div>")
+    from evals.report.views_html import fairness_html, robustness_html
+
+    out.append(robustness_html(board.get("robustness") or [], s["alpha"]))
+    out.append(fairness_html(board.get("fairness") or [], s["alpha"]))
     out.append(_provenance_html(board))
 
     out.append("<h2>Tasks and hashes</h2><div class=\"scroll\"><table><thead><tr><th>column</th><th>modality</th><th>kind</th><th>task hash</th>"

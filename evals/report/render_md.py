@@ -90,6 +90,8 @@ def render_markdown(board: dict[str, Any]) -> str:
                 p = ", not tested"
             row.append(_rank_text(x["rank"], x["rank_low"], x["rank_high"]) + (" ≈best" if x["tied_with_top"] else "") + p)
         lines.append("| " + " | ".join(row) + " |")
+    lines += robustness_markdown(board.get("robustness") or [], settings["alpha"])
+    lines += fairness_markdown(board.get("fairness") or [], settings["alpha"])
     lines += ["", "## Flags", ""]
     lines += [f"- {_MARK[k]} {md_escape(v)}" for k, v in board["flags"].items()]
     flagged = [c for c in board["cells"] if c["flags"]]
@@ -121,3 +123,62 @@ def render_markdown(board: dict[str, Any]) -> str:
         lines += [f"- {md_escape(x['model'])} on {md_escape(x['task'])}: run {md_escape(x['run_id'])}, "
                   f"{md_escape(x.get('reason', 'superseded'))}" for x in board["superseded"]]
     return "\n".join(lines) + "\n"
+
+
+def _diff_text(p: dict[str, Any]) -> str:
+    """A condition's value and its paired change from clean: ``0.686 (+0.310 [+0.195, +0.424], p=0.000*)``."""
+    v = fmt(p["value"])
+    if p["diff"] is None:
+        return v + " (not paired)" if p["condition"] != "clean" else v
+    star = "*" if p["significant"] else ""
+    return (f"{v} ({p['diff']:+.3f} [{p['diff_ci_low']:+.3f}, {p['diff_ci_high']:+.3f}], "
+            f"p={p['p_value']:.3f}{star})")
+
+
+def robustness_markdown(views: list[dict[str, Any]], alpha: float) -> list[str]:
+    """``## Robustness``: per task, model x condition with the paired change from clean; empty without conditions."""
+    if not views:
+        return []
+    lines = ["", "## Robustness", "",
+             f"Each condition: the metric, then its change from clean on the same samples with a 95% paired bootstrap interval "
+             f"and p-value, from the run that compared them (* p < {alpha}). Mean degradation: the mean relative worsening "
+             f"over the conditions (positive = worse)."]
+    for v in views:
+        conds = v["conditions"]
+        lines += ["", f"### {md_escape(v['task'])}: {md_escape(v['metric'])}{' ↓' if v['lower_is_better'] else ''}", "",
+                  "| model | " + " | ".join(md_escape(c) for c in conds) + " | mean degradation |",
+                  "|" + "---|" * (len(conds) + 2)]
+        for r in v["rows"]:
+            at = {p["condition"]: p for p in r["points"]}
+            row = [md_escape(r["model"])] + [_diff_text(at[c]) if c in at else "" for c in conds]
+            mrd = r["mean_relative_degradation"]
+            row.append("–" if mrd is None else f"{mrd:+.1%}")
+            lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def fairness_markdown(views: list[dict[str, Any]], alpha: float) -> list[str]:
+    """``## Fairness``: per task and group field, each model's groups and its largest gap; empty without subgroups."""
+    if not views:
+        return []
+    lines = ["", "## Fairness", "",
+             f"Per group: the primary metric with its 95% CI and the group's size (ˢ: under 30 samples, fragile). Gap: worst "
+             f"group's distance from the best (by the metric's direction) with a 95% bootstrap interval and a test (* p < {alpha}; a screen, "
+             f"not corrected for picking the two extremes)."]
+    for v in views:
+        groups = v["groups"]
+        lines += ["", f"### {md_escape(v['column'])} by {md_escape(v['field'])}: {md_escape(v['metric'])}"
+                      f"{' ↓' if v['lower_is_better'] else ''}", "",
+                  "| model | " + " | ".join(md_escape(g) for g in groups) + " | worst | gap [95% CI] | p |",
+                  "|" + "---|" * (len(groups) + 4)]
+        for r in v["rows"]:
+            row = [md_escape(r["model"])]
+            for g in groups:
+                x = r["groups"].get(g)
+                row.append("" if x is None else f"{fmt(x['value'])} [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}] "
+                                                f"n={x['n']}{'ˢ' if x['small'] else ''}")
+            ci = f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if r["ci_low"] is not None else ""
+            p = "–" if r["p_value"] is None else f"{r['p_value']:.3f}{'*' if r['significant'] else ''}"
+            row += [md_escape(r["worst"]), f"{fmt(r['gap'])}{ci}", p]
+            lines.append("| " + " | ".join(row) + " |")
+    return lines

@@ -26,7 +26,7 @@ from evals.results import DatasetRecord, JudgeIdentity, SampleRecord, TaskResult
 from evals.run.cache import ResponseCache, cache_key
 from evals.run.engine import GenerationEngine, Job
 from evals.run.judge import AnyJudge
-from evals.run.plan import RequestPlanner, Sample
+from evals.run.plan import RequestPlanner, Sample, mix_pool
 from evals.run.reasoning import strip_reasoning
 from evals.run.transforms import build_transforms, question_combine
 from evals.scoring.rescore import media_cluster, record_input
@@ -92,15 +92,19 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
     judge_id = judge.identity(spec) if judge is not None and spec.judge is not None else None
     task_hash = task_hash_for(spec, source.fingerprint, judge_id)
     stripped = 0
+    bad_rows = 0  # samples whose row could not be read: errors like failed requests, counted apart in the notes
     rules: Counter[str] = Counter()  # how each answer was read (``extraction_rule``), for the results
     planner = RequestPlanner(spec, source.columns)
+    planner.mix = mix_pool(spec, options.data_dir)
     rows = source.rows
     if options.shard is not None:
         rank, world = options.shard
         rows = ((i, r) for i, r in rows if i % world == rank)
     transforms = build_transforms(spec.transforms, seed=options.seed)
     combine = question_combine(transforms, bool(spec.fields.group))
-    scoring = TaskScoring(spec.scorers, spec.fields.subgroups, seed=options.seed, n_resamples=options.n_resamples, combine=combine)
+    # A subgroup column the data lacks is left out of the report (a note says so), never a failure.
+    subgroup_fields = [p for p in spec.fields.subgroups if p not in planner.absent]
+    scoring = TaskScoring(spec.scorers, subgroup_fields, seed=options.seed, n_resamples=options.n_resamples, combine=combine)
     progress = TaskProgress(total=source.num_rows if options.shard is None else None)
     # A stored plan is the model's own: its key names the model, so no other model's run can replace it.
     plan_key = stable_hash([task_hash, source.reuse_key, source.selection, options.shard, engine.model_hash]) \
@@ -138,6 +142,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                 chunk_records.append(rec)
                 progress.done += 1
                 progress.errors += error is not None
+                bad_rows += error is not None and error.startswith("row: ")
                 progress.cached += job.cached
                 progress.ran += (not job.cached) and job.request is not None and job.error is None
             if judge_id is not None:
@@ -189,8 +194,11 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         if spec.fields.group:
             notes.append(f"partial run: a question (fields.group: {spec.fields.group}) may have only some of its samples in the "
                          "selection; it is scored on those it has")
-    if progress.errors:
-        notes.append(f"{progress.errors} request(s) failed and were not scored")
+    notes.extend(planner.column_notes())
+    if bad_rows:
+        notes.append(f"{bad_rows} row(s) could not be read and were not scored (each record's error names the field and column)")
+    if progress.errors > bad_rows:
+        notes.append(f"{progress.errors - bad_rows} request(s) failed and were not scored")
     if stripped:
         notes.append(f"reasoning ({', '.join(f'<{t}>' for t in options.reasoning_tags)}) removed from {stripped} prediction(s) before scoring; "
                      f"raw_prediction keeps the whole output")
@@ -204,7 +212,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         task_hash=task_hash, spec_hash=spec.spec_hash,
         dataset=DatasetRecord(path=spec.dataset.path, name=spec.dataset.name, split=spec.dataset.split, revision=source.revision,
                               fingerprint=source.fingerprint, origin=source.origin, selection=source.selection),
-        primary_metric=spec.primary_metric, metrics=metrics, scorers=scoring.options_record(),
+        primary_metric=spec.primary_metric, metrics=metrics, scorers=scoring.options_record(), signatures=scoring.signatures(),
         n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
         n_score_errors=scoring.n_score_errors, transforms=[s.name for s in spec.transforms],
         n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes, judge=judge_id,
@@ -246,6 +254,10 @@ def check_supported(spec: TaskSpec, adapter: Adapter) -> str | None:
         return f"{adapter.name} does not accept audio (the task gives it the video's sound track)"
     if isinstance(spec.fields.image, list) and len(spec.fields.image) > 1 and not caps.multi_image:
         return f"{adapter.name} does not accept several images per request"
+    target = spec.generation.translate_to
+    if target and not caps.text and target not in caps.translation_targets:
+        into = f"only into {', '.join(caps.translation_targets)}" if caps.translation_targets else "into no language (it only transcribes)"
+        return f"{adapter.name} takes no prompt and translates speech {into}: it cannot translate into {target!r}"
     if spec.generation.max_reasoning_tokens and not caps.reasoning_budget:
         return (f"{adapter.name} cannot hold a reasoning budget apart from the answer's (max_reasoning_tokens); "
                 "give one budget with --max-new-tokens, or the server's own option (openai: -a extra_body=...)")

@@ -8,9 +8,15 @@ from typing import NamedTuple
 
 
 class Condition(NamedTuple):
-    kind: str  # "image" | "audio"
+    kind: str  # "image" | "audio" | "video"
     default: float
     doc: str
+    mixes: bool = False
+    """Mixes in other media of the same task (babble): the planner gives each medium its pool (``MediaPart.mix``)."""
+
+
+BABBLE_TALKERS = 4
+"""Other clips of the task mixed in by ``babble``: the first clips of the split, never the clip itself."""
 
 
 CONDITIONS: dict[str, Condition] = {
@@ -27,6 +33,11 @@ CONDITIONS: dict[str, Condition] = {
     "telephone": Condition("audio", 8000.0, "telephone band: resampled to this rate with 8-bit mu-law, then back"),
     "speed": Condition("audio", 1.25, "played this many times faster (pitch moves with it)"),
     "clipping": Condition("audio", 0.1, "hard clipping at this fraction of the peak"),
+    "frame_drop": Condition("video", 0.5, "this fraction of the sampled frames lost, each shown as the last frame that "
+                            "arrived (a stalled stream; times and count kept)"),
+    "video_blur": Condition("video", 2.0, "Gaussian blur of every sampled frame, radius in pixels"),
+    "babble": Condition("audio", 5.0, f"babble: {BABBLE_TALKERS} other clips of the same task (the split's first) mixed in "
+                        "at this SNR in dB", mixes=True),
 }
 
 

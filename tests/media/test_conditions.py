@@ -43,7 +43,7 @@ def test_noise_raises_whispers_wer_and_each_condition_is_compared_with_clean_on_
 def test_an_unknown_condition_stops_before_anything_runs(tmp_path):
     result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-t", "harvard_asr", "--conditions", "clean,fog:3",
                                       "-o", str(tmp_path / "runs"), "--no-progress"])
-    assert result.exit_code == 2 and "--conditions: unknown condition 'fog:3'; known: clean, brightness" in result.output
+    assert result.exit_code == 2 and "--conditions: unknown condition 'fog:3'; known: clean, babble, brightness" in result.output
     assert not (tmp_path / "runs").exists()
 
 
@@ -75,3 +75,35 @@ def test_a_conditions_run_killed_midway_resumes_to_the_same_results(tmp_path):
         assert [(r.id, r.prediction) for r in iter_samples(resumed, task)] == [(r.id, r.prediction) for r in iter_samples(ref, task)]
     got, want = (json.loads((d / "results.json").read_text())["robustness"] for d in (resumed, ref))
     assert got == want and len(got) == 1
+
+
+def test_babble_mixes_in_the_split_s_first_clips_never_the_clip_itself_whatever_the_limit(tmp_path):
+    from evals.data.open import open_dataset
+    from evals.run.plan import RequestPlanner, mix_pool
+    from evals.spec.catalog import load_task
+    from evals.spec.task import under_condition
+
+    clean = load_task("harvard_asr")
+    spec = under_condition(clean, "babble:5")
+    source = open_dataset(clean, None)
+    first = [RequestPlanner(clean, source.columns).plan(i, row).request.audios[0].sha for i, row in source.rows][:5]
+    pool = mix_pool(spec, None)
+    assert [p.sha for p in pool] == first  # four talkers for a clip among them, four for the others
+    assert mix_pool(clean, None) == ()  # clean mixes nothing
+    planner = RequestPlanner(spec, source.columns)
+    planner.mix = pool
+    keys = {}
+    for i, row in open_dataset(clean, None).rows:
+        audio = planner.plan(i, row).request.audios[0]
+        mixed = [q.sha for q in audio.mix]
+        assert len(mixed) == 4 and audio.sha not in mixed and audio.condition == "babble:5"
+        assert mixed == ([s for s in first if s != audio.sha])[:4]
+        keys[i] = planner.plan(i, row).request.key
+    noisy = RequestPlanner(under_condition(clean, "white_noise:5"), source.columns)
+    assert all(noisy.plan(i, row).request.key != keys[i] for i, row in open_dataset(clean, None).rows)
+    # End to end: the crowd raises Whisper's WER, and a fresh cache hears the same crowd (seeded per clip).
+    results, run, _ = _run(tmp_path, "runs", "c.sqlite", "--conditions", "clean,babble:0")
+    [row] = results["robustness"]
+    assert row["condition"] == "babble:0" and row["n"] == 8 and row["diff"] > 0
+    _, run2, _ = _run(tmp_path, "again", "fresh.sqlite", "--conditions", "clean,babble:0")
+    assert [r.prediction for r in iter_samples(run, "harvard_asr.babble_0")] == [r.prediction for r in iter_samples(run2, "harvard_asr.babble_0")]

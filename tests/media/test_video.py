@@ -98,3 +98,22 @@ def test_the_sampling_is_part_of_the_request_key():
             key(VideoSampling(frames=8, start_s=0, end_s=180)), key(VideoSampling(frames=8, start_s=180, end_s=360)),
             key(VideoSampling(frames=8, audio=True))}
     assert len(keys) == 6 and key(VideoSampling(frames=8)) == key(VideoSampling(frames=8))
+
+
+def test_a_video_condition_reaches_the_sampled_frames_and_only_video_tasks_take_it(tmp_path):
+    from evals.run.conditions import condition_specs
+    from evals.spec.catalog import load_task
+
+    path = tmp_path / "clip.mkv"
+    path.write_bytes(VIDEO)
+    part = replace(media_part("video", path.name, tmp_path), sampling=VideoSampling(frames=10))
+    decoder = MediaDecoder(sampling_rate=16000)
+    clean = decoder.video(part)
+    stalled = decoder.video(replace(part, condition="frame_drop:0.5"))
+    assert stalled.indices == clean.indices and stalled.timestamps == clean.timestamps
+    levels, shown = _levels(clean.frames), _levels(stalled.frames)
+    assert shown[0] == levels[0] and sum(a != b for a, b in zip(shown, levels)) == 5
+    assert all(s in levels[: i + 1] for i, s in enumerate(shown))  # each shown frame arrived at or before its time
+    assert replace(part, condition="frame_drop:0.5").decode_key != part.decode_key
+    names = [s.name for s in condition_specs([load_task("videomme"), load_task("harvard_asr")], ["clean", "frame_drop:0.5", "video_blur:2", "white_noise:10"])]
+    assert names == ["videomme", "videomme.frame_drop_0.5", "videomme.video_blur_2", "harvard_asr", "harvard_asr.white_noise_10"]

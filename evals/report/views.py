@@ -1,0 +1,115 @@
+"""The leaderboard's robustness and fairness views, read from the runs' own statistics.
+
+Both views only re-arrange figures a run computed (``results.robustness``: each condition against clean, paired
+on the same samples; ``tasks[t].subgroups[f].gap``: the largest gap between groups), for the cells the
+leaderboard picked. Nothing is re-estimated here, so a view always agrees with the run it cites.
+
+- ``robustness_view``: per task run under conditions, a model x condition table (the metric with its interval,
+  and for each condition the paired difference to clean with its interval and p-value, from the same run), and
+  the mean relative degradation per model: the data of the degradation curves.
+- ``fairness_view``: per task column and subgroup field, each model's groups (value, interval, size, under-30
+  flag), the worst and best group, and the gap with its interval and test; ``significant`` marks p < alpha.
+
+Comparability is the leaderboard's: a condition is part of a task's hash (``harvard_asr.white_noise_10`` is its
+own column) and so are the subgroup fields, so a view never puts side by side what the columns would not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evals.report.index import RunEntry
+
+
+def _condition_records(entries: list[RunEntry]) -> dict[tuple[str, str], Any]:
+    """(run_dir, condition task) -> the run's ``ConditionComparison`` for it."""
+    return {(str(e.path), c.condition_task): c for e in entries for c in (e.results.robustness or [])}
+
+
+def condition_order(entries: list[RunEntry]) -> list[str]:
+    """Every condition the runs compared, in the order the runs list them (their ``--conditions`` order)."""
+    seen: dict[str, None] = {}
+    for e in entries:
+        for c in e.results.robustness or []:
+            seen.setdefault(c.condition, None)
+    return list(seen)
+
+
+def robustness_view(entries: list[RunEntry], columns: list[dict[str, Any]], cells: list[dict[str, Any]],
+                    alpha: float) -> list[dict[str, Any]]:
+    """Per task run clean and under conditions: each model's value per condition and its paired change from clean."""
+    records = _condition_records(entries)
+    base_of: dict[str, tuple[str, str]] = {}  # condition task -> (task, condition)
+    for e in entries:
+        for c in e.results.robustness or []:
+            base_of[c.condition_task] = (c.task, c.condition)
+    main = {c["key"]: c for c in columns if not c["variant"]}
+    by_cell = {(c["model"], c["column"]): c for c in cells}
+    order = condition_order(entries)
+    views = []
+    for task in sorted({t for t, _ in base_of.values()}):
+        if task not in main:
+            continue
+        conds = [(cond, ct) for cond in order for ct, (t, c) in sorted(base_of.items()) if t == task and c == cond and ct in main]
+        if not conds:
+            continue
+        models = [m for m in dict.fromkeys(c["model"] for c in cells if c["column"] == task)]
+        rows = []
+        for model in models:
+            clean = by_cell[(model, task)]
+            points = [_point("clean", task, clean, None, alpha)]
+            for cond, ct in conds:
+                cell = by_cell.get((model, ct))
+                if cell is None:
+                    continue
+                # A paired difference needs clean and the condition from one run: the run that compared them.
+                rec = records.get((cell["run_dir"], ct)) if cell["run_dir"] == clean["run_dir"] else None
+                points.append(_point(cond, ct, cell, rec, alpha))
+            degr = [p["relative_degradation"] for p in points[1:] if p["relative_degradation"] is not None]
+            rows.append({"model": model, "points": points,
+                         "mean_relative_degradation": sum(degr) / len(degr) if degr else None})
+        col = main[task]
+        views.append({"task": task, "metric": col["metric"], "lower_is_better": col["lower_is_better"],
+                      "conditions": ["clean", *[c for c, _ in conds]], "columns": [task, *[ct for _, ct in conds]], "rows": rows})
+    return views
+
+
+def _point(condition: str, column: str, cell: dict[str, Any], rec: Any, alpha: float) -> dict[str, Any]:
+    point = {"condition": condition, "column": column, "value": cell["value"], "ci_low": cell["ci_low"], "ci_high": cell["ci_high"],
+             "n": cell["n"], "diff": None, "diff_ci_low": None, "diff_ci_high": None, "p_value": None, "significant": None,
+             "relative_degradation": None, "n_paired": None}
+    if rec is not None:
+        point.update(diff=rec.diff, diff_ci_low=rec.ci_low, diff_ci_high=rec.ci_high, p_value=rec.p_value,
+                     significant=rec.p_value < alpha, relative_degradation=rec.relative_degradation, n_paired=rec.n)
+    return point
+
+
+def fairness_view(entries: list[RunEntry], columns: list[dict[str, Any]], cells: list[dict[str, Any]],
+                  alpha: float) -> list[dict[str, Any]]:
+    """Per task column and subgroup field with a gap: each model's groups and its largest gap, significance marked."""
+    by_dir = {str(e.path): e for e in entries}
+    condition_tasks = {c.condition_task for e in entries for c in (e.results.robustness or [])}
+    views = []
+    for col in columns:
+        if col["variant"] or col["task"] in condition_tasks:
+            continue
+        fields: dict[str, list[dict[str, Any]]] = {}
+        for cell in (c for c in cells if c["column"] == col["key"]):
+            task = by_dir[cell["run_dir"]].results.tasks[cell["task"]]
+            for report in task.subgroups:
+                gap = report.gap
+                if gap is None:
+                    continue
+                groups = {g: {"value": mv[gap.metric].value, "ci_low": mv[gap.metric].ci_low, "ci_high": mv[gap.metric].ci_high,
+                              "n": gap.sizes.get(g, mv[gap.metric].n), "small": g in gap.small_groups}
+                          for g, mv in sorted(report.groups.items()) if gap.metric in mv}
+                fields.setdefault(report.field, []).append({
+                    "model": cell["model"], "metric": gap.metric, "groups": groups, "worst": gap.worst, "best": gap.best,
+                    "gap": gap.gap, "ci_low": gap.ci_low, "ci_high": gap.ci_high, "p_value": gap.p_value,
+                    "significant": gap.p_value < alpha if gap.p_value is not None else None, "small_groups": list(gap.small_groups),
+                })
+        for field, rows in fields.items():
+            views.append({"column": col["key"], "task": col["task"], "field": field, "metric": rows[0]["metric"],
+                          "lower_is_better": col["lower_is_better"],
+                          "groups": sorted({g for r in rows for g in r["groups"]}), "rows": rows})
+    return views

@@ -1,0 +1,158 @@
+"""The quickstart's comparison end to end: two real recognisers clean and in noise, the voices' gender as groups,
+the run's closing comparisons, and the leaderboard's robustness and fairness views (JSON, Markdown, HTML in Chromium).
+
+The views re-arrange the runs' own statistics, so each figure they show is checked against the run's results.json.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evals.report.views_html import fairness_html, robustness_html
+from evals.results import read_results
+
+REPO = Path(__file__).resolve().parents[2]
+SPEECH = ["ct2-whisper:tiny.en", "pocketsphinx:en-us", "baseline:constant[text=the]"]
+CONDITIONS = ["clean", "white_noise:20", "white_noise:10", "white_noise:0"]
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """``omnieval run`` with no arguments (the quickstart suite) on 30 samples per task (all 30 clips of the speech set), then its leaderboard."""
+    root = tmp_path_factory.mktemp("quick")
+    run = subprocess.run([sys.executable, "-m", "evals", "run", "--limit", "30", "--output", str(root / "runs"),
+                          "--cache", str(root / "cache.sqlite"), "--no-progress"], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    board = subprocess.run([sys.executable, "-m", "evals", "leaderboard", str(root / "runs"), "--out", str(root / "board"),
+                            "--index", str(root / "runs.sqlite")], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert board.returncode == 0, board.stderr[-3000:]
+    return root / "runs", root / "board", run.stderr
+
+
+def _runs(runs: Path) -> dict[str, tuple[Path, object]]:
+    out = {}
+    for d in sorted(p for p in runs.iterdir() if (p / "results.json").is_file()):
+        res = read_results(d)
+        out[res.model] = (d, res)
+    return out
+
+
+def test_the_quickstart_runs_both_recognisers_under_every_noise_level_and_the_images_clean(quickstart) -> None:
+    runs, _, _ = quickstart
+    by_model = _runs(runs)
+    for model in SPEECH:
+        _, res = by_model[model]
+        assert list(res.tasks) == ["harvard_asr", "harvard_asr.white_noise_20", "harvard_asr.white_noise_10", "harvard_asr.white_noise_0"]
+        assert [c.condition for c in res.robustness] == CONDITIONS[1:]
+        assert [r.field for r in res.tasks["harvard_asr"].subgroups] == ["gender"]
+    _, easy = by_model["baseline:vqa-prior[answer=circle]"]
+    assert list(easy.tasks) == ["easyvqa"] and not easy.robustness
+
+
+def test_the_run_ends_with_the_paired_test_between_models_and_each_gender_gap(quickstart) -> None:
+    runs, board_dir, stderr = quickstart
+    board = json.loads((board_dir / "leaderboard.json").read_text())
+    lines = [" ".join(x.split()) for x in stderr.replace("\n", " \n").split(" \n")]
+    cells = {(c["model"], c["column"]): c for c in board["cells"]}
+    top = next(c for c in board["cells"] if c["column"] == "harvard_asr" and c["is_top"])
+    for model in SPEECH:
+        c = cells[(model, "harvard_asr")]
+        if c["is_top"]:
+            continue
+        p = "p<0.001" if c["p_vs_top"] < 0.001 else f"p={c['p_vs_top']:.3g}"
+        want = (f"paired: harvard_asr wer: {model} {c['value']:.4f} against {top['model']} {top['value']:.4f}: "
+                f"{-c['diff_vs_top']:+.4f} from the best, {p}, n=30")
+        assert want in lines, (want, lines[-20:])
+    for model in SPEECH:
+        _, res = _runs(runs)[model]
+        g = res.tasks["harvard_asr"].subgroups[0].gap
+        assert any(x.startswith(f"groups: {model} harvard_asr by gender: wer worst {g.worst} ") and f"gap {g.gap:.4f} [" in x
+                   for x in lines), model
+
+
+def test_the_robustness_view_carries_each_run_s_paired_comparisons(quickstart) -> None:
+    runs, board_dir, _ = quickstart
+    board = json.loads((board_dir / "leaderboard.json").read_text())
+    assert board["schema_version"] == 3
+    [view] = board["robustness"]
+    assert view["task"] == "harvard_asr" and view["metric"] == "wer" and view["lower_is_better"]
+    assert view["conditions"] == CONDITIONS
+    assert sorted(r["model"] for r in view["rows"]) == sorted(SPEECH)
+    cells = {(c["model"], c["column"]): c for c in board["cells"]}
+    alpha = board["settings"]["alpha"]
+    for row in view["rows"]:
+        _, res = _runs(runs)[row["model"]]
+        clean, *under = row["points"]
+        assert clean["condition"] == "clean" and clean["diff"] is None
+        assert clean["value"] == cells[(row["model"], "harvard_asr")]["value"]
+        for point, rec in zip(under, res.robustness, strict=True):
+            assert point["condition"] == rec.condition and point["column"] == rec.condition_task
+            assert point["value"] == pytest.approx(rec.value) and point["value"] == cells[(row["model"], rec.condition_task)]["value"]
+            assert (point["diff"], point["diff_ci_low"], point["diff_ci_high"], point["p_value"]) == (rec.diff, rec.ci_low, rec.ci_high, rec.p_value)
+            assert point["significant"] == (rec.p_value < alpha)
+        degr = [r.relative_degradation for r in res.robustness]
+        assert row["mean_relative_degradation"] == pytest.approx(sum(degr) / len(degr))
+    constant = next(r for r in view["rows"] if r["model"] == "baseline:constant[text=the]")
+    assert all(p["diff"] == 0 and not p["significant"] for p in constant["points"][1:])  # a constant cannot hear the noise
+    md = (board_dir / "leaderboard.md").read_text()
+    assert "## Robustness" in md and "| model | clean | white\\_noise:20 | white\\_noise:10 | white\\_noise:0 | mean degradation |" in md
+    assert (board_dir / "plots" / "robustness_harvard_asr.png").stat().st_size > 0
+
+
+def test_the_fairness_view_carries_each_run_s_group_gap(quickstart) -> None:
+    runs, board_dir, _ = quickstart
+    board = json.loads((board_dir / "leaderboard.json").read_text())
+    [view] = [v for v in board["fairness"] if v["task"] == "harvard_asr"]  # condition columns are not repeated here
+    assert view["field"] == "gender" and view["groups"] == ["female", "male"]
+    for row in view["rows"]:
+        _, res = _runs(runs)[row["model"]]
+        report = res.tasks["harvard_asr"].subgroups[0]
+        g = report.gap
+        assert (row["worst"], row["best"], row["gap"], row["ci_low"], row["ci_high"], row["p_value"]) == (g.worst, g.best, g.gap, g.ci_low, g.ci_high, g.p_value)
+        assert row["significant"] == (g.p_value < board["settings"]["alpha"])
+        assert {k: v["n"] for k, v in row["groups"].items()} == g.sizes and sum(g.sizes.values()) == 30
+        assert all(v["small"] for v in row["groups"].values())  # 15 clips each: both groups are under 30
+        assert {k: v["value"] for k, v in row["groups"].items()} == {k: m["wer"].value for k, m in report.groups.items()}
+    md = (board_dir / "leaderboard.md").read_text()
+    assert "## Fairness" in md and "### harvard\\_asr by gender: wer ↓" in md
+
+
+def test_the_views_render_in_chromium(browser, quickstart) -> None:
+    from test_browser import Page
+
+    _, board_dir, _ = quickstart
+    board = json.loads((board_dir / "leaderboard.json").read_text())
+    p = Page(browser, (board_dir / "index.html").as_uri())
+    page = p.page
+    assert page.locator("#robustness h2").inner_text() == "Robustness"
+    curve = page.locator("#robustness svg.curve")
+    assert curve.count() == 1 and curve.is_visible()
+    assert page.locator("#robustness svg.curve g.series").count() == len(SPEECH)
+    assert page.locator("#robustness svg.curve circle.point").count() == len(SPEECH) * len(CONDITIONS)
+    heads = page.eval_on_selector_all("#robustness table.robustness thead th", "hs => hs.map(h => h.textContent)")
+    assert heads == ["model", *CONDITIONS, "mean degradation"]
+    assert page.locator("#robustness table.robustness tbody tr").count() == len(SPEECH)
+    n_sig = sum(bool(pt["significant"]) for r in board["robustness"][0]["rows"] for pt in r["points"])
+    assert page.locator("#robustness .delta.sig").count() == n_sig
+    fair = page.locator("#fairness .fairness-field[data-task='harvard_asr'][data-field='gender'] table tbody tr")
+    assert fair.count() == len(SPEECH)
+    assert page.locator("#fairness td.worst").count() == len(SPEECH)
+    # The sections fit the page: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    p.check_clean()
+
+
+def test_run_text_in_the_views_is_escaped(quickstart) -> None:
+    _, board_dir, _ = quickstart
+    board = json.loads((board_dir / "leaderboard.json").read_text())
+    hostile = "<img src=x onerror=alert(1)>"
+    for view in board["robustness"] + board["fairness"]:
+        for row in view["rows"]:
+            row["model"] = hostile
+    html = robustness_html(board["robustness"], 0.05) + fairness_html(board["fairness"], 0.05)
+    assert hostile not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
