@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from evals.report.render_md import p_text
 from evals.results import RunResults
 from evals.run.runner import TaskProgress
 
@@ -103,13 +104,6 @@ def results_tables(runs: list[RunResults]) -> list[Table]:
         tables.append(table)
     return tables
 
-
-
-def p_text(p: float | None) -> str:
-    """A bootstrap p-value as text: ``p<0.001`` below the resolution of 1,000 resamples."""
-    if p is None:
-        return "p=-"
-    return "p<0.001" if p < 0.001 else f"p={p:.3g}"
 
 
 def comparison_lines(runs: list[RunResults], board: dict | None) -> list[str]:

@@ -81,7 +81,8 @@ def run(
     from evals.spec.task import load_task_family
     from rich.markup import escape
 
-    from evals.cli.console import comparison_lines, console, p_text, progress_display, results_tables
+    from evals.cli.console import comparison_lines, console, progress_display, results_tables
+    from evals.report.render_md import p_text
     from evals.run.evaluate import evaluate_model, run_id_for, unfinished_run
     from evals.data.source import keep_torch_out_of_datasets
     from evals.run.memory import tune_allocators

@@ -62,7 +62,7 @@ td.partial{background:repeating-linear-gradient(135deg,#fff,#fff 6px,#fbf3e6 6px
 .bar-value{white-space:nowrap;color:var(--fg)} .bar-axis{display:flex;justify-content:space-between;color:var(--muted);font-size:11px}
 #leaderboard td[data-modality]{min-width:9em} .heat td{min-width:64px;text-align:center} .heat th{white-space:normal;overflow-wrap:anywhere;max-width:22em}
 .legend-swatch{display:inline-block;width:14px;height:12px;vertical-align:middle;border:1px solid var(--line);margin:0 3px 0 8px}
-.sig{color:#b3261e;font-weight:600} .delta{font-size:11px;color:#444} .small{font-size:10px;padding:0 3px;border:1px solid #b58900;color:#7a5c00;border-radius:3px} td.worst{background:#fdf0ee} .curve{display:block;max-width:100%;height:auto} .curve-legend{font-size:12px;margin:2px 0 8px} .curve-legend .key{margin-right:10px}
+.sig{color:#b3261e;font-weight:600} .delta{font-size:11px;color:#444} .delta.sig{color:#b3261e} .small{font-size:10px;padding:0 3px;border:1px solid #b58900;color:#7a5c00;border-radius:3px} td.worst{background:#fdf0ee} .curve{display:block;max-width:100%;height:auto} .curve-legend{font-size:12px;margin:2px 0 8px} .curve-legend .key{margin-right:10px}
 code{font-size:12px} td.prov-commit code,td.hash code{white-space:nowrap}
 table.prov{width:100%;min-width:960px;font-size:13px} table.prov td{overflow-wrap:break-word} table.prov td.prov-run,table.prov td.prov-command{overflow-wrap:anywhere}
 table.prov td.prov-model{min-width:9em;max-width:18em} table.prov td.prov-run{min-width:12em} table.prov td.prov-command{min-width:14em} table.prov td.prov-date{white-space:nowrap}

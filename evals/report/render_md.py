@@ -22,6 +22,19 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
+def p_value_text(p: float | None) -> str:
+    """A bootstrap p-value: ``<0.001`` below the resolution of 1,000 resamples, else 3 significant digits; ``–`` for none."""
+    if p is None:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3g}"
+
+
+def p_text(p: float | None) -> str:
+    """``p=0.028``, ``p<0.001``, ``p=–``."""
+    v = p_value_text(p)
+    return "p" + (v if v.startswith("<") else "=" + v)
+
+
 def _rank_text(rank: Any, low: Any, high: Any) -> str:
     """A rank and its 95% interval, shown whenever there is one (``1 (1–1)`` too); ``–`` for no rank."""
     if rank is None:
@@ -131,8 +144,7 @@ def _diff_text(p: dict[str, Any]) -> str:
     if p["diff"] is None:
         return v + " (not paired)" if p["condition"] != "clean" else v
     star = "*" if p["significant"] else ""
-    return (f"{v} ({p['diff']:+.3f} [{p['diff_ci_low']:+.3f}, {p['diff_ci_high']:+.3f}], "
-            f"p={p['p_value']:.3f}{star})")
+    return f"{v} ({p['diff']:+.3f} [{p['diff_ci_low']:+.3f}, {p['diff_ci_high']:+.3f}], {p_text(p['p_value'])}{star})"
 
 
 def robustness_markdown(views: list[dict[str, Any]], alpha: float) -> list[str]:
@@ -178,7 +190,7 @@ def fairness_markdown(views: list[dict[str, Any]], alpha: float) -> list[str]:
                 row.append("" if x is None else f"{fmt(x['value'])} [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}] "
                                                 f"n={x['n']}{'ˢ' if x['small'] else ''}")
             ci = f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if r["ci_low"] is not None else ""
-            p = "–" if r["p_value"] is None else f"{r['p_value']:.3f}{'*' if r['significant'] else ''}"
+            p = p_value_text(r["p_value"]) + ("*" if r["significant"] else "")
             row += [md_escape(r["worst"]), f"{fmt(r['gap'])}{ci}", p]
             lines.append("| " + " | ".join(row) + " |")
     return lines

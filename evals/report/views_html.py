@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from evals.report.html_text import esc as _e
-from evals.report.render_md import fmt
+from evals.report.render_md import fmt, p_text, p_value_text
 
 # Distinguishable on white and for common colour blindness (Okabe-Ito).
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"]
@@ -63,7 +63,7 @@ def _diff_html(p: dict[str, Any]) -> str:
         return f"{value} <span class=\"muted\" title=\"clean and this condition come from different runs\">not paired</span>"
     sig = " sig" if p["significant"] else ""
     return (f"{value}<div class=\"delta{sig}\" title=\"paired on {p['n_paired']} samples\">{p['diff']:+.3f} "
-            f"[{p['diff_ci_low']:+.3f}, {p['diff_ci_high']:+.3f}] p={p['p_value']:.3f}{' *' if p['significant'] else ''}</div>")
+            f"[{p['diff_ci_low']:+.3f}, {p['diff_ci_high']:+.3f}] {_e(p_text(p['p_value']))}{' *' if p['significant'] else ''}</div>")
 
 
 def robustness_html(views: list[dict[str, Any]], alpha: float) -> str:
@@ -114,7 +114,7 @@ def fairness_html(views: list[dict[str, Any]], alpha: float) -> str:
                 tds.append(f"<td class=\"num{worst}\">{fmt(x['value'])} <span class=\"muted\">[{fmt(x['ci_low'])}, "
                            f"{fmt(x['ci_high'])}] n={x['n']}</span>{small}</td>")
             ci = f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if r["ci_low"] is not None else ""
-            p = "–" if r["p_value"] is None else f"{r['p_value']:.3f}"
+            p = _e(p_value_text(r["p_value"]))
             sig = " sig" if r["significant"] else ""
             rows.append(f"<tr data-model=\"{_e(r['model'])}\"><td class=\"model\">{_e(r['model'])}</td>{''.join(tds)}"
                         f"<td>{_e(r['worst'])}</td><td class=\"num gap{sig}\">{fmt(r['gap'])}{ci}</td>"
