@@ -8,6 +8,8 @@ same ``decode=False`` path handles them.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -172,7 +174,17 @@ def parts_of(task: TaskSpec) -> list[tuple[str, str | None, str]]:
         return [(ds.path, ds.name, ds.split), COCO_KARPATHY_IMAGES]
     if ds.loader == "fleurs_to_english":
         return [(ds.path, ds.name, ds.split), (ds.path, FLEURS_ENGLISH, ds.split)]
+    if ds.loader == "chunked_calls" and ds.path in CHUNKED_SETS:
+        return [(ds.path, ds.name, ds.split), (CHUNKED_SETS[ds.path].parent, None, ds.split)]
     return [(ds.path, ds.name, ds.split)]
+
+
+def extra_files(task: TaskSpec, repo: str) -> list[str]:
+    """Files of ``repo`` a task's loader reads besides its config's data files (what ``omnieval data mirror`` adds)."""
+    ds = task.dataset
+    if ds.loader == "chunked_calls" and repo == ds.path and ds.path in CHUNKED_SETS:
+        return [f"{CHUNKED_SETS[ds.path].audio_dir}/*"]
+    return []
 
 
 def _missing_media(what: str) -> dict[str, Any]:
@@ -280,6 +292,86 @@ def load_fleurs_to_english(task: TaskSpec, data_dir: Path | None = None) -> RowS
         rows(), source.num_rows, stable_hash([source.fingerprint, english.fingerprint]),
         f"{source.origin} joined with {FLEURS_ENGLISH}", source.revision, columns=[*source.columns, "english"],
     )
+
+
+@dataclass(frozen=True)
+class ChunkedSet:
+    """A set of chunks cut from longer recordings whose references are one per recording, in another repo."""
+
+    parent: str
+    """The repo holding one row per recording: ``id`` and its transcript."""
+    audio_dir: str = "audio"
+    """The chunked repo's folder of chunk audio, named by each row's ``file_name``."""
+
+
+CHUNKED_SETS = {"ArtificialAnalysis/Earnings22-Cleaned-AA-chunked": ChunkedSet("ArtificialAnalysis/Earnings22-Cleaned-AA")}
+"""The Open ASR Leaderboard's ``CHUNKED_DATASETS`` (normalizer/data_utils.py at d1e99b2)."""
+PARENT_TEXT_COLUMNS = ("text", "sentence", "normalized_text", "transcript", "transcription")
+"""Where a recording's transcript is, first found wins: the leaderboard's ``get_text``."""
+
+
+def _parent_text(row: dict[str, Any]) -> str | None:
+    return next((row[c] for c in PARENT_TEXT_COLUMNS if c in row), None)
+
+
+@LOADERS.register("chunked_calls")
+def load_chunked_calls(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """The chunks of a ``CHUNKED_SETS`` repo, each with its recording's whole transcript, as the Open ASR Leaderboard's
+    ``load_chunked_data`` builds them: the split's rows (``file_name``, ``parent_id``, ``chunk_index``) with ``audio``
+    (``<audio_dir>/<file_name>`` of the repo: the rows do not reference it), ``text`` (the transcript of the parent
+    repo's row whose ``id`` is ``parent_id``, same split) and ``n_chunks`` (the recording's chunks in the split), which
+    lets the scorer (``wer`` with ``join_by``) refuse a recording one of whose chunks went unanswered. A chunk whose
+    recording has no transcript gets none (that sample's error; the leaderboard stops); a missing audio file is that
+    chunk's error.
+    """
+    from evals.data.media import LoaderFile
+
+    chunked = CHUNKED_SETS.get(task.dataset.path)
+    if chunked is None:
+        raise DataError(f"task {task.name}: chunked_calls knows {', '.join(CHUNKED_SETS)}, not {task.dataset.path}")
+    chunks = open_part(task, data_dir)
+    parent = open_part(task, data_dir, path=chunked.parent, name=None, revision=None)
+    transcripts = {str(row["id"]): _parent_text(row) for _, row in parent.rows}
+    rows_read = list(chunks.rows)  # metadata only (341 rows): counted per call before any is yielded
+    calls = Counter(str(row.get("parent_id")) for _, row in rows_read)
+    audio_root = _chunk_audio(task, data_dir, chunked.audio_dir)
+    files = sorted(str(p) for p in audio_root.rglob("*") if p.is_file())
+
+    def audio(name: Any) -> Any:
+        path = audio_root / str(name or "")
+        if not name or not path.resolve().is_relative_to(audio_root.resolve()) or not path.is_file():
+            return _missing_media(f"{chunked.audio_dir}/{name} is not in {task.dataset.path}")
+        return LoaderFile(path)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in rows_read:
+            call = str(row.get("parent_id"))
+            yield i, {**row, "audio": audio(row.get("file_name")), "text": transcripts.get(call), "n_chunks": calls[call]}
+
+    identity = stable_hash([chunks.fingerprint, parent.fingerprint, _files_identity(files)])
+    return RowSource(rows(), len(rows_read), identity, f"{chunks.origin} joined with {chunked.parent}", chunks.revision,
+                     columns=[*chunks.columns, "audio", "text", "n_chunks"])
+
+
+def _chunk_audio(task: TaskSpec, data_dir: Path | None, folder: str) -> Path:
+    """The chunked repo's audio folder: the mirror's, or a download of that folder alone (as the leaderboard does)."""
+    ds = task.dataset
+    if data_dir is not None:
+        root = Path(data_dir) / ds.path / folder
+        if not root.is_dir():
+            raise DataError(f"task {task.name}: mirror {Path(data_dir) / ds.path} lacks {folder}/; "
+                            f"re-run `omnieval data mirror {task.name} --to {data_dir}`")
+        return root
+    try:
+        from huggingface_hub import snapshot_download
+
+        ensure_hub_or_offline()
+        return Path(snapshot_download(ds.path, repo_type="dataset", revision=ds.revision, allow_patterns=[f"{folder}/*"])) / folder
+    except Exception as e:  # noqa: BLE001 - offline, gated and missing all mean the same to the user
+        raise DataError(
+            f"task {task.name}: could not download {folder}/ of dataset {ds.path}: {unreachable_reason() or str(e).splitlines()[0][:200]}; "
+            f"offline? mirror it with `omnieval data mirror {task.name} --to DIR` and pass --data-dir DIR"
+        ) from None
 
 
 def _media_key(cell: Any) -> str:

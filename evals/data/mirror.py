@@ -52,6 +52,7 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
     """Download the files ``task_name`` reads into ``to/<hub path>``; returns the repo directories written."""
     from huggingface_hub import hf_hub_download, snapshot_download
 
+    from evals.data.loaders import extra_files
     from evals.spec.catalog import load_task
 
     spec = load_task(task_name)
@@ -66,6 +67,7 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
             else:
                 readme = Path(hf_hub_download(repo, "README.md", repo_type="dataset", revision=revision, local_dir=target))
                 patterns = readme_patterns(readme.read_text(), config, split) or default_patterns(config, split)
+            patterns += extra_files(spec, repo)
             snapshot_download(repo, repo_type="dataset", revision=revision, allow_patterns=["README.md", *patterns], local_dir=target)
         except DataError:
             raise

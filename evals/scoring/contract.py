@@ -143,7 +143,8 @@ class Scorer:
     must be a pure function of the table so bootstrap resampling is valid.
     ``corpus_level`` is true when a sample's statistics depend on the other
     samples (CIDEr's IDF): the task is then scored once, at the end, instead of
-    batch by batch. ``primary`` names the metric that represents the scorer in
+    batch by batch; a function of the options when only some options make it so
+    (``wer`` with ``join_by``: parts of one call scored together). ``primary`` names the metric that represents the scorer in
     tables. ``direction`` says whether higher or lower values are better for
     every metric of the scorer, ``metric_directions`` overrides it per metric.
     ``needs_references``: a sample without references is a scoring error
@@ -161,7 +162,7 @@ class Scorer:
     aggregate: Callable[[StatsTable, Any], dict[str, float]]
     options: type[BaseModel] = NoOptions
     primary: str = ""
-    corpus_level: bool = False
+    corpus_level: bool | Callable[[Any], bool] = False
     description: str = ""
     metrics: tuple[str, ...] = field(default_factory=tuple)
     direction: Direction = "higher"
@@ -177,6 +178,10 @@ class Scorer:
 
     def parse_options(self, raw: Mapping[str, Any] | None) -> BaseModel:
         return self.options.model_validate(dict(raw or {}))
+
+    def is_corpus_level(self, options: Any) -> bool:
+        """Whether, with these options, a sample's statistics depend on other samples (then scored once, at the end)."""
+        return bool(self.corpus_level(options) if callable(self.corpus_level) else self.corpus_level)
 
     def direction_of(self, metric: str) -> Direction:
         """Whether higher or lower values of ``metric`` are better (``scorer.metric`` names are accepted)."""
@@ -208,7 +213,7 @@ def scorer(
     options: type[BaseModel] = NoOptions,
     direction: Direction = "higher",
     metric_directions: Mapping[str, Direction] | None = None,
-    corpus_level: bool = False,
+    corpus_level: bool | Callable[[Any], bool] = False,
     needs_references: bool = True,
     description: str = "",
     internal_stats: Sequence[str] = (),

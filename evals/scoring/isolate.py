@@ -54,7 +54,7 @@ def score_samples(scorer: Scorer, inputs: Sequence[ScoreInput], options: Any) ->
             out[i] = SampleScore(error=NO_REFERENCES)
         else:
             todo.append(i)
-    if not scorer.corpus_level:
+    if not scorer.is_corpus_level(options):
         for i, result in zip(todo, _bisect(scorer, [inputs[i] for i in todo], options) if todo else []):
             out[i] = result
         return out  # type: ignore[return-value]

@@ -143,7 +143,7 @@ class TaskScoring:
 
     @property
     def streaming(self) -> bool:
-        return not any(s.corpus_level for s, _ in self.scorers)
+        return not any(s.is_corpus_level(o) for s, o in self.scorers)
 
     @property
     def n_score_errors(self) -> int:
@@ -188,16 +188,16 @@ class TaskScoring:
                 self.group_sizes[group] = int(inp.metadata.get("group_size", 1))
         self.n_scored += len(inputs)
         outcomes: list[dict[str, SampleScore]] = [{} for _ in inputs]
-        for k, (scorer, _) in enumerate(self.scorers):
-            if not scorer.corpus_level and inputs:
+        for k, (scorer, opts) in enumerate(self.scorers):
+            if not scorer.is_corpus_level(opts) and inputs:
                 self._run(k, inputs, first, outcomes)
         return [SampleScores(o) for o in outcomes]
 
     def finish_corpus(self) -> list[SampleScores]:
         """Run the corpus-level scorers over everything added; returns their outcome for each added sample."""
         outcomes: list[dict[str, SampleScore]] = [{} for _ in self.inputs]
-        for k, (scorer, _) in enumerate(self.scorers):
-            if scorer.corpus_level and self.inputs:
+        for k, (scorer, opts) in enumerate(self.scorers):
+            if scorer.is_corpus_level(opts) and self.inputs:
                 self.stats[k], self.rows_of[k] = [], []
                 self._run(k, self.inputs, 0, outcomes)
         return [SampleScores(o) for o in outcomes]

@@ -85,3 +85,44 @@ def test_wer_with_the_leaderboards_options():
     # Whisper's rules: 2 errors on "the white paper", 3 substitutions on the ignore-segment row (5 words, 3 predicted:
     # 3 substitutions + 2 deletions = 5), "ah" deleted: (2 + 5 + 1) / (3 + 5 + 3).
     assert _wer(refs, preds) == pytest.approx(8 / 11)
+
+
+def _chunk(call: str, index: int, n: int, prediction: str, reference: str) -> ScoreInput:
+    return ScoreInput(id=f"{call}_{index}", prediction=prediction, references=[reference],
+                      metadata={"parent_id": call, "chunk_index": index, "n_chunks": n})
+
+
+JOINED = ErrorRateOptions(normalizer="open_asr_english", drop_ignored=True, merge_compounds=True, join_by="parent_id")
+
+
+def test_chunks_are_joined_per_call_in_chunk_order_as_merge_chunked_manifest_does():
+    ref = "The cat sat on the mat."
+    # Given out of order, one prediction empty and one padded: joined "the cat" + "sat on" + "the mat" in chunk_index
+    # order (stripped, the empty one left out, one space between), normalised after joining: 0 edits over 6 words.
+    inputs = [_chunk("a", 2, 4, "the mat. ", ref), _chunk("a", 0, 4, " The cat", ref), _chunk("a", 3, 4, "", ref),
+              _chunk("a", 1, 4, "sat on", ref), _chunk("b", 0, 1, "a dog", "A dog ran.")]
+    rows = score_wer(inputs, JOINED)
+    # Call a's whole sits on its first chunk (index 0, given second); its other chunks are zeros.
+    assert rows[1]["edits"] == 0 and rows[1]["ref_words"] == 6 and "4 parts" in rows[1].explanation
+    assert all(rows[i]["edits"] == 0 and rows[i]["ref_words"] == 0 for i in (0, 2, 3))
+    # Call b: "a dog" against "a dog ran": one deletion over 3 words.
+    assert (rows[4]["edits"], rows[4]["deletions"], rows[4]["ref_words"]) == (1, 1, 3)
+    assert sum(r["edits"] for r in rows) / sum(r["ref_words"] for r in rows) == pytest.approx(1 / 9)
+    # Scored chunk by chunk the order would not matter, and the joined words would never meet the whole reference:
+    # joining is a corpus-level pass, chosen by the option.
+    from evals.scoring.registry import get_scorer
+
+    assert get_scorer("wer").is_corpus_level(JOINED) and not get_scorer("wer").is_corpus_level(ErrorRateOptions())
+
+
+def test_a_call_missing_a_chunk_is_an_error_on_each_of_its_chunks_never_a_partial_score():
+    ref = "The cat sat on the mat."
+    # Chunk 1 of call a never answered (its request failed): only 2 of its 3 chunks reach the scorer.
+    rows = score_wer([_chunk("a", 0, 3, "the cat", ref), _chunk("a", 2, 3, "the mat", ref), _chunk("b", 0, 1, "a dog ran", "A dog ran.")],
+                     JOINED)
+    assert rows[0].error == rows[1].error == ("parent_id a: 2 of its 3 parts answered (a request failed, or --limit left some "
+                                              "out); a partial whole is not scored")
+    assert rows[2].error is None and rows[2]["edits"] == 0 and rows[2]["ref_words"] == 3
+    # A chunk without the metadata to join on cannot be placed in a call.
+    [row] = score_wer([ScoreInput(id="x", prediction="a", references=["a"])], JOINED)
+    assert "fields.metadata" in row.error

@@ -28,19 +28,20 @@ in ``jiwer.cer``). Per-sample ``score`` is the utterance's own error rate
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal, Sequence
+from typing import Any, ClassVar, Literal, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from evals.scoring.contract import ScoreInput, Stats, TotalsAggregate, safe_divide, scorer
+from evals.scoring.contract import SampleScore, ScoreInput, Stats, TotalsAggregate, safe_divide, scorer
 from evals.scoring.metrics.levenshtein import edit_counts, edit_counts_compound, join_split_compounds
 from evals.scoring.metrics.text_normalizers import get_normalizer, is_scored_reference
 
 
 class ErrorRateOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    LATE_OPTIONS: ClassVar[tuple[str, ...]] = ("language", "drop_ignored", "merge_compounds", "join_compounds")
+    LATE_OPTIONS: ClassVar[tuple[str, ...]] = ("language", "drop_ignored", "merge_compounds", "join_compounds", "join_by",
+                                               "join_order", "join_count")
 
     normalizer: Literal["whisper_english", "whisper_basic", "open_asr_english", "open_asr_multilingual", "none"] = "whisper_english"
     language: str | None = None
@@ -48,6 +49,12 @@ class ErrorRateOptions(BaseModel):
     drop_ignored: bool = False
     merge_compounds: bool = False
     join_compounds: bool = False
+    join_by: str | None = None
+    """A metadata field naming the whole a sample is part of (a call): its parts' predictions are joined and scored once."""
+    join_order: str = "chunk_index"
+    """The metadata field giving a part's position in its whole."""
+    join_count: str = "n_chunks"
+    """The metadata field giving how many parts the whole has."""
 
     @model_validator(mode="after")
     def _language_when_needed(self) -> "ErrorRateOptions":
@@ -84,6 +91,47 @@ def _score_error_rate(inputs: Sequence[ScoreInput], options: ErrorRateOptions, u
     return rows
 
 
+def _score_joined(inputs: Sequence[ScoreInput], options: ErrorRateOptions, unit: str) -> list[Any]:
+    """Each whole (``options.join_by``) scored once on its joined predictions; see the module docstring."""
+    by, order, count = options.join_by, options.join_order, options.join_count
+    wholes: dict[str, list[int]] = {}
+    out: list[Any] = [None] * len(inputs)
+    for i, item in enumerate(inputs):
+        if any(item.metadata.get(k) is None for k in (by, order, count)):
+            out[i] = SampleScore(error=f"metadata {by}, {order} and {count} are needed to join parts (fields.metadata)")
+        else:
+            wholes.setdefault(str(item.metadata[by]), []).append(i)
+    whole_options = options.model_copy(update={"join_by": None})
+    for key, members in wholes.items():
+        members.sort(key=lambda i: int(inputs[i].metadata[order]))
+        expected = int(inputs[members[0]].metadata[count])
+        positions = {int(inputs[i].metadata[order]) for i in members}
+        if len(members) != expected or len(positions) != expected:
+            why = (f"{by} {key}: {len(members)} of its {expected} parts answered (a request failed, or --limit left some out); "
+                   "a partial whole is not scored")
+            for i in members:
+                out[i] = SampleScore(error=why)
+            continue
+        # merge_chunked_manifest: " ".join of each chunk's stripped prediction, empty ones left out; normalised after joining.
+        prediction = " ".join(p for i in members if (p := inputs[i].prediction.strip()))
+        first = inputs[members[0]]
+        [row] = _score_error_rate([ScoreInput(id=key, prediction=prediction, references=first.references)], whole_options, unit)
+        out[members[0]] = SampleScore(stats=row, explanation=f"{by} {key}: its {expected} parts' predictions joined and scored here")
+        zeros = {k: (float("nan") if k == "score" else 0.0) for k in row}
+        for i in members[1:]:
+            out[i] = SampleScore(stats=zeros, explanation=f"{by} {key}: scored with its whole, on part {first.id}")
+    return out
+
+
+def _error_rate(inputs: Sequence[ScoreInput], options: ErrorRateOptions, unit: str) -> list[Any]:
+    return _score_joined(inputs, options, unit) if options.join_by else _score_error_rate(inputs, options, unit)
+
+
+def _joins(options: ErrorRateOptions) -> bool:
+    # Joining needs every part of a whole at once: the scorer then runs over the whole task, at the end.
+    return options.join_by is not None
+
+
 def _error_rate_aggregate(name: str, length_key: str) -> TotalsAggregate:
     def from_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseModel) -> dict[str, np.ndarray]:
         length = totals[length_key]
@@ -111,10 +159,11 @@ _RATES = ("substitution_rate", "deletion_rate", "insertion_rate", "dropped")
     primary="wer",
     metrics=("wer", *_RATES),
     direction="lower",
+    corpus_level=_joins,
     description="Corpus word error rate (sum of edits / sum of reference words) after a text normaliser.",
 )
-def score_wer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[Stats]:
-    return _score_error_rate(inputs, options, "words")
+def score_wer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[Any]:
+    return _error_rate(inputs, options, "words")
 
 
 @scorer(
@@ -124,7 +173,8 @@ def score_wer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[S
     primary="cer",
     metrics=("cer", *_RATES),
     direction="lower",
+    corpus_level=_joins,
     description="Corpus character error rate (sum of edits / sum of reference characters) after a text normaliser.",
 )
-def score_cer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[Stats]:
-    return _score_error_rate(inputs, options, "chars")
+def score_cer(inputs: Sequence[ScoreInput], options: ErrorRateOptions) -> list[Any]:
+    return _error_rate(inputs, options, "chars")
