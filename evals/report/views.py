@@ -39,21 +39,16 @@ def robustness_view(entries: list[RunEntry], columns: list[dict[str, Any]], cell
                     alpha: float) -> list[dict[str, Any]]:
     """Per task run clean and under conditions: each model's value per condition and its paired change from clean."""
     records = _condition_records(entries)
-    base_of: dict[str, tuple[str, str]] = {}  # condition task -> (task, condition)
-    for e in entries:
-        for c in e.results.robustness or []:
-            base_of[c.condition_task] = (c.task, c.condition)
+    condition_task = {(r.task, r.condition): ct for (_, ct), r in records.items()}  # (task, condition) -> its column
     main = {c["key"]: c for c in columns if not c["variant"]}
     by_cell = {(c["model"], c["column"]): c for c in cells}
     order = condition_order(entries)
     views = []
-    for task in sorted({t for t, _ in base_of.values()}):
-        if task not in main:
+    for task in sorted({t for t, _ in condition_task}):
+        conds = [(cond, condition_task[(task, cond)]) for cond in order if condition_task.get((task, cond)) in main]
+        if task not in main or not conds:
             continue
-        conds = [(cond, ct) for cond in order for ct, (t, c) in sorted(base_of.items()) if t == task and c == cond and ct in main]
-        if not conds:
-            continue
-        models = [m for m in dict.fromkeys(c["model"] for c in cells if c["column"] == task)]
+        models = list(dict.fromkeys(c["model"] for c in cells if c["column"] == task))
         rows = []
         for model in models:
             clean = by_cell[(model, task)]
