@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Install everything omnieval needs on a fresh Debian/Ubuntu machine, into ./.venv.
 #   system: a Java runtime (pycocoevalcap's PTB tokenizer and METEOR), Chromium (leaderboard browser tests)
-#   python: torch with a torchvision that imports beside it first (every processor works, Qwen-VL, GLM-4V, Llama 4 and
-#           InternVL among them; x86_64: 2.14.1 + 0.29.1, a CUDA build that runs on the CPU, ~5.5 GB, taken from the
-#           local wheel store where there is one), so no other package pulls another torch; then omnieval with all extras
+#   python: torch with a torchvision that imports beside it first (scripts/torch_pins.sh), so no other package pulls
+#           another torch; then omnieval with all extras, at the locked, tested versions of constraints.txt
+#           (refreshed deliberately by scripts/lock.sh), so a release made this morning cannot break the README commands.
+#   bash scripts/setup.sh --unlocked   installs the newest releases instead (what pyproject.toml allows)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LOCK=(-c constraints.txt)
+case "${1:-}" in
+  "") ;;
+  --unlocked) LOCK=() ;;
+  *) echo "scripts/setup.sh: unknown option '$1' (the only option is --unlocked)" >&2; exit 2 ;;
+esac
 
 missing=()
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
@@ -23,11 +30,8 @@ fi
 
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-case "$(uname -m)" in
-  aarch64|arm64) TORCH="torch==2.9.1 torchvision==0.24.1" ;;
-  *) TORCH="torch==2.14.1 torchvision==0.29.1" ;;
-esac
+.venv/bin/python -m pip install -q "pip==26.3"  # pinned too: a new pip is a new release like any other
+source scripts/torch_pins.sh
 .venv/bin/python -m pip install -q $TORCH
-.venv/bin/python -m pip install -q -e ".[all,test]"
+.venv/bin/python -m pip install -q -e ".[all,test]" "${LOCK[@]}"
 echo "omnieval installed in .venv ($(.venv/bin/python -c 'import evals; print(evals.__version__)'))"
