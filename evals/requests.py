@@ -97,7 +97,7 @@ class VideoFrames:
     audio: tuple[Any, int] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MediaPart:
     """Encoded media identified by ``sha``, the hash of its bytes: inline ``data``, or a file at ``path`` read when needed.
 
@@ -122,14 +122,26 @@ class MediaPart:
         if self.data is None and self.path is None:
             raise ValueError(f"{self.kind} part {self.sha}: give its bytes or a file path")
 
+    @cached_property
+    def identity(self) -> bytes:
+        """Everything that decides what a model gets from this part, in one place: its content hash, a video's
+        frame sampling, the robustness condition and the media it mixes in. ``request_key`` and ``decode_key`` are
+        both built from it, so no kind of part can differ in one and not the other. (The byte layout is that of
+        the keys made before it existed: image and audio keys, and those of videos without a condition, are
+        unchanged.)"""
+        out = self.sha.encode()
+        if self.kind == "video":
+            sampling = self.sampling.key() if self.sampling is not None else b""
+            out += b"s%d:" % len(sampling) + sampling
+        if self.condition is not None:
+            out += b"c%d:" % len(self.condition) + self.condition.encode()
+        return out + b"".join(b"x" + q.sha.encode() for q in self.mix)
+
     @property
     def decode_key(self) -> str:
-        """What its decoded form is stored under: the content hash, and for a video the sampling too (two segments of
-        one file are two decoded clips)."""
-        key = self.sha if self.sampling is None else f"{self.sha}|{self.sampling.key().decode()}"
-        if self.condition is not None:
-            key = f"{key}|{self.condition}"
-        return key if not self.mix else f"{key}|{','.join(q.sha for q in self.mix)}"
+        """What its decoded form is stored under in a batch's ``DecodedMedia``: the part's identity (two segments
+        of one file, or one clip clean and under a condition, are different decoded media)."""
+        return self.identity.decode()
 
     @property
     def type(self) -> MediaKind:
@@ -303,16 +315,11 @@ def request_key(messages: list[Message], generation: GenerationSettings, variant
                 data = p.text.encode()
                 h.update(b"t%d:" % len(data) + data)
             elif p.kind in ("image", "audio"):
-                # One letter and the hash: the keys of every run made before other kinds existed.
-                h.update(p.kind[0].encode() + p.sha.encode())
-                if p.condition is not None:
-                    h.update(b"c%d:" % len(p.condition) + p.condition.encode())
-                for q in p.mix:
-                    h.update(b"x" + q.sha.encode())
+                # One letter and the part's identity: the keys of every run made before other kinds existed.
+                h.update(p.kind[0].encode() + p.identity)
             else:
                 kind = p.kind.encode()
-                sampling = p.sampling.key() if p.sampling is not None else b""
-                h.update(b"m%d:" % len(kind) + kind + p.sha.encode() + b"s%d:" % len(sampling) + sampling)
+                h.update(b"m%d:" % len(kind) + kind + p.identity)
     return h.hexdigest()[:32]
 
 

@@ -121,3 +121,47 @@ def test_modality_is_derived_from_the_parts():
 def test_a_part_needs_bytes_or_a_file():
     with pytest.raises(ValueError, match="give its bytes or a file path"):
         MediaPart("image", "image/png", "x")
+
+
+def _part(kind: str) -> MediaPart:
+    from evals.requests import VideoSampling
+
+    data = {"image": _IMG, "audio": _AUD, "video": b"\x1aE\xdf\xa3" + b"z" * 40}[kind]
+    sampling = VideoSampling(frames=8) if kind == "video" else None
+    return MediaPart(kind, f"{kind}/x", bytes_hash(data), data=data, sampling=sampling)
+
+
+@pytest.mark.parametrize("kind", ["image", "audio", "video"])
+def test_every_condition_of_every_medium_has_its_own_request_key_and_decoded_form(kind):
+    """A part's identity (content, sampling, condition, mixed-in media) decides both keys: a condition that changed
+    what is decoded but not the request key would serve the clean answers from the cache (it once did, for video)."""
+    from dataclasses import replace
+
+    from evals.spec.conditions import CONDITIONS
+
+    clean = _part(kind)
+    other = MediaPart("audio", "audio/flac", bytes_hash(b"other"), data=b"other")
+    variants = [clean] + [replace(clean, condition=f"{name}:{c.default:g}") for name, c in CONDITIONS.items() if c.kind == kind]
+    variants += [replace(v, condition=v.condition.replace(":", ":1")) for v in variants[1:]]  # another level of each
+    if kind == "audio":
+        variants.append(replace(clean, condition="babble:5", mix=(other,)))
+    assert len(variants) > 4
+
+    def key(part):
+        return Request(id="1", messages=[Message("user", [part, TextPart("Describe it.")])], generation=GenerationSettings()).key
+
+    assert len({key(v) for v in variants}) == len(variants)
+    assert len({v.decode_key for v in variants}) == len(variants)
+
+
+def test_condition_keys_of_image_and_audio_are_unchanged():
+    """Pinned before the part's identity was one property: cached responses of conditioned runs still hit."""
+    from dataclasses import replace
+
+    def key(part):
+        return Request(id="1", messages=[Message("user", [part, TextPart("Describe it.")])], generation=GenerationSettings()).key
+
+    other = MediaPart("audio", "audio/flac", bytes_hash(b"other"), data=b"other")
+    assert key(replace(_part("image"), condition="jpeg:10")) == "0a43eacb3747bd05d411bc982f3f03f1"
+    assert key(replace(_part("audio"), condition="babble:5", mix=(other,))) == "d079d6d61b4dfa87e445b72f8a5b5f32"
+    assert key(_part("video")) == "9033abede78ca664418839a1132f35e6"

@@ -174,3 +174,20 @@ def test_the_catalogues_video_tasks_run_with_a_video_model(tmp_path, tiny_model)
                                                                                "nextqa_mc_test": (3, 0), "mvbench_action_sequence": (2, 0),
                                                                                "mvbench_moving_count": (2, 0)}
     assert not any("frames (images)" in note for r in results.values() for note in r.notes)  # it took them as video
+
+
+def test_a_video_condition_asks_the_model_again_and_never_reuses_the_clean_answers(clips, tmp_path):
+    """``--conditions clean,frame_drop:0.5`` on one cache: the frame_drop task's requests are new (none served from
+    the clean run's cache), so its answers are the model's to frames that actually dropped."""
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-t", str(clips / "my_clips.yaml"), "--conditions",
+                                      "clean,frame_drop:0.5,video_blur:2", "-o", str(tmp_path / "out"), "--cache",
+                                      str(tmp_path / "c.sqlite"), "--no-progress", "--max-error-rate", "1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "out").iterdir()
+    tasks = json.loads((run / "results.json").read_text())["tasks"]
+    assert set(tasks) == {"my_clips", "my_clips.frame_drop_0.5", "my_clips.video_blur_2"}
+    assert [(tasks[name]["n_samples"], tasks[name]["n_cached"]) for name in sorted(tasks)] == [(4, 0)] * 3
