@@ -59,6 +59,14 @@ _FATAL_STATUS = {401, 403, 404}
 _UNKNOWN_MODEL = re.compile(
     r"(?is)model_not_found|(unknown|invalid) model|model\b.{0,120}\b(not found|does not exist|doesn't exist|not exist|unknown|no such)")
 
+# A server refusing a prompt longer than the model's context, in the words of OpenAI, vLLM, SGLang, TGI, llama.cpp and
+# transformers serve (>= 5.25). Not retried and not a reason to stop the run (a shorter prompt may fit), but named,
+# so that a judge prompt too long for the judge reads as that, not as an unexplained HTTP 400.
+_TOO_LONG = re.compile(
+    r"(?is)context_length_exceeded|maximum context length|exceeds? the (available )?context|context (length|size|window)"
+    r".{0,80}(exceed|too long|longer)|longer than the model'?s context|prompt has \d+ tokens, but the model takes at most"
+    r"|tokens \+ `?max_new_tokens`? must be <=")
+
 
 class OpenAIArgs(AdapterArgs):
     base_url: str = "http://localhost:8000/v1"
@@ -554,6 +562,8 @@ class OpenAIAdapter(Adapter):
         last = f"HTTP {r.status}: {_one_line(text)}"
         self._note(self._unfixable(r.status, text), last)
         if r.status not in _RETRY_STATUS:
+            if r.status in (400, 413, 422) and _TOO_LONG.search(text[:2000]):
+                last = f"prompt too long for the model's context: {last}"
             return Response(error=f"{last} ({self._url})"), last, None
         return None, last, _retry_after(r.headers.get("retry-after"))
 

@@ -7,6 +7,7 @@ with the reversed text after ``delay`` seconds. Kinds:
 
 - ``429`` (with ``Retry-After``), ``500``, ``400``, ``401``, ``403``, ``404``: that status;
 - ``model``: 404 ``The model ... does not exist`` (as vLLM says of an unknown model);
+- ``context``: 400 with ``transformers serve``'s (5.25) words for a prompt longer than the model's context;
 - ``stall``: sleeps ``stall_s`` (past the client's timeout), then answers;
 - ``drop``: closes the connection without a response;
 - ``trickle``: sends the headers at once, then the body one byte every ``trickle_s``
@@ -148,6 +149,9 @@ class FaultServer:
                 if kind == "model":
                     return self._send(handler, 404, {"object": "error", "message": f"The model `{body['model']}` does not exist.",
                                                      "type": "NotFoundError", "code": 404})
+                if kind == "context":
+                    return self._send(handler, 400, {"error": {"message": "The prompt has 2346 tokens, but the model takes at most 2048, "
+                                                               "prompt and answer (`--max-model-len`).", "type": "invalid_request_error"}})
                 if kind == "stall":
                     self.closing.wait(self.stall_s)
                     return self._send(handler, 200, self._completion(body, text))

@@ -100,6 +100,18 @@ def test_a_request_that_keeps_failing_is_an_error_naming_status_and_attempts():
     assert out[2].error.startswith("HTTP 400:") and len(server.attempts["fail:400:all"]) == 1  # 4xx is not retried
 
 
+def test_a_prompt_longer_than_the_context_is_named_not_retried_and_does_not_stop_the_run():
+    with FaultServer() as server:
+        adapter = adapter_for(server, max_retries=3, fail_fast_after=2)
+        try:
+            out = adapter.generate([text_request(f"fail:context:all #{i}") for i in range(3)] + [text_request("fine")])
+        finally:
+            adapter.close()
+    assert all(r.error.startswith("prompt too long for the model's context: HTTP 400:") for r in out[:3]), out
+    assert "takes at most 2048" in out[0].error and len(server.attempts["fail:context:all #0"]) == 1
+    assert out[3].ok  # one prompt too long says nothing about the next: no fail-fast
+
+
 def test_timeouts_and_dropped_connections_are_retried():
     with FaultServer(stall_s=1.5) as server:
         adapter = adapter_for(server, max_retries=2, timeout_s=0.5)

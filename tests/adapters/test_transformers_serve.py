@@ -86,7 +86,7 @@ def test_a_served_local_model_judges_mmvet_and_a_rerun_asks_it_nothing(tiny_mode
     import make_fixtures
 
     mirror = make_fixtures.write_fixtures(tmp_path / "mirror", {"lmms-lab-encoder/MMVet"})
-    path = str(tiny_model("llava"))
+    path = str(tiny_model("llava_8k"))  # room for the grader prompt (a judge too short for it: test_judged.py)
     with _served(path, tmp_path) as url:
         runs = []
         for out in ("first", "again"):

@@ -90,14 +90,15 @@ def _seed() -> None:
     torch.manual_seed(0)
 
 
-def build_llava(path: Path) -> Path:
+def build_llava(path: Path, positions: int = 2048) -> Path:
     from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig, LlavaForConditionalGeneration, LlavaProcessor
     from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
 
     tok = byte_tokenizer(["<image>"], extra_special={"image_token": "<image>"})
     image_id = tok.convert_tokens_to_ids("<image>")
     vision = CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, image_size=32, patch_size=8)
-    config = LlavaConfig(vision_config=vision, text_config=LlamaConfig(**_text_kwargs(len(tok))), image_token_index=image_id,
+    text = LlamaConfig(**{**_text_kwargs(len(tok)), "max_position_embeddings": positions})
+    config = LlavaConfig(vision_config=vision, text_config=text, image_token_index=image_id,
                          vision_feature_layer=-1, vision_feature_select_strategy="default")
     _seed()
     model = LlavaForConditionalGeneration(config).eval()
@@ -287,6 +288,9 @@ def build_qwen2_audio(path: Path) -> Path:
 
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "llava": build_llava,
+    # A judge must hold its grader prompt (MM-Vet's is about 2,350 tokens): servers refuse a longer prompt
+    # (transformers serve >= 5.25 answers HTTP 400), so the served judge gets 8,192 positions.
+    "llava_8k": lambda path: build_llava(path, positions=8192),
     "qwen2_vl": build_qwen2_vl,
     "idefics3": build_idefics3,
     "gemma3": build_gemma3,

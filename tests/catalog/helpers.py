@@ -21,7 +21,7 @@ def run_tasks(specs: list[TaskSpec], data_dir: Path, out: Path, text: str, limit
 
 class ScriptedJudge:
     """Answers each grading prompt by the question in its last row (and the judge model, when the verdict is a dict):
-    a verdict, or ``status:NNN`` for that HTTP error."""
+    a verdict, ``status:NNN`` for that HTTP error, or ``too_long`` for a 400 saying the prompt exceeds the context."""
 
     def __init__(self, verdicts: dict[str, str | dict[str, str]], reasoning: str | None = None, default: str | None = None) -> None:
         """``default``: the verdict for a prompt that names none of the keys (without one, such a prompt is a test error)."""
@@ -47,7 +47,10 @@ class ScriptedJudge:
                 assert verdict is not None, f"the scripted judge has no verdict for {prompt[-200:]!r}"
                 if isinstance(verdict, dict):  # per judge model
                     verdict = verdict[body["model"]]
-                if verdict.startswith("status:"):
+                if verdict == "too_long":  # vLLM's words for a prompt past the judge's context
+                    payload, status = {"error": {"message": "This model's maximum context length is 2048 tokens. However, you "
+                                                            "requested 2400 tokens (2346 in the messages, 54 in the completion)."}}, 400
+                elif verdict.startswith("status:"):
                     payload, status = {"error": {"message": "judge refused"}}, int(verdict[7:])
                 else:
                     message = {"role": "assistant", "content": verdict}

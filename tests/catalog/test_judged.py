@@ -73,6 +73,20 @@ def test_judge_failures_are_counted_scoring_errors_never_zeros(fixture_mirror, t
     assert "judge gave an unparseable verdict" in output and errors["v1_0"] is None
 
 
+def test_a_judge_prompt_longer_than_the_judges_context_is_a_named_scoring_error(fixture_mirror, tmp_path):
+    """MM-Vet's grader prompt is about 2,350 tokens: a judge with a 2,048-token context refuses it (HTTP 400). That
+    sample is a counted scoring error that says so; the other samples score as before."""
+    verdicts = {**VERDICTS, "What is written on the sign?": "too_long"}
+    with ScriptedJudge(verdicts) as judge:
+        code, output, res, records = _run(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite",
+                                          "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+    assert code == 1 and res["n_score_errors"] == 1
+    assert res["metrics"]["score"]["value"] == pytest.approx((0.5 + 0.4 + 1.0) / 3)
+    error = {r["id"]: r.get("score_error") for r in records}["v1_1"]
+    assert error.startswith("judge_score: judge call failed: prompt too long for the model's context: HTTP 400"), error
+    assert "maximum context length is 2048" in error
+
+
 def test_a_judge_that_is_down_scores_nothing_and_says_why(fixture_mirror, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
