@@ -158,12 +158,23 @@ class TaskResult(_Model):
     rescored: Rescored | None = None
     transforms: list[str] = []
     """The task's transforms (``circular``): its sample records are variants, combined per question (``group``)."""
+    reducer: str | None = None
+    """How the variants of one question (records sharing ``group``) were combined into the row the metrics count: a
+    registered question reducer (``evals.scoring.reducers``); None when each sample is its own question. The
+    leaderboard and ``omnieval rescore`` read it. (Results written before it existed: see ``question_reducer``.)"""
     judge: JudgeIdentity | None = None
     """The judge whose verdicts the scores use (judged tasks only); part of ``task_hash``."""
     judge_panel: JudgePanelReport | None = None
     """With several judges: each judge's own score and their agreement (``judge`` is then the panel's identity)."""
     extraction_rules: dict[str, int] = {}
     """How many answers each extraction rule decided (``bare``, ``phrase``, ``unparsed``, ``judge``...), most used first."""
+
+    @property
+    def question_reducer(self) -> str | None:
+        """The recorded ``reducer``; for results written before it was recorded, the only rule there was then
+        (``all_right``) when the task had a transform. (A ``fields.group`` task of that time left no trace in its
+        results: ``omnieval rescore`` its run to record its reducer.)"""
+        return self.reducer if self.reducer is not None or not self.transforms else "all_right"
 
 
 class SuiteResult(_Model):

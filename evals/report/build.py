@@ -75,13 +75,14 @@ def run_provenance(entry: RunEntry, tasks: list[str]) -> dict[str, Any]:
     }
 
 
-def _variant_combiner(run_dir: str, task: str):
-    """How the task's transform combines a question's variants (circular: right only if every rotation is), or None."""
+def question_reducer(run_dir: str, task: str):
+    """The question reducer the run recorded for the task (``TaskResult.reducer``: circular rotations or
+    ``fields.group`` copies, right only if every one is), or None: the leaderboard's paired tests and rank intervals
+    then count questions exactly as the cell's metric did."""
     from evals.results import read_results
-    from evals.run.transforms import TRANSFORMS
+    from evals.scoring.reducers import get_reducer
 
-    names = read_results(run_dir).tasks[task].transforms
-    return TRANSFORMS.get(names[0])(None).combine if names else None
+    return get_reducer(read_results(run_dir).tasks[task].question_reducer)
 
 
 def build_leaderboard(
@@ -113,7 +114,7 @@ def build_leaderboard(
         scorer = primary_scorer_name(col.scorers, col.primary_metric)
         samples = []
         for r in col.rows.itertuples():
-            stats, _ = read_sample_stats(r.run_dir, col.task, scorer, 0, combine=_variant_combiner(r.run_dir, col.task))
+            stats, _ = read_sample_stats(r.run_dir, col.task, scorer, 0, combine=question_reducer(r.run_dir, col.task))
             samples.append(stats)
             v = viewer.setdefault(col.task, {"scorer": scorer, "metric": col.primary_metric, "runs": {}})
             v["runs"].setdefault(r.model, {"run_dir": r.run_dir, "origin": r.origin, "run_id": r.run_id})

@@ -19,11 +19,11 @@ from pathlib import Path
 from evals.errors import OmniEvalError
 from evals.hashing import stable_hash
 from evals.redact import redact_argv
+from evals.scoring.reducers import get_reducer
 from evals.results import Rescored, SampleRecord, TaskResult, iter_samples, read_manifest, read_results, write_json
 from evals.run.judge import AnyJudge, judge_prompt_hash
 from evals.run.plan import get_path
 from evals.run.runner import rule_counts, task_hash_for
-from evals.run.transforms import build_transforms, question_combine
 from evals.scoring.rescore import media_cluster, score_records
 from evals.spec.catalog import load_task
 from evals.spec.preprocess import get_preprocessor
@@ -91,12 +91,11 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
     missing = [f for f in spec.fields.subgroups if any(f not in r.subgroups for r in records)]
     if missing:
         _fill_subgroups(spec, records, missing, data_dir)
-    transforms = build_transforms(spec.transforms, seed=seed)
     with warnings.catch_warnings(record=True) as caught:
         # Scorers warn about what they had to skip (SPICE without its jars): that belongs in the results, as in a run.
         warnings.simplefilter("always")
         out = score_records(records, spec.scorers, spec.fields.subgroups, seed=seed, n_resamples=n_resamples,
-                            combine=question_combine(transforms, bool(spec.fields.group)))
+                            combine=get_reducer(spec.question_reducer))
     new_records = [r if s is None else r.model_copy(update=s.record_fields()) for r, s in zip(records, out.samples)]
     rules = Counter(r.extraction_rule for r, s in zip(new_records, out.samples) if s is not None)
     skipped = sorted({str(w.message) for w in caught})
@@ -111,6 +110,7 @@ def rescore_task(run_dir: Path, old: TaskResult, spec: TaskSpec, seed: int, n_re
         "primary_metric": spec.primary_metric, "metrics": out.metrics, "subgroups": out.subgroups, "scorers": out.scorers, "signatures": out.signatures,
         "n_scored": out.n_scored, "n_score_errors": out.n_score_errors, "n_unparsed": out.n_unparsed, "notes": notes,
         "transforms": [s.name for s in spec.transforms],
+        "reducer": spec.question_reducer,
         "rescored": Rescored(from_run=read_manifest(run_dir).run_id, from_dir=str(run_dir), from_spec_hash=old.spec_hash,
                              spec_hash=spec.spec_hash, at=_now()),
     })

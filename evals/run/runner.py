@@ -28,8 +28,9 @@ from evals.run.engine import GenerationEngine, Job
 from evals.run.judge import AnyJudge
 from evals.run.plan import RequestPlanner, Sample, mix_pool
 from evals.run.reasoning import strip_reasoning
-from evals.run.transforms import build_transforms, question_combine
+from evals.run.transforms import build_transforms
 from evals.scoring.rescore import media_cluster, record_input
+from evals.scoring.reducers import get_reducer
 from evals.scoring.task import TaskScoring
 from evals.spec.task import TaskSpec
 
@@ -101,10 +102,10 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         rank, world = options.shard
         rows = ((i, r) for i, r in rows if i % world == rank)
     transforms = build_transforms(spec.transforms, seed=options.seed)
-    combine = question_combine(transforms, bool(spec.fields.group))
     # A subgroup column the data lacks is left out of the report (a note says so), never a failure.
     subgroup_fields = [p for p in spec.fields.subgroups if p not in planner.absent]
-    scoring = TaskScoring(spec.scorers, subgroup_fields, seed=options.seed, n_resamples=options.n_resamples, combine=combine)
+    scoring = TaskScoring(spec.scorers, subgroup_fields, seed=options.seed, n_resamples=options.n_resamples,
+                          combine=get_reducer(spec.question_reducer))
     progress = TaskProgress(total=source.num_rows if options.shard is None else None)
     # A stored plan is the model's own: its key names the model, so no other model's run can replace it.
     plan_key = stable_hash([task_hash, source.reuse_key, source.selection, options.shard, engine.model_hash]) \
@@ -215,6 +216,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         primary_metric=spec.primary_metric, metrics=metrics, scorers=scoring.options_record(), signatures=scoring.signatures(),
         n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
         n_score_errors=scoring.n_score_errors, transforms=[s.name for s in spec.transforms],
+        reducer=spec.question_reducer,
         n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes, judge=judge_id,
         judge_panel=judge.panel(spec) if judge_id is not None else None,  # type: ignore[union-attr]
         extraction_rules=rule_counts(rules),

@@ -5,8 +5,9 @@ names and option models are declared in ``evals.spec.transforms``) and
 implemented here, registered under the same name. It runs between planning
 and the engine: ``expand`` turns the fields of one planned sample into
 variants (each with a name and parameters that enter its request key and its
-records), and ``combine`` turns the per-variant statistics of one sample back
-into the one row of statistics the task's metrics aggregate.
+records). How the variants' statistics become the question's one row is the
+question reducer the transform declares (``evals.spec.transforms``; the
+functions are in ``evals.scoring.reducers``), read from the spec by the runner.
 
 Transforms are seeded (``seed`` is the run's seed), so a re-run plans the same
 variants and is served from the cache.
@@ -16,13 +17,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
 from evals.registry import Registry
 from evals.scoring.metrics.choice import LETTERS
-from evals.scoring.task import all_right
 from evals.spec.transforms import transform_options_model
 
 
@@ -55,9 +55,6 @@ class Transform(ABC):
     def expand(self, sample_id: str, fields: Fields) -> list[Variant]:
         """The variants of one sample, in a fixed order (one variant means: unchanged)."""
 
-    @abstractmethod
-    def combine(self, rows: list[dict[str, float]]) -> dict[str, float]:
-        """One sample's statistics from its variants' statistics (same keys)."""
 
 
 TRANSFORMS: Registry[type[Transform]] = Registry("transform")
@@ -71,12 +68,6 @@ def register_transform(cls: type[Transform]) -> type[Transform]:
 def build_transforms(specs: list[Any], seed: int = 0) -> list[Transform]:
     """The transform objects of a task's ``transforms:`` list, options parsed as the spec declared them."""
     return [TRANSFORMS.get(s.name)(transform_options_model(s.name).model_validate(dict(s.options or {})), seed) for s in specs]
-
-
-def question_combine(transforms: list[Transform], grouped: bool) -> Callable[[list[dict[str, float]]], dict[str, float]] | None:
-    """How a task's variants of one question become one row: its transform's ``combine``; with ``fields.group``
-    (the data holds the variants, as MMBench's circular copies) right only when all are right; else None."""
-    return transforms[0].combine if transforms else all_right if grouped else None
 
 
 def _reference_index(reference: str, n: int) -> int | None:
@@ -108,6 +99,3 @@ class Circular(Transform):
             rotated = choices[k:] + choices[:k]
             out.append(Variant(f"circular{k}", {"circular": k}, Fields(rotated, [LETTERS[(ref - k) % n]])))
         return out
-
-    def combine(self, rows: list[dict[str, float]]) -> dict[str, float]:
-        return all_right(rows)  # right only when every rotation is right; unparsed when any rotation was

@@ -87,7 +87,7 @@ def score_records(
 ) -> Rescored:
     """Score stored sample records with ``scorers`` (task ``ScorerSpec``s, ``(name, options)`` pairs or names).
 
-    ``combine`` joins the variants of one question (records sharing ``group``), as the task's transform does.
+    ``combine`` joins the variants of one question (records sharing ``group``): the task's question reducer.
     """
     records = list(records)
     scoring = TaskScoring(scorers, subgroup_fields, seed=seed, n_resamples=n_resamples, combine=combine)

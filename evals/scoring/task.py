@@ -102,16 +102,6 @@ def is_multi_label(field: str) -> bool:
     return field.endswith("[*]")
 
 
-def all_right(rows: list[Stats]) -> Stats:
-    """One question from its variants' rows: right only when every variant is right (``score``: the minimum),
-    unparsed when any variant was (``unparsed``: the maximum); other statistics are the first variant's."""
-    out: Stats = {}
-    for key in rows[0]:
-        values = [r.get(key, 0.0) for r in rows]
-        out[key] = min(values) if key == "score" else max(values) if key == "unparsed" else values[0]
-    return out
-
-
 class TaskScoring:
     """Accumulates the scored samples of one task and produces its metrics.
 

@@ -67,7 +67,8 @@ class FieldMap(_Frozen):
     video_audio: str | None = Field(None, description="column with a sound-track file to use instead of the video's own "
                                     "(with video.audio; SONIC-O1 ships its audio apart)")
     group: str | None = Field(None, description="samples sharing this column's value are one question asked several ways "
-                              "(MMBench's circular copies): it counts right only when every one of them is right")
+                              "(MMBench's circular copies): they count as one question, combined by the task's "
+                              "`reducer` (default all_right: right only when every one of them is right)")
 
     metadata: dict[str, str] = Field({}, description="values the task's scorer reads besides the answer (name -> column "
                                      "path; MathVista's answer type and precision), kept in each sample record")
@@ -254,7 +255,7 @@ _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fie
                                                      ("fields", "metadata"): {}, ("fields", "id_with_index"): False, ("generation", "max_reasoning_tokens"): None, ("generation", "translate_to"): None,
                                                      ("fields", "video"): None, ("fields", "video_start"): None, ("fields", "video_end"): None, ("fields", "video_audio"): None,
                                                      ("video",): None, ("condition",): None,
-                                                     ("judge",): None}
+                                                     ("judge",): None, ("reducer",): None}
 
 
 class TaskSpec(_Frozen):
@@ -274,6 +275,9 @@ class TaskSpec(_Frozen):
     video: VideoSpec | None = Field(None, description="frame sampling for a video task (frames: N, or fps: F with max_frames)")
     condition: str | None = Field(None, description="a robustness condition on every image or sound (white_noise:10, jpeg:10); "
                                   "`omnieval run --conditions` makes these")
+    reducer: str | None = Field(None, description="how the variants of one question (fields.group, or a transform's) combine "
+                                "into the row its metrics count: a registered question reducer (all_right, mean); default: "
+                                "the transform's own, all_right for fields.group")
     source_file: str | None = Field(None, exclude=True)
 
     _name = field_validator("name")(_valid_name)
@@ -296,7 +300,28 @@ class TaskSpec(_Frozen):
                 raise ValueError(f"unknown preprocess {self.preprocess!r}; known: {', '.join(preprocessor_names())}")
         if self.fields.group and self.transforms:
             raise ValueError("fields.group and transforms both make variants of one question: declare one of them")
+        if self.reducer is not None:
+            from evals.scoring.reducers import REDUCERS
+
+            if not (self.fields.group or self.transforms):
+                raise ValueError("reducer: only a task whose questions have variants (fields.group or transforms) combines them")
+            if self.reducer not in REDUCERS.names():
+                raise ValueError(f"unknown reducer {self.reducer!r}; known: {', '.join(REDUCERS.names())}")
         return self
+
+    @property
+    def question_reducer(self) -> str | None:
+        """The one place that decides how this task's variants of one question combine (``evals.scoring.reducers``):
+        the declared ``reducer``, else the transform's own, else ``all_right`` for ``fields.group``; None when every
+        sample is its own question. The runner records it in ``TaskResult.reducer``; rescore and the leaderboard read
+        that record."""
+        if self.reducer is not None:
+            return self.reducer
+        if self.transforms:
+            from evals.spec.transforms import transform_reducer
+
+            return transform_reducer(self.transforms[0].name)
+        return "all_right" if self.fields.group else None
 
     @cached_property
     def spec_hash(self) -> str:

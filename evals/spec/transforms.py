@@ -13,6 +13,7 @@ from typing import Callable
 from pydantic import BaseModel, ConfigDict, Field
 
 _OPTIONS: dict[str, type[BaseModel]] = {}
+_REDUCERS: dict[str, str] = {}
 
 
 class TransformOptions(BaseModel):
@@ -21,13 +22,14 @@ class TransformOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def register_transform(name: str) -> Callable[[type[BaseModel]], type[BaseModel]]:
-    """Declare transform ``name`` with the decorated class as its options model."""
+def register_transform(name: str, reducer: str) -> Callable[[type[BaseModel]], type[BaseModel]]:
+    """Declare transform ``name`` with the decorated class as its options model, and the question reducer
+    (``evals.scoring.reducers``) that combines the variants it makes of one question."""
 
     def decorate(model: type[BaseModel]) -> type[BaseModel]:
         if name in _OPTIONS:
             raise ValueError(f"transform {name!r} is declared twice")
-        _OPTIONS[name] = model
+        _OPTIONS[name], _REDUCERS[name] = model, reducer
         return model
 
     return decorate
@@ -46,7 +48,13 @@ def transform_options_model(name: str) -> type[BaseModel]:
         raise KeyError(f"unknown transform {name!r}; known: {', '.join(transform_names())}") from None
 
 
-@register_transform("circular")
+def transform_reducer(name: str) -> str:
+    """The question reducer transform ``name`` declares for its variants."""
+    transform_options_model(name)  # a KeyError naming the known ones
+    return _REDUCERS[name]
+
+
+@register_transform("circular", reducer="all_right")
 class CircularOptions(TransformOptions):
     """Circular multiple choice (VLMEvalKit): the question is asked once per rotation of its options."""
 

@@ -70,11 +70,11 @@ def test_rotations_have_their_own_cache_entries_and_a_rerun_is_served_from_cache
 
 
 def test_the_leaderboard_compares_circular_runs_by_question(fixture_mirror, tmp_path):
-    from evals.report.build import _variant_combiner
+    from evals.report.build import question_reducer
     from evals.report.compare import read_sample_stats
 
     run_tasks([load_task("ai2d_circular")], fixture_mirror, tmp_path / "circ", "", adapter=Oracle({"egg", "fox"}, blind_spot="pupa"))
     stats, _ = read_sample_stats(str(tmp_path / "circ"), "ai2d_circular", "choice_accuracy", 0,
-                                 combine=_variant_combiner(str(tmp_path / "circ"), "ai2d_circular"))
+                                 combine=question_reducer(str(tmp_path / "circ"), "ai2d_circular"))
     # Two questions, not eight rotations; the first is wrong on one rotation, so wrong.
     assert sorted(v["score"] for v in stats.values()) == [0.0, 1.0] and len(stats) == 2

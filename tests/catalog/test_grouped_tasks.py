@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import ScriptedJudge, run_cli, run_tasks
 
+from evals.adapters.base import create_adapter
 from evals.adapters.baseline import BaselineAdapter, BaselineArgs
 from evals.requests import Request
 from evals.results import iter_samples, read_results
@@ -67,6 +68,24 @@ def test_mmbench_counts_a_question_only_when_every_circular_copy_is_right(fixtur
     # Rescoring the stored records (no data, no model) groups the copies the same way.
     rescored = read_results(rescore_run(tmp_path / "unsure", output=tmp_path / "rescored", n_resamples=20)).tasks[spec.name]
     assert rescored.metrics["accuracy"].value == 0.5 and rescored.metrics["accuracy"].n == 2
+
+
+def test_the_leaderboard_compares_grouped_copies_by_question_as_the_cell_counts_them(fixture_mirror, tmp_path):
+    """MMBench's copies are rows of the data (``fields.group``), not a transform: the recorded reducer tells the
+    leaderboard to combine them, so its shared samples, paired tests and rank intervals count the 2 questions the
+    cell's accuracy counts, not the 6 copies."""
+    from evals.report.build import build_leaderboard
+    from evals.report.index import load_runs
+
+    spec = load_task("mmbench_en_dev")
+    right = run_tasks([spec], fixture_mirror, tmp_path / "runs" / "right", "", adapter=Scripted(_truth)).tasks[spec.name]
+    assert right.reducer == "all_right" and right.metrics["accuracy"].n == 2
+    run_tasks([spec], fixture_mirror, tmp_path / "runs" / "wrong", "", adapter=create_adapter("baseline:caption", {"text": "cat"}))
+    board = build_leaderboard(load_runs([tmp_path / "runs"]), n_resamples=50, min_shared=1)
+    (column,) = board["columns"]
+    assert column["n_shared_samples"] == 2
+    accuracy = sorted(cell["value"] for cell in board["cells"])
+    assert accuracy == [0.0, 1.0]
 
 
 def test_mmbench_partial_selection_says_questions_may_be_incomplete(fixture_mirror, tmp_path):

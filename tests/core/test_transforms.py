@@ -32,8 +32,28 @@ def test_circular_leaves_open_questions_and_bad_references_alone():
 
 
 def test_circular_counts_a_question_right_only_when_every_rotation_is():
-    c = Circular(CircularOptions())
+    from evals.scoring.reducers import get_reducer
+    from evals.spec.catalog import load_task
+
+    assert load_task("ai2d_circular").question_reducer == "all_right" and load_task("ai2d").question_reducer is None
+    c = get_reducer("all_right")
     three_of_four = [{"score": 1.0, "unparsed": 0.0}] * 3 + [{"score": 0.0, "unparsed": 0.0}]
-    assert c.combine(three_of_four) == {"score": 0.0, "unparsed": 0.0}
-    assert c.combine([{"score": 1.0, "unparsed": 0.0}] * 4) == {"score": 1.0, "unparsed": 0.0}
-    assert c.combine([{"score": 1.0, "unparsed": 0.0}, {"score": 0.0, "unparsed": 1.0}])["unparsed"] == 1.0
+    assert c(three_of_four) == {"score": 0.0, "unparsed": 0.0}
+    assert c([{"score": 1.0, "unparsed": 0.0}] * 4) == {"score": 1.0, "unparsed": 0.0}
+    assert c([{"score": 1.0, "unparsed": 0.0}, {"score": 0.0, "unparsed": 1.0}])["unparsed"] == 1.0
+    assert get_reducer("mean")(three_of_four) == {"score": 0.75, "unparsed": 0.0}
+
+
+def test_a_declared_reducer_is_checked_and_recorded_in_the_spec_hash_only_when_set():
+    import pytest
+
+    from evals.spec.catalog import load_task
+
+    mmb = load_task("mmbench_en_dev")
+    assert mmb.question_reducer == "all_right"
+    mean = mmb.model_copy(update={"reducer": "mean"})
+    assert mean.question_reducer == "mean" and mean.spec_hash != mmb.spec_hash
+    with pytest.raises(ValueError, match="unknown reducer 'most'; known: all_right, mean"):
+        type(mmb).model_validate({**mmb.model_dump(), "reducer": "most"})
+    with pytest.raises(ValueError, match="only a task whose questions have variants"):
+        type(mmb).model_validate({**load_task("ai2d").model_dump(), "reducer": "mean"})
