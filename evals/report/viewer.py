@@ -118,19 +118,10 @@ def _write_part(part: MediaPart, media_dir: Path) -> str | None:
 
 def task_spec(task: str, run_dir: str | None = None):
     """The spec of ``task``: from the catalogue, else from the file the run recorded (a task brought with --task-file)."""
-    from evals.errors import OmniEvalError
     from evals.results import read_manifest
-    from evals.spec.catalog import load_task
+    from evals.spec.catalog import recorded_spec
 
-    try:
-        return load_task(task)
-    except OmniEvalError:
-        source = read_manifest(run_dir).tasks.get(task, {}).get("source_file") if run_dir else None
-        if not source or not Path(source).is_file():
-            raise
-        from evals.spec.task import load_task_family
-
-        return next(s for s in load_task_family(source) if s.name == task)
+    return recorded_spec(task, read_manifest(run_dir).tasks.get(task) if run_dir else None)
 
 
 def extract_media(task: str, wanted: dict[int, tuple[str, set[str]]], media_dir: Path,

@@ -21,6 +21,7 @@ from evals.results import Manifest, read_manifest, RunResults, TaskResult, suite
 from evals.run.engine import GenerationEngine
 from evals.run.judge import AnyJudge, JudgePanel
 from evals.run.runner import RunOptions, check_supported, evaluate_task
+from evals.spec.catalog import spec_source
 from evals.spec.task import SuiteAggregate, TaskSpec
 
 _PACKAGES = ("datasets", "transformers", "evaluate", "torch", "faster-whisper", "ctranslate2", "pycocoevalcap", "numpy", "pillow", "soundfile", "soxr")
@@ -117,6 +118,7 @@ def evaluate_model(
         manifest.tasks[spec.name] = {
             "task_hash": result.task_hash, "spec_hash": result.spec_hash, "revision": result.dataset.revision,
             "fingerprint": result.dataset.fingerprint, "origin": result.dataset.origin, "source_file": spec.source_file,
+            "spec_source": spec_source(spec),
         }
         write_json(output_dir / "results.json", results)
         write_json(output_dir / "manifest.json", manifest)

@@ -25,7 +25,7 @@ from evals.run.judge import AnyJudge, judge_prompt_hash
 from evals.run.plan import get_path
 from evals.run.runner import rule_counts, task_hash_for
 from evals.scoring.rescore import media_cluster, score_records
-from evals.spec.catalog import load_task
+from evals.spec.catalog import recorded_spec
 from evals.spec.preprocess import get_preprocessor
 from evals.spec.task import TaskSpec
 
@@ -38,12 +38,9 @@ def _spec_for(task: str, manifest_task: dict, override: dict[str, TaskSpec]) -> 
     if task in override:
         return override[task]
     try:
-        return load_task(task)
-    except OmniEvalError:
-        source = manifest_task.get("source_file")
-        if source and Path(source).is_file():
-            return load_task(source if ":" not in task else f"{source}:{task}")
-        raise OmniEvalError(f"rescore: task {task!r} is neither in the catalogue nor at its recorded file {source}; pass --task FILE") from None
+        return recorded_spec(task, manifest_task)
+    except OmniEvalError as e:
+        raise OmniEvalError(f"rescore: {e}") from None
 
 
 def _fill_subgroups(spec: TaskSpec, records: list[SampleRecord], missing: list[str], data_dir: str | None) -> None:

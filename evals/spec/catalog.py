@@ -121,3 +121,54 @@ def load_suite(name_or_path: str) -> SuiteSpec:
     if name_or_path not in suites:
         raise SpecError(f"unknown suite {name_or_path!r}{_closest(name_or_path, list(suites))}; known: {', '.join(suites)}")
     return load_suite_file(suites[name_or_path])
+
+
+def spec_source(spec: TaskSpec) -> dict:
+    """How to load ``spec`` again (a run's manifest records it; ``omnieval rescore`` and the leaderboard's viewer read
+    it through ``recorded_spec``): the task it was made from, its file, and what the run changed: a robustness
+    condition, generation settings (``--max-new-tokens``)."""
+    base = spec.derived_from or spec.name
+    out: dict = {"task": base, "file": spec.source_file}
+    if spec.condition is not None:
+        out["condition"] = spec.condition
+    if spec.derived_from is not None:
+        out["generation"] = spec.generation.identity()
+    return out
+
+
+_CONDITION_SUFFIX = re.compile(r"^(?P<base>.+)\.(?P<name>[a-z_]+)_(?P<value>-?[0-9][0-9.e+-]*)$")
+
+
+def recorded_spec(task: str, entry: dict | None = None) -> TaskSpec:
+    """The spec of ``task`` as a run recorded it (``entry``: its manifest entry, ``spec_source`` there): the task it
+    was made from, by name from the catalogue as it is now (so edited scorers take effect), else from the file the run
+    recorded, with the run's condition and generation settings applied again. The one reader of a task's spec source:
+    rescore and the leaderboard's viewer both call it. A ``SpecError`` says what could not be found."""
+    from evals.spec.conditions import CONDITIONS
+    from evals.spec.task import load_task_family, under_condition, with_generation
+
+    entry = entry or {}
+    source = entry.get("spec_source")
+    if source is None:  # runs made before the source was recorded: a condition task is named <task>.<condition>_<value>
+        source = {"task": task, "file": entry.get("source_file")}
+        m = _CONDITION_SUFFIX.match(task)
+        if m and m["name"] in CONDITIONS:
+            source.update(task=m["base"], condition=f"{m['name']}:{m['value']}")
+    base_name, file = source["task"], source.get("file")
+    try:
+        spec = load_task(base_name)
+    except SpecError:
+        if not file or not Path(file).is_file():
+            raise SpecError(f"task {task!r}: {base_name!r} is neither in the catalogue nor at its recorded file {file}; "
+                            "pass --task FILE") from None
+        found = [s for s in load_task_family(file) if s.name == base_name]
+        if not found:
+            raise SpecError(f"task {task!r}: its recorded file {file} no longer defines {base_name!r}") from None
+        spec = found[0]
+    if source.get("generation"):
+        spec = with_generation(spec, **source["generation"])
+    if source.get("condition"):
+        spec = under_condition(spec, source["condition"])
+    if spec.name != task:
+        raise SpecError(f"task {task!r}: its recorded source makes a task named {spec.name!r}")
+    return spec

@@ -279,6 +279,8 @@ class TaskSpec(_Frozen):
                                 "into the row its metrics count: a registered question reducer (all_right, mean); default: "
                                 "the transform's own, all_right for fields.group")
     source_file: str | None = Field(None, exclude=True)
+    derived_from: str | None = Field(None, exclude=True)
+    """The catalogue or file task this one was made from (``under_condition``, ``with_generation``); None: itself."""
 
     _name = field_validator("name")(_valid_name)
     _shorthand = field_validator("scorers", "transforms", mode="before")(_name_shorthand)
@@ -360,14 +362,14 @@ def under_condition(spec: TaskSpec, condition: str) -> TaskSpec:
     data = spec.model_dump()
     data.update(name=f"{spec.name}.{name}_{value:g}", condition=canonical,
                 description=f"{spec.description} Under the condition {canonical}.".strip())
-    return TaskSpec.model_validate({**data, "source_file": spec.source_file})
+    return TaskSpec.model_validate({**data, "source_file": spec.source_file, "derived_from": spec.derived_from or spec.name})
 
 
 def with_generation(spec: TaskSpec, **settings: Any) -> TaskSpec:
     """``spec`` with some generation settings replaced (``--max-new-tokens``); a new spec, with its own hash."""
     data = spec.model_dump()
     data["generation"] = {**data["generation"], **settings}
-    return TaskSpec.model_validate({**data, "source_file": spec.source_file})
+    return TaskSpec.model_validate({**data, "source_file": spec.source_file, "derived_from": spec.derived_from or spec.name})
 
 
 class SuiteModel(_Frozen):

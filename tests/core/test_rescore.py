@@ -78,3 +78,45 @@ def test_rescore_from_the_cli_and_the_leaderboard_takes_the_rescored_run(finishe
     assert used == {rescored[0].name}
     missing = runner.invoke(app, ["rescore", str(tmp_path / "nowhere")])
     assert missing.exit_code != 0
+
+
+@pytest.mark.parametrize("extra", [["--conditions", "clean,white_noise:10"], ["--max-new-tokens", "7"]])
+def test_a_rescored_run_keeps_each_tasks_identity_conditions_and_budgets_included(tmp_path, extra):
+    """A task made by the run (a condition of harvard_asr, a --max-new-tokens budget) is rescored with the spec the run
+    used, read from its recorded source: same spec and task hashes, so the leaderboard takes the rescored run."""
+    import json
+
+    runner = CliRunner()
+    run = runner.invoke(app, ["run", "-m", "baseline:constant", "-a", "text=a boy", "-t", "harvard_asr", "--limit", "4", "-o",
+                              str(tmp_path / "runs"), "--no-cache", "--no-progress", *extra])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    [original] = (tmp_path / "runs").iterdir()
+    out = runner.invoke(app, ["rescore", str(original)])
+    assert out.exit_code == 0, out.output
+    [rescored] = [d for d in (tmp_path / "runs").iterdir() if d != original]
+    before, after = read_results(original).tasks, read_results(rescored).tasks
+    assert set(before) == set(after) and len(before) == (2 if "--conditions" in extra else 1)
+    for name, result in before.items():
+        assert (after[name].spec_hash, after[name].task_hash) == (result.spec_hash, result.task_hash), name
+        assert after[name].metrics["wer"].value == result.metrics["wer"].value
+    board = runner.invoke(app, ["leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "board"), "--no-plots"])
+    assert board.exit_code == 0, board.output
+    used = {c["run_id"] for c in json.loads((tmp_path / "board" / "leaderboard.json").read_text())["cells"] if c.get("run_id")}
+    assert used == {rescored.name}
+
+
+def test_a_run_made_before_spec_sources_were_recorded_rescores_its_condition_tasks_by_name(tmp_path):
+    import json
+
+    runner = CliRunner()
+    run = runner.invoke(app, ["run", "-m", "baseline:constant", "-t", "harvard_asr", "--limit", "3", "-o", str(tmp_path / "runs"),
+                              "--no-cache", "--no-progress", "--conditions", "clean,babble:5"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    [original] = (tmp_path / "runs").iterdir()
+    manifest = json.loads((original / "manifest.json").read_text())
+    for entry in manifest["tasks"].values():
+        del entry["spec_source"]
+    (original / "manifest.json").write_text(json.dumps(manifest))
+    rescored = rescore_run(original, output=tmp_path / "again", n_resamples=20)
+    assert {n: r.spec_hash for n, r in read_results(rescored).tasks.items()} == \
+        {n: r.spec_hash for n, r in read_results(original).tasks.items()}
