@@ -17,3 +17,11 @@ def task_name_problem(name: str) -> str | None:
 def safe_name(name: str) -> str:
     """A file name from any string out of a run (a task or model name read from disk may hold anything)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "task"
+
+
+def did_you_mean(name: str, known: "list[str] | tuple[str, ...]") -> str:
+    """`` (did you mean beam_size?)`` for the known names closest to a misspelled ``name``; empty when none is close."""
+    import difflib
+
+    near = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(near)}?)" if near else ""

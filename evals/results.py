@@ -37,7 +37,8 @@ class MetricValue(_Model):
 
 
 class GroupGap(_Model):
-    """The largest gap in the primary metric between the groups of one field (``scoring.stats.group_gap``)."""
+    """The largest gap in the primary metric between the groups of one field (``scoring.stats.group_gap``): between
+    the two named groups, with an interval and a test read from the same bootstrap draws, so they agree."""
 
     metric: str
     worst: str
@@ -46,6 +47,8 @@ class GroupGap(_Model):
     ci_low: float | None = None
     ci_high: float | None = None
     p_value: float | None = None
+    significant: bool | None = None
+    """The interval excludes 0, which is the same as ``p_value < 0.05``; None without an interval."""
     sizes: dict[str, int] = {}
     small_groups: list[str] = []
     """Groups under 30 samples: their intervals are wide, a gap resting on them is fragile."""

@@ -144,7 +144,10 @@ def adapter_kinds() -> dict[str, str]:
 def adapter_class(kind: str) -> type[Adapter]:
     modules = adapter_kinds()
     if kind not in modules:
-        raise AdapterError(f"unknown model kind {kind!r}; known kinds: {', '.join(sorted(modules))} (`omnieval models`)")
+        from evals.names import did_you_mean
+
+        raise AdapterError(f"unknown model kind {kind!r}{did_you_mean(kind, sorted(modules))}; known kinds: "
+                           f"{', '.join(sorted(modules))} (`omnieval models`)")
     module = importlib.import_module(modules[kind])
     return module.ADAPTER
 
@@ -161,8 +164,17 @@ def create_adapter(name: str, args: Mapping[str, Any] | None = None) -> Adapter:
     try:
         parsed = cls.Args.model_validate(dict(args or {}))
     except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {'unknown argument' if err['type'] == 'extra_forbidden' else err['msg']}" for err in e.errors())
-        raise AdapterError(f"model {name}: bad --model-arg: {problems}") from None
+        from evals.names import did_you_mean
+
+        known = sorted(cls.Args.model_fields)
+
+        def problem(err) -> str:
+            key = ".".join(map(str, err["loc"]))
+            if err["type"] != "extra_forbidden":
+                return f"{key}: {err['msg']}"
+            return f"{key}: unknown argument{did_you_mean(key, known)}; {kind}: takes {', '.join(known)}"
+
+        raise AdapterError(f"model {name}: bad --model-arg: {'; '.join(problem(err) for err in e.errors())}") from None
     return cls(model, parsed)
 
 

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from evals.report.render_md import p_text
+from evals.report.render_md import gap_verdict, p_text, signed
 from evals.results import RunResults
 from evals.run.runner import TaskProgress
 
@@ -119,7 +119,7 @@ def comparison_lines(runs: list[RunResults], board: dict | None) -> list[str]:
                 continue
             top = best[c["column"]]
             vs = ("not tested (too few shared samples)" if c["p_vs_top"] is None
-                  else f"{-c['diff_vs_top']:+.4f} from the best, {p_text(c['p_vs_top'])}")
+                  else f"{signed(-c['diff_vs_top'], 4)} from the best, {p_text(c['p_vs_top'])}")
             lines.append(f"paired: {c['column']} {c['metric']}: {c['model']} {_fmt(c['value'])} against {top['model']} "
                          f"{_fmt(top['value'])}: {vs}, n={c['n']}")
     condition_tasks = {c.condition_task for run in runs for c in run.robustness or []}
@@ -129,9 +129,14 @@ def comparison_lines(runs: list[RunResults], board: dict | None) -> list[str]:
                 g = report.gap
                 if g is None:
                     continue
-                ci = f" [{_fmt(g.ci_low)}, {_fmt(g.ci_high)}]" if g.ci_low is not None else ""
                 small = f" (under 30 samples: {', '.join(g.small_groups)})" if g.small_groups else ""
-                lines.append(f"groups: {run.model} {name} by {report.field}: {g.metric} worst {g.worst} "
-                             f"{_fmt(report.groups[g.worst][g.metric].value)}, best {g.best} {_fmt(report.groups[g.best][g.metric].value)}, "
-                             f"gap {g.gap:.4f}{ci}, {p_text(g.p_value)}{small}")
+                head = f"groups: {run.model} {name} by {report.field}: {g.metric}"
+                if g.gap == 0:
+                    lines.append(f"{head}: no gap, every group {_fmt(report.groups[g.worst][g.metric].value)}{small}")
+                    continue
+                ci = f" [{signed(g.ci_low, 4)}, {signed(g.ci_high, 4)}]" if g.ci_low is not None else ""
+                significant = g.significant if g.significant is not None or g.p_value is None else g.p_value < 0.05
+                lines.append(f"{head} worst {g.worst} {_fmt(report.groups[g.worst][g.metric].value)}, best {g.best} "
+                             f"{_fmt(report.groups[g.best][g.metric].value)}, gap {g.gap:.4f}{ci}, {p_text(g.p_value)}: "
+                             f"{gap_verdict(g.gap, significant)}{small}")
     return lines

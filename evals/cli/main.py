@@ -82,7 +82,7 @@ def run(
     from rich.markup import escape
 
     from evals.cli.console import comparison_lines, console, progress_display, results_tables
-    from evals.report.render_md import p_text
+    from evals.report.render_md import p_text, signed
     from evals.run.evaluate import evaluate_model, run_id_for, unfinished_run
     from evals.data.source import keep_torch_out_of_datasets
     from evals.run.memory import tune_allocators
@@ -183,7 +183,7 @@ def run(
                 console.print(f"{escape(adapter.name)} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)", soft_wrap=True)
             for c in results.robustness or []:
                 console.print(f"{escape(adapter.name)} {c.task} under {c.condition}: {c.metric} {c.value:.4f} against {c.clean:.4f} clean, "
-                              f"difference {c.diff:+.4f} [{c.ci_low:+.4f}, {c.ci_high:+.4f}], {p_text(c.p_value)}, n={c.n}", soft_wrap=True)
+                              f"difference {signed(c.diff, 4)} [{signed(c.ci_low, 4)}, {signed(c.ci_high, 4)}], {p_text(c.p_value)}, n={c.n}", soft_wrap=True)
             if results.suite is not None:
                 sr = results.suite
                 rtfx = f", RTFx {sr.rtfx:.1f}" if sr.rtfx else ""
@@ -410,6 +410,24 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 """0 done; 1 the run failed (data unavailable, a task scored nothing, too many errors); 2 bad usage (an option, a task file, a model argument); 130 interrupted."""
 
 
+def _missing_value(command, args: list[str]) -> str | None:
+    """``option -m/--model needs a value`` when an option that takes one is followed by another option
+    (``run -m -t easyvqa``), which click would take as the value and then complain of an extra argument."""
+    while hasattr(command, "commands") and args:
+        sub = next((i for i, a in enumerate(args) if a in command.commands), None)
+        if sub is None:
+            return None
+        command, args = command.commands[args[sub]], args[sub + 1:]
+    options = {name: p for p in command.params if getattr(p, "param_type_name", "") == "option" for name in p.opts + p.secondary_opts}
+    for here, after in zip(args, args[1:]):
+        if here == "--":
+            return None
+        param = options.get(here)
+        if param is not None and not param.is_flag and after in options:
+            return f"option {'/'.join(param.opts)} needs a value (it was followed by the option {after})"
+    return None
+
+
 def _usage_message(e: Exception) -> str:
     """One line for a usage error, naming the option; root options given after a command say where they go."""
     name = getattr(e, "option_name", None)
@@ -456,6 +474,10 @@ def main() -> None:
     try:
         command = typer.main.get_command(app)
         _tidy_metavars(command)
+        missing = _missing_value(command, sys.argv[1:])
+        if missing:
+            typer.echo(f"error: {missing}", err=True)
+            sys.exit(EXIT_USAGE)
         code = command.main(args=sys.argv[1:], prog_name="omnieval", standalone_mode=False)
         # click returns the code of a typer.Exit instead of raising it when not standalone
         code = code if isinstance(code, int) else EXIT_OK

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from evals.data.patterns import default_patterns, readme_patterns
-from evals.errors import DataError
+from evals.errors import DataError, SpecError
 from evals.hashing import stable_hash
 from evals.hub import ensure_hub_or_offline, unreachable_reason
 from evals.spec.task import TaskSpec
@@ -192,8 +192,13 @@ def _open_builder(spec: TaskSpec, local: Path | None, data_dir: Path | None,
     builder = hf_datasets().load_dataset_builder(path, name, **kwargs)
     files = _split_files(builder, ds_spec.split)
     if builder.config.data_files is not None and not files:
-        known = ", ".join(builder.config.data_files) or "none"
-        raise DataError(f"task {spec.name}: dataset {ds_spec.path} has no split {ds_spec.split!r} (splits: {known})")
+        from evals.names import did_you_mean
+
+        known = list(builder.config.data_files)
+        where = f" ({spec.source_file})" if spec.source_file else ""
+        # The task asks for what the data does not have: a bad task file (exit 2), not unavailable data.
+        raise SpecError(f"task {spec.name}{where}: dataset.split {ds_spec.split!r} is not a split of {ds_spec.path}"
+                        f"{did_you_mean(ds_spec.split, known)}; its splits: {', '.join(known) or 'none'}")
     num_rows = None
     if builder.info.splits and ds_spec.split in builder.info.splits:
         num_rows = builder.info.splits[ds_spec.split].num_examples or None
@@ -275,7 +280,7 @@ def open_files(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSource:
         return _parquet_source(spec, local, mirror_files[1], origin=origin, revision=revision)  # type: ignore[arg-type]
     try:
         stream, files, num_rows = _open_builder(spec, local, builder_dir, mirror_files)
-    except DataError:
+    except (DataError, SpecError):
         raise
     except FileNotFoundError as e:
         if local is not None:

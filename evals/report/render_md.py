@@ -35,6 +35,20 @@ def p_text(p: float | None) -> str:
     return "p" + (v if v.startswith("<") else "=" + v)
 
 
+def signed(x: float, digits: int = 3) -> str:
+    """``+0.120``, ``-0.031``; a value that rounds to zero is ``+0.000``, never ``-0.000``."""
+    v = round(float(x), digits)
+    return f"{v + 0.0 if v != 0 else 0.0:+.{digits}f}"
+
+
+def gap_verdict(gap: float, significant: bool | None) -> str:
+    """A group gap in words, as the interval and the test (which agree) say: ``significant``, ``not significant``,
+    ``no gap`` (every group scored the same), or ``untested`` (no interval)."""
+    if gap == 0:
+        return "no gap"
+    return "untested" if significant is None else "significant" if significant else "not significant"
+
+
 def _rank_text(rank: Any, low: Any, high: Any) -> str:
     """A rank and its 95% interval, shown whenever there is one (``1 (1–1)`` too); ``–`` for no rank."""
     if rank is None:
@@ -144,7 +158,7 @@ def _diff_text(p: dict[str, Any]) -> str:
     if p["diff"] is None:
         return v + " (not paired)" if p["condition"] != "clean" else v
     star = "*" if p["significant"] else ""
-    return f"{v} ({p['diff']:+.3f} [{p['diff_ci_low']:+.3f}, {p['diff_ci_high']:+.3f}], {p_text(p['p_value'])}{star})"
+    return f"{v} ({signed(p['diff'])} [{signed(p['diff_ci_low'])}, {signed(p['diff_ci_high'])}], {p_text(p['p_value'])}{star})"
 
 
 def robustness_markdown(views: list[dict[str, Any]], alpha: float) -> list[str]:
@@ -181,16 +195,17 @@ def fairness_markdown(views: list[dict[str, Any]], alpha: float) -> list[str]:
         groups = v["groups"]
         lines += ["", f"### {md_escape(v['column'])} by {md_escape(v['field'])}: {md_escape(v['metric'])}"
                       f"{' ↓' if v['lower_is_better'] else ''}", "",
-                  "| model | " + " | ".join(md_escape(g) for g in groups) + " | worst | gap [95% CI] | p |",
-                  "|" + "---|" * (len(groups) + 4)]
+                  "| model | " + " | ".join(md_escape(g) for g in groups) + " | worst | gap [95% CI] | p | |",
+                  "|" + "---|" * (len(groups) + 5)]
         for r in v["rows"]:
             row = [md_escape(r["model"])]
             for g in groups:
                 x = r["groups"].get(g)
                 row.append("" if x is None else f"{fmt(x['value'])} [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}] "
                                                 f"n={x['n']}{'ˢ' if x['small'] else ''}")
-            ci = f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if r["ci_low"] is not None else ""
+            ci = f" [{signed(r['ci_low'])}, {signed(r['ci_high'])}]" if r["ci_low"] is not None else ""
             p = p_value_text(r["p_value"]) + ("*" if r["significant"] else "")
-            row += [md_escape(r["worst"]), f"{fmt(r['gap'])}{ci}", p]
+            none = r["gap"] == 0
+            row += ["–" if none else md_escape(r["worst"]), f"{fmt(r['gap'])}{ci}", p, gap_verdict(r["gap"], r["significant"])]
             lines.append("| " + " | ".join(row) + " |")
     return lines

@@ -101,7 +101,7 @@ def fairness_view(entries: list[RunEntry], columns: list[dict[str, Any]], cells:
                 fields.setdefault(report.field, []).append({
                     "model": cell["model"], "metric": gap.metric, "groups": groups, "worst": gap.worst, "best": gap.best,
                     "gap": gap.gap, "ci_low": gap.ci_low, "ci_high": gap.ci_high, "p_value": gap.p_value,
-                    "significant": gap.p_value < alpha if gap.p_value is not None else None, "small_groups": list(gap.small_groups),
+                    "significant": gap.significant if gap.significant is not None or gap.p_value is None else gap.p_value < alpha, "small_groups": list(gap.small_groups),
                 })
         for field, rows in fields.items():
             views.append({"column": col["key"], "task": col["task"], "field": field, "metric": rows[0]["metric"],

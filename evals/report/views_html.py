@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from evals.report.html_text import esc as _e
-from evals.report.render_md import fmt, p_text, p_value_text
+from evals.report.render_md import fmt, gap_verdict, p_text, p_value_text, signed
 
 # Distinguishable on white and for common colour blindness (Okabe-Ito).
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#f0e442"]
@@ -62,8 +62,8 @@ def _diff_html(p: dict[str, Any]) -> str:
     if p["diff"] is None:
         return f"{value} <span class=\"muted\" title=\"clean and this condition come from different runs\">not paired</span>"
     sig = " sig" if p["significant"] else ""
-    return (f"{value}<div class=\"delta{sig}\" title=\"paired on {p['n_paired']} samples\">{p['diff']:+.3f} "
-            f"[{p['diff_ci_low']:+.3f}, {p['diff_ci_high']:+.3f}] {_e(p_text(p['p_value']))}{' *' if p['significant'] else ''}</div>")
+    return (f"{value}<div class=\"delta{sig}\" title=\"paired on {p['n_paired']} samples\">{signed(p['diff'])} "
+            f"[{signed(p['diff_ci_low'])}, {signed(p['diff_ci_high'])}] {_e(p_text(p['p_value']))}{' *' if p['significant'] else ''}</div>")
 
 
 def robustness_html(views: list[dict[str, Any]], alpha: float) -> str:
@@ -113,16 +113,17 @@ def fairness_html(views: list[dict[str, Any]], alpha: float) -> str:
                 small = " <span class=\"small\" title=\"under 30 samples\">small</span>" if x["small"] else ""
                 tds.append(f"<td class=\"num{worst}\">{fmt(x['value'])} <span class=\"muted\">[{fmt(x['ci_low'])}, "
                            f"{fmt(x['ci_high'])}] n={x['n']}</span>{small}</td>")
-            ci = f" [{fmt(r['ci_low'])}, {fmt(r['ci_high'])}]" if r["ci_low"] is not None else ""
+            ci = f" [{signed(r['ci_low'])}, {signed(r['ci_high'])}]" if r["ci_low"] is not None else ""
             p = _e(p_value_text(r["p_value"]))
             sig = " sig" if r["significant"] else ""
+            verdict = gap_verdict(r["gap"], r["significant"])
             rows.append(f"<tr data-model=\"{_e(r['model'])}\"><td class=\"model\">{_e(r['model'])}</td>{''.join(tds)}"
-                        f"<td>{_e(r['worst'])}</td><td class=\"num gap{sig}\">{fmt(r['gap'])}{ci}</td>"
-                        f"<td class=\"num{sig}\">{p}{' *' if r['significant'] else ''}</td></tr>")
+                        f"<td>{'–' if r['gap'] == 0 else _e(r['worst'])}</td><td class=\"num gap{sig}\">{fmt(r['gap'])}{ci}</td>"
+                        f"<td class=\"num{sig}\">{p}{' *' if r['significant'] else ''}</td><td class=\"verdict\">{verdict}</td></tr>")
         arrow = " ↓" if v["lower_is_better"] else ""
         out.append(f"<div class=\"fairness-field\" data-task=\"{_e(v['column'])}\" data-field=\"{_e(v['field'])}\"><h3>{_e(v['column'])} "
                    f"by {_e(v['field'])} <span class=\"muted\">{_e(v['metric'])}{arrow}</span></h3><div class=\"scroll\">"
-                   f"<table class=\"fairness\"><thead><tr><th>model</th>{head}<th>worst</th><th>gap [95% CI]</th><th>p</th></tr>"
+                   f"<table class=\"fairness\"><thead><tr><th>model</th>{head}<th>worst</th><th>gap [95% CI]</th><th>p</th><th></th></tr>"
                    f"</thead><tbody>{''.join(rows)}</tbody></table></div></div>")
     out.append("</section>")
     return "".join(out)

@@ -268,6 +268,21 @@ def metric_values(
     }
 
 
+def equal_tailed_test(diffs: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float]:
+    """``(ci_low, ci_high, p_value)`` of a difference from its bootstrap draws, made to agree: the interval is the
+    draws' equal-tailed order statistics (the ``k``-th from each end, ``k = ceil(n * alpha / 2)``), and the p-value
+    the two-sided tail share ``2 * min(#{d* <= 0}, #{d* >= 0}) / n``, so the interval excludes 0 exactly when
+    ``p < alpha``. NaN, NaN, NaN without finite draws."""
+    finite = np.sort(diffs[~np.isnan(diffs)])
+    n = finite.size
+    if n == 0:
+        return float("nan"), float("nan"), float("nan")
+    k = max(1, math.ceil(n * alpha / 2 - 1e-9))
+    low, high = float(finite[k - 1]), float(finite[n - k])
+    p = min(1.0, 2 * min(int(np.sum(finite <= 0)), int(np.sum(finite >= 0))) / n)
+    return low, high, p
+
+
 def paired_p_value(diff: float, diffs: np.ndarray) -> float:
     """Two-sided bootstrap p-value of ``diff == 0`` from the resampled differences ``diffs``.
 
@@ -367,13 +382,13 @@ def group_gap(
 ) -> dict[str, Any] | None:
     """The largest gap in ``metric`` between groups (fairness: is some group served worse?), with its uncertainty.
 
-    Each group is bootstrapped on its own rows (or clusters), so the gap's distribution is
-    ``max over groups - min over groups`` of the per-group draws (a stratified bootstrap; groups are
-    disjoint samples). The test of "the best and the worst group differ" uses the distribution of their
-    difference (``paired_p_value``'s shifted-null rule); it does not correct for having picked the two
-    extremes among several groups, so read it as a screen. Returns ``worst``, ``best`` (by the metric's
-    direction), ``gap``, ``ci_low``, ``ci_high``, ``p_value``, ``sizes`` and ``small_groups`` (under
-    ``SMALL_GROUP`` samples); None with fewer than two groups.
+    The gap is that between the two named groups, the worst and the best by the metric's direction. Each group is
+    bootstrapped on its own rows (or clusters), a stratified bootstrap (groups are disjoint samples); the interval and
+    the test are both read from the same draws of ``best - worst`` (``equal_tailed_test``), so the interval excludes
+    0 exactly when ``p < alpha`` (``significant``). Picking the two extremes among several groups is not corrected
+    for: read it as a screen. Returns ``worst``, ``best``, ``gap`` (``|best - worst|``), ``ci_low``, ``ci_high``
+    (of ``best - worst`` in the direction that makes the gap positive), ``p_value``, ``significant``, ``sizes`` and
+    ``small_groups`` (under ``SMALL_GROUP`` samples); None with fewer than two groups.
     """
     labels = np.asarray([str(g) for g in groups], dtype=object)
     names = sorted(set(labels))
@@ -394,13 +409,15 @@ def group_gap(
     worst = min(finite, key=finite.get) if higher else max(finite, key=finite.get)
     best = max(finite, key=finite.get) if higher else min(finite, key=finite.get)
     gap = abs(finite[best] - finite[worst])
-    stacked = np.vstack([draws[n] for n in finite]) if all(len(draws[n]) for n in finite) else None
     out: dict[str, Any] = {"metric": metric, "worst": worst, "best": best, "gap": gap, "ci_low": None, "ci_high": None, "p_value": None,
-                           "sizes": sizes, "small_groups": [n for n in names if sizes[n] < SMALL_GROUP]}
-    if stacked is not None:
-        low, high = percentile_interval(np.nanmax(stacked, axis=0) - np.nanmin(stacked, axis=0), alpha)
-        diffs = draws[best] - draws[worst]
-        out.update(ci_low=_finite(low), ci_high=_finite(high), p_value=_finite(paired_p_value(finite[best] - finite[worst], diffs)))
+                           "significant": None, "sizes": sizes, "small_groups": [n for n in names if sizes[n] < SMALL_GROUP]}
+    if len(draws[best]) and len(draws[worst]):
+        sign = 1.0 if higher else -1.0  # so that the gap and its draws are positive when best is better
+        low, high, p = equal_tailed_test(sign * (draws[best] - draws[worst]), alpha)
+        if gap == 0:
+            p = 1.0  # groups that scored the same show no difference, whatever the draws' spread
+        if not math.isnan(p):
+            out.update(ci_low=_finite(low), ci_high=_finite(high), p_value=p, significant=p < alpha)
     return out
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from evals.errors import SpecError
+from evals.names import did_you_mean
 from evals.spec.task import SuiteSpec, TaskSpec, family_task_names, load_suite_file, load_task_file
 
 _VARIANTS_LINE = re.compile(rb"^variants[ \t]*:", re.MULTILINE)
@@ -86,13 +87,6 @@ def is_gated(path: str) -> bool:
     return False
 
 
-def _closest(name: str, known: list[str]) -> str:
-    import difflib
-
-    near = difflib.get_close_matches(name, known, n=3)
-    return f" (did you mean {', '.join(near)}?)" if near else ""
-
-
 def load_task(name_or_path: str) -> TaskSpec:
     """A task by name, by the path of a YAML file, or as ``path.yaml:variant`` for one task of a family file."""
     if name_or_path.endswith((".yaml", ".yml")):
@@ -105,7 +99,7 @@ def load_task(name_or_path: str) -> TaskSpec:
         if name_or_path in families:
             raise SpecError(f"{families[name_or_path]}: {name_or_path!r} is a family of tasks, not a task; "
                             f"its tasks are {', '.join(family_task_names(families[name_or_path]))}")
-        raise SpecError(f"unknown task {name_or_path!r}{_closest(name_or_path, list(tasks))}; `omnieval tasks` lists them")
+        raise SpecError(f"unknown task {name_or_path!r}{did_you_mean(name_or_path, list(tasks))}; `omnieval tasks` lists them")
     path = tasks[name_or_path]
     spec = load_task_file(path, variant=name_or_path if path in families.values() else None)
     if spec.name != name_or_path:
@@ -119,7 +113,7 @@ def load_suite(name_or_path: str) -> SuiteSpec:
         return load_suite_file(name_or_path)
     suites = _index()[1]
     if name_or_path not in suites:
-        raise SpecError(f"unknown suite {name_or_path!r}{_closest(name_or_path, list(suites))}; known: {', '.join(suites)}")
+        raise SpecError(f"unknown suite {name_or_path!r}{did_you_mean(name_or_path, list(suites))}; known: {', '.join(suites)}")
     return load_suite_file(suites[name_or_path])
 
 

@@ -47,7 +47,10 @@ def parse_condition(text: str) -> tuple[str, float | None]:
     if name == "clean" and not value:
         return "clean", None
     if name not in CONDITIONS:
-        raise ValueError(f"unknown condition {text!r}; known: clean, {', '.join(sorted(CONDITIONS))}")
+        from evals.names import did_you_mean
+
+        raise ValueError(f"unknown condition {text!r}{did_you_mean(name, ['clean', *CONDITIONS])}; known: clean, "
+                         f"{', '.join(sorted(CONDITIONS))}")
     try:
         return name, float(value) if value else CONDITIONS[name].default
     except ValueError:

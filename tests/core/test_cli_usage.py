@@ -42,6 +42,20 @@ def test_a_root_option_after_the_command_says_where_it_goes():
     assert out.stderr.strip() == "error: no such option: --debug (it goes before the command: omnieval --debug run ...)"
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (["run", "-m", "-t", "easyvqa"], "error: option --model/-m needs a value (it was followed by the option -t)"),
+    (["run", "-t", "easyvqa", "-m", "ct2-whisper", "-a", "beamsize=5"],
+     "beamsize: unknown argument (did you mean beam_size, batch_size?); ct2-whisper: takes batch_size, beam_size,"),
+    (["run", "-t", "easyvqa", "-m", "ct2-wisper"], "unknown model kind 'ct2-wisper' (did you mean ct2-whisper?)"),
+    (["run", "-t", "harvard_asr", "-m", "baseline:constant", "--conditions", "white_nois:10"],
+     "unknown condition 'white_nois:10' (did you mean white_noise, pink_noise?)"),
+    (["run", "-t", "easyvqa_captions", "-m", "baseline:constant"], "unknown task 'easyvqa_captions' (did you mean easyvqa_caption"),
+])
+def test_a_usage_error_says_what_would_fix_it(args, says, tmp_path):
+    out = omnieval(*args, "-o", str(tmp_path))
+    assert out.returncode == 2 and says in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
 def test_a_spec_error_is_usage_and_a_data_error_is_a_failure(tmp_path):
     assert omnieval("tasks", "show", "no_such_task").returncode == 2
     missing = omnieval("run", "-m", "baseline:constant", "-t", "vqav2_val", "--data-dir", str(tmp_path), "--no-progress", "-o", str(tmp_path / "r"))

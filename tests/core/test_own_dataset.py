@@ -54,12 +54,18 @@ def test_edited_files_are_never_read_stale_and_bad_paths_name_the_resolved_file(
     assert str(copy / "data" / "images" / "missing.png") in error
 
 
-def test_a_wrong_split_lists_the_available_ones(tmp_path):
+def test_a_wrong_split_is_a_bad_task_file_exit_2_naming_file_key_and_the_splits(tmp_path):
+    import subprocess
+    import sys
+
     copy = tmp_path / "own"
     shutil.copytree(EXAMPLE, copy)
-    (copy / "shapes.yaml").write_text((copy / "shapes.yaml").read_text().replace("split: test", "split: validation"))
-    res = CliRunner().invoke(app, ["run", "--task-file", str(copy / "shapes.yaml"), "-m", "baseline:constant", "--output", str(tmp_path / "r")])
-    assert res.exit_code != 0 and "no split 'validation' (splits: test)" in str(res.exception or res.output)
+    (copy / "shapes.yaml").write_text((copy / "shapes.yaml").read_text().replace("split: test", "split: tset"))
+    out = subprocess.run([sys.executable, "-m", "evals", "run", "--task-file", str(copy / "shapes.yaml"), "-m", "baseline:constant",
+                          "--output", str(tmp_path / "r"), "--no-progress"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr  # README: 2 for a bad task file
+    assert out.stderr.strip() == (f"error: task my_shapes ({copy / 'shapes.yaml'}): dataset.split 'tset' is not a split of json "
+                                  "(did you mean test?); its splits: test")
 
 
 def test_the_leaderboard_shows_the_media_of_your_own_task(tmp_path):
