@@ -37,11 +37,17 @@ def _truth(prompt: str) -> str:
 
 @pytest.mark.parametrize("prediction, expected", [
     ("B", ("B", "option_letter")), ("(C) a bird", ("C", "option_letter")), ("The answer is D.", ("D", "option_letter")),
-    ("A dog is on the left side", ("B", "option_text")),  # "A" is the article here: four words or more
-    ("It is a dog", ("B", "option_text")), ("E", ("E", "option_letter")),
+    ("\\boxed{A}", ("A", "option_letter")), ("**Answer:** B", ("B", "option_letter")),
+    ("the answer is b", ("B", "answer_is")), ("The correct answer is **B**. Here's why: it barks at the mailman.", ("B", "answer_is")),
+    ("A dog is on the left side", ("B", "option_text")),  # "A" is a word, but not among the last four
+    ("It is a dog", ("B", "option_text")),
+    ("E", (None, "unparsed")),  # not an option of this four-option question
+    ("b", (None, "unparsed")), ("Cannot determine the answer", ("Z", "refused")),
     ("a cat or a dog", (None, "unparsed")), ("I cannot tell", (None, "unparsed")),
+    ("The animal in this picture is most likely a dog, a loyal friend", (None, "unparsed")),  # over twice the options' length
 ])
 def test_mmbench_reads_answers_in_the_official_order(prediction, expected):
+    """Current VLMEvalKit's can_infer (case by case against the official code: tests/conformance/test_mmbench.py)."""
     assert mmbench_letter(prediction, ["cat", "dog", "bird", "fish"]) == expected
 
 
