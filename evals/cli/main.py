@@ -465,12 +465,30 @@ def _tidy_metavars(command) -> None:
         _tidy_metavars(sub)
 
 
+def _on_interrupt(signum, frame) -> None:
+    """Ctrl-C: the first stops the run where it is (the batch in flight is lost, everything answered is kept) and
+    says so at once; a second, while that shutdown waits on a model call or worker that cannot be interrupted,
+    quits at once (each committed batch is already safe in the cache, as after a kill)."""
+    import os
+
+    if _state.get("interrupted"):
+        os.write(2, b"\ninterrupted twice: quitting now; everything answered so far is in the cache\n")
+        os._exit(EXIT_INTERRUPTED)
+    _state["interrupted"] = True
+    os.write(2, b"\ninterrupting: stopping after the model call in flight (Ctrl-C again to quit at once)\n")
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point: one-line errors and documented exit codes, tracebacks only with --debug."""
+    import signal
+
     from evals.errors import DataError
 
     if len(sys.argv) == 1:
         sys.argv.append("--help")
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where SIGINT is ignored (a background job)
+        signal.signal(signal.SIGINT, _on_interrupt)
     try:
         command = typer.main.get_command(app)
         _tidy_metavars(command)

@@ -188,3 +188,28 @@ def test_ctrl_c_says_what_was_kept_and_exits_130(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "interrupted: everything answered so far is in the cache; the same command resumes" in err and "Traceback" not in err
+
+
+def test_a_second_ctrl_c_quits_at_once_while_the_first_one_waits_on_a_shutdown(tmp_path):
+    """The first Ctrl-C says what happens; a second one, while shutdown waits on something that cannot be
+    interrupted (a model call in C++, a worker), quits with 130 and says so, instead of seconds of silence."""
+    script = ("import signal, sys, time\n"
+              "from evals.cli import main as cli\n"
+              "signal.signal(signal.SIGINT, cli._on_interrupt)\n"
+              "print('ready', flush=True)\n"
+              "try:\n"
+              "    time.sleep(60)\n"
+              "except KeyboardInterrupt:\n"
+              "    print('stuck in shutdown', flush=True)\n"
+              "    time.sleep(60)  # a shutdown that does not end by itself\n"
+              "sys.exit(3)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGINT)
+    assert proc.stdout.readline().strip() == "stuck in shutdown"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrupting: stopping after the model call in flight (Ctrl-C again to quit at once)" in err
+    assert "interrupted twice: quitting now; everything answered so far is in the cache" in err
