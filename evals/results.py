@@ -153,6 +153,8 @@ class TaskResult(_Model):
     n_unparsed: int = 0
     n_score_errors: int = 0  # of the n_scored samples, those a scorer could not score (see SampleRecord.score_error)
     n_cached: int = 0
+    n_new: int | None = None
+    """Samples whose request went to the model in this run (neither cached nor a bad row that never reached it)."""
     limit: int | None = None
     prompt_override: bool = False
     subgroups: list[SubgroupReport] = []

@@ -217,7 +217,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
         n_samples=progress.done, n_scored=scoring.n_scored, n_errors=progress.errors, n_unparsed=scoring.n_unparsed(),
         n_score_errors=scoring.n_score_errors, transforms=[s.name for s in spec.transforms],
         reducer=spec.question_reducer,
-        n_cached=progress.cached, limit=options.limit, subgroups=subgroups, notes=notes, judge=judge_id,
+        n_cached=progress.cached, n_new=progress.ran, limit=options.limit, subgroups=subgroups, notes=notes, judge=judge_id,
         judge_panel=judge.panel(spec) if judge_id is not None else None,  # type: ignore[union-attr]
         extraction_rules=rule_counts(rules),
         timing=TaskTiming(wall_s=time.perf_counter() - started, inference_s=inference_s, audio_s=audio_s or None, rtfx=rtfx),

@@ -209,6 +209,7 @@ def test_errors_are_counted_in_a_real_run(tmp_path):
     failed = [r for r in records if r.error]
     assert failed, "the fixture must make some requests fail"
     assert result.n_errors == len(failed) and result.n_scored == 8 - len(failed)
+    assert result.n_new == 8 and result.n_cached == 0  # a failed request was asked of the model: new, and an error
     assert all(r.error.startswith("HTTP 500 after 2 attempts") and r.prediction is None for r in failed)
     assert all(r.prediction for r in records if not r.error)
 

@@ -27,7 +27,7 @@ CASES = [
     ("audiocaps_test", None, "AudioLLMs/audiocaps_test", {"context": {"bytes": b"not audio", "path": "360.flac"}},
      "media: cannot decode audio"),  # group_by_audio; undecodable audio
     ("visulogic", None, "VisuLogic/VisuLogic", {"label": DROP}, "fields.references (label): column 'label' is missing"),  # jsonl_zip
-    ("nextqa_mc_test", None, "lmms-lab/NExTQA", {"answer": 7}, "answer 7 is not among the 5 choices"),  # video_zips
+    ("nextqa_mc_test", None, "lmms-eval/NExTQA", {"answer": 7}, "answer 7 is not among the 5 choices"),  # video_zips
     ("sonic_o1_mcq", None, "vector-institute/sonic-o1", {"segment": {"start": "soon", "end": 6.0}}, "segment.start 'soon'"),  # sonic_o1
     # scorer families
     ("textvqa_val", None, f"{ENC}/textvqa", {"image": {"bytes": b"not an image", "path": "x.jpg"}}, "media: cannot decode image"),
@@ -83,6 +83,7 @@ def test_one_bad_row_is_that_samples_error(task, repos, repo, overrides, reason,
     assert len(bad) == 1, [(r.index, r.error) for r in bad]
     assert reason in bad[0].error, bad[0].error
     assert result.n_samples == len(clean) and result.n_errors == 1
+    assert result.n_new == len(clean) - 1  # the bad row never reached the model: not "new", an error
     assert result.n_scored == len(clean) - 1 and result.n_score_errors == 0
     assert any("could not be read" in n or "request(s) failed" in n for n in result.notes), result.notes
     others = [r for r in records if r.error is None]
