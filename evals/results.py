@@ -195,6 +195,8 @@ class SuiteResult(_Model):
     """Each task's value was multiplied by this before the mean (100: percentages, as leaderboards print WER)."""
     decimals: int | None = None
     """Each scaled value, and the mean, rounded to this many decimals first (a leaderboard's own rounding)."""
+    weight: str = "tasks"
+    """``tasks``: the plain mean over tasks; ``samples``: each task weighted by its scored samples."""
 
 
 class ConditionComparison(_Model):
@@ -230,12 +232,14 @@ class RunResults(_Model):
 
 
 def suite_result(name: str, results: list[TaskResult], metric: str | None = None, scale: float = 1.0,
-                 decimals: int | None = None) -> SuiteResult | None:
+                 decimals: int | None = None, weight: str = "tasks") -> SuiteResult | None:
     """The mean over tasks of ``metric`` (default: their shared primary metric; None when they have none, or a task
     lacks it); RTFx = total audio s / total inference s.
 
     With ``scale`` and ``decimals`` (a suite's ``aggregate:``), each value is scaled and rounded before the mean and the
-    mean rounded again, as the Open ASR Leaderboard's ``score_results`` does with ``round(100 * wer, 2)``.
+    mean rounded again, as the Open ASR Leaderboard's ``score_results`` does with ``round(100 * wer, 2)``. With
+    ``weight="samples"`` each task counts by the samples its metric scored (``n``): for an accuracy, the figure over
+    all questions of all tasks.
     """
     if not results:
         return None
@@ -248,12 +252,16 @@ def suite_result(name: str, results: list[TaskResult], metric: str | None = None
         return None
     if decimals is not None:
         values = [round(v, decimals) for v in values]
-    mean = sum(values) / len(values)
+    if weight == "samples":
+        counts = [r.metrics[metric].n for r in results]
+        mean = sum(v * n for v, n in zip(values, counts)) / sum(counts) if sum(counts) else float("nan")
+    else:
+        mean = sum(values) / len(values)
     audio = sum(r.timing.audio_s or 0.0 for r in results)
     inference = sum(r.timing.inference_s for r in results)
     rtfx = audio / inference if audio and inference and all(r.timing.audio_s for r in results) else None
     return SuiteResult(suite=name, metric=metric, mean=mean if decimals is None else round(mean, decimals),
-                       tasks=[r.task for r in results], rtfx=rtfx, scale=scale, decimals=decimals)
+                       tasks=[r.task for r in results], rtfx=rtfx, scale=scale, decimals=decimals, weight=weight)
 
 
 class Manifest(_Model):

@@ -8,6 +8,7 @@ same ``decode=False`` path handles them.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -585,11 +586,9 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
 
 
 class FrameSubtitles:
-    """The subtitle lines shown at a video's sampled frames, as lmms-eval's Video-MME does it: each line's
-    ``[start, end)`` becomes frame numbers (``int(seconds * fps)``), and a line is kept when it contains one of
-    the frames ``numpy.linspace(0, n_frames - 1, frames)`` rounded down; kept lines in order, one per line. Worked
-    out when the prompt is rendered (only for selected questions; it needs the video's frame count and rate).
-    No subtitle file for the video: no lines."""
+    """The subtitles of a video at its sampled frames, as lmms-eval's Video-MME prompt has them
+    (``videomme_subtitles``); worked out when the prompt is rendered (only for selected questions; it needs the
+    video's frame count and rate, read with PyAV). No subtitle file for the video: "No subtitles available"."""
 
     def __init__(self, video: Any, archive: Path, member: str | None, frames: int) -> None:
         self.video, self.archive, self.member, self.frames = video, archive, member, frames
@@ -597,29 +596,55 @@ class FrameSubtitles:
     def __str__(self) -> str:
         import zipfile
 
-        import numpy as np
-
         from evals.data.media import video_frame_count_and_rate
 
-        if self.member is None or self.video is None:
+        if self.member is None:
+            return NO_SUBTITLES
+        if self.video is None:
             return ""
         with zipfile.ZipFile(self.archive) as z:
-            lines = parse_srt(z.read(self.member).decode("utf-8", errors="replace"))
+            srt = z.read(self.member).decode("utf-8", errors="replace")
         n_frames, fps = video_frame_count_and_rate(self.video.extract())
-        wanted = np.linspace(0, max(n_frames - 1, 0), self.frames, dtype=int)
-        kept = [text for start, end, text in lines if any(int(start * fps) <= f < int(end * fps) for f in wanted)]
-        return "\n".join(kept)
+        return videomme_subtitles(srt, n_frames, fps, self.frames)
+
+
+NO_SUBTITLES = "No subtitles available"
+_VIDEOMME_FONT = re.compile(r'<font color="white" size=".72c">(.*?)</font>')
+
+
+def videomme_subtitles(srt: str, n_frames: int, fps: float, frames: int) -> str:
+    """The subtitle text lmms-eval's ``videomme_doc_to_text_subtitle`` puts in the prompt (tasks/videomme/utils.py,
+    EvolvingLMMs-Lab/lmms-eval 75571cfe), given the SRT file's text, the video's frame count and rate and the number
+    of sampled frames. A cue's ``[start, end)`` becomes frame numbers (``int(seconds * fps)``; cues with the same
+    start and end are one, with the later text); the frames are ``numpy.linspace(0, n_frames - 1, frames)``
+    rounded down; a cue is kept when a frame falls in it. Of each kept cue only the text of its first
+    ``<font color="white" size=".72c">`` tag is used (a cue without one is left out), one per line, in the order
+    lmms-eval's ``set`` of cue numbers iterates (CPython's order for those integers, not always time order)."""
+    import numpy as np
+
+    cues: dict[tuple[float, float], str] = {}
+    for start, end, text in parse_srt(srt):
+        cues[(start, end)] = text
+    spans = [(int(start * fps), int(end * fps), text) for (start, end), text in cues.items()]
+    hits = [k for f in np.linspace(0, n_frames - 1, frames, dtype=int).tolist() for k, (a, b, _) in enumerate(spans) if a <= f < b]
+    lines = []
+    for k in list(set(hits)):  # the set's iteration order, as lmms-eval takes it
+        m = _VIDEOMME_FONT.search(spans[k][2])
+        if m:
+            lines.append(m.group(1))
+    return "\n".join(lines)
 
 
 def parse_srt(text: str) -> list[tuple[float, float, str]]:
-    """``(start_s, end_s, text)`` of each block of an SRT file (``00:01:02,500 --> 00:01:04,000``, then its lines)."""
+    """``(start_s, end_s, text)`` of each block of an SRT file (``00:01:02,500 --> 00:01:04,000``, then its lines,
+    joined by spaces); line ends as Python's text mode reads them (``\\r\\n`` and ``\\r`` are ``\\n``)."""
     def seconds(stamp: str) -> float:
         h, m, rest = stamp.strip().split(":")
         s, ms = rest.split(",")
         return int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
 
     out = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
+    for block in text.replace("\r\n", "\n").replace("\r", "\n").split("\n\n"):
         lines = block.strip().split("\n")
         if len(lines) >= 3 and " --> " in lines[1]:
             start, end = lines[1].split(" --> ")

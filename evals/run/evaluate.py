@@ -19,7 +19,7 @@ from evals.errors import OmniEvalError
 from evals.redact import redact_argv, redact_value
 from evals.results import Manifest, read_manifest, RunResults, TaskResult, suite_result, write_json
 from evals.run.engine import GenerationEngine
-from evals.run.judge import AnyJudge, JudgePanel
+from evals.run.judge import AnyJudge, judge_count
 from evals.run.runner import RunOptions, check_supported, evaluate_task
 from evals.spec.catalog import spec_source
 from evals.spec.task import SuiteAggregate, TaskSpec
@@ -96,10 +96,9 @@ def evaluate_model(
         why = check_supported(spec, adapter)
         if why:
             raise OmniEvalError(f"task {spec.name}: {why}")
-        if spec.judge is not None and not spec.judge.optional and judge is None:
-            raise OmniEvalError(f"task {spec.name} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
-        if spec.judge is not None and spec.judge.verdict.extracts and isinstance(judge, JudgePanel):
-            raise OmniEvalError(f"task {spec.name}: answer extraction (a {spec.judge.verdict.kind} verdict) takes one --judge, not a panel")
+        problem = spec.judge_problem(judge_count(judge))
+        if problem:
+            raise OmniEvalError(problem)
     output_dir.mkdir(parents=True, exist_ok=True)
     run_id = output_dir.name
     manifest = Manifest(

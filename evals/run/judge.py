@@ -6,6 +6,11 @@ under the judge's fingerprint (a re-run or a rescore pays nothing) and committed
 batch by batch (a killed run resumes). A verdict that cannot be had (the call
 failed, the judge is down, the reply does not parse) is recorded as the
 sample's judge error: the scorer makes it a scoring error, never a zero.
+
+A pairwise judge (a ``pair`` verdict) may be asked in several orders (``judge.orders``:
+the reference first, the model's answer first), one request per order; a sample's verdict
+is then every order's pair, read the way round it was asked (``read_pairs``), and any
+order without a readable reply makes the whole verdict an error.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ from evals.requests import GenerationSettings, Message, Request, TextPart
 from evals.results import JudgeIdentity, JudgePanelReport, JudgeSummary, JudgeVerdict, SampleRecord
 from evals.run.engine import GenerationEngine, Job
 from evals.run.plan import format_options
-from evals.scoring.metrics.air_bench import parse_score_pair
+from evals.scoring.metrics.air_bench import Pair, format_pair_reading, pair_stats, parse_score_pair, read_pair_reading
 from evals.scoring.metrics.choice import parse_choice
 from evals.scoring.isolate import score_samples
 from evals.scoring.registry import get_scorer
-from evals.scoring.rescore import prompt_text, record_input
+from evals.scoring.records import prompt_text, record_input
 from evals.scoring.stats import krippendorff_alpha
 from evals.spec.task import JudgeSpec, TaskSpec, VerdictSpec
 from evals.scoring.answers import json_field
@@ -78,10 +83,23 @@ def to_judge(spec: TaskSpec, records: Sequence[SampleRecord]) -> list[SampleReco
     return [r for r, o in zip(answered, outcomes) if o.extracted is None and o.error is None]
 
 
+def read_pairs(replies: Sequence[str], verdict: VerdictSpec, orders: Sequence[str]) -> tuple[list[Pair] | None, str | None]:
+    """Each order's reply (a ``pair`` verdict: two scores in the order the answers were shown) as (reference's score,
+    answer's score); ``(None, why)`` when any reply is not a verdict (each reason named by its order when there are several)."""
+    pairs, problems = [], []
+    for reply, order in zip(replies, orders, strict=True):
+        pair, why = parse_score_pair(reply, verdict.min, verdict.max)
+        if pair is None:
+            problems.append(why if len(orders) == 1 else f"{order.replace('_', ' ')}: {why}")
+            continue
+        pairs.append((float(pair[0]), float(pair[1])) if order == "reference_first" else (float(pair[1]), float(pair[0])))
+    return (None, "; ".join(problems)) if problems else (pairs, None)
+
+
 def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str | None]:
     """(score, None), or (None, why the reply is not a verdict)."""
     text = reply.strip()
-    if verdict.kind == "pair":  # AIR-Bench Chat: "<reference's score> <answer's score>"; the answer's is the score
+    if verdict.kind == "pair":  # one reference-first reply, "<reference's score> <answer's score>" (the judge reads pairs with read_pairs)
         pair, why = parse_score_pair(text, verdict.min, verdict.max)
         return (float(pair[1]), None) if pair is not None else (None, why)
     if verdict.kind == "scale" and verdict.field:
@@ -107,6 +125,29 @@ def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str |
     return verdict.labels[min(found)[1]], None
 
 
+def judge_requests(spec: TaskSpec, records: Sequence[SampleRecord]) -> list[Request]:
+    """The judge's requests for ``records``: one per record and order asked (``judge.orders``), record by record."""
+    judge = spec.judge
+    assert judge is not None
+    where = spec.source_file or spec.name
+    user = PromptTemplate(judge.prompt, where, "judge.prompt")
+    system = PromptTemplate(judge.system, where, "judge.system") if judge.system else None
+    settings = GenerationSettings(max_new_tokens=judge.max_new_tokens, temperature=0.0, seed=0)
+    out = []
+    for rec in records:
+        answer, prediction = " <OR> ".join(rec.references), rec.prediction or ""
+        for k, order in enumerate(judge.orders):
+            first, second = (answer, prediction) if order == "reference_first" else (prediction, answer)
+            variables = {"question": prompt_text(rec.prompt), "references": rec.references, "answer": answer, "prediction": prediction,
+                         "choices": rec.choices or [], "options": format_options(rec.choices or []), "metadata": rec.metadata or {},
+                         "first": first, "second": second, "order": order}
+            messages = [Message("user", [TextPart(user.render(**variables))])]
+            if system is not None:
+                messages.insert(0, Message("system", [TextPart(system.render(**variables))]))
+            out.append(Request(id=f"judge:{rec.id}" if k == 0 else f"judge:{rec.id}:{order}", messages=messages, generation=settings))
+    return out
+
+
 @dataclass
 class Judge:
     """One judge model for one run: ``judge(spec, records)`` fills each answered record's ``judge`` verdict."""
@@ -124,22 +165,7 @@ class Judge:
         return JudgeIdentity(judge=self.name, judge_hash=self.engine.model_hash, prompt_hash=judge_prompt_hash(spec.judge))
 
     def requests(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> list[Request]:
-        judge = spec.judge
-        assert judge is not None
-        where = spec.source_file or spec.name
-        user = PromptTemplate(judge.prompt, where, "judge.prompt")
-        system = PromptTemplate(judge.system, where, "judge.system") if judge.system else None
-        settings = GenerationSettings(max_new_tokens=judge.max_new_tokens, temperature=0.0, seed=0)
-        out = []
-        for rec in records:
-            variables = {"question": prompt_text(rec.prompt), "references": rec.references,
-                         "answer": " <OR> ".join(rec.references), "prediction": rec.prediction or "", "choices": rec.choices or [],
-                         "options": format_options(rec.choices or []), "metadata": rec.metadata or {}}
-            messages = [Message("user", [TextPart(user.render(**variables))])]
-            if system is not None:
-                messages.insert(0, Message("system", [TextPart(system.render(**variables))]))
-            out.append(Request(id=f"judge:{rec.id}", messages=messages, generation=settings))
-        return out
+        return judge_requests(spec, records)
 
     @property
     def model_hash(self) -> str:
@@ -152,13 +178,17 @@ class Judge:
         """One verdict per record of ``answered`` (records with a prediction), in order."""
         assert spec.judge is not None
         ident = self.identity(spec).model_dump()
+        orders = spec.judge.orders
         done: list[Job] = []
         if self.down is None and answered:
+            payloads = [r for r in answered for _ in orders]  # the requests come record by record, one per order
             try:
-                for chunk in self.engine.run(Job(q, payload=r) for q, r in zip(self.requests(spec, answered), answered)):
+                for chunk in self.engine.run(Job(q, payload=r) for q, r in zip(self.requests(spec, answered), payloads)):
                     done.extend(chunk)
             except ModelUnavailable as e:
                 self.down = f"the judge {self.name} is unavailable: {e}"
+        if spec.judge.verdict.kind == "pair":
+            return self._pair_verdicts(spec, answered, done, ident)
         out = []
         for job in done:
             if job.failure is not None:
@@ -178,6 +208,33 @@ class Judge:
         out.extend(JudgeVerdict(**ident, error=self.down) for _ in answered[len(done):])
         return out
 
+    def _pair_verdicts(self, spec: TaskSpec, answered: Sequence[SampleRecord], done: Sequence[Job], ident: dict) -> list[JudgeVerdict]:
+        """Pairwise verdicts: a record's jobs (one per order) read together; ``answer`` holds the pairs, reference's score
+        first (``format_pair_reading``), ``score`` the answer's mean over the orders, ``raw`` the replies."""
+        assert spec.judge is not None
+        orders = spec.judge.orders
+        out = []
+        for i in range(len(answered)):
+            jobs = done[i * len(orders):(i + 1) * len(orders)]
+            if len(jobs) < len(orders):  # never (wholly) judged: the judge went down before its turn
+                out.append(JudgeVerdict(**ident, error=self.down))
+                continue
+            cached = all(j.cached for j in jobs)
+            replies = [(j.response.text or "") if j.response is not None else "" for j in jobs]
+            raw = replies[0] if len(orders) == 1 else "\n".join(f"[{o.replace('_', ' ')}] {r.strip()}" for o, r in zip(orders, replies))
+            failed = [(o, j.failure) for o, j in zip(orders, jobs) if j.failure is not None]
+            if failed:
+                why = "; ".join(f"judge call failed: {f}" if len(orders) == 1 else f"{o.replace('_', ' ')}: judge call failed: {f}"
+                                for o, f in failed)
+                out.append(JudgeVerdict(**ident, error=why, cached=cached))
+                continue
+            pairs, why = read_pairs(replies, spec.judge.verdict, orders)
+            if pairs is None:
+                out.append(JudgeVerdict(**ident, raw=raw, error=why, cached=cached))
+                continue
+            out.append(JudgeVerdict(**ident, raw=raw, score=pair_stats(pairs)["score"], answer=format_pair_reading(pairs), cached=cached))
+        return out
+
     def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
         """Fill ``record.judge`` for every record the task's judge reads (see ``to_judge``)."""
         answered = to_judge(spec, records)
@@ -194,6 +251,7 @@ class JudgePanel:
     """Several judges of one run (``--judge A --judge B``): each judges every answer; the task's ``aggregate``
     (mean or majority) combines their scores into ``record.judge``, each one's verdict stays in ``record.judges``.
 
+    A pair verdict's scores combine order by order, the reference's and the answer's apart.
     A sample any judge could not score is a scoring error for the panel (its reasons joined): combining only the
     judges that answered would score samples by different panels. ``panel(spec)`` summarises each judge and
     their agreement (Krippendorff's alpha) over the samples all of them scored.
@@ -220,8 +278,9 @@ class JudgePanel:
 
     def judge(self, spec: TaskSpec, records: Sequence[SampleRecord]) -> None:
         assert spec.judge is not None
-        if spec.judge.verdict.extracts:
-            raise OmniEvalError(f"task {spec.name}: answer extraction (a {spec.judge.verdict.kind} verdict) takes one --judge, not a panel")
+        problem = spec.judge_problem(len(self.judges))
+        if problem:
+            raise OmniEvalError(problem)
         answered = to_judge(spec, records)
         per_judge = [j.verdicts(spec, answered) for j in self.judges]
         ident = self.identity(spec).model_dump()
@@ -234,9 +293,15 @@ class JudgePanel:
             if failed:
                 rec.judge = JudgeVerdict(**ident, error="; ".join(failed), cached=all(v.cached for v in verdicts))
                 continue
+            raw, cached = " | ".join(v.raw or "" for v in verdicts), all(v.cached for v in verdicts)
+            if spec.judge.verdict.kind == "pair":  # each order's two scores combined across the judges, one by one
+                readings = [read_pair_reading(v.answer or "") for v in verdicts]
+                pairs = [(_combine([r[k][0] for r in readings], spec.judge.aggregate), _combine([r[k][1] for r in readings], spec.judge.aggregate))
+                         for k in range(len(spec.judge.orders))]  # fmt: skip
+                rec.judge = JudgeVerdict(**ident, raw=raw, score=pair_stats(pairs)["score"], answer=format_pair_reading(pairs), cached=cached)
+                continue
             scores = [float(v.score) for v in verdicts]  # type: ignore[arg-type]
-            rec.judge = JudgeVerdict(**ident, raw=" | ".join(v.raw or "" for v in verdicts), score=_combine(scores, spec.judge.aggregate),
-                                     cached=all(v.cached for v in verdicts))
+            rec.judge = JudgeVerdict(**ident, raw=raw, score=_combine(scores, spec.judge.aggregate), cached=cached)
 
     def panel(self, spec: TaskSpec) -> JudgePanelReport:
         assert spec.judge is not None
@@ -278,3 +343,8 @@ def make_judges(names: Sequence[str], args: dict, cache) -> AnyJudge:  # noqa: A
             j.close()
         raise ValueError(f"--judge: the same judge is named twice ({', '.join(names)})")
     return judges[0] if len(judges) == 1 else JudgePanel(judges)
+
+
+def judge_count(judge: "AnyJudge | None") -> int:
+    """How many judges ``judge`` is (0 for none), as ``TaskSpec.judge_problem`` takes it."""
+    return 0 if judge is None else len(judge.judges) if isinstance(judge, JudgePanel) else 1

@@ -166,3 +166,73 @@ def recorded_spec(task: str, entry: dict | None = None) -> TaskSpec:
     if spec.name != task:
         raise SpecError(f"task {task!r}: its recorded source makes a task named {spec.name!r}")
     return spec
+
+
+def kind_text(spec: TaskSpec) -> str:
+    """A task's kind as the catalogue and ``omnieval tasks`` show it: ``mcq (circular)``, ``mcq (grouped) (judged,
+    optional)``: its transforms, grouped copies and judge."""
+    judged = "" if spec.judge is None else " (judged, optional)" if spec.judge.optional else " (judged)"
+    return spec.kind + "".join(f" ({t.name})" for t in spec.transforms) + (" (grouped)" if spec.fields.group else "") + judged
+
+
+def catalogue_row(spec: TaskSpec) -> list[str]:
+    """One row of tasks/CATALOGUE.md, worked out from the spec: task, modality, kind, dataset (config, loader,
+    gated), split, primary scorer (its primary metric, and how it is averaged when a scorer option says), subgroups."""
+    ds = spec.dataset
+    dataset = f"`{ds.path}`" + (f" ({ds.name})" if ds.name else "") + (f" · loader `{ds.loader}`" if ds.loader else "") \
+        + (" · gated" if ds.gated else "")
+    primary = spec.primary_metric
+    scorer = next((s for s in spec.scorers if s.name == _primary_scorer(spec)), spec.scorers[0])
+    over = (scorer.options or {}).get("macro_over")
+    metric = f"{scorer.name} ({primary}{f': mean over {over}' if over else ''})"
+    return [spec.name, spec.modality, kind_text(spec), dataset, ds.split, metric, ", ".join(spec.fields.subgroups) or "—"]
+
+
+def _primary_scorer(spec: TaskSpec) -> str:
+    from evals.scoring.registry import get_scorer
+
+    return next((s.name for s in spec.scorers if spec.primary_metric in get_scorer(s.name).metrics), spec.scorers[0].name)
+
+
+def catalogue_table() -> list[str]:
+    """The Markdown table of every catalogue task (tasks/CATALOGUE.md holds it; a test checks they agree)."""
+    head = ["| task | modality | kind | dataset (config) | split | metric (primary) | subgroups |", "|---|---|---|---|---|---|---|"]
+    return head + ["| " + " | ".join(catalogue_row(load_task(name))) + " |" for name in sorted(task_names())]
+
+
+def suite_lines() -> list[str]:
+    """tasks/CATALOGUE.md's list of suites: each suite's tasks, conditions and how its figure is averaged."""
+    out = []
+    for name in suite_names():
+        suite = load_suite(name)
+        extra = [f"conditions: {', '.join(suite.conditions)}"] if suite.conditions else []
+        agg = suite.aggregate
+        if agg != type(agg)():
+            extra.append("figure: " + ", ".join(f"{k} {v}" for k, v in agg.model_dump().items() if v != type(agg)().model_dump()[k]))
+        out.append(f"- **{name}**: {', '.join(suite.tasks)}" + (f" ({'; '.join(extra)})" if extra else ""))
+    return out
+
+
+def _replace_block(lines: list[str], first: int, is_block, new: list[str]) -> None:
+    end = first
+    while end < len(lines) and is_block(lines[end]):
+        end += 1
+    lines[first:end] = new
+
+
+def write_catalogue(path: Path | None = None) -> Path:
+    """Rewrite the table and the suite list of tasks/CATALOGUE.md from the specs (``python -m evals.spec.catalog --write``)."""
+    path = path or tasks_root() / "CATALOGUE.md"
+    lines = path.read_text().splitlines()
+    _replace_block(lines, next(i for i, line in enumerate(lines) if line.startswith("| task |")), lambda x: x.startswith("|"), catalogue_table())
+    _replace_block(lines, next(i for i, line in enumerate(lines) if line.startswith("- **")), lambda x: x.startswith("- **"), suite_lines())
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--write"]:
+        sys.exit("usage: python -m evals.spec.catalog --write   (rewrites the table of tasks/CATALOGUE.md from the task files)")
+    print(f"wrote {write_catalogue()}")

@@ -216,6 +216,21 @@ def mmau(row: Row) -> Row:
     return {**row, "choices": [str(c) for c in parsed]}
 
 
+def comma_labels(value: Any) -> list[str]:
+    """Labels a column lists as one comma-separated string (``"rec,ocr,math"``) or as a list: each stripped, empty ones
+    and repeats left out, in the order given. For a multi-label subgroup field (``path[*]``)."""
+    items = value if isinstance(value, (list, tuple)) else ([] if value is None else str(value).split(","))
+    return list(dict.fromkeys(s for s in (str(v).strip() for v in items if v is not None) if s))
+
+
+@PREPROCESSORS.register("mmvet")
+def mmvet(row: Row) -> Row:
+    """MM-Vet: ``capabilities``, the capabilities ``capability`` names (``"rec,ocr,math"`` in lmms-lab's copy, a list in
+    the official mm-vet.json) as a list, so ``capabilities[*]`` counts a sample in each of them, as the official
+    scorer's per-capability table does; ``capability`` itself (the combination) is left as it is."""
+    return {**row, "capabilities": comma_labels(row.get("capability"))}
+
+
 CREMA_D_EMOTIONS = {"ANG": ("anger", "angry"), "DIS": ("disgust", "disgusted"), "FEA": ("fear", "fearful"),
                     "HAP": ("happy", "happiness"), "NEU": ("neutral", "neutral"), "SAD": ("sad", "sadness")}
 """CREMA-D's emotion codes (the third part of a file name) -> (the label the prompt lists, its other word form)."""

@@ -14,7 +14,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Callable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer, model_validator
 
 from evals.errors import SpecError
 from evals.hashing import stable_hash
@@ -115,8 +115,9 @@ class VerdictSpec(_Frozen):
     multiple-choice rules) or ``none`` (``none`` words: no option matches the answer), for answer
     extraction; ``text``: the reply's first line, after an optional ``prefix`` (``Extracted answer:``),
     is the extracted answer (MathVista), empty or a ``none`` word meaning none; ``pair``: the reply is
-    two integers in ``[min, max]`` separated by a space, the reference's score then the answer's (AIR-Bench
-    Chat's pairwise grading); the answer's is the score. Anything else is an unparseable verdict: a scoring
+    two integers in ``[min, max]`` separated by a space, one per assistant in the order the prompt showed them
+    (AIR-Bench Chat's pairwise grading; the judge block's ``orders`` say which came first, and a sample asked in
+    both orders averages them); the answer's is the score. Anything else is an unparseable verdict: a scoring
     error, never a zero.
     """
 
@@ -143,9 +144,19 @@ class VerdictSpec(_Frozen):
         return self
 
 
+JudgeOrder = Literal["reference_first", "answer_first"]
+
+
 class JudgeSpec(_Frozen):
     """A task's judge, as data: the prompt (Jinja2, with ``question``, ``answer``, ``references``,
-    ``prediction`` and ``metadata``, the task's ``fields.metadata`` values) and how its verdict is read. Greedy decoding with a fixed seed; part of the task's hash."""
+    ``prediction`` and ``metadata``, the task's ``fields.metadata`` values) and how its verdict is read. Greedy decoding with a fixed seed; part of the task's hash.
+
+    Pairwise grading (a ``pair`` verdict) may ask in several ``orders``, each its own request (cached under its own
+    prompt): ``reference_first`` shows the reference answer, then the model's; ``answer_first`` the other way round.
+    The prompt places them with ``first`` and ``second`` (the two answers in the order asked; ``order`` names it);
+    each reply's two scores are read in that order, and the sample's scores are their mean over the orders
+    (AIR-Bench Chat's official protocol, against position bias). A reply missing in any order makes the whole
+    sample a scoring error."""
 
     prompt: str
     version: int = 1
@@ -155,12 +166,43 @@ class JudgeSpec(_Frozen):
     aggregate: Literal["mean", "majority"] = Field("mean", description="how the verdicts of several judges (--judge A --judge B) combine")
     when: Literal["always", "unparsed"] = Field("always", description="unparsed: only answers the task's scorer extracts nothing from are judged")
     optional: bool = Field(False, description="the task also runs without --judge (answer extraction: its rules alone)")
+    orders: list[JudgeOrder] = Field(["reference_first"], min_length=1, description="pair verdicts: the orders the reference and "
+                                     "the model's answer are shown in (first, second), one request each; scores averaged over them")
 
     @model_validator(mode="after")
     def _extraction_fits(self) -> "JudgeSpec":
         if (self.when == "unparsed") != self.verdict.extracts:
             raise ValueError("choice and text verdicts are answer extraction: use them with when: unparsed, and when: unparsed with them")
         return self
+
+    @model_validator(mode="after")
+    def _orders_fit(self) -> "JudgeSpec":
+        if self.orders == ["reference_first"]:
+            return self
+        if len(set(self.orders)) != len(self.orders):
+            raise ValueError(f"orders: each order once (got {self.orders})")
+        if self.verdict.kind != "pair":
+            raise ValueError(f"orders: only a pair verdict is asked in several orders (this verdict is {self.verdict.kind!r})")
+        import jinja2
+        from jinja2 import meta
+
+        try:
+            used = meta.find_undeclared_variables(jinja2.Environment().parse(self.prompt))
+        except jinja2.TemplateSyntaxError:
+            return self  # the prompt's own validator reports it
+        missing = [v for v in ("first", "second") if v not in used]
+        if missing:
+            raise ValueError(f"orders: the prompt must place the two answers with {{{{ first }}}} and {{{{ second }}}} "
+                             f"(the order asked decides which is which); it does not use {', '.join(missing)}")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+        # ``orders`` came after judge blocks were hashed: at its default a judge block hashes as it did before.
+        data = handler(self)
+        if data.get("orders") == ["reference_first"]:
+            del data["orders"]
+        return data
 
     _compiles = field_validator("prompt", "system")(_template_compiles)
 
@@ -311,6 +353,18 @@ class TaskSpec(_Frozen):
                 raise ValueError(f"unknown reducer {self.reducer!r}; known: {', '.join(REDUCERS.names())}")
         return self
 
+    def judge_problem(self, n_judges: int) -> str | None:
+        """Why this task cannot run with ``n_judges`` judges (``--judge`` given that many times), or None. The one
+        place that decides it: the CLI asks before loading any model, ``evaluate_model`` before running any task,
+        and the runner and the judge panel read the same answer."""
+        if self.judge is None:
+            return None
+        if n_judges == 0 and not self.judge.optional:
+            return f"task {self.name} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)"
+        if n_judges > 1 and self.judge.verdict.extracts:
+            return f"task {self.name}: answer extraction (a {self.judge.verdict.kind} verdict) takes one --judge, not a panel"
+        return None
+
     @property
     def question_reducer(self) -> str | None:
         """The one place that decides how this task's variants of one question combine (``evals.scoring.reducers``):
@@ -384,6 +438,9 @@ class SuiteAggregate(_Frozen):
     metric: str | None = Field(None, description="the metric averaged; default: the tasks' shared primary metric")
     scale: float = Field(1.0, description="each task's value times this (100: percentages)")
     decimals: int | None = Field(None, ge=0, description="round each scaled value, and the mean, to this many decimals")
+    weight: Literal["tasks", "samples"] = Field("tasks", description="tasks: each task counts once (the Open ASR "
+                                                "Leaderboard); samples: each task by its scored samples, the figure over "
+                                                "all questions (VoiceBench's MMSU, as MMLU-Pro)")
 
 
 class SuiteSpec(_Frozen):

@@ -134,6 +134,8 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     # "good morning" against "good morning ladies and gentlemen" (3 deletions) and "thank you okay" (2 substitutions,
     # 1 deletion): 6 errors over 8 words.
     **{f"open_asr_longform_{k}": ("good morning", {"wer": 6 / 8}, {}) for k in ("earnings21", "earnings22")},
+    # TED-LIUM: "good morning everyone" (1 deletion) and "thank you" (2 substitutions): 3 errors over 5 words.
+    "open_asr_longform_tedlium": ("good morning", {"wer": 3 / 5}, {}),
     "fleurs_en": ("the", {"wer": 3 / 5}, {"gender": {"female": 2 / 3, "male": 0.5}}),
     **{f"covost2_{d}_en": ("the cat sat on the mat", {"bleu": ST_BLEU, "chrf": _st_chrf(17, 3)}, {}) for d in ("fr", "de", "es", "zh")},
     "covost2_en_de": ("die Katze sitzt auf der Matte", {"bleu": ST_BLEU, "chrf": _st_chrf(24, 3)}, {}),
@@ -167,6 +169,35 @@ def catalogue_tasks() -> list[str]:
 JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("sound", "music", "speech", "mixed"))]  # scored from a judge's verdicts: tests/catalog/test_judged.py
 
 
+def test_mmvet_reports_each_official_capability_and_each_combination(fixture_mirror, tmp_path):
+    """MM-Vet's official table (mm-vet_evaluator.py export_result): a question counts in every capability it names; the
+    capability integration table keeps each combination apart. Scripted grades: "ocr,math" 0.5, "rec,ocr" 0.0,
+    "rec,ocr,know,gen" 0.4, "rec" 1.0."""
+    from typer.testing import CliRunner
+
+    from helpers import ScriptedJudge
+
+    from evals.cli.main import app
+
+    verdicts = {"What is x in the equation?": "0.5", "What is written on the sign?": "0.0", "Can you explain this meme?": "0.4",
+                "How many apples are there?": "1.0"}
+    with ScriptedJudge(verdicts) as judge:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=x = -1", "-t", "mmvet", "--data-dir", str(fixture_mirror),
+                                          "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"), "--no-progress",
+                                          "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    task = json.loads((run / "results.json").read_text())["tasks"]["mmvet"]
+    assert task["metrics"]["score"]["value"] == pytest.approx((0.5 + 0.0 + 0.4 + 1.0) / 4)
+    reports = {r["field"]: r["groups"] for r in task["subgroups"]}
+    assert list(reports) == ["capabilities[*]", "capability"]
+    per_capability = {name: (group["score"]["value"], group["score"]["n"]) for name, group in reports["capabilities[*]"].items()}
+    assert per_capability == {"rec": (pytest.approx((0.0 + 0.4 + 1.0) / 3), 3), "ocr": (pytest.approx((0.5 + 0.0 + 0.4) / 3), 3),
+                              "math": (pytest.approx(0.5), 1), "know": (pytest.approx(0.4), 1), "gen": (pytest.approx(0.4), 1)}
+    assert {name: group["score"]["value"] for name, group in reports["capability"].items()} == pytest.approx(
+        {"ocr,math": 0.5, "rec,ocr": 0.0, "rec,ocr,know,gen": 0.4, "rec": 1.0})
+
+
 def test_every_task_has_an_expectation_or_is_a_caption_task():
     assert sorted(catalogue_tasks()) == sorted([*EXPECTED, *CAPTION_TASKS, *JUDGED_TASKS])
 
@@ -187,7 +218,7 @@ def test_suites_list_existing_tasks():
         assert suite in suite_names()
         assert set(load_suite(suite).tasks) <= names, suite
     assert len(load_suite("open_asr").tasks) == 7 and len(load_suite("open_asr_esb").tasks) == 8
-    assert len(load_suite("open_asr_multilingual").tasks) == 13 and len(load_suite("open_asr_longform").tasks) == 2
+    assert len(load_suite("open_asr_multilingual").tasks) == 13 and len(load_suite("open_asr_longform").tasks) == 3
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -271,19 +302,20 @@ def test_coco_karpathy_joins_images_by_file_name(fixture_mirror, tmp_path):
     assert all(r["image"]["bytes"][:3] == b"\xff\xd8\xff" for r in rows)
 
 
-def test_the_catalogue_tables_list_every_task_once():
-    """tasks/CATALOGUE.md and README's table are written by hand: both list every task, the same rows."""
+def test_the_catalogue_table_is_what_the_task_files_say():
+    """tasks/CATALOGUE.md's table is worked out from the specs (``catalog.catalogue_table``: kind with transforms,
+    groups and judge; dataset with config, loader and gating; primary metric): every task once, every cell true.
+    Regenerate it with ``python -m evals.spec.catalog --write``."""
     from pathlib import Path
 
+    from evals.spec.catalog import catalogue_table, suite_lines
+
     root = Path(__file__).resolve().parents[2]
-
-    def rows(path: Path) -> list[str]:
-        return [line for line in path.read_text().splitlines() if line.startswith("| ") and line.count("|") == 8 and not line.startswith("| task ")]
-
-    catalogue, readme = rows(root / "tasks" / "CATALOGUE.md"), rows(root / "README.md")
-    assert catalogue == readme
-    assert sorted(line.split("|")[1].strip() for line in catalogue) == sorted(task_names())
-
+    text = (root / "tasks" / "CATALOGUE.md").read_text().splitlines()
+    table = [line for line in text if line.startswith("|")]
+    assert table == catalogue_table()
+    assert [line for line in text if line.startswith("- **")] == suite_lines()
+    assert sorted(line.split("|")[1].strip() for line in table[2:]) == sorted(task_names())
 
 
 def test_a_robustness_suite_runs_its_conditions_and_compares_each_with_clean(fixture_mirror, tmp_path):

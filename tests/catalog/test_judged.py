@@ -312,48 +312,128 @@ def test_a_reasoning_budget_a_model_cannot_hold_stops_before_running(fixture_mir
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
-AIR_CHAT_VERDICTS = {"What animal is heard?": "8 6", "Where could this be recorded?": "7 9\n"}
+def _asked(question: str, first: str) -> str:
+    """What identifies one AIR-Bench Chat judge prompt: the question and the answer shown as Assistant 1 (the scripted
+    judge answers the first key found in the prompt)."""
+    return f"{question}\n[The Start of Assistant 1s Answer]\n{first}\n"
 
 
-def test_air_bench_chat_is_graded_pairwise_against_the_reference_with_the_official_prompt(fixture_mirror, tmp_path):
-    """The judge scores the reference (Assistant 1) and the answer (Assistant 2); the answer's score is the task's,
-    as AIR-Bench's cal_score.py reports llm_avg_score beside gpt4_avg_score and the win rate."""
-    from helpers import ScriptedJudge, run_cli
+AIR_ANSWER = "A dog is barking."
+AIR_CHAT_VERDICTS = {
+    _asked("What animal is heard?", "A dog barks twice."): "8 6",  # reference first: reference 8, answer 6
+    _asked("What animal is heard?", AIR_ANSWER): "9 8",  # answer first: answer 9, reference 8
+    _asked("Where could this be recorded?", "In a park."): "7 9\n",  # reference 7, answer 9
+    _asked("Where could this be recorded?", AIR_ANSWER): "8 7",  # answer 8, reference 7
+}
 
-    answer = "<think>Barking, I think.</think>A dog is barking."
+
+def test_air_bench_chat_is_graded_pairwise_in_both_orders_with_the_official_prompt(fixture_mirror, tmp_path):
+    """The judge scores the reference and the answer twice, the reference shown first (Assistant 1) and then the answer
+    (AIR-Bench's README: swap them and average), each order its own cached request; the sample's scores are the two
+    orders' means, as cal_score.py's llm_avg_score, gpt4_avg_score and Win_Rate of the two orders, averaged."""
+    answer = f"<think>Barking, I think.</think>{AIR_ANSWER}"
     with ScriptedJudge(AIR_CHAT_VERDICTS) as judge:
-        result, records = run_cli(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "air_bench_chat_sound", answer,
-                                  "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
-    assert result["metrics"]["score"]["value"] == pytest.approx((6 + 9) / 2)
+        args = ("--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+        result, records = run_cli(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "air_bench_chat_sound", answer, *args)
+        assert len(judge.prompts) == 4  # two samples, two orders
+        again, again_records = run_cli(fixture_mirror, tmp_path / "again", tmp_path / "c.sqlite", "air_bench_chat_sound", answer, *args)
+        assert len(judge.prompts) == 4 and all(r["judge"]["cached"] for r in again_records)  # both orders came from the cache
+    assert again["metrics"] == result["metrics"]
+    # 5000: answer (6 + 9) / 2, reference (8 + 8) / 2, won one order of two; 5001: (9 + 8) / 2, (7 + 7) / 2, won both.
+    assert result["metrics"]["score"]["value"] == pytest.approx((7.5 + 8.5) / 2)
     assert result["metrics"]["reference_score"]["value"] == pytest.approx((8 + 7) / 2)
-    assert result["metrics"]["win_rate"]["value"] == pytest.approx(0.5)  # 6 < 8, 9 > 7
+    assert result["metrics"]["win_rate"]["value"] == pytest.approx((0.5 + 1) / 2)
+    assert "score_pooled" not in result["metrics"]  # the sound split is one group of cal_score.py: pooled
     assert result["n_score_errors"] == 0 and result["judge"]["judge"] == "openai:judge-7b"
-    assert {g: m["score"]["value"] for g, m in result["subgroups"][0]["groups"].items()} == {"sound_QA": 6.0, "sound_generation_QA": 9.0}
-    prompt = next(p for p in judge.prompts if "What animal is heard?" in p)
-    assert prompt.startswith("You are a helpful and precise assistant for checking the quality of the answer.\n[Detailed Audio Description]\n"
-                             "A dog barks twice in a park; birds chirp.\n[Question]\nWhat animal is heard?\n"
-                             "[The Start of Assistant 1s Answer]\nA dog barks twice.\n[The End of Assistant 1s Answer]\n"
-                             "[The Start of Assistant 2s Answer]\nA dog is barking.\n[The End of Assistant 2s Answer]\n[System]\n")
-    assert prompt.endswith("The two scores are separated by a space.") and len(judge.prompts) == 2
+    assert {g: m["score"]["value"] for g, m in result["subgroups"][0]["groups"].items()} == {"sound_QA": 7.5, "sound_generation_QA": 8.5}
+    head = ("You are a helpful and precise assistant for checking the quality of the answer.\n[Detailed Audio Description]\n"
+            "A dog barks twice in a park; birds chirp.\n[Question]\nWhat animal is heard?\n")
+    reference_first, answer_first = (p for p in judge.prompts if "What animal is heard?" in p)
+    assert reference_first.startswith(head + "[The Start of Assistant 1s Answer]\nA dog barks twice.\n[The End of Assistant 1s Answer]\n"
+                                      "[The Start of Assistant 2s Answer]\nA dog is barking.\n[The End of Assistant 2s Answer]\n[System]\n")
+    assert answer_first.startswith(head + "[The Start of Assistant 1s Answer]\nA dog is barking.\n[The End of Assistant 1s Answer]\n"
+                                   "[The Start of Assistant 2s Answer]\nA dog barks twice.\n[The End of Assistant 2s Answer]\n[System]\n")
+    assert all(p.endswith("The two scores are separated by a space.") for p in judge.prompts)
     first = next(r for r in records if r["id"] == "5000")
-    assert first["judge"]["score"] == 6.0 and first["scores"]["judge_pair"] == {"score": 6.0, "reference_score": 8.0, "win": 0.0}
+    assert first["judge"]["score"] == 7.5 and first["judge"]["answer"] == "8 6; 8 9"  # each order's pair, the reference's first
+    assert first["judge"]["raw"] == "[reference first] 8 6\n[answer first] 9 8"
+    assert first["scores"]["judge_pair"] == {"score": 7.5, "reference_score": 8.0, "win": 0.5}
 
 
-@pytest.mark.parametrize("reply, error", [
-    ("8/10 6/10", "judge gave an unparseable verdict '8/10 6/10' (expected two integer scores separated by a space)"),
-    ("8  6", "judge gave an unparseable verdict '8  6' (expected two integer scores separated by a space)"),  # split(" ") gives three
-    ("8 11", "judge gave 11, outside 1..10"),
+@pytest.mark.parametrize("asked, reply, error", [
+    (_asked("What animal is heard?", "A dog barks twice."), "8/10 6/10",
+     "reference first: judge gave an unparseable verdict '8/10 6/10' (expected two integer scores separated by a space)"),
+    (_asked("What animal is heard?", AIR_ANSWER), "8  6",  # split(" ") gives three
+     "answer first: judge gave an unparseable verdict '8  6' (expected two integer scores separated by a space)"),
+    (_asked("What animal is heard?", AIR_ANSWER), "8\n6",  # newlines are dropped: "86", one value
+     "answer first: judge gave an unparseable verdict '8\\n6' (expected two integer scores separated by a space)"),
+    (_asked("What animal is heard?", AIR_ANSWER), "8 11", "answer first: judge gave 11, outside 0..10"),
+    # A departure, on purpose: cal_score.py keeps a negative score (it checks only > 10).
+    (_asked("What animal is heard?", "A dog barks twice."), "-1 6", "reference first: judge gave -1, outside 0..10"),
+    (_asked("What animal is heard?", AIR_ANSWER), "status:400", "answer first: judge call failed: HTTP 400"),
 ])
-def test_an_air_bench_chat_reply_that_is_not_two_scores_is_a_scoring_error(fixture_mirror, tmp_path, reply, error):
-    from helpers import ScriptedJudge
-
-    with ScriptedJudge({**AIR_CHAT_VERDICTS, "What animal is heard?": reply}) as judge:
-        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=A dog.", "-t", "air_bench_chat_sound", "--data-dir",
-                                          str(fixture_mirror), "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"),
-                                          "--no-progress", "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}"])  # fmt: skip
+def test_an_air_bench_chat_reply_that_is_not_two_scores_in_either_order_is_a_scoring_error(fixture_mirror, tmp_path, asked, reply, error):
+    """Either order without a readable verdict makes the whole sample a counted scoring error: never the other order's
+    scores alone (cal_score.py would keep the sample in the order it could read)."""
+    with ScriptedJudge({**AIR_CHAT_VERDICTS, asked: reply}) as judge:
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", f"text={AIR_ANSWER}", "-t", "air_bench_chat_sound",
+                                          "--data-dir", str(fixture_mirror), "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"),
+                                          "--no-progress", "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}", "-J", "max_retries=0"])  # fmt: skip
     assert result.exit_code == 1  # a scoring error is above the default --max-error-rate of 0
     [run] = (tmp_path / "runs").iterdir()
     res = json.loads((run / "results.json").read_text())["tasks"]["air_bench_chat_sound"]
-    assert res["n_score_errors"] == 1 and res["metrics"]["score"]["value"] == pytest.approx(9.0)  # never a zero
+    assert res["n_score_errors"] == 1 and res["metrics"]["score"]["value"] == pytest.approx(8.5)  # 5001 alone: never a zero, never half
     records = {r["id"]: r for r in map(json.loads, (run / "samples" / "air_bench_chat_sound.jsonl").read_text().splitlines())}
-    assert records["5000"]["score_error"] == f"judge_pair: {error}"
+    assert records["5000"]["score_error"].startswith(f"judge_pair: {error}") and not records["5000"].get("scores")
+
+
+def test_judge_orders_are_checked_and_leave_other_judge_blocks_hashing_as_before():
+    from pydantic import ValidationError
+
+    from evals.spec.catalog import load_task
+    from evals.spec.task import JudgeSpec
+
+    mmvet = load_task("mmvet").judge
+    assert mmvet.orders == ["reference_first"] and "orders" not in mmvet.model_dump()  # the default is left out of hashes
+    both = load_task("air_bench_chat_sound").judge.model_dump()
+    assert both["orders"] == ["reference_first", "answer_first"]
+    with pytest.raises(ValidationError, match="must place the two answers with {{ first }} and {{ second }}"):
+        JudgeSpec.model_validate({**both, "prompt": "{{ answer }} then {{ prediction }}"})  # both orders would ask the same
+    with pytest.raises(ValidationError, match="only a pair verdict is asked in several orders"):
+        JudgeSpec.model_validate({**both, "verdict": {"kind": "scale"}})
+    with pytest.raises(ValidationError, match="each order once"):
+        JudgeSpec.model_validate({**both, "orders": ["answer_first", "answer_first"]})
+
+
+def test_a_panel_of_air_bench_chat_judges_combines_each_order_and_each_side_apart(fixture_mirror, tmp_path):
+    verdicts = {k: {"judge-a": v, "judge-b": v} for k, v in AIR_CHAT_VERDICTS.items()}
+    verdicts[_asked("What animal is heard?", AIR_ANSWER)] = {"judge-a": "9 8", "judge-b": "5 6"}  # answer first: a wins, b does not
+    with ScriptedJudge(verdicts) as judge:
+        result, records = run_cli(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "air_bench_chat_sound", AIR_ANSWER,
+                                  "--judge", "openai:judge-a", "--judge", "openai:judge-b", "-J", f"base_url={judge.url}")
+    assert len(judge.prompts) == 8  # two judges, two samples, two orders
+    first = next(r for r in records if r["id"] == "5000")
+    # reference first: both 8 6; answer first: answer (9 + 5) / 2 = 7, reference (8 + 6) / 2 = 7: a tie, no win.
+    assert first["judge"]["answer"] == "8 6; 7 7" and first["scores"]["judge_pair"] == {"score": 6.5, "reference_score": 7.5, "win": 0.0}
+    assert [j["score"] for j in first["judges"]] == [7.5, 5.5]  # each judge's own mean of the answer's scores
+    assert result["metrics"]["score"]["value"] == pytest.approx((6.5 + 8.5) / 2)
+
+
+def test_air_bench_chat_mixed_is_the_mean_of_its_speech_and_sound_and_speech_and_music_figures(fixture_mirror, tmp_path):
+    """The README: the mixed-audio number is the mean of the speech_and_sound and speech_and_music ones (cal_score.py
+    reports them apart); the task declares it (judge_pair, macro_over: task_name), score_pooled keeps the pooled mean."""
+    verdicts = {  # the model's answer scores 4 on both speech_and_sound questions and 10 on the speech_and_music one
+        _asked("What does the man say over the rain?", "That he is late."): "8 4", _asked("What does the man say over the rain?", AIR_ANSWER): "4 8",
+        _asked("Is the man calm?", "No, he is in a hurry."): "6 4", _asked("Is the man calm?", AIR_ANSWER): "4 6",
+        _asked("What is sung about?", "The sea."): "7 10", _asked("What is sung about?", AIR_ANSWER): "10 7",
+    }
+    with ScriptedJudge(verdicts) as judge:
+        result, _ = run_cli(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "air_bench_chat_mixed", AIR_ANSWER,
+                            "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}")
+    assert len(judge.prompts) == 6 and result["n_score_errors"] == 0
+    assert result["metrics"]["score"]["value"] == pytest.approx((4 + 10) / 2)  # not (4 + 4 + 10) / 3
+    assert result["metrics"]["score_pooled"]["value"] == pytest.approx((4 + 4 + 10) / 3)
+    assert result["metrics"]["reference_score"]["value"] == pytest.approx(((8 + 6) / 2 + 7) / 2)
+    assert result["metrics"]["win_rate"]["value"] == pytest.approx((0 + 1) / 2)
+    assert {g: m["score"]["value"] for g, m in result["subgroups"][0]["groups"].items()} == {"speech_and_sound_QA": 4.0,
+                                                                                            "speech_and_music_QA": 10.0}

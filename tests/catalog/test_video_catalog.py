@@ -16,10 +16,14 @@ from evals.spec.catalog import load_task
 
 @pytest.mark.parametrize("prediction, letter", [
     ("C", "C"), ("The best answer is B.", "B"), ("(D) grey", "D"), ("Best option: A", "A"),
-    ("I think the video shows a person walking along a beach at sunset with a dog", None),  # > 10 words, no A-D
+    ("I think the video shows a person walking along a beach at sunset with a dog", None),  # no A-D at all
     ("none of them", None),
+    # lmms-eval's extract_mcq_answer: the highest-ranked form wins, the latest of equals (tests/conformance has 179 more)
+    ("A or B", "A"),  # the start outranks the end
+    ("The answer is A because B is wrong", "B"),  # both follow the phrase: the later one
+    ("(A) red (B) green (C) blue", "C"), ("Bob", "B"),  # a letter anywhere, when no form matches
 ])
-def test_videomme_reads_the_first_letter_after_the_answer_prefixes(prediction, letter):
+def test_videomme_reads_answers_as_lmms_evals_extract_mcq_answer(prediction, letter):
     assert videomme_letter(prediction)[0] == letter
 
 
@@ -36,8 +40,8 @@ def test_only_the_videos_of_selected_questions_are_extracted_once_and_questions_
 
 
 def test_a_video_missing_from_the_archives_is_an_error_for_its_questions_only(tmp_path):
-    root = write_fixtures(tmp_path / "mirror", {"lmms-lab/Video-MME"})
-    archive = root / "lmms-lab" / "Video-MME" / "videos_chunked_01.zip"
+    root = write_fixtures(tmp_path / "mirror", {"lmms-eval/Video-MME"})
+    archive = root / "lmms-eval" / "Video-MME" / "videos_chunked_01.zip"
     with zipfile.ZipFile(archive) as z:
         kept = {n: z.read(n) for n in z.namelist() if VIDEOMME[1][1] not in n}
     with zipfile.ZipFile(archive, "w") as z:
@@ -52,7 +56,7 @@ def test_a_video_missing_from_the_archives_is_an_error_for_its_questions_only(tm
 def test_video_mme_needs_a_mirror():
     from evals.data.open import open_dataset
 
-    with pytest.raises(DataError, match=r"its videos are read from a mirror: put the files of lmms-lab/Video-MME"):
+    with pytest.raises(DataError, match=r"its videos are read from a mirror: put the files of lmms-eval/Video-MME"):
         open_dataset(load_task("videomme"), None)
 
 
@@ -60,20 +64,22 @@ def test_subtitles_are_the_lines_showing_at_the_sampled_frames(fixture_mirror, t
     from evals.data.loaders import FrameSubtitles
     from evals.data.media import ArchiveMember
 
-    repo = fixture_mirror / "lmms-lab" / "Video-MME"
+    repo = fixture_mirror / "lmms-eval" / "Video-MME"
     with zipfile.ZipFile(repo / "videos_chunked_01.zip") as z:
         info = z.getinfo(f"data/{VIDEOMME[0][1]}.mp4")
     video = ArchiveMember(repo / "videos_chunked_01.zip", info.filename, _isolated_cache / "videos", info.CRC, info.file_size)
     member = f"subtitle/{VIDEOMME[0][1]}.srt"
-    # 12 frames at 6 fps; 3 sampled: 0, 5, 11. Lines at frames [0, 2), [7, 9), [10, 12): the first and the last show.
+    # 12 frames at 6 fps; 3 sampled: 0, 5, 11. Cues at frames [0, 2), [4, 6), [7, 9), [10, 12): the first, the second
+    # (no <font> tag: left out, as lmms-eval does) and the last show.
     assert str(FrameSubtitles(video, repo / "subtitle.zip", member, 3)) == "Welcome back.\nThe last frame's line."
-    assert str(FrameSubtitles(video, repo / "subtitle.zip", member, 32)).count("\n") == 2  # every frame sampled: all three
-    assert str(FrameSubtitles(video, repo / "subtitle.zip", None, 3)) == ""  # no subtitle file: no lines
+    assert str(FrameSubtitles(video, repo / "subtitle.zip", member, 32)).count("\n") == 2  # every frame sampled: the three tagged
+    assert str(FrameSubtitles(video, repo / "subtitle.zip", None, 3)) == "No subtitles available"  # no subtitle file, as lmms-eval
 
     run_tasks([load_task("videomme_w_subtitle")], fixture_mirror, tmp_path / "run", "A")
     prompts = {r.id: r.prompt[0]["content"][-1]["text"] for r in iter_samples(tmp_path / "run", "videomme_w_subtitle")}
-    assert "Welcome back.\nSeen only when every frame is.\nThe last frame's line.\nSelect the best answer" in prompts["001-1"]
-    assert "listed below:\n\nSelect the best answer" in prompts["301-1"]
+    shown = "Welcome back.\nSeen only when every frame is.\nThe last frame's line."
+    assert f"listed below: \n{shown}\nSelect the best answer" in prompts["001-1"]
+    assert "listed below: \nNo subtitles available\nSelect the best answer" in prompts["301-1"]
 
 
 def test_mvbench_finds_each_clip_under_its_sources_folder_though_file_names_repeat(tmp_path, _isolated_cache):

@@ -155,14 +155,14 @@ def test_sonic_o1_takes_each_segments_frames_and_the_sound_from_its_own_audio_fi
     results = read_results(tmp_path / "run").tasks
     assert (results["sonic_o1_mcq"].n_samples, results["sonic_o1_mcq"].n_errors) == (3, 0)
     assert (results["sonic_o1_temporal"].n_samples, results["sonic_o1_temporal"].n_errors) == (3, 0)
-    assert any("a frame every 1 s (at most 64)" in n for n in results["sonic_o1_mcq"].notes)
+    assert any("a frame every 1 s (at most 128)" in n for n in results["sonic_o1_mcq"].notes)
 
 
 def test_the_catalogues_video_tasks_run_with_a_video_model(tmp_path, tiny_model):
     """Video-MME (with and without subtitles), NExT-QA and MVBench, each from its mirror layout, through tiny Qwen2.5-VL (video input)."""
     from make_fixtures import write_fixtures
 
-    mirror = write_fixtures(tmp_path / "mirror", {"lmms-lab/Video-MME", "lmms-lab/NExTQA", "OpenGVLab/MVBench"})
+    mirror = write_fixtures(tmp_path / "mirror", {"lmms-eval/Video-MME", "lmms-eval/NExTQA", "OpenGVLab/MVBench"})
     names = ["videomme", "videomme_w_subtitle", "nextqa_mc_test", "mvbench_action_sequence", "mvbench_moving_count"]
     adapter = create_adapter(f"hf:{tiny_model('qwen2_5_vl')}", {})
     try:

@@ -102,3 +102,21 @@ def test_air_bench_is_gated_and_a_user_without_access_is_told_so(monkeypatch, ta
         open_dataset(spec, None)
     msg = str(err.value)
     assert task in msg and "lmms-lab/AIR_Bench is gated" in msg and "HF_TOKEN" in msg and f"omnieval data mirror {task}" in msg
+
+
+def test_voicebench_mmsu_overall_is_accuracy_over_all_questions_not_the_mean_of_domains():
+    """VoiceBench computes MMSU over all samples (as MMLU-Pro): the suite weights each domain by its questions."""
+    from evals.results import MetricValue, TaskResult, suite_result
+    from evals.spec.catalog import load_suite
+
+    suite = load_suite("voicebench_mmsu")
+    assert suite.aggregate.weight == "samples" and len(suite.tasks) == 12
+
+    def domain(name: str, right: int, n: int) -> TaskResult:
+        return TaskResult.model_construct(task=name, primary_metric="accuracy", metrics={"accuracy": MetricValue(value=right / n, n=n)},
+                                          timing=TaskResult.model_fields["timing"].default)
+
+    law, physics = domain("voicebench_mmsu_law", 30, 100), domain("voicebench_mmsu_physics", 9, 10)
+    overall = suite_result(suite.name, [law, physics], **suite.aggregate.model_dump())
+    assert overall.mean == pytest.approx(100 * 39 / 110) and overall.weight == "samples"  # not (30 + 90) / 2 = 60
+    assert suite_result("plain", [law, physics], metric="accuracy").mean == pytest.approx(0.6)

@@ -27,6 +27,11 @@ RENAMED = {f"open_asr_esb_{k}": f"open_asr_{k}" for k in ("ami", "common_voice",
                                                             "librispeech_other", "spgispeech", "tedlium", "voxpopuli")}
 
 
+# Changed on purpose after the rename (open_asr_esb version 2): the ESB sets drop references that normalise to "ignore time
+# segment in scoring", as the leaderboard always has; their hashes left the replaced files' with that change and nothing else.
+ESB_VERSION_2 = {"version": 2, "scorers": [{"name": "wer", "options": {"normalizer": "whisper_english", "drop_ignored": True}}]}
+
+
 def test_every_replaced_file_has_a_variant_with_the_same_hash():
     old = {p.stem: load_task_file(p) for p in sorted(REPLACED.glob("*.yaml"))}
     new = {RENAMED.get(spec.name, spec.name): spec for family in FAMILIES for spec in load_task_family(ROOT / family)}
@@ -34,6 +39,9 @@ def test_every_replaced_file_has_a_variant_with_the_same_hash():
     assert sorted(new) == sorted(old)
     for name, spec in new.items():
         was = old[name].model_copy(update={"name": spec.name})
+        if spec.name in RENAMED:
+            assert spec.spec_hash != was.spec_hash, name
+            was = type(was).model_validate({**was.model_dump(), **ESB_VERSION_2})
         assert spec.spec_hash == was.spec_hash, name
         # Not only the hash: the whole spec, description included (but for the renamed ones), is what the old file said.
         exclude = {"source_file", "description"} if name != spec.name else {"source_file"}
