@@ -18,9 +18,9 @@ from evals.names import safe_name
 from evals.report.compare import (DEFAULT_MIN_SHARED, RankedColumn, column_stats, overall_block, overall_ranks,
                                   primary_scorer_name, read_sample_stats, select_columns)
 from evals.report.index import RunEntry, load_runs, results_frame
-from evals.report.views import fairness_view, robustness_view
+from evals.report.views import condition_order, condition_tasks, fairness_view, robustness_view
 
-LEADERBOARD_SCHEMA_VERSION = 3  # 3: robustness and fairness views
+LEADERBOARD_SCHEMA_VERSION = 4  # 3: robustness and fairness views; 4: condition columns apart (condition_columns, condition_cells)
 
 FLAGS = {
     "partial": "partial run: a subset of the split (--limit); a complete run of the same task is used when there is one",
@@ -100,15 +100,22 @@ def build_leaderboard(
     (``compare.pick_results``). Paired tests need ``min_shared`` shared
     samples. The overall rank covers only models that have the same task
     columns (``compare.overall_block``); the others get per-task ranks.
+    A task run under a robustness condition (``views.condition_tasks``) is a
+    *condition column*: ``condition_columns`` and ``condition_cells``, read by
+    the robustness view, mildest first; it is not one of ``columns``, so it
+    is neither in the main table nor in the overall rank.
     ``max_samples``: samples per task whose media the task pages copy (the
     pages list every sample). ``"_viewer"`` tells the task pages where each
     model's sample records are (not written to ``leaderboard.json``).
     """
     frame = results_frame(entries)
     columns, superseded = select_columns(frame, allow_mixed=allow_mixed)
+    under = condition_tasks(entries)  # condition task -> (clean task, condition)
     ranked: list[RankedColumn] = []
     cells: list[dict[str, Any]] = []
     col_records: list[dict[str, Any]] = []
+    cond_cells: list[dict[str, Any]] = []
+    cond_records: list[dict[str, Any]] = []
     viewer: dict[str, dict[str, Any]] = {}
     for col in columns:
         scorer = primary_scorer_name(col.scorers, col.primary_metric)
@@ -119,20 +126,22 @@ def build_leaderboard(
             v = viewer.setdefault(col.task, {"scorer": scorer, "metric": col.primary_metric, "runs": {}})
             v["runs"].setdefault(r.model, {"run_dir": r.run_dir, "origin": r.origin, "run_id": r.run_id})
         st = column_stats(col, samples, n_resamples, seed, alpha, min_shared=min_shared)
-        if not col.variant:
+        condition = under.get(col.task)
+        if not col.variant and condition is None:
             ranked.append(RankedColumn(col.key, list(col.rows.model), col.rows.metric_value.to_numpy(dtype=float),
                                        col.lower_is_better, st.resample_values))
-        col_records.append({
+        extra = {} if condition is None else {"clean_task": condition[0], "condition": condition[1]}
+        (col_records if condition is None else cond_records).append({
             "key": col.key, "task": col.task, "variant": col.variant, "metric": col.primary_metric,
             "lower_is_better": col.lower_is_better, "modality": col.modality, "kind": col.kind,
             "task_hash": col.task_hash, "spec_hash": col.spec_hash, "revision": col.revision,
             "scorers": json.loads(col.scorers), "n_models": len(col.rows), "n_shared_samples": st.n_shared,
-            "tested": st.tested, "top": col.rows.model[st.top] if st.top is not None else None, "notes": st.notes,
+            "tested": st.tested, "top": col.rows.model[st.top] if st.top is not None else None, "notes": st.notes, **extra,
         })
         for i, r in enumerate(col.rows.itertuples()):
             flags = [f for f, on in (("partial", r.partial), ("prompt_override", r.prompt_override),
                                      ("errors", r.n_errors > 0), ("unparsed", r.n_unparsed > 0)) if on]
-            cells.append({
+            (cells if condition is None else cond_cells).append({
                 "model": r.model, "column": col.key, "task": col.task, "variant": col.variant, "metric": col.primary_metric,
                 "value": _num(r.metric_value), "ci_low": _num(r.ci_low), "ci_high": _num(r.ci_high), "n": int(r.n),
                 "rank": int(st.rank[i]), "rank_low": st.rank_low[i], "rank_high": st.rank_high[i],
@@ -141,8 +150,13 @@ def build_leaderboard(
                 "n_scored": int(r.n_scored), "n_errors": int(r.n_errors), "n_unparsed": int(r.n_unparsed),
                 "selection": r.selection, "limit": None if r.limit is None or (isinstance(r.limit, float) and math.isnan(r.limit)) else int(r.limit),
                 "prompt_override": bool(r.prompt_override), "task_hash": r.task_hash, "revision": r.revision,
-                "run_id": r.run_id, "run_dir": r.run_dir, "notes": list(r.notes),
+                "run_id": r.run_id, "run_dir": r.run_dir, "notes": list(r.notes), **extra,
             })
+    # Condition columns: by clean task, then mildest first (white_noise:20, 10, 0), never as text.
+    mildest = {c: i for i, c in enumerate(condition_order(entries))}
+    cond_records.sort(key=lambda c: (c["clean_task"], mildest.get(c["condition"], len(mildest)), c["variant"], c["key"]))
+    place = {c["key"]: i for i, c in enumerate(cond_records)}
+    cond_cells.sort(key=lambda c: place[c["column"]])
     model_info: dict[str, dict[str, Any]] = {}
     for r in frame.itertuples():
         model_info.setdefault(r.model, {"model": r.model, "model_name": r.model_name, "model_hash": r.model_hash})
@@ -154,7 +168,7 @@ def build_leaderboard(
     overall = overall_ranks(block_models, [rc for rc in ranked if rc.key in set(block_cols)], n_resamples, alpha) if block_models else {}
     by_dir = {str(e.path): e for e in entries}
     used: dict[str, dict[str, list[str]]] = {}
-    for c in cells:
+    for c in cells + cond_cells:
         used.setdefault(c["model"], {}).setdefault(c["run_dir"], []).append(c["task"])
     models = []
     for name, info in model_info.items():
@@ -185,10 +199,12 @@ def build_leaderboard(
         "models": models,
         "columns": col_records,
         "cells": cells,
+        "condition_columns": cond_records,
+        "condition_cells": cond_cells,
         "runs": [{"run_id": e.run_id, "run_dir": str(e.path), "model": e.results.model, "model_hash": e.results.model_hash,
                   "started": e.started, "tasks": sorted(e.results.tasks)} for e in entries],
         "superseded": superseded,
-        "robustness": robustness_view(entries, col_records, cells, alpha),
+        "robustness": robustness_view(entries, col_records + cond_records, cells + cond_cells, alpha),
         "fairness": fairness_view(entries, col_records, cells, alpha),
         "_viewer": viewer,
         "_media_samples": max_samples,
@@ -212,21 +228,23 @@ def csv_safe(x: Any) -> Any:
 
 
 def cells_frame(board: dict[str, Any]) -> "pandas.DataFrame":  # noqa: F821
-    """The long table of cells (one row per model and column), as written to ``leaderboard.csv``.
+    """The long table of cells (one row per model and column), as written to ``leaderboard.csv``: the main table's
+    cells, then the condition columns' (``condition``: e.g. ``white_noise:20``, empty for the main table's; they do not
+    count towards the overall rank).
 
     Text cells are neutralised against spreadsheet formula injection (``csv_safe``).
     """
     import pandas as pd
 
     rows = []
-    cols = {c["key"]: c for c in board["columns"]}
+    cols = {c["key"]: c for c in board["columns"] + board.get("condition_columns", [])}
     overall = {m["model"]: m for m in board["models"]}
-    for c in board["cells"]:
+    for c in board["cells"] + board.get("condition_cells", []):
         col = cols[c["column"]]
         rows.append({
             "model": c["model"], "model_hash": overall[c["model"]]["model_hash"], "overall_rank": overall[c["model"]]["rank"],
             "overall_rank_low": overall[c["model"]]["rank_low"], "overall_rank_high": overall[c["model"]]["rank_high"],
-            "column": c["column"], "task": c["task"], "variant": c["variant"], "modality": col["modality"], "kind": col["kind"],
+            "column": c["column"], "task": c["task"], "variant": c["variant"], "condition": c.get("condition", ""), "modality": col["modality"], "kind": col["kind"],
             "metric": c["metric"], "lower_is_better": col["lower_is_better"], "value": c["value"], "ci_low": c["ci_low"],
             "ci_high": c["ci_high"], "n": c["n"], "rank": c["rank"], "rank_low": c["rank_low"], "rank_high": c["rank_high"],
             "tied_with_top": c["tied_with_top"], "p_vs_top": c["p_vs_top"], "flags": ";".join(c["flags"]),

@@ -228,7 +228,7 @@ def write_plots(board: dict[str, Any], out: Path) -> list[Path]:
 
 
 def curve_figure(view: dict[str, Any]):
-    """A task's degradation curves: the metric per condition (run order) with 95% CI whiskers, one line per model."""
+    """A task's degradation curves: the metric per condition (mildest first) with 95% CI whiskers, one line per model."""
     from matplotlib.figure import Figure
 
     conds = view["conditions"]

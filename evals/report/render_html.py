@@ -2,7 +2,13 @@
 
 Layout: text wraps rather than overflowing (full model names in charts, in an
 HTML column beside the SVG bars), wide tables scroll inside their own box, so
-the page never scrolls sideways; the browser tests check this in Chromium.
+the page never scrolls sideways; the browser tests check this in Chromium, at
+760 to 1,920 px. Model and task names wrap only after ``: / - _ .`` (``<wbr>``,
+``html_text.breakable``) or at spaces, never inside a token; the page uses the
+window's width, so the example leaderboard's table shows its last column at
+1,400 px. Condition columns (a task under a robustness condition) are shown in
+the robustness view only, mildest first, not in the main table, the heatmap or
+the per-task charts.
 
 No network: CSS and JS are inline, charts are inline SVG built here. Every
 string that comes from a run is escaped with ``html.escape``; JSON placed in
@@ -16,8 +22,8 @@ import json
 import math
 from typing import Any
 
-from evals.report.html_text import esc
-from evals.report.render_md import fmt
+from evals.report.html_text import breakable, esc
+from evals.report.render_md import fmt, p_text
 
 
 _e = esc
@@ -42,14 +48,17 @@ def script_json(obj: Any) -> str:
 
 _CSS = """
 :root{--fg:#1b1f24;--muted:#5b6470;--line:#d7dce2;--top:#0b6e2e;--bg2:#f5f7f9}
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--fg);margin:24px;max-width:1400px}
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--fg);margin:24px}
+body>p{max-width:1400px}
 h1{font-size:22px;margin:0 0 6px} h2{font-size:17px;margin:28px 0 8px} h3{font-size:15px;margin:16px 0 6px;overflow-wrap:anywhere}
 .muted{color:var(--muted)} p,li,h1,h2{overflow-wrap:anywhere}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:8px 0} th,td{border:1px solid var(--line);padding:4px 8px;vertical-align:top}
 th{background:var(--bg2);text-align:left;white-space:nowrap} th.sortable{cursor:pointer;user-select:none}
+#leaderboard thead th,.heat thead th{white-space:normal;overflow-wrap:normal;word-break:normal}
+#leaderboard thead th.task{min-width:8em}
 th.sortable:after{content:" \\2195";color:#9aa3ad} th.asc:after{content:" \\2191";color:var(--fg)} th.desc:after{content:" \\2193";color:var(--fg)}
-td.model,th.model{white-space:normal;min-width:10em;max-width:26em;overflow-wrap:anywhere}
+td.model,th.model{white-space:normal;min-width:8em;max-width:24em;overflow-wrap:break-word;word-break:normal}
 td.num{text-align:right;white-space:nowrap} .ci{color:var(--muted);font-size:12px} .rk{color:var(--muted);font-size:12px}
 .top{font-weight:700;color:var(--top)} .tie{color:var(--top)} .flag{color:#a34b00;font-size:12px;margin-left:3px;cursor:help}
 td.partial{background:repeating-linear-gradient(135deg,#fff,#fff 6px,#fbf3e6 6px,#fbf3e6 12px)} .partial-note{color:#a34b00;font-size:12px}
@@ -58,14 +67,14 @@ td.partial{background:repeating-linear-gradient(135deg,#fff,#fff 6px,#fbf3e6 6px
 .chart{border:1px solid var(--line);padding:8px;max-width:100%;box-sizing:border-box}
 .chart-title{overflow-wrap:anywhere;margin-bottom:6px}
 .bars{display:grid;grid-template-columns:minmax(6em,22em) 260px max-content;column-gap:8px;row-gap:3px;align-items:center;font-size:12px}
-.bar-label{text-align:right;overflow-wrap:anywhere;line-height:1.25} .bar-track{width:260px;height:18px} .bar-track svg{display:block}
+.bar-label{text-align:right;overflow-wrap:break-word;word-break:normal;line-height:1.25} .bar-track{width:260px;height:18px} .bar-track svg{display:block}
 .bar-value{white-space:nowrap;color:var(--fg)} .bar-axis{display:flex;justify-content:space-between;color:var(--muted);font-size:11px}
-#leaderboard td[data-modality]{min-width:9em} .heat td{min-width:64px;text-align:center} .heat th{white-space:normal;overflow-wrap:anywhere;max-width:22em}
+#leaderboard td[data-modality]{min-width:9em} .heat td{min-width:64px;text-align:center} .heat thead th{max-width:16em}
 .legend-swatch{display:inline-block;width:14px;height:12px;vertical-align:middle;border:1px solid var(--line);margin:0 3px 0 8px}
 .sig{color:#b3261e;font-weight:600} .delta{font-size:11px;color:#444} .delta.sig{color:#b3261e} .small{font-size:10px;padding:0 3px;border:1px solid #b58900;color:#7a5c00;border-radius:3px} td.worst{background:#fdf0ee} .curve{display:block;max-width:100%;height:auto} .curve-legend{font-size:12px;margin:2px 0 8px} .curve-legend .key{margin-right:10px}
 code{font-size:12px} td.prov-commit code,td.hash code{white-space:nowrap}
 table.prov{width:100%;min-width:960px;font-size:13px} table.prov td{overflow-wrap:break-word} table.prov td.prov-run,table.prov td.prov-command{overflow-wrap:anywhere}
-table.prov td.prov-model{min-width:9em;max-width:18em} table.prov td.prov-run{min-width:12em} table.prov td.prov-command{min-width:14em} table.prov td.prov-date{white-space:nowrap}
+table.prov td.prov-model{min-width:9em;max-width:18em;overflow-wrap:break-word} table.prov td.prov-run{min-width:12em} table.prov td.prov-command{min-width:14em} table.prov td.prov-date{white-space:nowrap}
 table.prov details summary{cursor:pointer;color:var(--muted)}
 .sample{border:1px solid var(--line);padding:10px;margin:10px 0} .sample img{max-width:320px;max-height:320px;display:block;margin:4px 0}
 .sample pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:2px 0;font:13px/1.4 ui-monospace,monospace;background:var(--bg2);padding:4px}
@@ -238,7 +247,7 @@ def _bar_chart(col: dict[str, Any], cells: list[dict[str, Any]]) -> str:
             a, b, m = x(c["ci_low"]), x(c["ci_high"]), 9
             svg.append(f"<path d=\"M{a:.1f} {m}H{b:.1f}M{a:.1f} {m - 5}V{m + 5}M{b:.1f} {m - 5}V{m + 5}\" stroke=\"#111\" fill=\"none\"/>")
         svg.append("</svg>")
-        parts.append(f"<div class=\"bar-label\" title=\"{_e(c['model'])}\">{_e(c['model'])}</div>"
+        parts.append(f"<div class=\"bar-label\" title=\"{_e(c['model'])}\">{breakable(c['model'])}</div>"
                      f"<div class=\"bar-track\">{''.join(svg)}</div><div class=\"bar-value\">{fmt(c['value'])}"
                      f"{_flags_html(c['flags'], {})}</div>")
     parts.append(f"<div></div><div class=\"bar-axis\"><span>{fmt(lo, 2)}</span><span>{fmt(hi, 2)}</span></div><div></div>")
@@ -267,13 +276,18 @@ def heat_position(value: float | None, values: list[float], lower_is_better: boo
     return 1 - t if lower_is_better else t
 
 
+def _heading(c: dict[str, Any]) -> str:
+    """A heatmap column's heading: the key, breakable only after ``: / - _ .``, its direction arrow kept with the last token."""
+    return breakable(c["key"]) + ("&nbsp;↓" if c["lower_is_better"] else "")
+
+
 def _cell_html(x: dict[str, Any], c: dict[str, Any], legend: dict[str, str]) -> str:
     cls = "top" if x["is_top"] else ("tie" if x["tied_with_top"] else "")
     mark = "≈" if x["tied_with_top"] else ""
     ci = f"<br><span class=\"ci\">[{fmt(x['ci_low'])}, {fmt(x['ci_high'])}]</span>" if x["ci_low"] is not None else ""
     rk = "#" + rank_text(x["rank"], x["rank_low"], x["rank_high"])
     if x["p_vs_top"] is not None:
-        rk += f", p={x['p_vs_top']:.3f} vs best"
+        rk += f", {p_text(x['p_vs_top'])} vs best"
     elif not x["is_top"] and not x.get("tested", True) and c["n_models"] > 1:
         rk += ", not tested (too few shared samples)"
     partial = (f"<br><span class=\"partial-note\">partial: {_e(x['selection'])}</span>" if "partial" in x["flags"] else "")
@@ -301,7 +315,7 @@ def _provenance_html(board: dict[str, Any]) -> str:
             commit = r["git_commit"] or "unknown"
             rescored = f"<div class=\"muted\">rescored from {_e(', '.join(r['rescored_from']))}</div>" if r.get("rescored_from") else ""
             out.append(
-                f"<tr data-model=\"{_e(m['model'])}\"><td class=\"prov-model\">{_e(m['model'])}</td>"
+                f"<tr data-model=\"{_e(m['model'])}\"><td class=\"prov-model\">{breakable(m['model'])}</td>"
                 f"<td class=\"prov-run\"><code>{_e(r['run_id'])}</code>{rescored}</td><td>{_e(', '.join(r['tasks']))}</td>"
                 f"<td class=\"prov-date\">{_e(date(r['started']))}<br><span class=\"muted\">to {_e(date(r['finished']) if r['finished'] else 'not finished')}</span></td>"
                 f"<td class=\"prov-version\">{_e(r['omnieval_version'] or 'unknown')}</td>"
@@ -352,9 +366,9 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
             "<th class=\"sortable\" data-type=\"num\">mean task rank</th>"]
     for c in cols:
         link = pages.get(c["task"])
-        title = f"<a href=\"{_e(link)}\">{_e(c['key'])}</a>" if link else _e(c["key"])
+        title = f"<a href=\"{_e(link)}\">{breakable(c['key'])}</a>" if link else breakable(c["key"])
         arrow = " ↓" if c["lower_is_better"] else ""
-        cls = "sortable variant" if c["variant"] else "sortable"
+        cls = "sortable task variant" if c["variant"] else "sortable task"
         head.append(f"<th class=\"{cls}\" data-type=\"num\" data-modality=\"{_e(c['modality'])}\" data-kind=\"{_e(c['kind'])}\" "
                     f"data-variant=\"{int(c['variant'])}\" title=\"task hash {_e(c['task_hash'])}\">{title}<br>"
                     f"<span class=\"muted\">{_e(c['metric'])}{arrow}</span></th>")
@@ -367,7 +381,7 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
         else:
             interval = (f" <span class=\"rk\">({m['rank_low']}–{m['rank_high']})</span>" if m["rank_low"] is not None else "")
             rank_td = f"<td class=\"num\" data-sort=\"{r}\">{r}{interval}</td>"
-        tds = [rank_td, f"<td class=\"model\" data-sort=\"{_e(m['model'])}\">{_e(m['model'])}</td>",
+        tds = [rank_td, f"<td class=\"model\" data-sort=\"{_e(m['model'])}\">{breakable(m['model'])}</td>",
                f"<td class=\"num coverage\" data-sort=\"{m.get('n_tasks', 0)}\">{m.get('n_tasks', 0)} of {n_main}</td>",
                f"<td class=\"num\" data-sort=\"{'' if m['mean_rank'] is None else m['mean_rank']}\">{fmt(m['mean_rank'], 2)}</td>"]
         for c in cols:
@@ -387,7 +401,7 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
     out.append("<h2>Heatmap</h2><p class=\"muted\">Colour: position between the worst (red) and best (green) model of each "
                f"column, lower values best where the metric says so (↓).<span class=\"legend-swatch\" style=\"background:{NEUTRAL}\">"
                "</span>nothing to compare (one model, or equal values).</p>")
-    hh = "".join(f"<th {colattrs(c)}>{_e(c['key'])}{' ↓' if c['lower_is_better'] else ''}</th>" for c in cols)
+    hh = "".join(f"<th {colattrs(c)}>{_heading(c)}</th>" for c in cols)
     hrows = []
     for m in board["models"]:
         tds = []
@@ -401,7 +415,7 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
             t = heat_position(x["value"], vals, c["lower_is_better"])
             color = NEUTRAL if t is None else _heat_color(t)
             tds.append(f"<td {colattrs(c)} style=\"background:{color}\">{fmt(x['value'])}</td>")
-        hrows.append(f"<tr><th class=\"model\">{_e(m['model'])}</th>{''.join(tds)}</tr>")
+        hrows.append(f"<tr><th class=\"model\">{breakable(m['model'])}</th>{''.join(tds)}</tr>")
     out.append(f"<div class=\"scroll\"><table class=\"heat\"><thead><tr><th>model</th>{hh}</tr></thead>"
                f"<tbody>{''.join(hrows)}</tbody></table></div>")
 
@@ -417,18 +431,18 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
     out.append("</div>")
     from evals.report.views_html import fairness_html, robustness_html
 
-    out.append(robustness_html(board.get("robustness") or [], s["alpha"]))
+    out.append(robustness_html(board.get("robustness") or [], s["alpha"], pages))
     out.append(fairness_html(board.get("fairness") or [], s["alpha"]))
     out.append(_provenance_html(board))
 
     out.append("<h2>Tasks and hashes</h2><div class=\"scroll\"><table><thead><tr><th>column</th><th>modality</th><th>kind</th><th>task hash</th>"
                "<th>spec hash</th><th>dataset revision</th><th>metric options</th><th>shared samples</th></tr></thead><tbody>")
-    for c in cols:
-        out.append(f"<tr><td>{_e(c['key'])}</td><td>{_e(c['modality'])}</td><td>{_e(c['kind'])}</td><td class=\"hash\"><code>{_e(c['task_hash'])}</code></td>"
+    for c in cols + board.get("condition_columns", []):
+        out.append(f"<tr><td>{breakable(c['key'])}</td><td>{_e(c['modality'])}</td><td>{_e(c['kind'])}</td><td class=\"hash\"><code>{_e(c['task_hash'])}</code></td>"
                    f"<td class=\"hash\"><code>{_e(c['spec_hash'])}</code></td><td>{_e(c['revision'] or 'unpinned')}</td>"
                    f"<td><code>{_e(json.dumps(c['scorers'], sort_keys=True))}</code></td><td>{c['n_shared_samples']}</td></tr>")
     out.append("</tbody></table></div>")
-    flagged = [x for x in board["cells"] if x["flags"]]
+    flagged = [x for x in board["cells"] + board.get("condition_cells", []) if x["flags"]]
     if flagged:
         out.append("<h2>Flagged results</h2><ul>")
         for x in flagged:
@@ -447,10 +461,11 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
 
 def render_task_page(board: dict[str, Any], task: str, data: dict[str, Any]) -> str:
     """``tasks/<task>.html``: the task's results and a filterable, paginated viewer of every sample."""
-    cols = [c for c in board.get("columns", []) if c["task"] == task]
+    cols = [c for c in board.get("columns", []) + board.get("condition_columns", []) if c["task"] == task]
+    all_cells = board["cells"] + board.get("condition_cells", [])
     out = [f"<p><a href=\"../index.html\">← leaderboard</a></p><h1>{_e(task)}</h1>"]
     for c in cols:
-        col_cells = sorted((x for x in board["cells"] if x["column"] == c["key"]), key=lambda x: (x["rank"], x["model"]))
+        col_cells = sorted((x for x in all_cells if x["column"] == c["key"]), key=lambda x: (x["rank"], x["model"]))
         out.append(f"<h2>{_e(c['key'])} <span class=\"muted\">{_e(c['metric'])}{' ↓' if c['lower_is_better'] else ''} · "
                    f"task hash <code>{_e(c['task_hash'])}</code></span></h2><div class=\"chart\">{_bar_chart(c, col_cells)}</div>")
     n_all = data.get("n_samples", len(data["samples"]))

@@ -112,7 +112,7 @@ def render_markdown(board: dict[str, Any]) -> str:
             if x is None:
                 row.append("")
                 continue
-            p = f", p={x['p_vs_top']:.3f}" if x["p_vs_top"] is not None else ""
+            p = f", {p_text(x['p_vs_top'])}" if x["p_vs_top"] is not None else ""
             if not x["is_top"] and not x.get("tested", True) and c["n_models"] > 1:
                 p = ", not tested"
             row.append(_rank_text(x["rank"], x["rank_low"], x["rank_high"]) + (" ≈best" if x["tied_with_top"] else "") + p)
@@ -121,13 +121,13 @@ def render_markdown(board: dict[str, Any]) -> str:
     lines += fairness_markdown(board.get("fairness") or [], settings["alpha"])
     lines += ["", "## Flags", ""]
     lines += [f"- {_MARK[k]} {md_escape(v)}" for k, v in board["flags"].items()]
-    flagged = [c for c in board["cells"] if c["flags"]]
+    flagged = [c for c in board["cells"] + board.get("condition_cells", []) if c["flags"]]
     for c in flagged:
         lines.append(f"  - {md_escape(c['model'])} on {md_escape(c['column'])}: {md_escape(', '.join(c['flags']))}"
                      + (f" ({md_escape(c['selection'])})" if "partial" in c["flags"] else ""))
     lines += ["", "## Tasks", "", "| column | task hash | spec hash | dataset revision | metric | shared samples | notes |",
               "|---|---|---|---|---|---|---|"]
-    for c in cols:
+    for c in cols + board.get("condition_columns", []):
         lines.append(f"| {md_escape(c['key'])} | `{md_escape(c['task_hash'])}` | `{md_escape(c['spec_hash'])}` | "
                      f"{md_escape(c['revision'] or 'unpinned')} | {md_escape(c['metric'])} | {c['n_shared_samples']} | "
                      f"{md_escape('; '.join(c['notes']))} |")
@@ -168,7 +168,8 @@ def robustness_markdown(views: list[dict[str, Any]], alpha: float) -> list[str]:
     lines = ["", "## Robustness", "",
              f"Each condition: the metric, then its change from clean on the same samples with a 95% paired bootstrap interval "
              f"and p-value, from the run that compared them (* p < {alpha}). Mean degradation: the mean relative worsening "
-             f"over the conditions (positive = worse)."]
+             f"over the conditions (positive = worse). Conditions run mildest to harshest; they are not columns of the table "
+             f"above and do not count towards the overall rank."]
     for v in views:
         conds = v["conditions"]
         lines += ["", f"### {md_escape(v['task'])}: {md_escape(v['metric'])}{' ↓' if v['lower_is_better'] else ''}", "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evals.report.html_text import breakable
 from evals.report.html_text import esc as _e
 from evals.report.render_md import fmt, gap_verdict, p_text, p_value_text, signed
 
@@ -16,7 +17,7 @@ PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#0
 
 
 def curve_svg(view: dict[str, Any]) -> str:
-    """One task's degradation curves: the metric per condition (x, in run order), a line and whiskers per model."""
+    """One task's degradation curves: the metric per condition (x, mildest first), a line and whiskers per model."""
     conds = view["conditions"]
     points = [p for r in view["rows"] for p in r["points"] if p["value"] is not None]
     if not points:
@@ -51,7 +52,7 @@ def curve_svg(view: dict[str, Any]) -> str:
         parts.append("</g>")
     parts.append("</svg>")
     legend = "".join(f"<span class=\"key\"><span class=\"legend-swatch\" style=\"background:{PALETTE[k % len(PALETTE)]}\"></span>"
-                     f"{_e(r['model'])}</span>" for k, r in enumerate(view["rows"]))
+                     f"{breakable(r['model'])}</span>" for k, r in enumerate(view["rows"]))
     return "".join(parts) + f"<div class=\"curve-legend\">{legend}</div>"
 
 
@@ -66,23 +67,28 @@ def _diff_html(p: dict[str, Any]) -> str:
             f"[{signed(p['diff_ci_low'])}, {signed(p['diff_ci_high'])}] {_e(p_text(p['p_value']))}{' *' if p['significant'] else ''}</div>")
 
 
-def robustness_html(views: list[dict[str, Any]], alpha: float) -> str:
-    """``<h2>Robustness</h2>``: per task a degradation curve and a model x condition table; empty without conditions."""
+def robustness_html(views: list[dict[str, Any]], alpha: float, pages: dict[str, str] | None = None) -> str:
+    """``<h2>Robustness</h2>``: per task a degradation curve and a model x condition table, conditions mildest first
+    (each heading links to its task page when ``pages`` has one); empty without conditions."""
     if not views:
         return ""
+    pages = pages or {}
     out = [f"<section id=\"robustness\"><h2>Robustness</h2><p class=\"muted\">Each condition: the metric, then its change from "
            f"clean on the same samples with a 95% paired bootstrap interval and p-value, from the run that compared them "
            f"(<span class=\"sig\">*</span> p &lt; {_e(alpha)}). Mean degradation: the mean relative worsening over the "
-           f"conditions (positive = worse).</p>"]
+           f"conditions (positive = worse). Conditions run mildest to harshest; they are not columns of the leaderboard "
+           f"table and do not count towards the overall rank.</p>"]
     for v in views:
         arrow = " ↓" if v["lower_is_better"] else ""
-        head = "".join(f"<th>{_e(c)}</th>" for c in v["conditions"])
+        links = dict(zip(v["conditions"], v.get("columns", [])))
+        head = "".join(f"<th title=\"{_e(links.get(c, c))}\">" + (f"<a href=\"{_e(pages[links[c]])}\">{_e(c)}</a>"
+                       if links.get(c) in pages else _e(c)) + "</th>" for c in v["conditions"])
         rows = []
         for r in v["rows"]:
             at = {p["condition"]: p for p in r["points"]}
             tds = "".join(f"<td class=\"num\">{_diff_html(at[c])}</td>" if c in at else "<td></td>" for c in v["conditions"])
             mrd = r["mean_relative_degradation"]
-            rows.append(f"<tr data-model=\"{_e(r['model'])}\"><td class=\"model\">{_e(r['model'])}</td>{tds}"
+            rows.append(f"<tr data-model=\"{_e(r['model'])}\"><td class=\"model\">{breakable(r['model'])}</td>{tds}"
                         f"<td class=\"num\">{'–' if mrd is None else f'{mrd:+.1%}'}</td></tr>")
         out.append(f"<div class=\"robustness-task\" data-task=\"{_e(v['task'])}\"><h3>{_e(v['task'])} <span class=\"muted\">"
                    f"{_e(v['metric'])}{arrow}</span></h3>{curve_svg(v)}<div class=\"scroll\"><table class=\"robustness\"><thead><tr>"
@@ -117,7 +123,7 @@ def fairness_html(views: list[dict[str, Any]], alpha: float) -> str:
             p = _e(p_value_text(r["p_value"]))
             sig = " sig" if r["significant"] else ""
             verdict = gap_verdict(r["gap"], r["significant"])
-            rows.append(f"<tr data-model=\"{_e(r['model'])}\"><td class=\"model\">{_e(r['model'])}</td>{''.join(tds)}"
+            rows.append(f"<tr data-model=\"{_e(r['model'])}\"><td class=\"model\">{breakable(r['model'])}</td>{''.join(tds)}"
                         f"<td>{'–' if r['gap'] == 0 else _e(r['worst'])}</td><td class=\"num gap{sig}\">{fmt(r['gap'])}{ci}</td>"
                         f"<td class=\"num{sig}\">{p}{' *' if r['significant'] else ''}</td><td class=\"verdict\">{verdict}</td></tr>")
         arrow = " ↓" if v["lower_is_better"] else ""

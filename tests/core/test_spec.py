@@ -92,7 +92,7 @@ def test_spec_hashes_of_tasks_without_a_judge_are_those_of_the_committed_example
     from evals.spec.task import under_condition
 
     board = json.loads((Path(__file__).parents[2] / "reports" / "quickstart" / "leaderboard.json").read_text())
-    recorded = {c["task"]: c["spec_hash"] for c in board["columns"]}
+    recorded = {c["task"]: c["spec_hash"] for c in board["columns"] + board.get("condition_columns", [])}
     # A robustness condition's column (harvard_asr.white_noise_10) is its task under that condition.
     specs = {v["task"]: load_task(v["task"]) for v in board["robustness"]}
     specs |= {col: under_condition(specs[v["task"]], cond) for v in board["robustness"] for col, cond in zip(v["columns"], v["conditions"])}

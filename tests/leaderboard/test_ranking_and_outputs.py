@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -201,7 +202,8 @@ def test_html_heatmap_colours_follow_direction_and_a_lone_cell_is_neutral(tmp_pa
     board = build_leaderboard(load_runs([root]), n_resamples=50)
     write_reports(board, tmp_path / "out", plots=False)
     heat = (tmp_path / "out" / "index.html").read_text().split('<table class="heat">')[1].split("</table>")[0]
-    rows = {r.split("</th>")[0].rsplit(">", 1)[1]: r for r in heat.split("<tr>")[2:]}
+    # A row's heading is the model's name, with <wbr> after its separators (it wraps only there).
+    rows = {re.sub(r"<[^>]*>", "", r.split("</th>")[0]): r for r in heat.split("<tr>")[2:]}
     assert f"background:{NEUTRAL}\">0.300" in rows["baseline:a"]  # one WER: nothing to compare, not red
     assert "background:hsl(130," in rows["baseline:a"].split("0.300")[1]  # WER 0.1 < 0.5: best, green
     assert "background:hsl(5," in rows["baseline:b"]  # WER 0.5: worst, red
