@@ -50,6 +50,12 @@ def pillow_blocks_set_by_user() -> bool:
     return "PILLOW_BLOCKS_MAX" in os.environ
 
 
+def terminal_columns() -> int | None:
+    """``$COLUMNS`` as a positive width (the user's choice for tables and help), else None."""
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+
+
 def secret(env_name: str) -> str | None:
     """The value of the environment variable ``env_name`` (an API key): remembered for redaction, never recorded or printed."""
     value = os.environ.get(env_name)

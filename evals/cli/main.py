@@ -17,7 +17,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-tasks_app = typer.Typer(help="List and inspect task definitions.", invoke_without_command=True)
+from evals.cli.listings import TasksGroup  # noqa: E402
+from evals.cli.tables import wrap_help_text  # noqa: E402
+
+wrap_help_text()  # help at any width: no option's help cut with an ellipsis
+tasks_app = typer.Typer(help="List the tasks (search words, --modality, --kind and --suite narrow the list); `show NAME` prints one.",
+                        invoke_without_command=True, cls=TasksGroup, subcommand_metavar="| show NAME")
 app.add_typer(tasks_app, name="tasks")
 
 _state = {"debug": False}
@@ -151,14 +156,14 @@ def run(
         _run_distributed(ctx, plan, specs, output, cache or default_cache_path(), no_cache, options)
         return
     response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
-    judged = [n for n in specs if specs[n].judge is not None and not specs[n].judge.optional]
+    problem = next((p for p in (s.judge_problem(len(judge or [])) for s in specs.values()) if p), None)
+    if problem:  # before any model loads
+        _fail(problem)
     judge_runner = None
     if judge:
         from evals.run.judge import make_judges
 
         judge_runner = make_judges(judge, parse_model_args(judge_arg or []), response_cache)
-    elif judged:
-        _fail(f"task {judged[0]} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
     all_results = []
     with progress_display(progress) as on_progress:
         for model_name, args, names in plan:
@@ -179,23 +184,25 @@ def run(
                 adapter.close()
             all_results.append(results)
             for name, res in results.tasks.items():
-                ran = res.n_samples - res.n_cached
-                console.print(f"{escape(adapter.name)} {name}: {res.n_samples} samples, {res.n_cached} from cache, {ran} run, {res.n_errors} errors ({res.timing.wall_s:.1f}s)", soft_wrap=True)
+                new = res.n_new if res.n_new is not None else res.n_samples - res.n_cached
+                # The progress display's words and counts: cached, new (asked of the model now), errors.
+                console.print(f"{escape(adapter.name)} {name}: {res.n_samples} samples (cached {res.n_cached}, new {new}, "
+                              f"errors {res.n_errors}; {res.timing.wall_s:.1f}s)", soft_wrap=not console.is_terminal)
             for c in results.robustness or []:
                 console.print(f"{escape(adapter.name)} {c.task} under {c.condition}: {c.metric} {c.value:.4f} against {c.clean:.4f} clean, "
-                              f"difference {signed(c.diff, 4)} [{signed(c.ci_low, 4)}, {signed(c.ci_high, 4)}], {p_text(c.p_value)}, n={c.n}", soft_wrap=True)
+                              f"difference {signed(c.diff, 4)} [{signed(c.ci_low, 4)}, {signed(c.ci_high, 4)}], {p_text(c.p_value)}, n={c.n}", soft_wrap=not console.is_terminal)
             if results.suite is not None:
                 sr = results.suite
                 rtfx = f", RTFx {sr.rtfx:.1f}" if sr.rtfx else ""
                 scaled = f" (x{sr.scale:g})" if sr.scale != 1 else ""
-                console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric}{scaled} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=True)
+                console.print(f"{escape(adapter.name)} suite {sr.suite}: mean {sr.metric}{scaled} {sr.mean:.4f} over {len(sr.tasks)} tasks{rtfx}", soft_wrap=not console.is_terminal)
             console.print(f"[green]wrote[/green] {escape(str(run_dir))}", soft_wrap=True)
     if judge_runner is not None:
         judge_runner.close()
     for table in results_tables(all_results):
         console.print(table)
     for line in comparison_lines(all_results, _paired_board(all_results, output)):
-        console.print(escape(line), soft_wrap=True)
+        console.print(escape(line), soft_wrap=not console.is_terminal)
     failures = failure_report(all_results, output, max_error_rate)
     if failures:
         for line in failures:
@@ -270,27 +277,22 @@ def _run_distributed(ctx, plan, specs, output: Path, cache_path: Path, no_cache:
 
 
 @tasks_app.callback()
-def tasks_list(ctx: typer.Context) -> None:
-    """List every task with its modality, kind, dataset, split and metrics."""
+def tasks_list(
+    ctx: typer.Context,
+    words: Annotated[Optional[list[str]], typer.Argument(metavar="WORD", help="Only tasks whose name, dataset or description contains every WORD (any case).", show_default=False)] = None,
+    modality: Annotated[Optional[list[str]], typer.Option("--modality", help="Only tasks of this modality: image, audio or video (comma-separated or repeated for several).", show_default=False)] = None,
+    kind: Annotated[Optional[list[str]], typer.Option("--kind", help="Only tasks of this kind, e.g. asr, mcq, vqa (comma-separated or repeated for several).", show_default=False)] = None,
+    suite: Annotated[Optional[str], typer.Option("--suite", "-s", help="Only the tasks of this suite.", show_default=False)] = None,
+) -> None:
+    """List the tasks with their modality, kind, dataset, split and metrics; the filters narrow the list.
+
+    `omnieval tasks show NAME` prints one task's whole spec.
+    """
     if ctx.invoked_subcommand is not None:
         return
-    from rich.console import Console
-    from rich.table import Table
+    from evals.cli.listings import list_tasks
 
-    from evals.spec.catalog import load_task, suite_names, task_names
-
-    table = Table(title="tasks")
-    for col in ("task", "modality", "kind", "dataset", "split", "metrics"):
-        table.add_column(col)
-    for name in task_names():
-        t = load_task(name)
-        ds = t.dataset.path + (f" ({t.dataset.name})" if t.dataset.name else "")
-        judged = "" if t.judge is None else " (judged, optional)" if t.judge.optional else " (judged)"
-        kind = t.kind + "".join(f" ({tr.name})" for tr in t.transforms) + (" (grouped)" if t.fields.group else "") + judged
-        table.add_row(name, t.modality, kind, ds, t.dataset.split, ", ".join(s.name for s in t.scorers))
-    out = Console(width=200)
-    out.print(table)
-    out.print(f"suites: {', '.join(suite_names())}")
+    list_tasks(words or [], _split(modality), _split(kind), suite, list_commands=getattr(ctx.command, "commands", {}))
 
 
 @tasks_app.command("show")
@@ -307,55 +309,18 @@ def tasks_show(name: Annotated[str, typer.Argument(help="Task name or YAML path.
 
 @app.command()
 def models() -> None:
-    """List model kinds and what each supports."""
-    from rich.console import Console
-    from rich.table import Table
+    """List model kinds and what each supports, then the hf: model families tested."""
+    from evals.cli.listings import list_models
 
-    from evals.adapters.base import adapter_class, adapter_kinds
-
-    table = Table(title="model kinds (use as kind:model)")
-    for col in ("kind", "image", "multi-image", "audio", "batching", "description"):
-        table.add_column(col)
-    for kind in sorted(adapter_kinds()):
-        try:
-            cls = adapter_class(kind)
-        except ImportError as e:
-            table.add_row(kind, "?", "?", "?", "?", f"unavailable: {e}")
-            continue
-        caps = getattr(cls, "declared_capabilities", None)
-        mark = (lambda b: "yes" if b else "no")
-        if caps is None:
-            table.add_row(kind, "", "", "", "", cls.description)
-        else:
-            table.add_row(kind, mark(caps.image), mark(caps.multi_image), mark(caps.audio), mark(caps.batch), cls.description)
-    console = Console(width=200)
-    console.print(table)
-    from evals.adapters.hf_families import FAMILIES
-
-    families = Table(title="hf: families tested (tiny random checkpoints of the real architectures; batch size 8 = batch size 1)")
-    for col in ("family", "model_type", "media", "batching", "needs", "note"):
-        families.add_column(col)
-    for f in FAMILIES:
-        families.add_row(f.name, ", ".join(f.model_types), f.media, f.batching, ", ".join(f.needs) or "-", f.note)
-    console.print(families)
-    console.print("Any other checkpoint with a chat template and a processor may work too: it is simply not tested here.")
+    list_models()
 
 
 @app.command()
 def conditions() -> None:
     """List the robustness conditions `omnieval run --conditions` takes."""
-    from rich.console import Console
-    from rich.table import Table
+    from evals.cli.listings import list_conditions
 
-    from evals.spec.conditions import CONDITIONS
-
-    table = Table(title="robustness conditions (--conditions clean,NAME:VALUE,...)")
-    for col in ("condition", "medium", "default value", "what it does"):
-        table.add_column(col)
-    table.add_row("clean", "any", "-", "nothing: the reference the others are compared with")
-    for name, c in sorted(CONDITIONS.items()):
-        table.add_row(name, c.kind, f"{c.default:g}", c.doc)
-    Console(width=160).print(table)
+    list_conditions()
 
 
 @app.command()
@@ -441,7 +406,7 @@ _METAVARS = {
     "model": "KIND:NAME", "model_arg": "KEY=VALUE", "option": "KEY=VALUE", "tasks": "TASK[,TASK]", "task": "TASK",
     "task_file": "FILE", "cache": "FILE", "max_error_rate": "RATE", "batch_size": "N", "limit": "N", "seed": "N",
     "resamples": "N", "n_resamples": "N", "max_new_tokens": "N", "max_reasoning_tokens": "N", "conditions": "LIST", "older_than_days": "DAYS", "revision": "SHA", "data_dir": "DIR", "output": "PATH",
-    "out": "DIR", "to": "DIR",
+    "out": "DIR", "to": "DIR", "reasoning_tags": "TAGS", "judge": "KIND:NAME", "judge_arg": "KEY=VALUE",
 }
 
 

@@ -22,7 +22,7 @@ def test_tasks_lists_and_shows():
     result = runner.invoke(app, ["tasks"])
     assert result.exit_code == 0, result.output
     assert "easyvqa" in result.output and "harvard_asr" in result.output and "quickstart" in result.output
-    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") > 3}
+    rows = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
     assert "(judged)" in rows["mmvet"] and "(circular)" in rows["ai2d_circular"] and "(judged)" not in rows["ai2d"]
     shown = runner.invoke(app, ["tasks", "show", "harvard_asr"])
     assert shown.exit_code == 0 and "spec hash:" in shown.output and "normalizer: whisper_english" in shown.output
@@ -87,7 +87,7 @@ def test_sigkill_midway_then_resume_does_only_missing_work(tmp_path):
     assert 50 <= done_before < 300
     resumed = _cli("run", "-m", "baseline:vqa-prior", *common, "--output", str(tmp_path / "resumed"), "--cache", str(cache))
     assert resumed.returncode == 0, resumed.stderr
-    assert f"300 samples, {done_before} from cache, {300 - done_before} run, 0 errors" in resumed.stderr
+    assert f"300 samples (cached {done_before}, new {300 - done_before}, errors 0;" in resumed.stderr
     load = lambda d: json.loads(next((tmp_path / d).glob("*/results.json")).read_text())["tasks"]["easyvqa"]  # noqa: E731
     assert load("resumed")["metrics"] == load("ref")["metrics"]
     assert load("resumed")["task_hash"] == load("ref")["task_hash"]
@@ -196,8 +196,8 @@ def test_a_second_ctrl_c_quits_at_once_while_the_first_one_waits_on_a_shutdown(t
     script = ("import signal, sys, time\n"
               "from evals.cli import main as cli\n"
               "signal.signal(signal.SIGINT, cli._on_interrupt)\n"
-              "print('ready', flush=True)\n"
               "try:\n"
+              "    print('ready', flush=True)  # inside the try: the first Ctrl-C can only come after it\n"
               "    time.sleep(60)\n"
               "except KeyboardInterrupt:\n"
               "    print('stuck in shutdown', flush=True)\n"
