@@ -1,4 +1,6 @@
-"""A tiny name -> function registry, shared by loaders and preprocessors."""
+"""The one name -> object registry of omnieval: loaders, preprocessors, scorers, transforms (and their declared
+options), question reducers. Each kind has its own instance; a name registered twice is an error, and an unknown
+name says which names exist."""
 
 from __future__ import annotations
 
@@ -29,3 +31,13 @@ class Registry(Generic[F]):
 
     def names(self) -> list[str]:
         return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def values(self) -> list[F]:
+        return list(self._items.values())
+
+    def unregister(self, name: str) -> None:
+        """Remove ``name`` (tests that register a scorer for themselves only)."""
+        del self._items[name]

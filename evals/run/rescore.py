@@ -24,7 +24,7 @@ from evals.results import Rescored, SampleRecord, TaskResult, iter_samples, read
 from evals.run.judge import AnyJudge, judge_prompt_hash
 from evals.run.plan import get_path
 from evals.run.runner import rule_counts, task_hash_for
-from evals.scoring.rescore import media_cluster, score_records
+from evals.scoring.records import media_cluster, score_records
 from evals.spec.catalog import recorded_spec
 from evals.spec.preprocess import get_preprocessor
 from evals.spec.task import TaskSpec

@@ -25,6 +25,8 @@ from typing import Any, Callable, Literal, Sequence
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from evals.registry import Registry
+
 Direction = Literal["higher", "lower"]
 
 
@@ -193,15 +195,12 @@ class Scorer:
         return self.direction_of(metric) == "lower"
 
 
-_REGISTRY: dict[str, Scorer] = {}
+SCORERS: Registry[Scorer] = Registry("scorer")
 
 
 def register_scorer(scorer: Scorer) -> Scorer:
     """Add ``scorer`` to the registry under its name (once)."""
-    if scorer.name in _REGISTRY:
-        raise ValueError(f"scorer {scorer.name!r} is registered twice")
-    _REGISTRY[scorer.name] = scorer
-    return scorer
+    return SCORERS.register(scorer.name)(scorer)
 
 
 def scorer(

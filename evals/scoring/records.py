@@ -1,4 +1,5 @@
-"""Scoring stored sample records again, without a model (the core of ``omnieval rescore``).
+"""Stored sample records as scorer inputs: ``record_input`` (used by the runner, the judge and rescoring alike),
+and ``score_records``, which scores them again without a model (the core of ``omnieval rescore``).
 
 A run's sample records hold everything a scorer sees: prediction,
 references, choices, subgroup values, cluster and the prompt. The caller reads
@@ -57,7 +58,7 @@ def record_input(record: SampleRecord, group_size: int | None = None) -> ScoreIn
 
 
 @dataclass
-class Rescored:
+class RecordScores:
     """The outcome of ``score_records``.
 
     ``samples[i]`` is record *i*'s new outcome (None when its request had
@@ -84,7 +85,7 @@ def score_records(
     seed: int = 0,
     n_resamples: int = 1000,
     combine: Callable[[list[Stats]], Stats] | None = None,
-) -> Rescored:
+) -> RecordScores:
     """Score stored sample records with ``scorers`` (task ``ScorerSpec``s, ``(name, options)`` pairs or names).
 
     ``combine`` joins the variants of one question (records sharing ``group``): the task's question reducer.
@@ -99,7 +100,7 @@ def score_records(
         outcomes = [a.merged(b) for a, b in zip(outcomes, scoring.finish_corpus())]
     it = iter(outcomes)
     samples = [next(it) if x is not None else None for x in inputs]
-    return Rescored(
+    return RecordScores(
         metrics=scoring.metrics(), subgroups=scoring.subgroups(), samples=samples, scorers=scoring.options_record(),
         signatures=scoring.signatures(),
         n_samples=len(records), n_scored=scoring.n_scored, n_errors=len(records) - len(scored),

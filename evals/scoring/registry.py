@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from evals.scoring.contract import _REGISTRY, Direction, Scorer
+from evals.scoring.contract import SCORERS, Direction, Scorer
 
 
 def get_scorer(name: str) -> Scorer:
     import evals.scoring.metrics  # noqa: F401  (registers the built-in scorers)
 
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise KeyError(f"unknown scorer {name!r}; known scorers: {known}") from None
+    return SCORERS.get(name)
 
 
 def scorer_names() -> list[str]:
     import evals.scoring.metrics  # noqa: F401
 
-    return sorted(_REGISTRY)
+    return SCORERS.names()
 
 
 def metric_direction(metric: str, scorer: str | None = None) -> Direction | None:
@@ -31,10 +27,10 @@ def metric_direction(metric: str, scorer: str | None = None) -> Direction | None
     """
     import evals.scoring.metrics  # noqa: F401
 
-    if scorer in _REGISTRY:
-        return _REGISTRY[scorer].direction_of(metric)
+    if scorer in SCORERS:
+        return SCORERS.get(scorer).direction_of(metric)
     head, dot, tail = metric.partition(".")
-    if dot and head in _REGISTRY:
-        return _REGISTRY[head].direction_of(tail)
-    found = {s.direction_of(metric) for s in _REGISTRY.values() if metric in s.metrics or metric == (s.primary or s.name)}
+    if dot and head in SCORERS:
+        return SCORERS.get(head).direction_of(tail)
+    found = {s.direction_of(metric) for s in SCORERS.values() if metric in s.metrics or metric == (s.primary or s.name)}
     return found.pop() if len(found) == 1 else None

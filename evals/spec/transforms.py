@@ -8,18 +8,22 @@ accepts, so a typo fails when the task loads.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_OPTIONS: dict[str, type[BaseModel]] = {}
-_REDUCERS: dict[str, str] = {}
+from evals.registry import Registry
+
+TRANSFORM_OPTIONS: Registry[type[BaseModel]] = Registry("transform")
+"""Each declared transform's options model; the model's ``REDUCER`` names the question reducer of its variants."""
 
 
 class TransformOptions(BaseModel):
     """Base of transform option models: frozen, and unknown keys are errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    REDUCER: ClassVar[str] = ""
+    """The question reducer of the transform's variants (set by ``register_transform``)."""
 
 
 def register_transform(name: str, reducer: str) -> Callable[[type[BaseModel]], type[BaseModel]]:
@@ -27,31 +31,25 @@ def register_transform(name: str, reducer: str) -> Callable[[type[BaseModel]], t
     (``evals.scoring.reducers``) that combines the variants it makes of one question."""
 
     def decorate(model: type[BaseModel]) -> type[BaseModel]:
-        if name in _OPTIONS:
-            raise ValueError(f"transform {name!r} is declared twice")
-        _OPTIONS[name], _REDUCERS[name] = model, reducer
-        return model
+        model.REDUCER = reducer  # type: ignore[attr-defined]
+        return TRANSFORM_OPTIONS.register(name)(model)
 
     return decorate
 
 
 def transform_names() -> list[str]:
     """Every declared transform name, sorted."""
-    return sorted(_OPTIONS)
+    return TRANSFORM_OPTIONS.names()
 
 
 def transform_options_model(name: str) -> type[BaseModel]:
     """The options model of transform ``name``; ``KeyError`` naming the known ones if there is none."""
-    try:
-        return _OPTIONS[name]
-    except KeyError:
-        raise KeyError(f"unknown transform {name!r}; known: {', '.join(transform_names())}") from None
+    return TRANSFORM_OPTIONS.get(name)
 
 
 def transform_reducer(name: str) -> str:
     """The question reducer transform ``name`` declares for its variants."""
-    transform_options_model(name)  # a KeyError naming the known ones
-    return _REDUCERS[name]
+    return transform_options_model(name).REDUCER  # type: ignore[attr-defined]
 
 
 @register_transform("circular", reducer="all_right")

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import pytest
 
-from evals.scoring.contract import _REGISTRY, NoOptions, SampleScore, ScoreInput, mean_aggregate, register_scorer, scorer
+from evals.scoring.contract import SCORERS, NoOptions, SampleScore, ScoreInput, mean_aggregate, register_scorer, scorer
 from evals.scoring.registry import get_scorer
 
 
@@ -14,10 +14,10 @@ from evals.scoring.registry import get_scorer
 def temporary_scorers():
     """Registers scorers declared inside the test; removes every scorer the test added when it ends."""
     get_scorer("exact_match")  # the built-ins first, so only the test's own are removed
-    before = set(_REGISTRY)
+    before = set(SCORERS.names())
     yield register_scorer
-    for name in set(_REGISTRY) - before:
-        del _REGISTRY[name]
+    for name in set(SCORERS.names()) - before:
+        SCORERS.unregister(name)
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ import pytest
 
 from evals.results import SampleRecord
 from evals.scoring.contract import ScoreInput
-from evals.scoring.rescore import media_cluster, prompt_text, record_input, score_records
+from evals.scoring.records import media_cluster, prompt_text, record_input, score_records
 from evals.scoring.task import TaskScoring
 
 
