@@ -15,7 +15,7 @@ order and yields them back in the same order, in chunks, each with its
 - failures: a batch that raises is bisected so one bad input does not fail its
   neighbours; what still raises alone is that request's error; ``OutOfMemory``
   halves the batch size for the rest of the run;
-- timing and counts (``EngineStats``).
+- timing and counts (``EngineStats``), and progress: ``run(on_answered=...)`` hears of each batch as it is answered.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from evals.adapters.base import Adapter, ModelUnavailable
 from evals.data.media import MediaDecoder, MediaError
@@ -264,8 +264,13 @@ class GenerationEngine:
         self.model_hash = adapter.fingerprint_hash()
         self.stats = EngineStats()
 
-    def run(self, jobs: Iterable[Job]) -> Iterator[list[Job]]:
-        """Yield ``jobs`` in order, chunk by chunk, each with ``response`` (or ``error``) set."""
+    def run(self, jobs: Iterable[Job], on_answered: Callable[[list[Job]], None] | None = None) -> Iterator[list[Job]]:
+        """Yield ``jobs`` in order, chunk by chunk, each with ``response`` (or ``error``) set.
+
+        ``on_answered`` (progress) hears of every job once, as soon as it has its answer: a prepared chunk's jobs the
+        cache answered or that need no model (their own error) at once, the others batch by batch as the model answers
+        them, each batch after its responses are committed; before the chunk is yielded.
+        """
         caps = self.adapter.capabilities
         # Chunks hold a few batches' worth of misses so they can be sorted by length (less padding).
         preparer = _Preparer(jobs, self.adapter, self.cache, self.model_hash, self.batch_size * _SORT_WINDOW,
@@ -273,6 +278,8 @@ class GenerationEngine:
         try:
             for chunk in preparer.chunks():
                 misses = [j for j in chunk if j.needs_model]
+                if on_answered is not None and len(misses) < len(chunk):
+                    on_answered([j for j in chunk if not j.needs_model])  # the cache's answers and the jobs' own errors
                 misses.sort(key=_input_size)  # stable; the chunk itself keeps the callers' order
                 i = 0
                 while i < len(misses):
@@ -281,6 +288,8 @@ class GenerationEngine:
                     self._generate(batch)
                     if self.cache is not None:
                         self.cache.put_many([(j.key, j.response) for j in batch if j.response is not None], self.adapter.name)
+                    if on_answered is not None:
+                        on_answered(batch)
                 for j in chunk:
                     self._count(j)
                     _release_media(j)

@@ -25,11 +25,11 @@ from evals.errors import OmniEvalError
 from evals.results import DatasetRecord, JudgeIdentity, SampleRecord, TaskResult, TaskTiming
 from evals.run.cache import ResponseCache, cache_key
 from evals.run.engine import GenerationEngine, Job
-from evals.run.judge import AnyJudge
+from evals.run.judge import AnyJudge, judge_count
 from evals.run.plan import RequestPlanner, Sample, mix_pool
 from evals.run.reasoning import strip_reasoning
 from evals.run.transforms import build_transforms
-from evals.scoring.rescore import media_cluster, record_input
+from evals.scoring.records import media_cluster, record_input
 from evals.scoring.reducers import get_reducer
 from evals.scoring.task import TaskScoring
 from evals.spec.task import TaskSpec
@@ -37,7 +37,12 @@ from evals.spec.task import TaskSpec
 
 @dataclass
 class TaskProgress:
-    """Counts the progress display reads; updated by the main thread only."""
+    """Counts the progress display reads; updated by the main thread only.
+
+    ``on_progress`` hears of them when the task starts (all zero: nothing answered yet) and then after each batch the
+    model answers (and each group of samples the cache answers at once), so ``done`` rises as answers arrive, in steps of
+    the batch; ``ran`` counts the model's own answers, the basis of a rate and an ETA.
+    """
 
     total: int | None
     done: int = 0
@@ -85,8 +90,9 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
 
     A task with a ``judge:`` block needs ``judge``: each answered sample is judged as its chunk arrives.
     """
-    if spec.judge is not None and not spec.judge.optional and judge is None:
-        raise OmniEvalError(f"task {spec.name} is scored by a judge: pass --judge KIND:MODEL (e.g. --judge openai:NAME -J base_url=URL)")
+    problem = spec.judge_problem(judge_count(judge))
+    if problem:
+        raise OmniEvalError(problem)
     started = time.perf_counter()
     cache = engine.cache
     source = select_rows(open_dataset(spec, options.data_dir), options.limit)
@@ -119,8 +125,21 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
     tmp_path = samples_path.with_suffix(".jsonl.tmp")
     out = open(tmp_path, "w")
     written = 0
+
+    def answered(jobs: list[Job]) -> None:
+        """Counts what the engine has answered (the model batch by batch, the cache at once), reported at once."""
+        for job in jobs:
+            progress.done += 1
+            progress.errors += job.failure is not None
+            progress.cached += job.cached
+            progress.ran += (not job.cached) and job.request is not None and job.error is None
+        if options.on_progress:
+            options.on_progress(spec.name, progress)
+
+    if options.on_progress:
+        options.on_progress(spec.name, progress)  # the task has started: its bar (or line) shows before the first answer
     try:
-        for chunk in engine.run(Job(s.request, payload=s, error=s.error) for s in samples):
+        for chunk in engine.run((Job(s.request, payload=s, error=s.error) for s in samples), on_answered=answered):
             inputs, scored_items = [], []
             chunk_records = []
             for job in chunk:
@@ -141,11 +160,7 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                     variant=s.variant, group=s.group, metadata=s.metadata or None,
                 )
                 chunk_records.append(rec)
-                progress.done += 1
-                progress.errors += error is not None
                 bad_rows += error is not None and error.startswith("row: ")
-                progress.cached += job.cached
-                progress.ran += (not job.cached) and job.request is not None and job.error is None
             if judge_id is not None:
                 judge.judge(spec, chunk_records)  # type: ignore[union-attr]
             for rec, job in zip(chunk_records, chunk):
@@ -166,8 +181,6 @@ def evaluate_task(spec: TaskSpec, engine: GenerationEngine, samples_path: Path, 
                     out.write(rec.model_dump_json(exclude_none=True) + "\n")
             else:
                 records.extend(chunk_records)
-            if options.on_progress:
-                options.on_progress(spec.name, progress)
     except BaseException:
         if draft is not None:
             cache.discard_draft(draft)  # type: ignore[union-attr]

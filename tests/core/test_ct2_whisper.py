@@ -38,6 +38,24 @@ def test_real_wer_on_quickstart_speech_and_batch_invariance(whisper, tmp_path):
     assert one.tasks["harvard_asr"].n_errors == 0
 
 
+def test_a_shorter_window_is_a_model_of_its_own_and_still_batch_invariant(whisper, tmp_path):
+    """``window_s=10`` (the quickstart's): the clips are padded to 10 s, not 30; its own fingerprint and name."""
+    assert "window_s" not in whisper.fingerprint()["args"]  # Whisper's own 30 s: responses cached before the option stay valid
+    short = create_adapter("ct2-whisper", {"window_s": 10})
+    try:
+        assert short.name == "ct2-whisper:tiny.en[window_s=10]" and short.fingerprint_hash() != whisper.fingerprint_hash()
+        spec = load_task("harvard_asr")
+        b8 = evaluate_model(short, [spec], tmp_path / "b8", None, RunOptions(batch_size=8, limit=10)).tasks["harvard_asr"]
+        evaluate_model(short, [spec], tmp_path / "b1", None, RunOptions(batch_size=1, limit=10))
+        assert b8.n_errors == 0 and b8.metrics["wer"].value < 0.8  # still a recogniser: the clips are 2-3.3 s
+        assert [r.prediction for r in iter_samples(tmp_path / "b8", "harvard_asr")] == \
+            [r.prediction for r in iter_samples(tmp_path / "b1", "harvard_asr")]
+    finally:
+        short.close()
+    with pytest.raises(Exception, match="window_s"):
+        create_adapter("ct2-whisper", {"window_s": 5})  # too short for Whisper: refused
+
+
 def test_an_english_only_whisper_is_refused_speech_translation(whisper):
     from evals.run.runner import check_supported
 

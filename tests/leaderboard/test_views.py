@@ -17,7 +17,8 @@ from evals.report.views_html import fairness_html, robustness_html
 from evals.results import read_results
 
 REPO = Path(__file__).resolve().parents[2]
-SPEECH = ["ct2-whisper:tiny.en", "pocketsphinx:en-us", "baseline:constant[text=the]"]
+# The quickstart suite runs both recognisers with faster settings, named in the models' names (tasks/suites/quickstart.yaml).
+SPEECH = ["ct2-whisper:tiny.en[window_s=10]", "pocketsphinx:en-us[preset=fast]", "baseline:constant[text=the]"]
 CONDITIONS = ["clean", "white_noise:20", "white_noise:10", "white_noise:0"]
 
 
@@ -78,12 +79,16 @@ def test_the_run_ends_with_the_paired_test_between_models_and_each_gender_gap(qu
 def test_the_robustness_view_carries_each_run_s_paired_comparisons(quickstart) -> None:
     runs, board_dir, _ = quickstart
     board = json.loads((board_dir / "leaderboard.json").read_text())
-    assert board["schema_version"] == 3
+    assert board["schema_version"] == 4
     [view] = board["robustness"]
     assert view["task"] == "harvard_asr" and view["metric"] == "wer" and view["lower_is_better"]
     assert view["conditions"] == CONDITIONS
     assert sorted(r["model"] for r in view["rows"]) == sorted(SPEECH)
-    cells = {(c["model"], c["column"]): c for c in board["cells"]}
+    # The noise columns are the robustness view's, mildest first: not columns of the table, not in the overall rank.
+    noisy = ["harvard_asr.white_noise_20", "harvard_asr.white_noise_10", "harvard_asr.white_noise_0"]
+    assert [c["key"] for c in board["condition_columns"]] == noisy and view["columns"] == ["harvard_asr", *noisy]
+    assert not any("white_noise" in c["key"] for c in board["columns"]) and board["overall"]["columns"] == ["harvard_asr"]
+    cells = {(c["model"], c["column"]): c for c in board["cells"] + board["condition_cells"]}
     alpha = board["settings"]["alpha"]
     for row in view["rows"]:
         _, res = _runs(runs)[row["model"]]
@@ -144,6 +149,15 @@ def test_the_views_render_in_chromium(browser, quickstart) -> None:
     assert page.locator("#fairness td.worst").count() == len(SPEECH)
     # The sections fit the page: nothing scrolls sideways.
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    # The example leaderboard at desktop widths: no scrollbar, every table's last column in view, names whole.
+    from test_layout_browser import FITS_JS, _assert_names_break_between_tokens
+
+    for width in (1400, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), width
+        for t in page.evaluate(FITS_JS, "#leaderboard, table.heat, table.robustness, table.fairness"):
+            assert t["lastRight"] <= width and t["visible"] and not t["boxScrolls"], (width, t)
+        _assert_names_break_between_tokens(page)
     p.check_clean()
 
 
