@@ -73,7 +73,7 @@ def _new_decoder(config: dict[str, Any]) -> Any:
 
 def _decode(decoder: Any, pcm: bytes) -> tuple[str, float]:
     """One clip, from a fresh feature extractor (its cepstral mean and the rest of its state as configured): the text
-    does not depend on what was decoded before. (``_WORKER`` does the same in a worker process.)"""
+    does not depend on what was decoded before. Worker processes (``_WORKER``) call this same function."""
     start = time.perf_counter()
     decoder.reinit_feat()
     decoder.start_utt()
@@ -84,10 +84,12 @@ def _decode(decoder: Any, pcm: bytes) -> tuple[str, float]:
 
 
 # A worker process: a bare interpreter with one decoder (not multiprocessing, which would import the caller's main
-# module again in each worker). It reads clips (4-byte length, 16-bit PCM) on stdin and answers each with a JSON line.
+# module again in each worker). It reads clips (4-byte length, 16-bit PCM) on stdin and answers each with a JSON line,
+# decoding with ``_decode``.
 _WORKER = r"""
-import json, struct, sys, time
+import json, struct, sys
 from pocketsphinx import Config, Decoder
+from evals.adapters.pocketsphinx_asr import _decode
 decoder = Decoder(Config(**json.loads(sys.argv[1])))
 inp, out = sys.stdin.buffer, sys.stdout.buffer
 while True:
@@ -95,13 +97,7 @@ while True:
     if len(head) < 4:
         break
     pcm = inp.read(struct.unpack("<I", head)[0])
-    start = time.perf_counter()
-    decoder.reinit_feat()
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    hyp = decoder.hyp()
-    out.write(json.dumps([hyp.hypstr if hyp is not None else "", time.perf_counter() - start]).encode() + b"\n")
+    out.write(json.dumps(list(_decode(decoder, pcm))).encode() + b"\n")
     out.flush()
 """
 
