@@ -12,12 +12,12 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from evals.names import safe_name
 from evals.report.compare import (DEFAULT_MIN_SHARED, RankedColumn, column_stats, overall_block, overall_ranks,
                                   primary_scorer_name, read_sample_stats, select_columns)
-from evals.report.index import RunEntry, load_runs, results_frame
+from evals.report.index import RunEntry, results_frame
 from evals.report.views import condition_order, condition_tasks, fairness_view, robustness_view
 
 LEADERBOARD_SCHEMA_VERSION = 4  # 3: robustness and fairness views; 4: condition columns apart (condition_columns, condition_cells)
@@ -295,8 +295,3 @@ def write_reports(board: dict[str, Any], out: Path, data_dir: str | None = None,
 
         written += write_plots(board, out / "plots")
     return written
-
-
-def leaderboard_from_dirs(paths: Iterable[str | Path], **kwargs: Any) -> dict[str, Any]:
-    """``build_leaderboard(load_runs(paths), **kwargs)``."""
-    return build_leaderboard(load_runs(paths), **kwargs)
