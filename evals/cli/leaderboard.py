@@ -98,15 +98,14 @@ def runs_list(
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from evals.cli.tables import PATH_BREAKS, Col, FitTable, plain, stdout_console
 
-    table = Table(title=f"runs ({len(rows)})")
-    for col in ("run id", "model", "tasks", "started", "path"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(r["run_id"], r["model"], r["tasks"] or "", r["started"] or "", r["path"])
-    Console(width=200).print(table)
+    columns = [Col("run id", breaks=PATH_BREAKS, key=True), Col("model", breaks=PATH_BREAKS), Col("tasks", breaks=" ,"),
+               Col("started", breaks=":T", optional=2), Col("path", breaks=PATH_BREAKS, optional=1)]
+    rows = [[plain(r["run_id"]), plain(r["model"]), plain((r["tasks"] or "").replace(",", ", ")), plain(r["started"]), plain(r["path"])]
+            for r in rows]
+    stdout_console().print(FitTable(columns, rows, title=f"runs ({len(rows)})",
+                                    left_out="{columns} left out at this width: see `omnieval runs show RUN_ID` or --json"))
 
 
 @runs_app.command("show")
@@ -123,18 +122,19 @@ def runs_show(
     if as_json:
         typer.echo(json.dumps(run, indent=2))
         return
-    from rich.console import Console
-    from rich.table import Table
+    from evals.cli.tables import PATH_BREAKS, Col, FitTable, Wrapped, plain, stdout_console
 
-    console = Console(width=200)
-    console.print(f"{run['run_id']}\n  model {run['model']} (hash {run['model_hash']})\n  path {run['path']}\n"
-                  f"  started {run['started']}  finished {run['finished']}  omnieval {run['omnieval_version']}  git {run['git_commit']}",
-                  markup=False, highlight=False)
-    table = Table()
-    for col in ("task", "metric", "value", "95% CI", "samples", "errors", "selection", "task hash"):
-        table.add_column(col)
+    console = stdout_console()
+    for line in (plain(run["run_id"]), plain(f"  model {run['model']} (hash {run['model_hash']})"), plain(f"  path {run['path']}"),
+                 plain(f"  started {run['started']}  finished {run['finished']}  omnieval {run['omnieval_version']}  git {run['git_commit']}")):
+        console.print(Wrapped(line, PATH_BREAKS))
+    rows = []
     for t in run["tasks"]:
         ci = f"[{t['ci_low']:.4f}, {t['ci_high']:.4f}]" if t["ci_low"] is not None and t["ci_high"] is not None else ""
         value = f"{t['value']:.4f}" if t["value"] is not None else ""
-        table.add_row(t["task"], t["primary_metric"], value, ci, str(t["n_samples"]), str(t["n_errors"]), t["selection"] or "", t["task_hash"])
-    console.print(table)
+        rows.append([plain(t["task"]), plain(t["primary_metric"]), value, ci, str(t["n_samples"]), str(t["n_errors"]),
+                     plain(t["selection"]), plain(t["task_hash"])])
+    console.print(FitTable([Col("task", key=True), Col("metric"), Col("value", "right", None), Col("95% CI", breaks=" "),
+                            Col("samples", "right", None), Col("errors", "right", None), Col("selection", breaks=PATH_BREAKS, optional=2),
+                            Col("task hash", breaks=None, optional=1)], rows,
+                           left_out="{columns} left out at this width: see --json"))

@@ -31,6 +31,15 @@ PATH_BREAKS = "_./-:,"
 """Where a dataset, model or file name may break: after a separator (``hf-audio/`` / ``open-asr-leaderboard``)."""
 
 _WORD = re.compile(r"\S+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def plain(value: object) -> Text:
+    """``value`` as text to print as it is: rich markup (``[/bold]``) is not read, and control characters (a terminal
+    escape sequence in a model name read from someone's run) are shown escaped (``\\x1b``), never sent to the terminal."""
+    return Text(_CONTROL.sub(lambda m: repr(m.group())[1:-1], "" if value is None else str(value)))
+
+
 _PIPE_WIDTH = 80
 
 

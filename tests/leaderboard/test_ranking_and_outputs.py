@@ -223,3 +223,22 @@ def test_task_pages_hold_every_sample_at_a_reasonable_size(tmp_path: Path) -> No
     assert len(data["samples"]) == n and data["n_samples"] == n
     assert [s["id"] for s in data["samples"][-2:]] == [f"s{n - 2}", f"s{n - 1}"]
     assert len(page.encode()) < 2_000_000, len(page.encode())
+
+
+def test_runs_list_and_show_fit_80_columns_and_print_names_as_plain_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evals.cli.main import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    index = tmp_path / "runs.sqlite"
+    runs = tmp_path / "runs_of_a_long_directory_name" / "nested_further_down"
+    make_run(runs, "20261207-113000-hf_org_a_very_long_model_name_v2", "hf:org/a-very-long-model-name-v2",
+             {"harvard_asr.white_noise_20": SynthTask(stats=_acc(0.5, 5, 0)), "easyvqa_grouped_variants": SynthTask(stats=_acc(0.5, 5, 0))})
+    make_run(runs, "crafted", "x[/bold]\x1b[2J\x1b]0;owned\x07", {"vqa": SynthTask(stats=_acc(0.5, 5, 0))})
+    for args in (["runs", "list", str(runs)], ["runs", "list", str(runs)], ["runs", "show", "20261207"], ["runs", "show", "crafted"]):
+        res = CliRunner().invoke(app, [*args, "--index", str(index)])
+        assert res.exit_code == 0, res.output
+        lines = res.stdout.splitlines()
+        assert lines and max(len(line) for line in lines) <= 80, res.stdout
+        assert "\x1b" not in res.stdout and "\x07" not in res.stdout  # escape sequences are shown, never sent
+        if "crafted" in args or "list" in args:  # the markup is printed as written, not read (it broke every later listing)
+            assert "x[/" in res.stdout and "\\x1b[2J\\x1b]0;owned\\x07" in res.stdout
