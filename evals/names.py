@@ -7,10 +7,12 @@ import re
 _TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
-def task_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a task name (it names files in run directories and reports), or None."""
-    if not _TASK_NAME.match(name) or ".." in name:
-        return f"task name {name!r} must be 1-128 letters, digits, '.', '_' or '-', start with a letter or digit and contain no '..'"
+def task_name_problem(name: str, what: str = "task name") -> str | None:
+    """Why ``name`` cannot be a task name (it names files in run directories and reports), or None.
+
+    Run ids are held to the same rule (``what="run id"``): both become file and folder names."""
+    if not isinstance(name, str) or not _TASK_NAME.match(name) or ".." in name:
+        return f"{what} {name!r} must be 1-128 letters, digits, '.', '_' or '-', start with a letter or digit and contain no '..'"
     return None
 
 

@@ -13,6 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from evals.files import OutsideRoot, inside, write_text_atomic
+from evals.names import task_name_problem
+
 SCHEMA_VERSION = 1
 
 
@@ -343,24 +346,80 @@ class SampleRecord(_Model):
 
 def write_json(path: Path, model: BaseModel) -> None:
     """Write atomically: a reader never sees half a file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(model.model_dump_json(indent=2))
-    tmp.replace(path)
+    write_text_atomic(path, model.model_dump_json(indent=2))
+
+
+_INT64 = 2**63
+
+
+def _int64(text: str) -> int:
+    value = int(text)
+    if not -_INT64 <= value < _INT64:
+        raise ValueError(f"integer {text[:24]}{'...' if len(text) > 24 else ''} is out of range (64 bits)")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number here (omnieval writes none)")
+
+
+def loads_strict(text: str) -> Any:
+    """JSON as omnieval writes it: integers within 64 bits, no NaN or infinities (a file that has them was not written
+    by omnieval, and they would break the index, the statistics or the reports downstream)."""
+    return json.loads(text, parse_int=_int64, parse_constant=_no_constant)
+
+
+def samples_path(run_dir: str | Path, task: str) -> Path:
+    """``<run_dir>/samples/<task>.jsonl``, refused (ValueError) when ``task`` is not a valid task name or the file, a
+    symbolic link, leads out of the run directory: names read back from a run are not trusted."""
+    problem = task_name_problem(task)
+    if problem:
+        raise ValueError(f"{run_dir}: {problem}")
+    return inside(Path(run_dir), "samples", f"{task}.jsonl")
 
 
 def read_results(run_dir: str | Path) -> RunResults:
     path = Path(run_dir) / "results.json"
-    data = json.loads(path.read_text())
+    data = loads_strict(path.read_text())
     if data.get("schema_version") != SCHEMA_VERSION:
         raise ValueError(f"{path}: schema_version {data.get('schema_version')} is not {SCHEMA_VERSION}")
     return RunResults.model_validate(data)
 
 
 def read_manifest(run_dir: str | Path) -> Manifest:
-    return Manifest.model_validate_json((Path(run_dir) / "manifest.json").read_text())
+    return Manifest.model_validate(loads_strict((Path(run_dir) / "manifest.json").read_text()))
+
+
+def run_dir_problem(run_dir: str | Path, results: RunResults, manifest: Manifest | None) -> str | None:
+    """What makes a run directory unsafe to read further, or None: its run id or a task key is not a valid name (they
+    become file and folder names: ``../x`` would lead out of it), or a task's records file is not a plain file inside
+    it (a symbolic link). A run directory is someone else's writing: nothing in it is trusted."""
+    run_dir = Path(run_dir)
+    ids = [("results.json", results.run_id)] + ([("manifest.json", manifest.run_id)] if manifest is not None else [])
+    for file, run_id in ids:
+        problem = task_name_problem(run_id, "run id")
+        if problem:
+            return f"{run_dir}/{file}: {problem}"
+    for task in results.tasks:
+        problem = task_name_problem(task)
+        if problem:
+            return f"{run_dir}/results.json: tasks: {problem}"
+        records = run_dir / "samples" / f"{task}.jsonl"
+        try:
+            inside(run_dir, "samples", f"{task}.jsonl")
+        except OutsideRoot as e:
+            return f"{records}: {e}"
+        if records.is_symlink() or (records.exists() and not records.is_file()):
+            return f"{records}: not a file of the run (a link or a folder)"
+    return None
 
 
 def iter_samples(run_dir: str | Path, task: str):
-    with open(Path(run_dir) / "samples" / f"{task}.jsonl") as f:
-        for line in f:
-            yield SampleRecord.model_validate_json(line)
+    """The records of ``task`` in ``run_dir``; a line that is not a record is a ValueError naming the file and line."""
+    path = samples_path(run_dir, task)
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            try:
+                yield SampleRecord.model_validate(loads_strict(line))
+            except ValueError as e:
+                raise ValueError(f"{path}:{n}: not a sample record: {str(e).splitlines()[0]}") from None

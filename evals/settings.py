@@ -3,7 +3,7 @@
 - ``OMNIEVAL_CACHE_DIR`` (else ``$XDG_CACHE_HOME/omnieval``): the folder of the response cache and runs index;
   ``OMNIEVAL_CACHE`` (the ``--cache`` option's envvar, read by typer) names the cache file itself.
 - ``OMNIEVAL_DATA_DIR``: the ``--data-dir`` option's envvar (read by typer).
-- ``OMNIEVAL_RUN_ID`` / ``TORCHELASTIC_RUN_ID``: ties the ranks of one distributed run together.
+- ``OMNIEVAL_RUN_ID``: names the run directory of a distributed launch (default: a new one per launch, named by rank 0).
 - ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK``: set by torchrun or accelerate.
 - ``HF_HUB_OFFLINE``: named in errors when the Hub cannot be reached.
 - ``PILLOW_BLOCKS_MAX``: when set, omnieval leaves Pillow's block cache as the user asked.
@@ -24,8 +24,9 @@ def default_cache_path() -> Path:
     return Path(root) / "responses.sqlite"
 
 
-def distributed_run_id() -> str:
-    return os.environ.get("OMNIEVAL_RUN_ID") or os.environ.get("TORCHELASTIC_RUN_ID", "run")
+def distributed_run_id() -> str | None:
+    """``$OMNIEVAL_RUN_ID``: the run directory a distributed launch writes (``dist-<id>-<model>``); None: a new one."""
+    return os.environ.get("OMNIEVAL_RUN_ID") or None
 
 
 @dataclass(frozen=True)

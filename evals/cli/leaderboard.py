@@ -27,15 +27,22 @@ def leaderboard_command(
     samples: Annotated[int, typer.Option("--samples", min=0, metavar="N", help="Per task, samples whose media (images, audio, video) the task page copies: the first N, and N more that some model got wrong. The pages list every sample.", rich_help_panel="Output")] = 50,
     min_shared: Annotated[int, typer.Option("--min-shared", min=1, metavar="N", help="Fewest shared samples (or clusters of them) on which paired significance tests are run.", rich_help_panel="Statistics")] = 30,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", envvar="OMNIEVAL_DATA_DIR", help="Offline mirror root, to re-read media for the viewer (default: the run's own).", rich_help_panel="Output")] = None,
-    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write plots/*.png with matplotlib.", rich_help_panel="Output")] = True,
+    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Also write plots/*.png with matplotlib (for papers and slides; index.html draws every chart itself). Takes several times as long as the rest.", rich_help_panel="Output")] = False,
+    unfinished: Annotated[bool, typer.Option("--unfinished", help="Include runs that never finished (killed, or still running): they are left out by default.", rich_help_panel="Comparability")] = False,
     media: Annotated[bool, typer.Option("--media/--no-media", help="Re-read images/audio for the task pages' viewer.", rich_help_panel="Output")] = True,
     index: Annotated[Optional[Path], typer.Option("--index", help="Runs index (SQLite). Default: ~/.cache/omnieval/runs.sqlite.", rich_help_panel="Output")] = None,
 ) -> None:
     """Build a leaderboard (Markdown, CSV, JSON, HTML, plots) from run directories."""
+    from evals.cli.tables import plain, stdout_console
     from evals.report.build import build_leaderboard, write_reports
-    from evals.report.index import RunsIndex, load_runs
+    from evals.report.index import LeaderboardError, RunsIndex, scan_runs
 
-    entries = load_runs(run_dirs)
+    entries, skipped = scan_runs(run_dirs, unfinished=unfinished)
+    err = stdout_console(stderr=True)
+    for line in skipped:  # a run that cannot be read, or is not safe to, is passed over: the others still make a board
+        err.print(plain(f"skipped: {line}"), soft_wrap=True)
+    if not entries:
+        raise LeaderboardError(f"no run to rank under {', '.join(map(str, run_dirs))}" + (f" ({len(skipped)} skipped)" if skipped else ""))
     with RunsIndex(_index_path(index)) as idx:
         idx.register(entries)
     board = build_leaderboard(entries, allow_mixed=allow_mixed, n_resamples=resamples, seed=seed, max_samples=samples,
@@ -80,6 +87,7 @@ def runs_list(
 
     With no directory, ./runs (the default output of `omnieval run`) is scanned first when it exists, so fresh runs show up without a leaderboard having read them. A run directory that cannot be read is reported and skipped.
     """
+    from evals.cli.tables import plain, stdout_console
     from evals.report.index import RunsIndex, scan_runs
 
     scan = list(run_dirs or [])
@@ -90,15 +98,16 @@ def runs_list(
         found = []
         if scan:
             found, problems = scan_runs(scan)
+            err = stdout_console(stderr=True)
             for line in problems:
-                typer.echo(f"skipped: {line}", err=True)
+                err.print(plain(f"skipped: {line}"), soft_wrap=True)
             n = idx.register(found)
             typer.echo(f"found {n} run(s) under {', '.join(map(str, scan))}; indexed in {idx.path}", err=True)
         rows = idx.list(model=model, task=task, paths=[e.path for e in found] if only_scanned else None)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    from evals.cli.tables import PATH_BREAKS, Col, FitTable, plain, stdout_console
+    from evals.cli.tables import PATH_BREAKS, Col, FitTable
 
     columns = [Col("run id", breaks=PATH_BREAKS, key=True), Col("model", breaks=PATH_BREAKS), Col("tasks", breaks=" ,"),
                Col("started", breaks=":T", optional=2), Col("path", breaks=PATH_BREAKS, optional=1)]

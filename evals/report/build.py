@@ -10,14 +10,18 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import re
+import secrets
+import shutil
 from pathlib import Path
 from typing import Any
 
 from evals.names import safe_name
+from evals.scoring.reducers import get_reducer
 from evals.report.compare import (DEFAULT_MIN_SHARED, RankedColumn, column_stats, overall_block, overall_ranks,
                                   primary_scorer_name, read_sample_stats, select_columns)
-from evals.report.index import RunEntry, results_frame
+from evals.report.index import LeaderboardError, RunEntry, results_frame
 from evals.report.views import condition_order, condition_tasks, fairness_view, robustness_view
 
 LEADERBOARD_SCHEMA_VERSION = 4  # 3: robustness and fairness views; 4: condition columns apart (condition_columns, condition_cells)
@@ -75,16 +79,6 @@ def run_provenance(entry: RunEntry, tasks: list[str]) -> dict[str, Any]:
     }
 
 
-def question_reducer(run_dir: str, task: str):
-    """The question reducer the run recorded for the task (``TaskResult.reducer``: circular rotations or
-    ``fields.group`` copies, right only if every one is), or None: the leaderboard's paired tests and rank intervals
-    then count questions exactly as the cell's metric did."""
-    from evals.results import read_results
-    from evals.scoring.reducers import get_reducer
-
-    return get_reducer(read_results(run_dir).tasks[task].question_reducer)
-
-
 def build_leaderboard(
     entries: list[RunEntry],
     allow_mixed: bool = False,
@@ -121,7 +115,9 @@ def build_leaderboard(
         scorer = primary_scorer_name(col.scorers, col.primary_metric)
         samples = []
         for r in col.rows.itertuples():
-            stats, _ = read_sample_stats(r.run_dir, col.task, scorer, 0, combine=question_reducer(r.run_dir, col.task))
+            # The question reducer the run recorded (circular rotations, ``fields.group`` copies): paired tests and
+            # rank intervals count questions exactly as the cell's metric did.
+            stats, _ = read_sample_stats(r.run_dir, col.task, scorer, 0, combine=get_reducer(r.reducer))
             samples.append(stats)
             v = viewer.setdefault(col.task, {"scorer": scorer, "metric": col.primary_metric, "runs": {}})
             v["runs"].setdefault(r.model, {"run_dir": r.run_dir, "origin": r.origin, "run_id": r.run_id})
@@ -259,14 +255,69 @@ def write_reports(board: dict[str, Any], out: Path, data_dir: str | None = None,
                   media: bool = True, media_samples: int | None = None) -> list[Path]:
     """Write every output of the leaderboard under ``out``; returns the files written.
 
+    The build is written into a new folder beside ``out`` and switched in whole when complete (``_switch_in``): a
+    build that is killed, or fails (a full disk), leaves the previous one as it was, and no file of an earlier build
+    (a task page of a task no longer there) survives a new one.
+
     ``media_samples``: per task, how many samples' media the task page copies
     (default: the ``max_samples`` the board was built with).
     """
+    staging = _staging_folder(out)
+    try:
+        written = _write_all(board, staging, data_dir, plots, media, media_samples)
+        _switch_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [out / p.relative_to(staging) for p in written]
+
+
+def _staging_folder(out: Path) -> Path:
+    """A new hidden folder beside ``out`` to build into; left-overs of builds whose process is gone are removed first.
+
+    ``out`` must be a leaderboard folder already (it holds ``leaderboard.json``), empty, or absent: the switch replaces
+    it whole, so a folder of anything else is refused rather than replaced."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "leaderboard.json").is_file())):
+        raise LeaderboardError(f"--out {out}: exists and is not a leaderboard folder (no leaderboard.json): "
+                               "choose a new folder, or one an earlier leaderboard wrote")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out.parent.glob(f".{out.name}.*-*-*"):
+        m = re.fullmatch(rf"\.{re.escape(out.name)}\.(building|old)-(\d+)-[0-9a-f]+", stale.name)
+        if m and not _alive(int(m.group(2))):
+            shutil.rmtree(stale, ignore_errors=True)
+    staging = out.parent / f".{out.name}.building-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    return staging
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _switch_in(staging: Path, out: Path) -> None:
+    """Put the finished build at ``out``: a reader finds the old build whole, then (after a moment with no folder) the
+    new one whole, never a mix; a build killed before this point leaves ``out`` as it was."""
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
+        out.rename(old)
+        staging.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(out)
+
+
+def _write_all(board: dict[str, Any], out: Path, data_dir: str | None, plots: bool, media: bool,
+               media_samples: int | None) -> list[Path]:
     from evals.report.render_html import render_index, render_task_page
     from evals.report.render_md import render_markdown
     from evals.report.viewer import viewer_samples
 
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     (out / "leaderboard.json").write_text(json.dumps(public_record(board), indent=2, allow_nan=False))
     written.append(out / "leaderboard.json")

@@ -38,6 +38,7 @@ from typing import Callable, Any
 import numpy as np
 
 from evals.report.index import LeaderboardError
+from evals.results import samples_path
 from evals.scoring.stats import joint_bootstrap, paired_p_value
 
 __all__ = ["Column", "ColumnStats", "DEFAULT_MIN_SHARED", "RankedColumn", "column_stats", "competition_ranks", "joint_bootstrap",
@@ -289,9 +290,7 @@ def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int,
     ``keep`` records only the id, the cluster and the scores are decoded (see
     ``_fast_record``); the viewer's records are decoded whole.
     """
-    from pathlib import Path
-
-    path = Path(run_dir) / "samples" / f"{task}.jsonl"
+    path = samples_path(run_dir, task)
     stats = SampleStats()
     kept: list[dict[str, Any]] = []
     if not path.is_file():

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from evals.errors import OmniEvalError
-from evals.results import Manifest, RunResults, read_manifest, read_results
+from evals.results import Manifest, RunResults, read_manifest, read_results, run_dir_problem
 
 
 class LeaderboardError(OmniEvalError):
@@ -79,18 +79,28 @@ def find_run_dirs(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
+def _first_line(e: Exception) -> str:
+    lines = str(e).splitlines()
+    if len(lines) > 2 and "validation error" in lines[0]:  # pydantic: "1 validation error for X" / "tasks.a.n" / "Input should be..."
+        return f"{lines[1].strip()}: {lines[2].strip()}"
+    return lines[0] if lines else type(e).__name__
+
+
 def load_run(path: Path) -> RunEntry:
-    """Read one run directory; errors name the directory and what is wrong."""
+    """Read one run directory; errors name the file and what is wrong (``results.run_dir_problem`` included)."""
     try:
         results = read_results(path)
     except (ValueError, OSError) as e:
-        raise LeaderboardError(f"{path}/results.json: cannot read: {str(e).splitlines()[0]}") from None
+        raise LeaderboardError(f"{path}/results.json: cannot read: {_first_line(e)}") from None
     manifest = None
     if (path / "manifest.json").is_file():
         try:
             manifest = read_manifest(path)
         except (ValueError, OSError) as e:
-            raise LeaderboardError(f"{path}/manifest.json: cannot read: {str(e).splitlines()[0]}") from None
+            raise LeaderboardError(f"{path}/manifest.json: cannot read: {_first_line(e)}") from None
+    problem = run_dir_problem(path, results, manifest)
+    if problem:
+        raise LeaderboardError(problem)
     return RunEntry(path=path, results=results, manifest=manifest)
 
 
@@ -99,15 +109,21 @@ def load_runs(paths: Iterable[str | Path]) -> list[RunEntry]:
     return [load_run(p) for p in find_run_dirs(paths)]
 
 
-def scan_runs(paths: Iterable[str | Path]) -> tuple[list[RunEntry], list[str]]:
-    """Every readable run under ``paths``, and one line per run directory that cannot be read (skipped, not fatal)."""
+def scan_runs(paths: Iterable[str | Path], unfinished: bool = True) -> tuple[list[RunEntry], list[str]]:
+    """Every readable run under ``paths``, and one line per run directory passed over (skipped, not fatal): those that
+    cannot be read and, unless ``unfinished``, those whose manifest says they never finished (killed or still running)."""
     entries: list[RunEntry] = []
     problems: list[str] = []
     for p in find_run_dirs(paths):
         try:
-            entries.append(load_run(p))
+            entry = load_run(p)
         except LeaderboardError as e:
             problems.append(str(e))
+            continue
+        if not unfinished and entry.manifest is not None and entry.manifest.finished is None:
+            problems.append(f"{p}: unfinished (stopped before it finished, or still running): pass --unfinished to include it")
+            continue
+        entries.append(entry)
     return entries, problems
 
 
@@ -138,7 +154,7 @@ FRAME_COLUMNS = [
     "model", "model_name", "model_hash", "run_id", "run_dir", "started", "task", "task_version", "modality", "kind",
     "task_hash", "spec_hash", "revision", "fingerprint", "selection", "scorers", "primary_metric", "metric_value",
     "ci_low", "ci_high", "n", "n_samples", "n_scored", "n_errors", "n_unparsed", "n_score_errors", "limit", "prompt_override",
-    "partial", "notes", "origin", "metrics", "finished", "rescored_from", "judge",
+    "partial", "notes", "origin", "metrics", "finished", "rescored_from", "judge", "reducer",
 ]
 
 
@@ -174,6 +190,7 @@ def results_frame(entries: list[RunEntry]) -> "pandas.DataFrame":  # noqa: F821
                 "finished": e.manifest.finished if e.manifest is not None else None,
                 "rescored_from": t.rescored.from_run if t.rescored is not None else None,
                 "judge": f"{t.judge.judge} [{t.judge.judge_hash[:8]}], judge prompt {t.judge.prompt_hash[:8]}" if t.judge is not None else "",
+                "reducer": t.question_reducer,
             })
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
 

@@ -40,8 +40,11 @@ def _clean(x: Any) -> Any:
 
 
 def script_json(obj: Any) -> str:
-    """JSON that cannot end a ``<script>`` element or open markup inside it."""
-    text = json.dumps(_clean(obj), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """JSON that cannot end a ``<script>`` element or open markup inside it; a NaN or infinity is written as null."""
+    try:  # most boards hold no NaN: one pass in C, not a copy of every sample's record first
+        text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (ValueError, TypeError):
+        text = json.dumps(_clean(obj), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 

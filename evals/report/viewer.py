@@ -24,6 +24,7 @@ from typing import Any
 
 from evals.data.media import MediaError, check_pixels
 from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaPart
+from evals.results import samples_path
 
 _HEX = re.compile(r"^[0-9a-f]{6,64}$")
 _AUDIO_EXT = {"audio/flac": "flac", "audio/x-flac": "flac", "audio/wav": "wav", "audio/x-wav": "wav", "audio/wave": "wav",
@@ -211,7 +212,7 @@ def _read_samples(task: str, runs: dict[str, dict[str, Any]], models: list[str],
 
     by_id: dict[str, dict[str, Any]] = {}
     for k, model in enumerate(models):
-        path = Path(runs[model]["run_dir"]) / "samples" / f"{task}.jsonl"
+        path = samples_path(runs[model]["run_dir"], task)
         if not path.is_file():
             continue
         with open(path) as f:

@@ -55,6 +55,16 @@ class DistContext:
             return "cpu"
         return f"cuda:{self.local_rank}" if torch.cuda.is_available() else "cpu"
 
+    def agree(self, value: str) -> str:
+        """Rank 0's ``value``, on every rank (over the launcher's process group; without one, each rank's own)."""
+        if not self.initialized:
+            return value
+        import torch.distributed as dist
+
+        box = [value if self.is_main else None]
+        dist.broadcast_object_list(box, src=0)
+        return str(box[0])
+
     def barrier(self) -> None:
         if self.initialized:
             import torch.distributed as dist

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from evals import __version__
 from evals.adapters.base import Adapter
+from evals.run import rundir
 from evals.run.cache import ResponseCache
 from evals.errors import OmniEvalError
 from evals.redact import redact_argv, redact_value
@@ -56,10 +57,12 @@ def run_id_for(model_name: str) -> str:
 
 
 def unfinished_run(output: Path, model_hash: str, tasks: list[str], limit: int | None, seed: int) -> Path | None:
-    """The newest run directory under ``output`` that the same command left unfinished (interrupted or killed), or None.
+    """The newest run directory under ``output`` that the same command left unfinished (interrupted or killed), or None;
+    this process now holds it (``rundir``), so no other process can continue it at the same time.
 
     Same model fingerprint, same tasks, same ``--limit`` and seed: re-running continues it
     (finished tasks are re-read from the cache) instead of leaving an orphan and starting another.
+    One that another process is writing now is passed over: that command starts a run of its own.
     """
     if not output.is_dir():
         return None
@@ -71,7 +74,12 @@ def unfinished_run(output: Path, model_hash: str, tasks: list[str], limit: int |
             continue
         if m.finished is None and m.model_hash == model_hash and m.limit == limit and m.seed == seed and m.planned_tasks == tasks:
             candidates.append((m.started, manifest_path.parent))
-    return max(candidates)[1] if candidates else None
+    for _, run_dir in sorted(candidates, reverse=True):
+        if rundir.try_hold(run_dir):
+            if read_manifest(run_dir).finished is None:  # not finished by its writer since it was read above
+                return run_dir
+            rundir.release(run_dir)
+    return None
 
 
 def evaluate_model(
@@ -99,7 +107,15 @@ def evaluate_model(
         problem = spec.judge_problem(judge_count(judge))
         if problem:
             raise OmniEvalError(problem)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    rundir.hold(output_dir)  # one writer per run directory (already held when unfinished_run claimed it)
+    try:
+        return _evaluate(adapter, tasks, output_dir, cache, options, command, suite, judge, suite_aggregate)
+    finally:
+        rundir.release(output_dir)
+
+
+def _evaluate(adapter: Adapter, tasks: list[TaskSpec], output_dir: Path, cache: ResponseCache | None, options: RunOptions,
+              command: list[str] | None, suite: str | None, judge: AnyJudge | None, suite_aggregate: SuiteAggregate | None) -> RunResults:
     run_id = output_dir.name
     manifest = Manifest(
         run_id=run_id, omnieval_version=__version__, git_commit=_git_commit(), command=redact_argv(command or sys.argv),

@@ -17,10 +17,12 @@ import sys
 from pathlib import Path
 
 from evals.errors import OmniEvalError
+from evals.files import write_text_atomic
 from evals.hashing import stable_hash
 from evals.redact import redact_argv
 from evals.scoring.reducers import get_reducer
-from evals.results import Rescored, SampleRecord, TaskResult, iter_samples, read_manifest, read_results, write_json
+from evals.results import Rescored, SampleRecord, TaskResult, iter_samples, read_manifest, read_results, run_dir_problem, write_json
+from evals.run import rundir
 from evals.run.judge import AnyJudge, judge_prompt_hash
 from evals.run.plan import get_path
 from evals.run.runner import rule_counts, task_hash_for
@@ -120,7 +122,13 @@ def rescore_run(run_dir: str | Path, specs: list[TaskSpec] | None = None, output
     run_dir = Path(run_dir)
     if not (run_dir / "results.json").is_file():
         raise OmniEvalError(f"rescore: {run_dir} is not a finished run directory (no results.json)")
-    results, manifest = read_results(run_dir), read_manifest(run_dir)
+    try:
+        results, manifest = read_results(run_dir), read_manifest(run_dir)
+    except ValueError as e:
+        raise OmniEvalError(f"rescore: {run_dir}: cannot read its results or manifest: {str(e).splitlines()[0]}") from None
+    problem = run_dir_problem(run_dir, results, manifest)
+    if problem:
+        raise OmniEvalError(f"rescore: {problem}")
     override = {s.name: s for s in specs or []}
     unknown = sorted(set(override) - set(results.tasks))
     if unknown:
@@ -132,17 +140,22 @@ def rescore_run(run_dir: str | Path, specs: list[TaskSpec] | None = None, output
     out_dir = Path(output) if output else run_dir.parent / f"{manifest.run_id}-rescored-{tag}"
     if out_dir.resolve() == run_dir.resolve():
         raise OmniEvalError("rescore: --output must not be the run being rescored")
+    rundir.hold(out_dir, wait_s=600)  # the same rescore run twice at once: the second waits, then writes it again whole
+    try:
+        return _rescore_into(out_dir, run_dir, results, manifest, names, chosen, n_resamples, data_dir, judge)
+    finally:
+        rundir.release(out_dir)
+
+
+def _rescore_into(out_dir: Path, run_dir: Path, results, manifest, names: list[str], chosen: dict[str, TaskSpec], n_resamples: int,
+                  data_dir: str | None, judge: AnyJudge | None) -> Path:
     (out_dir / "samples").mkdir(parents=True, exist_ok=True)
     new_results = results.model_copy(update={"run_id": out_dir.name, "tasks": {}})
     new_manifest = manifest.model_copy(update={"run_id": out_dir.name, "started": _now(), "tasks": dict(manifest.tasks),
                                                "command": redact_argv(list(sys.argv))})
     for name in names:
         result, records = rescore_task(run_dir, results.tasks[name], chosen[name], manifest.seed, n_resamples, data_dir, judge)
-        tmp = out_dir / "samples" / f"{name}.jsonl.tmp"
-        with open(tmp, "w") as f:
-            for r in records:
-                f.write(r.model_dump_json(exclude_none=True) + "\n")
-        tmp.replace(out_dir / "samples" / f"{name}.jsonl")
+        write_text_atomic(out_dir / "samples" / f"{name}.jsonl", "".join(r.model_dump_json(exclude_none=True) + "\n" for r in records))
         new_results.tasks[name] = result
         new_manifest.tasks[name] = {**manifest.tasks.get(name, {}), "task_hash": result.task_hash, "spec_hash": result.spec_hash,
                                     "rescored_from": manifest.run_id}

@@ -70,11 +70,12 @@ def test_rotations_have_their_own_cache_entries_and_a_rerun_is_served_from_cache
 
 
 def test_the_leaderboard_compares_circular_runs_by_question(fixture_mirror, tmp_path):
-    from evals.report.build import question_reducer
     from evals.report.compare import read_sample_stats
+    from evals.report.index import load_runs, results_frame
+    from evals.scoring.reducers import get_reducer
 
     run_tasks([load_task("ai2d_circular")], fixture_mirror, tmp_path / "circ", "", adapter=Oracle({"egg", "fox"}, blind_spot="pupa"))
     stats, _ = read_sample_stats(str(tmp_path / "circ"), "ai2d_circular", "choice_accuracy", 0,
-                                 combine=question_reducer(str(tmp_path / "circ"), "ai2d_circular"))
+                                 combine=get_reducer(results_frame(load_runs([tmp_path / "circ"])).reducer[0]))
     # Two questions, not eight rotations; the first is wrong on one rotation, so wrong.
     assert sorted(v["score"] for v in stats.values()) == [0.0, 1.0] and len(stats) == 2

@@ -25,7 +25,7 @@ LAYERS = {
     "report": 5,
     "cli": 6,
 }
-VOCABULARY = {"errors", "hashing", "hub", "names", "redact", "registry", "requests", "results", "settings", "__init__"}
+VOCABULARY = {"errors", "files", "hashing", "hub", "names", "redact", "registry", "requests", "results", "settings", "__init__"}
 
 
 def _module_name(path: Path) -> str:

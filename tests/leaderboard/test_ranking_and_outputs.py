@@ -242,3 +242,12 @@ def test_runs_list_and_show_fit_80_columns_and_print_names_as_plain_text(tmp_pat
         assert "\x1b" not in res.stdout and "\x07" not in res.stdout  # escape sequences are shown, never sent
         if "crafted" in args or "list" in args:  # the markup is printed as written, not read (it broke every later listing)
             assert "x[/" in res.stdout and "\\x1b[2J\\x1b]0;owned\\x07" in res.stdout
+
+
+def test_json_in_a_page_cannot_close_its_script_and_writes_nan_as_null() -> None:
+    from evals.report.render_html import script_json
+
+    text = script_json({"a": float("nan"), 1: [float("inf"), 0.5], "s": "</script><b>&", "t": ("x",)})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"a": None, "1": [None, 0.5], "s": "</script><b>&", "t": ["x"]}
+    assert json.loads(script_json({"s": "\u2028"})) == {"s": "\u2028"} and "\u2028" not in script_json({"s": "\u2028"})
