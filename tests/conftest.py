@@ -17,6 +17,7 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     yield root
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config):
     """``-n auto`` (README's test command): a worker a core, at most four; each holds tiny models and media in memory."""
     return max(1, min(4, os.cpu_count() or 1))
