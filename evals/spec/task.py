@@ -97,6 +97,14 @@ def _template_compiles(source: str | None) -> str | None:
     return source
 
 
+def _judge_template_compiles(source: str | None) -> str | None:
+    """A field validator for judge prompts: the template compiles with the model's answer quoted (``judge_template``)."""
+    problem = template_problem(source, quote_answers=True) if source is not None else None
+    if problem:
+        raise ValueError(problem)
+    return source
+
+
 class PromptSpec(_Frozen):
     """A chat user turn (Jinja2) with ``<image>``/``<image N>``/``<audio>`` placeholders."""
 
@@ -150,6 +158,8 @@ JudgeOrder = Literal["reference_first", "answer_first"]
 class JudgeSpec(_Frozen):
     """A task's judge, as data: the prompt (Jinja2, with ``question``, ``answer``, ``references``,
     ``prediction`` and ``metadata``, the task's ``fields.metadata`` values) and how its verdict is read. Greedy decoding with a fixed seed; part of the task's hash.
+    Wherever the prompt outputs a model's answer (``prediction``, ``first``, ``second``) it is quoted: its line breaks and
+    ``|`` escaped (``spec/templates.py`` ``judge_template``), so an answer cannot end its field or forge the prompt's rows.
 
     Pairwise grading (a ``pair`` verdict) may ask in several ``orders``, each its own request (cached under its own
     prompt): ``reference_first`` shows the reference answer, then the model's; ``answer_first`` the other way round.
@@ -204,7 +214,7 @@ class JudgeSpec(_Frozen):
             del data["orders"]
         return data
 
-    _compiles = field_validator("prompt", "system")(_template_compiles)
+    _compiles = field_validator("prompt", "system")(_judge_template_compiles)
 
 
 class VideoSpec(_Frozen):

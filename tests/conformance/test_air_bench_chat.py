@@ -7,7 +7,9 @@ the mean of its speech_and_sound and speech_and_music figures), and the prompts 
 (repository, paths, commit and command in the file's header). omnieval must read every reply, score every sample and
 every split as the official code does, except where it departs on purpose (pinned below, and said in the tasks'
 descriptions): a sample either order could not score is a counted scoring error, never one order's mean; a negative
-score, which ``cal_score.py`` keeps, is outside the verdict's 0..10.
+score, which ``cal_score.py`` keeps, is outside the verdict's 0..10; the two answers are quoted in the prompt (line
+breaks and ``|`` escaped, ``spec/templates.py`` ``quote_answer``), so an answer cannot close its block and write the
+prompt's ``[System]`` part itself.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from evals.scoring.contract import ScoreInput, stats_table
 from evals.scoring.metrics.air_bench import format_pair_reading, pair_stats, score_judge_pair
 from evals.scoring.registry import get_scorer
 from evals.spec.catalog import load_task
+from evals.spec.templates import quote_answer
 
 DATA = json.loads((Path(__file__).parent / "data" / "air_bench_chat.json").read_text(encoding="utf-8"))
 REPLIES, SAMPLES, AGGREGATES, PROMPTS = DATA["replies"], DATA["samples"], DATA["aggregates"], DATA["prompts"]
@@ -139,5 +142,12 @@ def test_the_judge_is_asked_score_chats_prompt_in_both_orders(case):
     record = SampleRecord(task=SPEC.name, index=0, id="5000", prompt=[{"role": "user", "content": [{"type": "text", "text": case["question"]}]}],
                           prediction=case["response"], references=[case["answer_gt"]], metadata={"meta_info": case["meta_info"]})
     requests = judge_requests(SPEC, [record])
-    assert [r.messages[-1].content[0].text for r in requests] == [case["reference_first"], case["answer_first"]]
+    # Deliberate departure, pinned: score_chat.py puts both answers in verbatim; here each is quoted (its line breaks
+    # written \n, its | as \|), so an answer cannot end its "[The End of Assistant 2s Answer]" block. Otherwise the
+    # prompt is score_chat.py's character for character (an answer on one line without | is exactly the official one).
+    official = [case["reference_first"], case["answer_first"]]
+    expected = [p.replace(case["response"], quote_answer(case["response"])).replace(case["answer_gt"], quote_answer(case["answer_gt"]))
+                for p in official]
+    assert [r.messages[-1].content[0].text for r in requests] == expected
+    assert (expected == official) == ("\n" not in case["response"] + case["answer_gt"])
     assert len({r.key for r in requests}) == 2  # each order its own request, cached under its own prompt
