@@ -6,7 +6,9 @@ order and yields them back in the same order, in chunks, each with its
 
 - cache lookup (one query per group of consecutive jobs) and committing each
   batch's responses as soon as they return (a killed run loses at most the batch
-  in flight; failed responses are never cached);
+  in flight; failed responses are never cached, nor, when the caller says what it
+  can use (``run(usable=...)``: a judge, its verdicts), responses it cannot use: they
+  are neither stored nor served, so a re-run asks again);
 - decoding the misses' media (each distinct image once, on a small pool),
   ahead of inference in a background thread for GPU and remote models, between
   batches for a model that computes on the CPU;
@@ -110,9 +112,10 @@ class _Preparer(threading.Thread):
     _DONE = object()
 
     def __init__(self, jobs: Iterable[Job], adapter: Adapter, cache: ResponseCache | None, model_hash: str, chunk_misses: int,
-                 background: bool) -> None:
+                 background: bool, usable: Callable[[Job], bool] | None = None) -> None:
         super().__init__(daemon=True, name="omnieval-prepare")
         self.jobs, self.cache, self.model_hash, self.chunk_misses = jobs, cache, model_hash, chunk_misses
+        self.usable = usable
         self.adapter = adapter
         self._warmed = False
         self.background = background
@@ -144,6 +147,8 @@ class _Preparer(threading.Thread):
                 hit = hits.get(j.key)
                 if hit is not None:
                     j.response, j.cached = hit, True
+                    if self.usable is not None and not self.usable(j):  # stored before it was known unusable: ask again
+                        j.response, j.cached = None, False
         if not self._warmed and any(j.needs_model for j in group):
             # The first request the cache cannot answer: a lazy model starts loading while the first chunks are prepared.
             self._warmed = True
@@ -264,17 +269,22 @@ class GenerationEngine:
         self.model_hash = adapter.fingerprint_hash()
         self.stats = EngineStats()
 
-    def run(self, jobs: Iterable[Job], on_answered: Callable[[list[Job]], None] | None = None) -> Iterator[list[Job]]:
+    def run(self, jobs: Iterable[Job], on_answered: Callable[[list[Job]], None] | None = None,
+            usable: Callable[[Job], bool] | None = None) -> Iterator[list[Job]]:
         """Yield ``jobs`` in order, chunk by chunk, each with ``response`` (or ``error``) set.
 
         ``on_answered`` (progress) hears of every job once, as soon as it has its answer: a prepared chunk's jobs the
         cache answered or that need no model (their own error) at once, the others batch by batch as the model answers
         them, each batch after its responses are committed; before the chunk is yielded.
+
+        ``usable`` (a job with a successful response -> whether the caller can use it: a judge's reply that is a
+        verdict) decides what the cache keeps: a response it rejects is handed back (the caller records why it is
+        unusable) but never stored, and a stored one it rejects is not served but asked again.
         """
         caps = self.adapter.capabilities
         # Chunks hold a few batches' worth of misses so they can be sorted by length (less padding).
         preparer = _Preparer(jobs, self.adapter, self.cache, self.model_hash, self.batch_size * _SORT_WINDOW,
-                             background=not caps.cpu_inference)
+                             background=not caps.cpu_inference, usable=usable)
         try:
             for chunk in preparer.chunks():
                 misses = [j for j in chunk if j.needs_model]
@@ -287,7 +297,8 @@ class GenerationEngine:
                     i += len(batch)
                     self._generate(batch)
                     if self.cache is not None:
-                        self.cache.put_many([(j.key, j.response) for j in batch if j.response is not None], self.adapter.name)
+                        keep = [j for j in batch if j.response is not None and (usable is None or j.failure is not None or usable(j))]
+                        self.cache.put_many([(j.key, j.response) for j in keep], self.adapter.name)  # errors: never stored
                     if on_answered is not None:
                         on_answered(batch)
                 for j in chunk:

@@ -5,7 +5,13 @@ Its calls go through its own ``GenerationEngine``, so they are batched, cached
 under the judge's fingerprint (a re-run or a rescore pays nothing) and committed
 batch by batch (a killed run resumes). A verdict that cannot be had (the call
 failed, the judge is down, the reply does not parse) is recorded as the
-sample's judge error: the scorer makes it a scoring error, never a zero.
+sample's judge error: the scorer makes it a scoring error, never a zero. A reply
+that is not a verdict (``reply_problem``) is never cached, and one a cache holds
+from before is not served: the same command run again asks the judge again.
+
+The model's answer is quoted in every judge prompt (``spec/templates.py``
+``judge_template``): it cannot end its field, forge a row of the prompt or put an
+instruction on a line of its own.
 
 A pairwise judge (a ``pair`` verdict) may be asked in several orders (``judge.orders``:
 the reference first, the model's answer first), one request per order; a sample's verdict
@@ -37,7 +43,7 @@ from evals.scoring.records import prompt_text, record_input
 from evals.scoring.stats import krippendorff_alpha
 from evals.spec.task import JudgeSpec, TaskSpec, VerdictSpec
 from evals.scoring.answers import json_field
-from evals.spec.templates import PromptTemplate
+from evals.spec.templates import judge_template
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?|[-+]?\.\d+")
 
@@ -125,13 +131,27 @@ def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str |
     return verdict.labels[min(found)[1]], None
 
 
+def reply_problem(reply: str, verdict: VerdictSpec, choices: Sequence[str]) -> str | None:
+    """Why one reply of the judge is not a verdict (None when it is): the one reading that decides both a sample's judge
+    error and whether the reply may be cached. A ``text`` extraction always reads (an empty reply: no answer found); a
+    ``pair`` reply is read alone, each order's reply on its own."""
+    if verdict.kind == "text":
+        return None
+    if verdict.kind == "choice":
+        return parse_choice_verdict(reply, verdict, choices)[1]
+    if verdict.kind == "pair":
+        return parse_score_pair(reply, verdict.min, verdict.max)[1]
+    return parse_verdict(reply, verdict)[1]
+
+
 def judge_requests(spec: TaskSpec, records: Sequence[SampleRecord]) -> list[Request]:
     """The judge's requests for ``records``: one per record and order asked (``judge.orders``), record by record."""
     judge = spec.judge
     assert judge is not None
     where = spec.source_file or spec.name
-    user = PromptTemplate(judge.prompt, where, "judge.prompt")
-    system = PromptTemplate(judge.system, where, "judge.system") if judge.system else None
+    # Compiled as judge prompts: wherever they output the model's answer it is quoted (templates.quote_answer).
+    user = judge_template(judge.prompt, where, "judge.prompt")
+    system = judge_template(judge.system, where, "judge.system") if judge.system else None
     settings = GenerationSettings(max_new_tokens=judge.max_new_tokens, temperature=0.0, seed=0)
     out = []
     for rec in records:
@@ -180,10 +200,16 @@ class Judge:
         ident = self.identity(spec).model_dump()
         orders = spec.judge.orders
         done: list[Job] = []
+        verdict = spec.judge.verdict
+
+        def usable(job: Job) -> bool:  # a reply that is not a verdict is neither cached nor served from the cache
+            return reply_problem(job.response.text if job.response is not None else "", verdict, job.payload.choices or []) is None
+
         if self.down is None and answered:
             payloads = [r for r in answered for _ in orders]  # the requests come record by record, one per order
             try:
-                for chunk in self.engine.run(Job(q, payload=r) for q, r in zip(self.requests(spec, answered), payloads)):
+                jobs = (Job(q, payload=r) for q, r in zip(self.requests(spec, answered), payloads))
+                for chunk in self.engine.run(jobs, usable=usable):
                     done.extend(chunk)
             except ModelUnavailable as e:
                 self.down = f"the judge {self.name} is unavailable: {e}"
