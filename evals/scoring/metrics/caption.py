@@ -47,7 +47,7 @@ import tempfile
 import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, create_model
@@ -99,10 +99,39 @@ def _java(options: CaptionOptions) -> str:
     return java
 
 
+class _LineMemo:
+    """Outputs of a Java tool that answers each input line on its own (PTBTokenizer ``-preserveLines``, METEOR's
+    ``SCORE`` lines), kept for this process: a line seen before is not sent again, and a call whose lines were all
+    seen starts no JVM (a task scored twice, a rescore, a clean and a condition run sharing references). Bounded: the
+    oldest lines go first."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.seen: dict[tuple[str, str], Any] = {}
+
+    def run(self, java: str, lines: Sequence[str], tool: Callable[[list[str]], list[Any]]) -> list[Any]:
+        missing = list(dict.fromkeys(line for line in lines if (java, line) not in self.seen))
+        if missing:
+            for line, out in zip(missing, tool(missing), strict=True):
+                self.seen[(java, line)] = out
+            while len(self.seen) > self.limit:
+                del self.seen[next(iter(self.seen))]
+        return [self.seen[(java, line)] for line in lines]
+
+
+_PTB_MEMO = _LineMemo()
+_METEOR_MEMO = _LineMemo()
+
+
 def ptb_tokenize(texts: Sequence[str], java: str = "java") -> list[str]:
-    """pycocoevalcap's ``PTBTokenizer``: lower-cased PTB tokens without punctuation, one JVM for all texts."""
+    """pycocoevalcap's ``PTBTokenizer``: lower-cased PTB tokens without punctuation, one JVM for all texts not
+    tokenized before in this process."""
     if not texts:
         return []
+    return _PTB_MEMO.run(java, [t.translate(_LINE_BREAKS) for t in texts], lambda lines: _ptb_tokenize(lines, java))
+
+
+def _ptb_tokenize(texts: Sequence[str], java: str) -> list[str]:
     jar = _pycocoevalcap_dir() / "tokenizer" / "stanford-corenlp-3.4.1.jar"
     sentences = "\n".join(t.translate(_LINE_BREAKS) for t in texts)
     with tempfile.TemporaryDirectory(prefix="omnieval-ptb-") as tmp:
@@ -261,12 +290,17 @@ def _link_tree(target: Path, files: dict[str, Path]) -> None:
 
 
 def meteor_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]], java: str) -> list[list[float]]:
-    """METEOR 1.5 sufficient statistics per image (``SCORE`` lines of ``meteor-1.5.jar -stdio -l en -norm``)."""
-    src = _pycocoevalcap_dir() / "meteor"
+    """METEOR 1.5 sufficient statistics per image (``SCORE`` lines of ``meteor-1.5.jar -stdio -l en -norm``); each
+    line is scored on its own, so lines scored before in this process are not sent again."""
     lines = []
     for hyp, refs in zip(hypotheses, references):
         hyp = hyp.replace("|||", "").replace("  ", " ")
         lines.append(" ||| ".join(("SCORE", " ||| ".join(refs), hyp)))
+    return _METEOR_MEMO.run(java, lines, lambda todo: _meteor_lines(todo, java))
+
+
+def _meteor_lines(lines: list[str], java: str) -> list[list[float]]:
+    src = _pycocoevalcap_dir() / "meteor"
     with tempfile.TemporaryDirectory(prefix="omnieval-meteor-") as tmp:
         _link_tree(Path(tmp), {"meteor-1.5.jar": src / "meteor-1.5.jar", "data/paraphrase-en.gz": src / "data" / "paraphrase-en.gz"})
         cmd = [java, "-jar", "-Xmx2G", "meteor-1.5.jar", "-", "-", "-stdio", "-l", "en", "-norm"]
