@@ -141,8 +141,10 @@ def test_a_judge_is_shown_when_the_run_recorded_one(tmp_path: Path) -> None:
 
 def test_csv_neutralises_formula_text(tmp_path: Path) -> None:
     root = tmp_path / "runs"
-    make_run(root, "r1", "=cmd|' /C calc'!A0", {"@SUM(A1)": SynthTask(stats=_acc(0.5, 40, 0), revision="-2+3")})
-    make_run(root, "r2", "+model", {"@SUM(A1)": SynthTask(stats=_acc(0.6, 40, 1), revision="-2+3")})
+    # Task names are held to the task-name rule even when read back (a run with "@SUM(A1)" as a task is skipped); the
+    # model name and the revision are anything a run says.
+    make_run(root, "r1", "=cmd|' /C calc'!A0", {"sum_a1": SynthTask(stats=_acc(0.5, 40, 0), revision="-2+3")})
+    make_run(root, "r2", "+model", {"sum_a1": SynthTask(stats=_acc(0.6, 40, 1), revision="-2+3")})
     board = build_leaderboard(load_runs([root]), n_resamples=50)
     board["cells"][0]["value"] = -0.25  # a negative number stays a number
     frame = cells_frame(board)
@@ -153,9 +155,9 @@ def test_csv_neutralises_formula_text(tmp_path: Path) -> None:
             if value.startswith(("=", "+", "@", "\t", "\r")) or (value.startswith("-") and not _is_number(value)):
                 raise AssertionError(f"{key}={value!r} is a formula")
     assert {r["model"] for r in rows} == {"'=cmd|' /C calc'!A0", "'+model"}
-    assert {r["task"] for r in rows} == {"'@SUM(A1)"} and {r["revision"] for r in rows} == {"'-2+3"}
+    assert {r["task"] for r in rows} == {"sum_a1"} and {r["revision"] for r in rows} == {"'-2+3"}
     assert "-0.25" in {r["value"] for r in rows}
-    assert csv_safe(-1.5) == -1.5 and csv_safe("plain") == "plain" and csv_safe("-x") == "'-x"
+    assert csv_safe(-1.5) == -1.5 and csv_safe("plain") == "plain" and csv_safe("-x") == "'-x" and csv_safe("@SUM(A1)") == "'@SUM(A1)"
 
 
 def _is_number(text: str) -> bool:
