@@ -117,10 +117,14 @@ class MediaPart:
     """A robustness condition applied once decoded (``white_noise:10``, ``jpeg:10``; ``evals.data.perturb``)."""
     mix: tuple["MediaPart", ...] = ()
     """Other media the condition mixes in (``babble``: other clips of the task); their hashes are in every key."""
+    source: Any = field(default=None, repr=False, compare=False)
+    """A file made only when its bytes are needed (a member of a dataset's archive, ``evals.data.media.ArchiveMember``):
+    ``source.file()`` gives its path (extracting it the first time), ``source.size`` its size. ``sha`` is then the
+    source's own identity, known without reading it."""
 
     def __post_init__(self) -> None:
-        if self.data is None and self.path is None:
-            raise ValueError(f"{self.kind} part {self.sha}: give its bytes or a file path")
+        if self.data is None and self.path is None and self.source is None:
+            raise ValueError(f"{self.kind} part {self.sha}: give its bytes or a file path (or a source that makes one)")
 
     @cached_property
     def identity(self) -> bytes:
@@ -153,16 +157,25 @@ class MediaPart:
         """Size of the encoded media: a cheap proxy for its length (0 when the file cannot be read)."""
         if self.data is not None:
             return len(self.data)
+        if self.path is None:
+            return int(self.source.size)
         try:
-            return os.path.getsize(self.path)  # type: ignore[arg-type]
+            return os.path.getsize(self.path)
         except OSError:
             return 0
+
+    def file(self) -> str | None:
+        """The file holding the encoded bytes: ``path``, else the one ``source`` makes (now, the first time it is asked;
+        its error, e.g. ``MediaError``, when it cannot); None for inline bytes."""
+        if self.path is not None:
+            return self.path
+        return None if self.source is None else str(self.source.file())
 
     def read(self) -> bytes:
         """The encoded bytes: ``data``, else the file's contents (``OSError`` when it cannot be read)."""
         if self.data is not None:
             return self.data
-        with open(self.path, "rb") as f:  # type: ignore[arg-type]
+        with open(self.file(), "rb") as f:  # type: ignore[arg-type]
             return f.read()
 
 

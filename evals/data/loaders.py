@@ -480,8 +480,10 @@ def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     lines = [line for line in rows_path.read_text().splitlines() if line.strip()]
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        from evals.data.media import MediaError, read_member
+
         with zipfile.ZipFile(zip_path) as archive:
-            members = set(archive.namelist())
+            members = {info.filename: info for info in archive.infolist()}
             for i, line in enumerate(lines):
                 try:
                     row = json.loads(line)
@@ -495,7 +497,13 @@ def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
                 # Some releases list paths without the zip's top folder; accept either.
                 candidates = [inner, inner.lstrip("./"), f"images/{inner}"]
                 member = next((c for c in candidates if c in members), None)
-                row[image_col] = {"bytes": archive.read(member), "path": inner} if member else _missing_media(f"{inner} not in {zip_path.name}")
+                if member is None:
+                    row[image_col] = _missing_media(f"{inner} not in {zip_path.name}")
+                else:  # read within the limit for an image member (ARCHIVE_MEMBER_LIMITS): a bomb is this row's error
+                    try:
+                        row[image_col] = {"bytes": read_member(archive, members[member], "image", zip_path.name), "path": inner}
+                    except MediaError as e:
+                        row[image_col] = _missing_media(str(e))
                 yield i, row
 
     identity = _files_identity([str(rows_path), str(zip_path)])
@@ -523,13 +531,14 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     is ``<id>.mp4`` (or ``data/<id>.mp4``, any video extension) inside one of the repo's ``videos_chunked_*.zip``
     (Video-MME's layout; ``dataset.data_files: {videos: "pattern"}`` names others). With ``video_folder``
     (MVBench), the cell is a file name inside that folder of the archives, wherever the folder sits. Only a mirror is read: these
-    archives are tens of GB each. A video is extracted, once, when a selected sample first needs it (into
-    ``<cache dir>/videos``); an id absent from every archive is that sample's error.
+    archives are tens of GB each. A video is extracted, once, when a model first needs its bytes (into
+    ``<cache dir>/videos``; a model that decodes no media never extracts one); an id absent from every archive, or
+    a member over the limit for its kind (``media.ARCHIVE_MEMBER_LIMITS``), is that sample's error.
     """
     import zipfile
     from dataclasses import replace as _replace
 
-    from evals.data.media import ArchiveMember
+    from evals.data.media import ArchiveMember, MediaArchive
     from evals.settings import default_cache_path
 
     if data_dir is None:
@@ -546,7 +555,9 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     for archive in archives:
         try:
             with zipfile.ZipFile(archive) as z:
-                for info in z.infolist():
+                infos = z.infolist()
+                source = MediaArchive(archive, infos, cache, task.dataset.path, archive.relative_to(repo).as_posix())
+                for info in infos:
                     name, suffix = info.filename, Path(info.filename).suffix.lower()
                     if info.is_dir() or suffix not in (".mp4", ".mkv", ".webm", ".avi", ".mov"):
                         continue
@@ -556,19 +567,26 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
                         key = f"/{name}".split(f"/{folder}/", 1)[1]
                     else:  # Video-MME, NExT-QA: the row names the video by its id, the file's stem
                         key = Path(name).stem
-                    members.setdefault(key, ArchiveMember(archive, name, cache, info.CRC, info.file_size))
+                    members.setdefault(key, source.member(info, "video"))
         except (OSError, zipfile.BadZipFile) as e:
             raise DataError(f"task {task.name}: cannot read the video archive {archive}: {e}") from None
     rows_source = open_files(task.model_copy(update={"dataset": _replace_loader(task)}), data_dir)
     video_col = task.fields.video or "videoID"
     subtitle_zip = (task.dataset.data_files or {}).get("subtitles")
-    srt: dict[str, str] = {}
+    srt: dict[str, ArchiveMember] = {}
     if subtitle_zip:  # Video-MME's subtitle.zip: subtitle/<videoID>.srt
         sub_path = repo / str(subtitle_zip)
         if not sub_path.is_file():
             raise DataError(f"task {task.name}: the mirror {repo} has no {subtitle_zip}")
-        with zipfile.ZipFile(sub_path) as z:
-            srt = {Path(n).stem: n for n in z.namelist() if n.lower().endswith(".srt")}
+        try:
+            with zipfile.ZipFile(sub_path) as z:
+                infos = z.infolist()
+        except (OSError, zipfile.BadZipFile) as e:
+            raise DataError(f"task {task.name}: cannot read the subtitle archive {sub_path}: {e}") from None
+        subs = MediaArchive(sub_path, infos, cache, task.dataset.path, str(subtitle_zip))
+        for info in infos:
+            if info.filename.lower().endswith(".srt"):
+                srt.setdefault(Path(info.filename).stem, subs.member(info, "subtitles"))
     frames = task.video.frames if task.video and task.video.frames else 32
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
@@ -577,7 +595,7 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
             member = members.get(key)
             row[video_col] = member or _missing_media(f"video {key!r} is in none of {', '.join(a.name for a in archives)}")
             if subtitle_zip:
-                row["subtitles"] = FrameSubtitles(member, repo / str(subtitle_zip), srt.get(key), frames)
+                row["subtitles"] = FrameSubtitles(member, srt.get(key), frames)
             yield i, row
 
     identity = stable_hash({"rows": rows_source.fingerprint, "archives": _files_identity([str(a) for a in archives])})
@@ -588,23 +606,23 @@ def load_video_zips(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
 class FrameSubtitles:
     """The subtitles of a video at its sampled frames, as lmms-eval's Video-MME prompt has them
     (``videomme_subtitles``); worked out when the prompt is rendered (only for selected questions; it needs the
-    video's frame count and rate, read with PyAV). No subtitle file for the video: "No subtitles available"."""
+    video's frame count and rate, read with PyAV from the archive's member as it streams, nothing extracted). No
+    subtitle file for the video: "No subtitles available". A subtitle file or video over the limit for its kind
+    (``media.ARCHIVE_MEMBER_LIMITS``) is the question's error (``MediaError``), never read."""
 
-    def __init__(self, video: Any, archive: Path, member: str | None, frames: int) -> None:
-        self.video, self.archive, self.member, self.frames = video, archive, member, frames
+    def __init__(self, video: Any, subtitles: Any, frames: int) -> None:
+        self.video, self.subtitles, self.frames = video, subtitles, frames
 
     def __str__(self) -> str:
-        import zipfile
-
         from evals.data.media import video_frame_count_and_rate
 
-        if self.member is None:
+        if self.subtitles is None:
             return NO_SUBTITLES
         if self.video is None:
             return ""
-        with zipfile.ZipFile(self.archive) as z:
-            srt = z.read(self.member).decode("utf-8", errors="replace")
-        n_frames, fps = video_frame_count_and_rate(self.video.extract())
+        srt = self.subtitles.read().decode("utf-8", errors="replace")
+        with self.video.open() as stream:
+            n_frames, fps = video_frame_count_and_rate(stream)
         return videomme_subtitles(srt, n_frames, fps, self.frames)
 
 

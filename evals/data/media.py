@@ -15,6 +15,8 @@ import hashlib
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from evals.data.perturb import perturb, resample  # noqa: F401  (resample: part of this module's interface)
-from evals.hashing import bytes_hash
+from evals.hashing import bytes_hash, canonical_json
 from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaKind, MediaPart, VideoFrames, VideoSampling
 
 _MAGIC: dict[str, dict[bytes, str]] = {
@@ -80,38 +82,204 @@ class LoaderFile(str):
     """A file path a loader found inside the dataset's own folder (not a path a row wrote): taken as it is."""
 
 
+ARCHIVE_MEMBER_LIMITS: dict[str, int] = {"video": 4 << 30, "image": 64 << 20, "subtitles": 4 << 20}
+"""The largest member of each kind read out of a dataset's archive, by the size its archive declares (uncompressed).
+Above the largest of the real datasets: Video-MME's videos run to an hour (about a GB at its bitrates), NExT-QA's and
+MVBench's clips to minutes (tens of MB); VisuLogic's images are PNGs of well under a MB; an hour of Video-MME subtitles
+is tens of KB. A member over its limit is its sample's error, never read."""
+MAX_VIDEO_INFLATION = 16
+"""An encoded video hardly deflates: a video member over ``_INFLATION_FLOOR`` bytes that declares more than this many
+times its compressed size is no video (a decompression bomb: a few MB that unpack to GBs), and its sample's error."""
+_INFLATION_FLOOR = 64 << 20
+_CHUNK = 1 << 20
+
+
+def _zip_errors() -> tuple[type[BaseException], ...]:
+    import zipfile
+    import zlib
+
+    return OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError, NotImplementedError, RuntimeError
+
+
+def check_member(info: Any, kind: str, archive: str) -> None:
+    """``MediaError`` when the member ``info`` (a ``ZipInfo``) of ``archive`` is over the limit for its kind
+    (``ARCHIVE_MEMBER_LIMITS``), or a video member inflates as no video does (``MAX_VIDEO_INFLATION``): from what the
+    archive declares, before a byte is read."""
+    limit = ARCHIVE_MEMBER_LIMITS[kind]
+    size, packed = info.file_size, info.compress_size
+    if size > limit:
+        raise MediaError(f"{info.filename} in {archive} declares {size:,} bytes, over the limit of {limit:,} bytes "
+                         f"for a {kind} member")
+    if kind == "video" and size > _INFLATION_FLOOR and size > MAX_VIDEO_INFLATION * max(packed, 1):
+        raise MediaError(f"{info.filename} in {archive} declares {size:,} bytes from {packed:,} compressed, over "
+                         f"{MAX_VIDEO_INFLATION} times as many: no encoded video inflates so (a decompression bomb?)")
+
+
+def read_member(archive: Any, info: Any, kind: str, name: str) -> bytes:
+    """The bytes of member ``info`` of the open ``zipfile.ZipFile`` ``archive`` (named ``name`` in messages), after
+    ``check_member``; never more than its declared size is read, and a member that holds more is a ``MediaError``."""
+    check_member(info, kind, name)
+    try:
+        with archive.open(info) as src:
+            data = src.read(info.file_size + 1)
+    except _zip_errors() as e:
+        raise MediaError(f"cannot read {info.filename} from {name}: {e}") from None
+    if len(data) != info.file_size:
+        raise MediaError(f"{info.filename} in {name} holds other than the {info.file_size:,} bytes it declares")
+    return data
+
+
+class MediaArchive:
+    """One of a dataset's zip archives, as the media inside it see it: its file, the dataset it belongs to (``dataset``,
+    the Hub path, and ``name``, the archive's name inside the dataset) and its directory's digest (every member's name,
+    CRC-32, sizes, offset and method: a sha256, from what opening the archive read anyway; no archive is hashed whole).
+    Dataset, name and digest are the archive's identity in request keys, so the same mirror anywhere keeps its cached
+    answers and another dataset's archive never shares them; the extraction cache adds the file's real path, so two
+    archive files never share an extracted member."""
+
+    def __init__(self, path: Path, infos: list[Any], cache_dir: Path, dataset: str, name: str) -> None:
+        self.path, self.cache_dir, self.dataset, self.name = Path(path), Path(cache_dir), dataset, name
+        directory = [(i.filename, i.CRC, i.compress_size, i.file_size, i.header_offset, i.compress_type) for i in infos]
+        self.digest = hashlib.sha256(canonical_json(directory).encode()).hexdigest()
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return {"dataset": self.dataset, "archive": self.name, "directory": self.digest}
+
+    def member(self, info: Any, kind: str) -> "ArchiveMember":
+        """The member ``info`` (a ``ZipInfo`` of this archive) holding a medium of ``kind`` (a key of ``ARCHIVE_MEMBER_LIMITS``)."""
+        return ArchiveMember(self, info, kind)
+
+
+_EXTRACTING: dict[str, threading.Lock] = {}
+_EXTRACTING_LOCK = threading.Lock()
+_SHA256_HEX = frozenset("0123456789abcdef")
+_SUFFIX_MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm",
+                ".mkv": "video/webm", ".avi": "video/x-msvideo"}  # Matroska's EBML header is what _sniff calls webm
+
+
 class ArchiveMember:
     """A medium inside one of the dataset's own archives (Video-MME's ``videos_chunked_*.zip``), named by a loader,
-    never by row data. It is extracted once, when a selected sample first needs it, into ``cache_dir``, and
-    identified by the archive's own record of it (CRC-32 and size): no 26 GB archive is hashed, none is unpacked whole."""
+    never by row data. Planning reads nothing of it: its identity in request keys (``sha``) is its archive's identity
+    (``MediaArchive``), its name and offset; its size is checked against the limit for its kind (``check_member``)
+    then, and extraction waits until a model needs its bytes (``file``). Extraction streams the member into
+    ``<cache_dir>/<sha256 of its bytes><suffix>`` (hashed as it is written, to a temporary file renamed when whole,
+    removed when not) and records that hash under the member's cache key (archive identity, real path, member),
+    so no other member, of this archive or another, is ever served its bytes."""
 
-    __slots__ = ("archive", "member", "cache_dir", "crc", "size")
+    __slots__ = ("archive", "info", "kind", "member", "size")
 
-    def __init__(self, archive: Path, member: str, cache_dir: Path, crc: int, size: int) -> None:
-        self.archive, self.member, self.cache_dir, self.crc, self.size = Path(archive), member, Path(cache_dir), crc, size
+    def __init__(self, archive: MediaArchive, info: Any, kind: str) -> None:
+        self.archive, self.info, self.kind = archive, info, kind
+        self.member, self.size = info.filename, info.file_size
 
     @property
     def sha(self) -> str:
-        return f"z{self.crc:08x}{self.size:012x}"
+        """The member's identity in request and decode keys: its archive's identity, its name and its offset."""
+        key = {**self.archive.identity, "member": self.member, "offset": self.info.header_offset}
+        return "z" + hashlib.sha256(canonical_json(key).encode()).hexdigest()[:20]
 
-    def extract(self) -> Path:
-        """The member's file in the cache, written whole (to a temporary name, then renamed) the first time."""
-        import os
-        import shutil
+    @property
+    def mime(self) -> str:
+        return _SUFFIX_MIME.get(Path(self.member).suffix.lower(), _DEFAULT_MIME.get(self.kind, "application/octet-stream"))
+
+    def __repr__(self) -> str:
+        return f"ArchiveMember({self.archive.name}:{self.member}, {self.size} bytes)"
+
+    def check(self) -> None:
+        """``MediaError`` when the member is over the limit for its kind (nothing is read)."""
+        check_member(self.info, self.kind, self.archive.name)
+
+    def read(self) -> bytes:
+        """Its bytes, in memory (for small kinds: subtitles), within the limit for its kind."""
         import zipfile
 
-        target = self.cache_dir / f"{self.sha}{Path(self.member).suffix}"
-        if target.is_file() and target.stat().st_size == self.size:
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
         try:
-            with zipfile.ZipFile(self.archive) as z, z.open(self.member) as src, open(tmp, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)  # CRC-checked by zipfile as it reads
-            os.replace(tmp, target)
-        except (OSError, zipfile.BadZipFile, KeyError) as e:
-            tmp.unlink(missing_ok=True)
-            raise MediaError(f"cannot extract {self.member} from {self.archive.name}: {e}") from None
+            with zipfile.ZipFile(self.archive.path) as z:
+                return read_member(z, self.info, self.kind, self.archive.name)
+        except (OSError, zipfile.BadZipFile) as e:
+            raise MediaError(f"cannot read {self.member} from {self.archive.name}: {e}") from None
+
+    @contextmanager
+    def open(self) -> Iterator[Any]:
+        """A binary stream of its bytes, within the limit for its kind: the file already extracted, else the archive's
+        member itself, nothing written (the subtitles' frame count reads a video through it)."""
+        import zipfile
+
+        self.check()
+        cached = self.cached()
+        if cached is not None:
+            with open(cached, "rb") as f:
+                yield f
+            return
+        try:
+            with zipfile.ZipFile(self.archive.path) as z, z.open(self.info) as src:
+                yield src
+        except _zip_errors() as e:
+            raise MediaError(f"cannot read {self.member} from {self.archive.name}: {e}") from None
+
+    @property
+    def _cache_key(self) -> str:
+        key = {**self.archive.identity, "path": str(self.archive.path.resolve()), "member": self.member,
+               "offset": self.info.header_offset}
+        return hashlib.sha256(canonical_json(key).encode()).hexdigest()[:32]
+
+    def _target(self, digest: str) -> Path:
+        return self.archive.cache_dir / f"{digest}{Path(self.member).suffix.lower()}"
+
+    def cached(self) -> Path | None:
+        """Its file in the cache when it was extracted whole before, else None."""
+        try:
+            digest = (self.archive.cache_dir / "members" / self._cache_key).read_text().strip()
+        except OSError:
+            return None
+        if len(digest) != 64 or not set(digest) <= _SHA256_HEX:
+            return None
+        target = self._target(digest)
+        try:
+            return target if target.stat().st_size == self.size else None
+        except OSError:
+            return None
+
+    def file(self) -> Path:
+        """Its file in the cache: extracted (streamed, hashed, renamed when whole) the first time; ``MediaError`` when it
+        is over its limit or cannot be read, and then nothing of it is left in the cache."""
+        import os
+        import tempfile
+        import zipfile
+
+        self.check()
+        key = self._cache_key
+        with _EXTRACTING_LOCK:
+            lock = _EXTRACTING.setdefault(key, threading.Lock())
+        with lock:  # two decoding threads wanting one member: one extracts, the other finds it
+            found = self.cached()
+            if found is not None:
+                return found
+            cache_dir = self.archive.cache_dir
+            (cache_dir / "members").mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".extracting-", suffix=".part")
+            try:
+                digest, written = hashlib.sha256(), 0
+                with os.fdopen(fd, "wb") as dst, zipfile.ZipFile(self.archive.path) as z, z.open(self.info) as src:
+                    while chunk := src.read(_CHUNK):  # zipfile stops at the declared size and checks the CRC-32 at the end
+                        written += len(chunk)
+                        if written > self.size:
+                            raise MediaError(f"{self.member} in {self.archive.name} holds more than the {self.size:,} bytes it declares")
+                        digest.update(chunk)
+                        dst.write(chunk)
+                if written != self.size:
+                    raise MediaError(f"{self.member} in {self.archive.name} holds {written:,} bytes, not the {self.size:,} it declares")
+                target = self._target(digest.hexdigest())
+                os.replace(tmp, target)  # the same bytes, if another process put them there first
+                fd, index = tempfile.mkstemp(dir=cache_dir / "members", prefix=".", suffix=".part")
+                with os.fdopen(fd, "w") as f:
+                    f.write(digest.hexdigest())
+                os.replace(index, cache_dir / "members" / key)
+            except _zip_errors() as e:
+                raise MediaError(f"cannot extract {self.member} from {self.archive.name}: {e}") from None
+            finally:
+                Path(tmp).unlink(missing_ok=True)
         return target
 
 
@@ -131,11 +299,9 @@ def media_part(kind: MediaKind, value: Any, root: Path | None = None) -> MediaPa
         except OSError as e:
             raise MediaError(f"cannot read media file {path}: {e.strerror}") from None
         return MediaPart(kind, _sniff(head, kind), sha, path=str(path))
-    if isinstance(value, ArchiveMember):  # a loader's, not the row's: trusted, and inside the dataset's own archive
-        path = value.extract()
-        with path.open("rb") as f:
-            head = f.read(_SNIFF_BYTES)
-        return MediaPart(kind, _sniff(head, kind), value.sha, path=str(path))
+    if isinstance(value, ArchiveMember):  # a loader's, not the row's: inside the dataset's own archive, extracted when needed
+        value.check()
+        return MediaPart(kind, value.mime, value.sha, source=value)
     if isinstance(value, dict):
         if value.get("bytes"):
             value = value["bytes"]
@@ -274,11 +440,12 @@ def _frame_pts(container: Any, stream: Any) -> list[int]:
     return sorted({p.pts for p in container.demux(stream) if p.pts is not None and p.size})
 
 
-def video_frame_count_and_rate(path: str | Path) -> tuple[int, float]:
-    """How many frames a video file has, and its frame rate (the declared one, else the mean over the file)."""
+def video_frame_count_and_rate(source: str | Path | Any) -> tuple[int, float]:
+    """How many frames a video has, and its frame rate (the declared one, else the mean over the file): from a file
+    path or a binary stream."""
     import av
 
-    with av.open(str(path)) as container:
+    with av.open(str(source) if isinstance(source, (str, Path)) else source) as container:
         stream = container.streams.video[0]
         pts = _frame_pts(container, stream)
         return len(pts), _frame_rate(stream, pts)
@@ -429,7 +596,7 @@ class MediaDecoder:
 
     def video(self, part: MediaPart) -> VideoFrames:
         """The frames (and sound, when asked) ``part.sampling`` picks, decoded from its file or bytes."""
-        source = part.path if part.data is None else part.data
+        source = part.file() if part.data is None else part.data  # an archive member is extracted now, the first time
         return _under(part, decode_video(source, part.sampling, self.sampling_rate, self.max_image_side, self.max_pixels))
 
     def decode(self, part: MediaPart) -> Any:

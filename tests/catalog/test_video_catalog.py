@@ -8,6 +8,8 @@ import pytest
 from helpers import run_tasks
 from make_fixtures import VIDEOMME, write_fixtures
 
+from evals.adapters.base import Capabilities
+from evals.adapters.baseline import BaselineAdapter, BaselineArgs
 from evals.errors import DataError
 from evals.results import iter_samples
 from evals.scoring.metrics.videomme import videomme_letter
@@ -27,14 +29,25 @@ def test_videomme_reads_answers_as_lmms_evals_extract_mcq_answer(prediction, let
     assert videomme_letter(prediction)[0] == letter
 
 
+class _FrameReader(BaselineAdapter):
+    """``baseline:constant`` that has the engine decode its videos, as a video model does (so they are extracted)."""
+
+    declared_capabilities = Capabilities(image=True, multi_image=True, audio=True, video=True, batch=True)
+
+    def generate(self, requests):
+        assert all(len(r.media.video(p).frames) for r in requests for p in r.videos)
+        return super().generate(requests)
+
+
 def test_only_the_videos_of_selected_questions_are_extracted_once_and_questions_cluster_by_video(fixture_mirror, tmp_path,
                                                                                                 _isolated_cache):
     spec = load_task("videomme")
-    result = run_tasks([spec], fixture_mirror, tmp_path / "one", "A", limit=2).tasks["videomme"]
-    extracted = sorted((_isolated_cache / "videos").iterdir())
+    reader = _FrameReader("constant", BaselineArgs(text="A"))
+    result = run_tasks([spec], fixture_mirror, tmp_path / "one", "A", limit=2, adapter=reader).tasks["videomme"]
+    extracted = sorted(p for p in (_isolated_cache / "videos").iterdir() if p.is_file())
     assert result.n_samples == 2 and len(extracted) == 2  # rows 0 and 3: one question of each video
-    run_tasks([spec], fixture_mirror, tmp_path / "all", "A")
-    assert sorted((_isolated_cache / "videos").iterdir()) == extracted  # nothing extracted twice
+    run_tasks([spec], fixture_mirror, tmp_path / "all", "A", adapter=reader)
+    assert sorted(p for p in (_isolated_cache / "videos").iterdir() if p.is_file()) == extracted  # nothing extracted twice
     records = list(iter_samples(tmp_path / "all", "videomme"))
     assert len(records) == 6 and len({r.cluster for r in records}) == 2  # intervals resample videos, not questions
 
@@ -62,18 +75,24 @@ def test_video_mme_needs_a_mirror():
 
 def test_subtitles_are_the_lines_showing_at_the_sampled_frames(fixture_mirror, tmp_path, _isolated_cache):
     from evals.data.loaders import FrameSubtitles
-    from evals.data.media import ArchiveMember
+    from evals.data.media import MediaArchive
 
     repo = fixture_mirror / "lmms-eval" / "Video-MME"
-    with zipfile.ZipFile(repo / "videos_chunked_01.zip") as z:
-        info = z.getinfo(f"data/{VIDEOMME[0][1]}.mp4")
-    video = ArchiveMember(repo / "videos_chunked_01.zip", info.filename, _isolated_cache / "videos", info.CRC, info.file_size)
-    member = f"subtitle/{VIDEOMME[0][1]}.srt"
+
+    def member(archive: str, name: str, kind: str):
+        with zipfile.ZipFile(repo / archive) as z:
+            infos = z.infolist()
+        source = MediaArchive(repo / archive, infos, _isolated_cache / "videos", "lmms-eval/Video-MME", archive)
+        return source.member(next(i for i in infos if i.filename == name), kind)
+
+    video = member("videos_chunked_01.zip", f"data/{VIDEOMME[0][1]}.mp4", "video")
+    srt = member("subtitle.zip", f"subtitle/{VIDEOMME[0][1]}.srt", "subtitles")
     # 12 frames at 6 fps; 3 sampled: 0, 5, 11. Cues at frames [0, 2), [4, 6), [7, 9), [10, 12): the first, the second
     # (no <font> tag: left out, as lmms-eval does) and the last show.
-    assert str(FrameSubtitles(video, repo / "subtitle.zip", member, 3)) == "Welcome back.\nThe last frame's line."
-    assert str(FrameSubtitles(video, repo / "subtitle.zip", member, 32)).count("\n") == 2  # every frame sampled: the three tagged
-    assert str(FrameSubtitles(video, repo / "subtitle.zip", None, 3)) == "No subtitles available"  # no subtitle file, as lmms-eval
+    assert str(FrameSubtitles(video, srt, 3)) == "Welcome back.\nThe last frame's line."
+    assert str(FrameSubtitles(video, srt, 32)).count("\n") == 2  # every frame sampled: the three tagged
+    assert str(FrameSubtitles(video, None, 3)) == "No subtitles available"  # no subtitle file, as lmms-eval
+    assert not (_isolated_cache / "videos").exists()  # the frame count was read from the archive as it streams
 
     run_tasks([load_task("videomme_w_subtitle")], fixture_mirror, tmp_path / "run", "A")
     prompts = {r.id: r.prompt[0]["content"][-1]["text"] for r in iter_samples(tmp_path / "run", "videomme_w_subtitle")}
@@ -85,7 +104,7 @@ def test_subtitles_are_the_lines_showing_at_the_sampled_frames(fixture_mirror, t
 def test_mvbench_finds_each_clip_under_its_sources_folder_though_file_names_repeat(tmp_path, _isolated_cache):
     from make_fixtures import MVBENCH_FOLDERS
 
-    from evals.data.media import ArchiveMember
+    from evals.data.media import MediaArchive
 
     root = write_fixtures(tmp_path / "mirror", {"OpenGVLab/MVBench"})
     shas = {}
@@ -96,6 +115,7 @@ def test_mvbench_finds_each_clip_under_its_sources_folder_though_file_names_repe
         folder = MVBENCH_FOLDERS[sub]
         archive = root / "OpenGVLab" / "MVBench" / "video" / f"{folder.split('/')[0]}.zip"
         with zipfile.ZipFile(archive) as z:
-            info = z.getinfo(f"{folder}/clip0.mp4")
-        assert shas[sub] == ArchiveMember(archive, info.filename, tmp_path, info.CRC, info.file_size).sha  # its source's clip0.mp4
+            infos, info = z.infolist(), z.getinfo(f"{folder}/clip0.mp4")
+        source = MediaArchive(archive, infos, tmp_path, "OpenGVLab/MVBench", f"video/{archive.name}")
+        assert shas[sub] == source.member(info, "video").sha  # its source's clip0.mp4
     assert len(set(shas.values())) == 3  # three sources, three different files named clip0.mp4
