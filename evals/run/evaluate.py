@@ -99,16 +99,16 @@ def evaluate_model(
 
     ``results.json`` is rewritten after each task, so a stopped run keeps what it finished.
     """
-    # Every task is checked before anything runs: a model that cannot take one of them fails at once.
-    for spec in tasks:
-        why = check_supported(spec, adapter)
-        if why:
-            raise OmniEvalError(f"task {spec.name}: {why}")
-        problem = spec.judge_problem(judge_count(judge))
-        if problem:
-            raise OmniEvalError(problem)
-    rundir.hold(output_dir)  # one writer per run directory (already held when unfinished_run claimed it)
     try:
+        # Every task is checked before anything runs (or is written): a model that cannot take one fails at once.
+        for spec in tasks:
+            why = check_supported(spec, adapter)
+            if why:
+                raise OmniEvalError(f"task {spec.name}: {why}")
+            problem = spec.judge_problem(judge_count(judge))
+            if problem:
+                raise OmniEvalError(problem)
+        rundir.hold(output_dir)  # one writer per run directory (already held when unfinished_run claimed it)
         return _evaluate(adapter, tasks, output_dir, cache, options, command, suite, judge, suite_aggregate)
     finally:
         rundir.release(output_dir)
