@@ -18,11 +18,14 @@ def temp_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole: under a temporary name of its own, then renamed into place."""
+def write_text_atomic(path: Path, text: "str | bytes") -> None:
+    """Write ``text`` (or bytes) to ``path`` whole: under a temporary name of its own, then renamed into place."""
     tmp = temp_beside(path)
     try:
-        tmp.write_text(text)
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            tmp.write_text(text)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

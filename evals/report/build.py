@@ -312,11 +312,36 @@ def _switch_in(staging: Path, out: Path) -> None:
         staging.rename(out)
 
 
+_PAGE_BOARD: dict[str, Any] = {}
+
+
+def page_workers(n_pages: int) -> int:
+    """Processes that write task pages: one a core, at most 8, and at least 4 pages each (a worker's start-up, about
+    half a second, is not worth fewer)."""
+    return max(1, min(n_pages // 4, os.cpu_count() or 1, 8))
+
+
+def _page_worker(board: dict[str, Any]) -> None:
+    """A task-page worker's board (sent once per worker process, not once per page)."""
+    _PAGE_BOARD.clear()
+    _PAGE_BOARD.update(board)
+
+
+def _task_page(job: tuple[str, Path, str | None, bool, int]) -> Path:
+    """Write one task's page (its sample viewer, media copied beside it); runs in a worker process."""
+    from evals.report.render_html import render_task_page
+    from evals.report.viewer import viewer_samples
+
+    task, path, data_dir, media, media_samples = job
+    data = viewer_samples(_PAGE_BOARD, task, path.parent, data_dir=data_dir, media=media, media_samples=media_samples)
+    path.write_text(render_task_page(_PAGE_BOARD, task, data))
+    return path
+
+
 def _write_all(board: dict[str, Any], out: Path, data_dir: str | None, plots: bool, media: bool,
                media_samples: int | None) -> list[Path]:
-    from evals.report.render_html import render_index, render_task_page
+    from evals.report.render_html import render_index
     from evals.report.render_md import render_markdown
-    from evals.report.viewer import viewer_samples
 
     written = []
     (out / "leaderboard.json").write_text(json.dumps(public_record(board), indent=2, allow_nan=False))
@@ -334,11 +359,19 @@ def _write_all(board: dict[str, Any], out: Path, data_dir: str | None, plots: bo
         used.add(name)
         pages[task] = f"tasks/{name}.html"
     (out / "tasks").mkdir(exist_ok=True)
-    for task, rel in pages.items():
-        data = viewer_samples(board, task, out / "tasks", data_dir=data_dir, media=media,
-                              media_samples=board.get("_media_samples", 50) if media_samples is None else media_samples)
-        (out / rel).write_text(render_task_page(board, task, data))
-        written.append(out / rel)
+    per_page = board.get("_media_samples", 50) if media_samples is None else media_samples
+    jobs = [(task, out / rel, data_dir, media, per_page) for task, rel in pages.items()]
+    workers = page_workers(len(jobs))
+    if workers > 1:  # each page reads every model's records of its task: independent, CPU-bound work
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_page_worker, initargs=(board,)) as pool:
+            written += pool.map(_task_page, jobs)
+    else:
+        _page_worker(board)
+        written += map(_task_page, jobs)
     (out / "index.html").write_text(render_index(board, pages))
     written.append(out / "index.html")
     if plots:

@@ -24,6 +24,7 @@ from typing import Any
 
 from evals.data.media import MediaError, check_pixels
 from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaPart
+from evals.files import write_text_atomic
 from evals.results import samples_path
 
 _HEX = re.compile(r"^[0-9a-f]{6,64}$")
@@ -78,14 +79,16 @@ def _write_image(data: bytes, path: Path) -> None:
         check_pixels(im.size, DEFAULT_MAX_IMAGE_PIXELS)  # a decompression bomb is not decoded
         im = im.convert("RGBA") if im.mode in ("P", "LA") else im.convert("RGB") if im.mode not in ("RGB", "RGBA", "L") else im
         im.thumbnail((THUMB_SIDE, THUMB_SIDE))
-        im.save(path, format="PNG")
+        buf = io.BytesIO()
+        im.save(buf, format="PNG")
+    write_text_atomic(path, buf.getvalue())
 
 
 def _write_audio(data: bytes, mime: str, media_dir: Path, sha: str) -> str:
     ext = _AUDIO_EXT.get(mime)
     if ext and len(data) <= _MAX_AUDIO_BYTES:
         name = f"{sha}.{ext}"
-        (media_dir / name).write_bytes(data)
+        write_text_atomic(media_dir / name, data)  # task pages are written in parallel: one media file may come twice
         return name
     # Long or unusual audio: a short WAV clip, so the page stays small and plays everywhere.
     import soundfile as sf
@@ -93,7 +96,9 @@ def _write_audio(data: bytes, mime: str, media_dir: Path, sha: str) -> str:
     array, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=False, frames=-1)
     array = array[: int(_CLIP_S * rate)]
     name = f"{sha}.wav"
-    sf.write(media_dir / name, array, rate, format="WAV", subtype="PCM_16")
+    buf = io.BytesIO()
+    sf.write(buf, array, rate, format="WAV", subtype="PCM_16")
+    write_text_atomic(media_dir / name, buf.getvalue())
     return name
 
 
@@ -103,7 +108,7 @@ def _write_video(part: MediaPart, media_dir: Path) -> str | None:
     if ext is None or part.nbytes > _MAX_VIDEO_BYTES:
         return None
     name = f"{part.sha}.{ext}"
-    (media_dir / name).write_bytes(part.read())
+    write_text_atomic(media_dir / name, part.read())
     return name
 
 

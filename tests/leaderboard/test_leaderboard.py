@@ -302,3 +302,23 @@ def test_fast_sample_parser_agrees_with_json() -> None:
         expect = (str(full["id"]), full.get("scores", {}).get("wer") if full.get("error") is None else None)
         fast = _fast_id_scores(line, "wer", {})
         assert fast is None or fast == expect, (line, fast, expect)
+
+
+def test_task_pages_written_in_parallel_are_the_pages_written_one_by_one(tmp_path, monkeypatch) -> None:
+    from evals.report import build
+
+    root = tmp_path / "runs"
+    shas = [f"{i:064x}" for i in range(6)]
+    tasks = {f"vqa_{t}": SynthTask(stats=accuracy_stats(_outcomes(0.5 + t / 40, 6, t)), task_hash=f"{t:016x}", image_shas=shas)
+             for t in range(8)}
+    make_run(root, "r1", "baseline:a", tasks)
+    make_run(root, "r2", "baseline:b", {k: SynthTask(stats=accuracy_stats(_outcomes(0.4, 6, 9)), task_hash=v.task_hash, image_shas=shas)
+                                        for k, v in tasks.items()})
+    board = build_leaderboard(load_runs([root]), n_resamples=20)
+    trees = []
+    for workers in (1, 2):
+        monkeypatch.setattr(build, "page_workers", lambda n, w=workers: w)
+        out = tmp_path / f"out{workers}"
+        write_reports(board, out, plots=False, media=False)
+        trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert trees[0] == trees[1] and len([k for k in trees[0] if k.startswith("tasks/")]) == 8
