@@ -172,8 +172,8 @@ def list_conditions() -> None:
     """The robustness conditions ``omnieval run --conditions`` takes."""
     from evals.spec.conditions import CONDITIONS
 
-    rows = [["clean", "any", "-", "nothing: the reference the others are compared with"]]
-    rows += [[name, c.kind, f"{c.default:g}", c.doc] for name, c in sorted(CONDITIONS.items())]
+    rows = [["clean", "any", "-", "-", "nothing: the reference the others are compared with"]]
+    rows += [[name, c.kind, f"{c.default:g}", c.valid.text, c.doc] for name, c in sorted(CONDITIONS.items())]
     stdout_console().print(FitTable([Col("condition", key=True), Col("medium", breaks=None), Col("default value", "right", None),
-                                     Col("what it does", breaks=PATH_BREAKS)], rows,
+                                     Col("valid values", breaks=None), Col("what it does", breaks=PATH_BREAKS)], rows,
                                     title=Text("robustness conditions (--conditions clean,NAME:VALUE,...)", style="bold")))

@@ -115,20 +115,26 @@ def run(
         from evals.spec.task import with_generation
 
         specs = {name: with_generation(spec, **budgets) for name, spec in specs.items()}
-    if not conditions and suite_spec is not None and suite_spec.conditions:
+    if conditions is None and suite_spec is not None and suite_spec.conditions:
         conditions = ",".join(suite_spec.conditions)
-    if conditions:
-        from evals.run.conditions import condition_specs
-        from evals.spec.conditions import parse_condition
+    if conditions is not None:
+        from evals.cli.tables import Wrapped
+        from evals.run.conditions import condition_specs, left_out
+        from evals.spec.conditions import canonical_condition
 
-        wanted = [c.strip() for c in conditions.split(",") if c.strip()]
-        for c in wanted:
-            try:
-                parse_condition(c)
-            except ValueError as e:
-                _fail(f"--conditions: {e}")
+        try:  # each written one way (white_noise:1e1 is white_noise:10), once
+            wanted = list(dict.fromkeys(canonical_condition(c) for c in conditions.split(",") if c.strip()))
+        except ValueError as e:
+            _fail(f"--conditions: {e}")
+        if not wanted:
+            _fail("--conditions: no condition given (e.g. --conditions clean,white_noise:10; `omnieval conditions` lists them)")
+        for line in (line for spec in specs.values() for line in left_out(spec, wanted)):
+            console.print(Wrapped(f"--conditions: {line}"))  # on stderr, as wide as the terminal
         # A suite's per-model task list names clean tasks: each brings its conditions along.
         per_task = {name: condition_specs([spec], wanted) for name, spec in specs.items()}
+        if not any(per_task.values()):
+            media = ", ".join(f"{name}: {spec.modality}" for name, spec in specs.items())
+            _fail(f"--conditions: nothing to run: {', '.join(wanted)} fit none of the tasks' media ({media})")
         under = {name: [s.name for s in group] for name, group in per_task.items()}
         specs = {s.name: s for group in per_task.values() for s in group}
     else:
@@ -142,6 +148,9 @@ def run(
                 for m in suite_spec.models]
     else:
         _fail("no --model given (e.g. --model hf:HuggingFaceTB/SmolVLM-256M-Instruct); `omnieval models` lists kinds")
+    idle = next((m for m, _, names in plan if not names), None)
+    if idle is not None:  # a suite's model whose every task --conditions left out
+        _fail(f"--conditions: nothing to run for {idle}: every condition was left out of its tasks")
     tags = () if reasoning_tags.strip().lower() == "none" else tuple(_split([reasoning_tags]))
     bad_tag = next((t for t in tags if not t.replace("_", "").replace("-", "").isalnum()), None)
     if bad_tag is not None:

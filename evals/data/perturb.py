@@ -6,6 +6,10 @@ condition), so a condition gives the same result on every run and a different on
 Images stay RGB PIL images of the same size; sounds stay float32 arrays of the same rate (``speed`` alone changes
 their length, as it must); videos keep their sampled frames' count, indices and times (``frame_drop`` stalls some,
 ``video_blur`` blurs each). ``babble`` also takes other clips of the task (``others``), decoded alike.
+
+Each function is called only with a value within its condition's declared range (``Condition.valid``: ``perturb``
+reads the condition with ``parse_condition``, which refuses the rest), so none of them checks its value again; a
+condition's range is decided there, from what its function here can do (no division by zero, memory bounded).
 """
 
 from __future__ import annotations

@@ -20,15 +20,26 @@ from evals.spec.conditions import CONDITIONS, parse_condition
 from evals.spec.task import TaskSpec, under_condition
 
 
+def _fits(spec: TaskSpec, condition: str) -> bool:
+    name, _ = parse_condition(condition)
+    return name == "clean" or CONDITIONS[name].kind == spec.modality
+
+
 def condition_specs(specs: Sequence[TaskSpec], conditions: Sequence[str]) -> list[TaskSpec]:
-    """Each task under each condition that applies to its medium (an image condition does nothing to a sound), clean first."""
-    out = []
-    for spec in specs:
-        for condition in conditions:
-            name, _ = parse_condition(condition)
-            if name == "clean" or CONDITIONS[name].kind == spec.modality:
-                out.append(under_condition(spec, condition))
-    return out
+    """Each task under each condition that applies to its medium (an image condition does nothing to a sound), clean
+    first; ``left_out`` says which did not."""
+    return [under_condition(spec, condition) for spec in specs for condition in conditions if _fits(spec, condition)]
+
+
+def left_out(spec: TaskSpec, conditions: Sequence[str]) -> list[str]:
+    """One line for each of ``conditions`` that ``condition_specs`` leaves out of ``spec`` (another medium's), saying why:
+    ``jpeg:10 left out for harvard_asr: an image condition, and harvard_asr is an audio task``."""
+
+    def a(medium: str) -> str:
+        return f"a {medium}" if medium == "video" else f"an {medium}"
+
+    return [f"{condition} left out for {spec.name}: {a(CONDITIONS[parse_condition(condition)[0]].kind)} condition, "
+            f"and {spec.name} is {a(spec.modality)} task" for condition in conditions if not _fits(spec, condition)]
 
 
 def compare_conditions(run_dir: Path, results: RunResults, specs: Sequence[TaskSpec], n_resamples: int = 1000,
