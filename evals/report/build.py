@@ -79,6 +79,30 @@ def run_provenance(entry: RunEntry, tasks: list[str]) -> dict[str, Any]:
     }
 
 
+def _column_stats(job: tuple[Any, int, int, float, int]):
+    """One column's statistics from every model's records of its task (read here); runs in a worker process too."""
+    col, n_resamples, seed, alpha, min_shared = job
+    scorer = primary_scorer_name(col.scorers, col.primary_metric)
+    # The question reducer each run recorded (circular rotations, ``fields.group`` copies): paired tests and rank
+    # intervals count questions exactly as the cell's metric did.
+    samples = [read_sample_stats(r.run_dir, col.task, scorer, 0, combine=get_reducer(r.reducer))[0] for r in col.rows.itertuples()]
+    return column_stats(col, samples, n_resamples, seed, alpha, min_shared=min_shared)
+
+
+def _columns_stats(columns: list[Any], n_resamples: int, seed: int, alpha: float, min_shared: int) -> list[Any]:
+    """``_column_stats`` of each column, in order; columns are independent, so several at once on several cores
+    (each has its own seed-determined bootstrap: the same numbers however many processes)."""
+    jobs = [(col, n_resamples, seed, alpha, min_shared) for col in columns]
+    workers = page_workers(len(jobs))
+    if workers < 2:
+        return [_column_stats(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_column_stats, jobs))
+
+
 def build_leaderboard(
     entries: list[RunEntry],
     allow_mixed: bool = False,
@@ -111,17 +135,11 @@ def build_leaderboard(
     cond_cells: list[dict[str, Any]] = []
     cond_records: list[dict[str, Any]] = []
     viewer: dict[str, dict[str, Any]] = {}
-    for col in columns:
+    for col, st in zip(columns, _columns_stats(columns, n_resamples, seed, alpha, min_shared)):
         scorer = primary_scorer_name(col.scorers, col.primary_metric)
-        samples = []
         for r in col.rows.itertuples():
-            # The question reducer the run recorded (circular rotations, ``fields.group`` copies): paired tests and
-            # rank intervals count questions exactly as the cell's metric did.
-            stats, _ = read_sample_stats(r.run_dir, col.task, scorer, 0, combine=get_reducer(r.reducer))
-            samples.append(stats)
             v = viewer.setdefault(col.task, {"scorer": scorer, "metric": col.primary_metric, "runs": {}})
             v["runs"].setdefault(r.model, {"run_dir": r.run_dir, "origin": r.origin, "run_id": r.run_id})
-        st = column_stats(col, samples, n_resamples, seed, alpha, min_shared=min_shared)
         condition = under.get(col.task)
         if not col.variant and condition is None:
             ranked.append(RankedColumn(col.key, list(col.rows.model), col.rows.metric_value.to_numpy(dtype=float),
@@ -316,8 +334,12 @@ _PAGE_BOARD: dict[str, Any] = {}
 
 
 def page_workers(n_pages: int) -> int:
-    """Processes that write task pages: one a core, at most 8, and at least 4 pages each (a worker's start-up, about
-    half a second, is not worth fewer)."""
+    """Processes that read columns or write task pages: one a core, at most 8, and at least 4 columns or pages each;
+    one where processes cannot be forked (not POSIX)."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
     return max(1, min(n_pages // 4, os.cpu_count() or 1, 8))
 
 
@@ -366,7 +388,9 @@ def _write_all(board: dict[str, Any], out: Path, data_dir: str | None, plots: bo
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        # Forked, as the plots are: a worker starts at once with the board, and no caller's script is run again
+        # (spawn would re-import a script that calls write_reports without a __main__ guard).
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                  initializer=_page_worker, initargs=(board,)) as pool:
             written += pool.map(_task_page, jobs)
     else:
