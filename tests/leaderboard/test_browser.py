@@ -10,7 +10,6 @@ from evals.report.build import build_leaderboard, write_reports
 from evals.report.index import load_runs
 from evals.report.synth import SynthTask, accuracy_stats, make_run
 
-pytestmark = pytest.mark.xdist_group("browser")  # under -n: one Chromium per module, on one worker
 
 XSS_MODEL = "<img src=x onerror=alert(1)>"
 XSS_PRED = "</script><script>alert(2)</script><b>bold</b>"

@@ -21,7 +21,6 @@ from evals.report.index import load_runs
 from evals.report.synth import SynthTask, accuracy_stats, make_run, wer_stats
 from evals.results import ConditionComparison, read_results, write_json
 
-pytestmark = pytest.mark.xdist_group("browser")  # under -n: one Chromium per module, on one worker
 
 PREFIX = "hf:organisation-name/very-long-shared-prefix-model-name-7B-Instruct"
 A, B, C, D = f"{PREFIX}-variant-alpha", f"{PREFIX}-variant-beta", "baseline:short", "baseline:only-asr"

@@ -16,7 +16,6 @@ import pytest
 from evals.report.views_html import fairness_html, robustness_html
 from evals.results import read_results
 
-pytestmark = pytest.mark.xdist_group("quickstart")  # under -n: the quickstart fixture (a whole `omnieval run`) is built once, on one worker
 
 REPO = Path(__file__).resolve().parents[2]
 # The quickstart suite runs both recognisers with faster settings, named in the models' names (tasks/suites/quickstart.yaml).
