@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refresh constraints.txt, the locked set scripts/setup.sh installs: resolve omnieval[all,test] afresh from today's
 # package index in a throw-away venv and freeze it. Upgrading is a deliberate change: run the README test command on
-# the new lock (bash scripts/setup.sh && .venv/bin/python -m pytest -q) and commit constraints.txt with its CI run.
+# the new lock (bash scripts/setup.sh && .venv/bin/python -m pytest -q -n auto) and commit constraints.txt with its CI run.
 #   bash scripts/lock.sh [PIP CONSTRAINT...]   e.g.  bash scripts/lock.sh "transformers<5.26"
 set -euo pipefail
 cd "$(dirname "$0")/.."
