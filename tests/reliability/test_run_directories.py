@@ -236,3 +236,28 @@ def test_one_crafted_run_is_skipped_by_file_and_the_listing_still_works(tmp_path
                                    "--index", str(tmp_path / "i.sqlite"), "--no-media"])
     assert res.exit_code == 0, res.output
     assert len([line for line in res.stderr.splitlines() if line.startswith("skipped:")]) == 4
+
+
+def test_a_leaderboard_build_killed_part_way_leaves_the_previous_one_whole(tmp_path):
+    import signal
+    import time
+
+    root = tmp_path / "runs"
+    for m in range(12):
+        make_run(root, f"r{m:02d}", f"baseline:m{m:02d}",
+                 {f"vqa_{t}": SynthTask(stats=accuracy_stats([(k * (m + 3) + t) % 5 < 3 for k in range(150)]), task_hash=f"{t:016x}")
+                  for t in range(8)})
+    out = tmp_path / "board"
+    cmd = omnieval_cmd("leaderboard", str(root), "--out", str(out), "--resamples", "200", "--index", str(tmp_path / "i.sqlite"), "--no-media")
+    assert subprocess.run(cmd, capture_output=True, env=child_env()).returncode == 0
+    first = _tree(out)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env())
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and not any(tmp_path.glob(".board.building-*/tasks/*.html")):
+        time.sleep(0.005)
+    assert proc.poll() is None, "the build ended before it could be killed part-way"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert _tree(out) == first  # the killed build's pages are in its own folder, never in `out`
+    assert subprocess.run(cmd, capture_output=True, env=child_env()).returncode == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # the next build removed what it left
