@@ -21,3 +21,14 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
 def pytest_xdist_auto_num_workers(config):
     """``-n auto`` (README's test command): a worker a core, at most four; each holds tiny models and media in memory."""
     return max(1, min(4, os.cpu_count() or 1))
+
+
+LONGEST_FIRST = ("tests/leaderboard/test_views.py", "tests/media/test_video_tasks.py", "tests/media/test_conditions.py",
+                 "tests/core/test_ct2_whisper.py", "tests/adapters/test_hf.py")
+"""Test files that take minutes (the quickstart run, real Whisper and video runs): started first, so that under ``-n``
+they run beside the many short files rather than alone at the end."""
+
+
+def pytest_collection_modifyitems(config, items):
+    first = {path: rank for rank, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: first.get(item.nodeid.split("::")[0], len(first)))  # stable: otherwise as collected
