@@ -404,11 +404,10 @@ def run_dir_problem(run_dir: str | Path, results: RunResults, manifest: Manifest
         problem = task_name_problem(task)
         if problem:
             return f"{run_dir}/results.json: tasks: {problem}"
-        records = run_dir / "samples" / f"{task}.jsonl"
         try:
-            inside(run_dir, "samples", f"{task}.jsonl")
+            records = samples_path(run_dir, task)
         except OutsideRoot as e:
-            return f"{records}: {e}"
+            return str(e)
         if records.is_symlink() or (records.exists() and not records.is_file()):
             return f"{records}: not a file of the run (a link or a folder)"
     return None

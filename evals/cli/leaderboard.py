@@ -18,6 +18,15 @@ def _index_path(index: Optional[Path]) -> Path:
     return index or default_index_path()
 
 
+def _say_skipped(lines: list[str]) -> None:
+    """One stderr line per run passed over (unreadable, unsafe, or unfinished), its names as plain text."""
+    from evals.cli.tables import plain, stdout_console
+
+    err = stdout_console(stderr=True)
+    for line in lines:
+        err.print(plain(f"skipped: {line}"), soft_wrap=True)
+
+
 def leaderboard_command(
     run_dirs: Annotated[list[Path], typer.Argument(help="Run directories, or directories holding them (e.g. runs/).", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Report directory: leaderboard.{md,csv,json}, index.html, tasks/, plots/.", rich_help_panel="Output")] = Path("reports/leaderboard"),
@@ -33,14 +42,11 @@ def leaderboard_command(
     index: Annotated[Optional[Path], typer.Option("--index", help="Runs index (SQLite). Default: ~/.cache/omnieval/runs.sqlite.", rich_help_panel="Output")] = None,
 ) -> None:
     """Build a leaderboard (Markdown, CSV, JSON, HTML, plots) from run directories."""
-    from evals.cli.tables import plain, stdout_console
     from evals.report.build import build_leaderboard, write_reports
     from evals.report.index import LeaderboardError, RunsIndex, scan_runs
 
     entries, skipped = scan_runs(run_dirs, unfinished=unfinished)
-    err = stdout_console(stderr=True)
-    for line in skipped:  # a run that cannot be read, or is not safe to, is passed over: the others still make a board
-        err.print(plain(f"skipped: {line}"), soft_wrap=True)
+    _say_skipped(skipped)  # a run that cannot be read, or is not safe to, is passed over: the others still make a board
     if not entries:
         raise LeaderboardError(f"no run to rank under {', '.join(map(str, run_dirs))}" + (f" ({len(skipped)} skipped)" if skipped else ""))
     with RunsIndex(_index_path(index)) as idx:
@@ -87,7 +93,6 @@ def runs_list(
 
     With no directory, ./runs (the default output of `omnieval run`) is scanned first when it exists, so fresh runs show up without a leaderboard having read them. A run directory that cannot be read is reported and skipped.
     """
-    from evals.cli.tables import plain, stdout_console
     from evals.report.index import RunsIndex, scan_runs
 
     scan = list(run_dirs or [])
@@ -98,16 +103,14 @@ def runs_list(
         found = []
         if scan:
             found, problems = scan_runs(scan)
-            err = stdout_console(stderr=True)
-            for line in problems:
-                err.print(plain(f"skipped: {line}"), soft_wrap=True)
+            _say_skipped(problems)
             n = idx.register(found)
             typer.echo(f"found {n} run(s) under {', '.join(map(str, scan))}; indexed in {idx.path}", err=True)
         rows = idx.list(model=model, task=task, paths=[e.path for e in found] if only_scanned else None)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
-    from evals.cli.tables import PATH_BREAKS, Col, FitTable
+    from evals.cli.tables import PATH_BREAKS, Col, FitTable, plain, stdout_console
 
     columns = [Col("run id", breaks=PATH_BREAKS, key=True), Col("model", breaks=PATH_BREAKS), Col("tasks", breaks=" ,"),
                Col("started", breaks=":T", optional=2), Col("path", breaks=PATH_BREAKS, optional=1)]

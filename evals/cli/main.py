@@ -271,9 +271,9 @@ def _run_distributed(ctx, plan, specs, output: Path, cache_path: Path, no_cache:
         _fail("--no-cache cannot be used under torchrun: the shard caches carry each rank's responses to rank 0")
     # Each launch writes a run directory of its own (two launches into one --output never share one): rank 0 names
     # it and every rank takes its name; $OMNIEVAL_RUN_ID names it instead (the directory's lock refuses a second writer).
-    import datetime as _dt
+    from evals.run.evaluate import run_stamp
 
-    run_key = distributed_run_id() or ctx.agree(_dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f"))
+    run_key = distributed_run_id() or ctx.agree(run_stamp())
     all_results = []
     for model_name, args, names in plan:
         def make(c, model_name=model_name, args=args):

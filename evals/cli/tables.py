@@ -64,8 +64,7 @@ def pipe_width(stream: IO[str] | None = None) -> int | None:
 
 def stdout_console(stderr: bool = False) -> Console:
     """A console on stdout (or stderr) for listings: ``$COLUMNS`` wide when set, else the terminal's width, else 80."""
-    stream = sys.stderr if stderr else sys.stdout
-    return Console(width=pipe_width(stream), file=stream if stderr else None, stderr=stderr)
+    return Console(width=pipe_width(sys.stderr if stderr else sys.stdout), stderr=stderr)
 
 
 def _pieces(word: str, breaks: str) -> list[str]:

@@ -92,15 +92,7 @@ def _column_stats(job: tuple[Any, int, int, float, int]):
 def _columns_stats(columns: list[Any], n_resamples: int, seed: int, alpha: float, min_shared: int) -> list[Any]:
     """``_column_stats`` of each column, in order; columns are independent, so several at once on several cores
     (each has its own seed-determined bootstrap: the same numbers however many processes)."""
-    jobs = [(col, n_resamples, seed, alpha, min_shared) for col in columns]
-    workers = page_workers(len(jobs))
-    if workers < 2:
-        return [_column_stats(job) for job in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_column_stats, jobs))
+    return _on_cores(_column_stats, [(col, n_resamples, seed, alpha, min_shared) for col in columns])
 
 
 def build_leaderboard(
@@ -331,22 +323,30 @@ def _switch_in(staging: Path, out: Path) -> None:
 
 
 _PAGE_BOARD: dict[str, Any] = {}
+"""The board the task pages are written from: set before the workers are forked, so each has it without a copy sent."""
 
 
-def page_workers(n_pages: int) -> int:
+def page_workers(n_jobs: int) -> int:
     """Processes that read columns or write task pages: one a core, at most 8, and at least 4 columns or pages each;
     one where processes cannot be forked (not POSIX)."""
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(n_pages // 4, os.cpu_count() or 1, 8))
+    return max(1, min(n_jobs // 4, os.cpu_count() or 1, 8))
 
 
-def _page_worker(board: dict[str, Any]) -> None:
-    """A task-page worker's board (sent once per worker process, not once per page)."""
-    _PAGE_BOARD.clear()
-    _PAGE_BOARD.update(board)
+def _on_cores(fn: Any, jobs: list[Any]) -> list[Any]:
+    """``fn`` of each job, in order, on ``page_workers`` forked processes (as the plots are: a worker starts at once
+    with this process's state, and no caller's script is run again as spawn would)."""
+    workers = page_workers(len(jobs))
+    if workers < 2:
+        return [fn(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(fn, jobs))
 
 
 def _task_page(job: tuple[str, Path, str | None, bool, int]) -> Path:
@@ -382,20 +382,11 @@ def _write_all(board: dict[str, Any], out: Path, data_dir: str | None, plots: bo
         pages[task] = f"tasks/{name}.html"
     (out / "tasks").mkdir(exist_ok=True)
     per_page = board.get("_media_samples", 50) if media_samples is None else media_samples
-    jobs = [(task, out / rel, data_dir, media, per_page) for task, rel in pages.items()]
-    workers = page_workers(len(jobs))
-    if workers > 1:  # each page reads every model's records of its task: independent, CPU-bound work
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # Forked, as the plots are: a worker starts at once with the board, and no caller's script is run again
-        # (spawn would re-import a script that calls write_reports without a __main__ guard).
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                 initializer=_page_worker, initargs=(board,)) as pool:
-            written += pool.map(_task_page, jobs)
-    else:
-        _page_worker(board)
-        written += map(_task_page, jobs)
+    _PAGE_BOARD.update(board)
+    try:  # each page reads every model's records of its task: independent, CPU-bound work
+        written += _on_cores(_task_page, [(task, out / rel, data_dir, media, per_page) for task, rel in pages.items()])
+    finally:
+        _PAGE_BOARD.clear()
     (out / "index.html").write_text(render_index(board, pages))
     written.append(out / "index.html")
     if plots:

@@ -51,9 +51,14 @@ def _packages() -> dict[str, str]:
     return out
 
 
+def run_stamp() -> str:
+    """The time a run directory's name starts with (``20261207-132304-182169``): sortable, to the microsecond."""
+    return _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+
+
 def run_id_for(model_name: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_name).strip("_")[:60]
-    return f"{_dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')}-{slug}"
+    return f"{run_stamp()}-{slug}"
 
 
 def unfinished_run(output: Path, model_hash: str, tasks: list[str], limit: int | None, seed: int) -> Path | None:

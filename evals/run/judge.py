@@ -132,9 +132,9 @@ def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str |
 
 
 def reply_problem(reply: str, verdict: VerdictSpec, choices: Sequence[str]) -> str | None:
-    """Why one reply of the judge is not a verdict (None when it is): the one reading that decides both a sample's judge
-    error and whether the reply may be cached. A ``text`` extraction always reads (an empty reply: no answer found); a
-    ``pair`` reply is read alone, each order's reply on its own."""
+    """Why one reply of the judge is not a verdict (None when it is), read by the same parser that reads the verdict, so
+    what may be cached and what is a sample's judge error cannot disagree. A ``text`` extraction always reads (an empty
+    reply: no answer found); a ``pair`` reply is read alone, each order's reply on its own."""
     if verdict.kind == "text":
         return None
     if verdict.kind == "choice":

@@ -133,7 +133,7 @@ def ptb_tokenize(texts: Sequence[str], java: str = "java") -> list[str]:
 
 def _ptb_tokenize(texts: Sequence[str], java: str) -> list[str]:
     jar = _pycocoevalcap_dir() / "tokenizer" / "stanford-corenlp-3.4.1.jar"
-    sentences = "\n".join(t.translate(_LINE_BREAKS) for t in texts)
+    sentences = "\n".join(texts)  # line breaks already made spaces by ptb_tokenize
     with tempfile.TemporaryDirectory(prefix="omnieval-ptb-") as tmp:
         path = Path(tmp) / "captions.txt"
         path.write_bytes(sentences.encode())
