@@ -29,7 +29,8 @@ def test_real_wer_on_quickstart_speech_and_batch_invariance(whisper, tmp_path):
     assert 0.05 < wer < 0.8, wer  # synthetic voices: clearly imperfect, clearly not noise
     assert full.metrics["wer"].ci_low < wer < full.metrics["wer"].ci_high
     assert {s.field for s in full.subgroups} == {"gender"}
-    assert full.timing.rtfx is not None and full.timing.rtfx > 0  # measured; its speed is benchmarks/run.py's to report
+    # RTFx is the clips' audio seconds over the model's seconds (no speed is asserted: benchmarks/run.py reports it).
+    assert full.timing.audio_s and full.timing.rtfx == pytest.approx(full.timing.audio_s / full.timing.inference_s)
     one = evaluate_model(whisper, [spec], tmp_path / "b1", None, RunOptions(batch_size=1, limit=5))
     by_id = {r.id: r.prediction for r in iter_samples(tmp_path / "b8", "harvard_asr")}
     singles = list(iter_samples(tmp_path / "b1", "harvard_asr"))
