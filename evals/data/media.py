@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from evals.data.perturb import perturb, resample  # noqa: F401  (resample: part of this module's interface)
+from evals.files import write_text_atomic
 from evals.hashing import bytes_hash, canonical_json
 from evals.requests import DEFAULT_MAX_IMAGE_PIXELS, MediaKind, MediaPart, VideoFrames, VideoSampling
 
@@ -272,10 +273,7 @@ class ArchiveMember:
                     raise MediaError(f"{self.member} in {self.archive.name} holds {written:,} bytes, not the {self.size:,} it declares")
                 target = self._target(digest.hexdigest())
                 os.replace(tmp, target)  # the same bytes, if another process put them there first
-                fd, index = tempfile.mkstemp(dir=cache_dir / "members", prefix=".", suffix=".part")
-                with os.fdopen(fd, "w") as f:
-                    f.write(digest.hexdigest())
-                os.replace(index, cache_dir / "members" / key)
+                write_text_atomic(cache_dir / "members" / key, digest.hexdigest())
             except _zip_errors() as e:
                 raise MediaError(f"cannot extract {self.member} from {self.archive.name}: {e}") from None
             finally:
