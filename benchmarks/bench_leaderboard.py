@@ -24,6 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from evals.settings import one_blas_thread  # noqa: E402
+
+one_blas_thread()  # as the omnieval command does, before numpy is imported
+
 import numpy as np  # noqa: E402
 
 from evals.report.build import build_leaderboard, write_reports  # noqa: E402

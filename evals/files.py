@@ -43,8 +43,9 @@ def inside(root: Path, *parts: str) -> Path:
         if not part or Path(part).is_absolute() or ".." in Path(part).parts or "\x00" in part:
             raise OutsideRoot(f"{part!r} is not a name inside {root}")
     path = root.joinpath(*parts)
-    real_root = root.resolve()
-    real = path.resolve()
-    if real != real_root and real_root not in real.parents:
+    # os.path on strings, not Path.resolve and .parents: a leaderboard checks every records file of every run it reads
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
         raise OutsideRoot(f"{path} leads out of {root} (to {real})")
     return path

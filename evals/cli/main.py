@@ -462,7 +462,9 @@ def main() -> None:
     import signal
 
     from evals.errors import DataError
+    from evals.settings import one_blas_thread
 
+    one_blas_thread()
     if len(sys.argv) == 1:
         sys.argv.append("--help")
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where SIGINT is ignored (a background job)

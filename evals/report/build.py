@@ -85,7 +85,8 @@ def _column_stats(job: tuple[Any, int, int, float, int]):
     scorer = primary_scorer_name(col.scorers, col.primary_metric)
     # The question reducer each run recorded (circular rotations, ``fields.group`` copies): paired tests and rank
     # intervals count questions exactly as the cell's metric did.
-    samples = [read_sample_stats(r.run_dir, col.task, scorer, 0, combine=get_reducer(r.reducer))[0] for r in col.rows.itertuples()]
+    samples = [read_sample_stats(run_dir, col.task, scorer, 0, combine=get_reducer(reducer))[0]
+               for run_dir, reducer in zip(col.rows.run_dir, col.rows.reducer)]
     return column_stats(col, samples, n_resamples, seed, alpha, min_shared=min_shared)
 
 
@@ -129,7 +130,8 @@ def build_leaderboard(
     viewer: dict[str, dict[str, Any]] = {}
     for col, st in zip(columns, _columns_stats(columns, n_resamples, seed, alpha, min_shared)):
         scorer = primary_scorer_name(col.scorers, col.primary_metric)
-        for r in col.rows.itertuples():
+        rows = list(col.rows.itertuples())
+        for r in rows:
             v = viewer.setdefault(col.task, {"scorer": scorer, "metric": col.primary_metric, "runs": {}})
             v["runs"].setdefault(r.model, {"run_dir": r.run_dir, "origin": r.origin, "run_id": r.run_id})
         condition = under.get(col.task)
@@ -144,7 +146,7 @@ def build_leaderboard(
             "scorers": json.loads(col.scorers), "n_models": len(col.rows), "n_shared_samples": st.n_shared,
             "tested": st.tested, "top": col.rows.model[st.top] if st.top is not None else None, "notes": st.notes, **extra,
         })
-        for i, r in enumerate(col.rows.itertuples()):
+        for i, r in enumerate(rows):
             flags = [f for f, on in (("partial", r.partial), ("prompt_override", r.prompt_override),
                                      ("errors", r.n_errors > 0), ("unparsed", r.n_unparsed > 0)) if on]
             (cells if condition is None else cond_cells).append({
@@ -164,8 +166,8 @@ def build_leaderboard(
     place = {c["key"]: i for i, c in enumerate(cond_records)}
     cond_cells.sort(key=lambda c: place[c["column"]])
     model_info: dict[str, dict[str, Any]] = {}
-    for r in frame.itertuples():
-        model_info.setdefault(r.model, {"model": r.model, "model_name": r.model_name, "model_hash": r.model_hash})
+    for model, model_name, model_hash in zip(frame.model, frame.model_name, frame.model_hash):
+        model_info.setdefault(model, {"model": model, "model_name": model_name, "model_hash": model_hash})
     coverage: dict[str, set[str]] = {m: set() for m in model_info}
     for rc in ranked:
         for m in rc.models:

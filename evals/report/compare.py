@@ -226,54 +226,6 @@ def primary_scorer_name(scorers: str, metric: str) -> str:
     return names[0]
 
 
-_DECODER = json.JSONDecoder()
-
-
-def _fast_record(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, dict[str, float] | None, str | None] | None:
-    """``(id, the scorer's stats, cluster)`` decoding only those values of a record, or None to fall back.
-
-    Safe by JSON's grammar: inside a string every ``"`` is escaped, so the
-    sequences ``"id":`` and ``"scores":{`` occur only as keys; ``id`` is the
-    first such key in a ``SampleRecord`` (task, index, id come first) and
-    ``scores`` is the only key whose value is an object of that name. Its
-    value holds only code-chosen keys and numbers, so it ends at the first
-    ``}}``; equal score objects (common: ``{"score":1.0}``) are decoded once.
-    ``cluster``, when present, is the key right after ``id``.
-    Errored samples are never scored, so their ``scores`` lack the scorer.
-    """
-    i = line.find('"id":"')
-    j = line.find('"scores":{')
-    if i < 0 or j < 0:
-        return None
-    end = line.find('"', i + 6)
-    sid = line[i + 6:end]
-    if "\\" in sid:
-        sid, end = _DECODER.raw_decode(line, i + 5)
-        end -= 1  # the closing quote, as in the plain case
-    cluster = None
-    if line.startswith(',"cluster":"', end + 1):
-        cluster = _DECODER.raw_decode(line, end + 12)[0]
-    if line.startswith("{}", j + 9):
-        return sid, None, cluster
-    k = line.find("}}", j)
-    if k < 0:
-        return None
-    text = line[j + 9:k + 2]
-    scores = memo.get(text)
-    if scores is None:
-        try:
-            scores = memo[text] = json.loads(text)
-        except ValueError:
-            return None
-    return sid, scores.get(scorer) if isinstance(scores, dict) else None, cluster
-
-
-def _fast_id_scores(line: str, scorer: str, memo: dict[str, Any]) -> tuple[str, dict[str, float] | None] | None:
-    """``(id, the scorer's stats)`` of a record line, or None to fall back (see ``_fast_record``)."""
-    fast = _fast_record(line, scorer, memo)
-    return None if fast is None else fast[:2]
-
-
 class SampleStats(dict):
     """``{sample id: the scorer's per-sample stats}`` of one run's task, and ``clusters``: ``{sample id: cluster id}``."""
 
@@ -286,53 +238,37 @@ def read_sample_stats(run_dir: str, task: str, scorer: str, keep: int,
                       combine: Callable[[list[dict[str, float]]], dict[str, float]] | None = None) -> tuple[SampleStats, list[dict[str, Any]]]:
     """``{sample id: the scorer's per-sample stats}`` for scored samples (with their clusters), and the first ``keep`` raw records.
 
-    This is the hot path (every sample of every run), so beyond the first
-    ``keep`` records only the id, the cluster and the scores are decoded (see
-    ``_fast_record``); the viewer's records are decoded whole.
+    This is the hot path (every sample of every run): only the id, cluster, group, error and scores of a record are
+    decoded (``evals.report.records.ScoreFields``). With ``combine`` (a transform's reducer), the variants of one
+    question are combined into one row, as the run's results count them; a question any variant of which failed or
+    was not scored is left out, as in the run's own metrics.
     """
+    from evals.report.records import ScoreFields, read_records
+
     path = samples_path(run_dir, task)
     stats = SampleStats()
-    kept: list[dict[str, Any]] = []
     if not path.is_file():
-        return stats, kept
-    memo: dict[str, Any] = {}
-    if combine is not None:
-        return _combined_stats(path, scorer, keep, combine)
-    with open(path) as f:
-        for line in f:
-            fast = None if len(kept) < keep else _fast_record(line, scorer, memo)
-            if fast is None:
-                rec = json.loads(line)
-                if len(kept) < keep:
-                    kept.append(rec)
-                s = rec.get("scores", {}).get(scorer) if rec.get("error") is None else None
-                fast = (str(rec["id"]), s, rec.get("cluster"))
-            if fast[1] is not None:
-                stats[fast[0]] = fast[1]
-                if fast[2] is not None:
-                    stats.clusters[fast[0]] = fast[2]
-    return stats, kept
-
-
-def _combined_stats(path: Any, scorer: str, keep: int, combine: Callable[[list[dict[str, float]]], dict[str, float]]) -> tuple[SampleStats, list[dict[str, Any]]]:
-    """As ``read_sample_stats``, with a transform's variants of one question combined into one row, as results count them.
-
-    A question any variant of which failed or was not scored is left out, as in the run's own metrics.
-    """
-    stats = SampleStats()
+        return stats, []
     kept: list[dict[str, Any]] = []
+    if keep:
+        with open(path) as f:
+            kept = [json.loads(line) for _, line in zip(range(keep), f)]
+    records = read_records(path, ScoreFields)
+    if combine is None:
+        for rec in records:
+            s = rec.scores.get(scorer) if rec.error is None else None
+            if s is not None:
+                stats[rec.id] = s
+                if rec.cluster is not None:
+                    stats.clusters[rec.id] = rec.cluster
+        return stats, kept
     members: dict[str, list[dict[str, float] | None]] = {}
     clusters: dict[str, str] = {}
-    with open(path) as f:
-        for line in f:
-            rec = json.loads(line)
-            if len(kept) < keep:
-                kept.append(rec)
-            key = str(rec.get("group") or rec["id"])
-            s = rec.get("scores", {}).get(scorer) if rec.get("error") is None else None
-            members.setdefault(key, []).append(s)
-            if rec.get("cluster") is not None:
-                clusters.setdefault(key, rec["cluster"])
+    for rec in records:
+        key = rec.group or rec.id
+        members.setdefault(key, []).append(rec.scores.get(scorer) if rec.error is None else None)
+        if rec.cluster is not None:
+            clusters.setdefault(key, rec.cluster)
     for key, rows in members.items():
         if rows and all(r is not None for r in rows):
             stats[key] = combine(rows) if len(rows) > 1 else rows[0]  # type: ignore[arg-type]

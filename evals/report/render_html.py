@@ -19,8 +19,9 @@ scripts put run text into the page with ``textContent`` only.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
+
+import msgspec
 
 from evals.report.html_text import breakable, esc
 from evals.report.render_md import fmt, p_text
@@ -29,22 +30,12 @@ from evals.report.render_md import fmt, p_text
 _e = esc
 
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    return x
-
-
 def script_json(obj: Any) -> str:
-    """JSON that cannot end a ``<script>`` element or open markup inside it; a NaN or infinity is written as null."""
-    try:  # most boards hold no NaN: one pass in C, not a copy of every sample's record first
-        text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (ValueError, TypeError):
-        text = json.dumps(_clean(obj), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """JSON that cannot end a ``<script>`` element or open markup inside it; a NaN or infinity is written as null.
+
+    msgspec writes it (NaN and infinities as null, as JSON has neither), in one pass in C: a task page holds every
+    model's answer to every sample, and ``json.dumps`` took a third of the time of writing the pages."""
+    text = msgspec.json.encode(obj).decode()
     return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 

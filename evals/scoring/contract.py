@@ -18,6 +18,8 @@ extracted, the rule that extracted it, an explanation, or an error.
 
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Sequence
@@ -243,11 +245,7 @@ def scorer(
 
 def stats_table(rows: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
     """Turn per-sample stats (dicts or ``SampleScore``s) into float64 columns (missing keys are NaN)."""
-    keys: list[str] = []
-    for row in rows:
-        for k in row:
-            if k not in keys:
-                keys.append(k)
+    keys = dict.fromkeys(itertools.chain.from_iterable(rows))  # every key, in order of first appearance
     return {k: np.array([row.get(k, np.nan) for row in rows], dtype=np.float64) for k in keys}
 
 

@@ -285,23 +285,33 @@ def test_real_run_report(real_runs: Path, real_report: Path) -> None:
     assert "Media not shown" not in (real_report / "tasks" / "easyvqa.html").read_text()
 
 
-def test_fast_sample_parser_agrees_with_json() -> None:
-    """The hot-path reader decodes only id and scores; it must agree with a full decode on awkward records."""
-    from evals.report.compare import _fast_id_scores
+def test_the_records_reader_agrees_with_the_record_schema(tmp_path) -> None:
+    """The reports decode only the fields they read (msgspec); on awkward records they must read what the schema does."""
+    from evals.report.compare import read_sample_stats
+    from evals.report.records import PageFields, ScoreFields, read_records
     from evals.results import SampleRecord
 
     recs = [
-        SampleRecord(task="t", index=0, id='we"ird\\id', prediction='"scores":{"x":{"score":0.0}}', references=['"id":"no"'],
+        SampleRecord(task="t", index=0, id='we"ird\\id', cluster='c"1', prediction='"scores":{"x":{"score":0.0}}', references=['"id":"no"'],
                      subgroups={"scores": "}}", "id": "x"}, scores={"wer": {"score": 0.5, "edits": 1.0}, "b": {"score": 1.0}}),
         SampleRecord(task="t", index=1, id="e", prediction=None, references=[], error='failed: "scores":{}} }}'),
-        SampleRecord(task="t", index=2, id="ok", prediction="x", references=["x"], scores={"wer": {"score": 0.0}}),
+        SampleRecord(task="t", index=2, id="ok", prediction="x\u2028</script>", references=["x"], scores={"wer": {"score": float("nan")}}),
     ]
-    for rec in recs:
-        line = rec.model_dump_json(exclude_none=True)
-        full = json.loads(line)
-        expect = (str(full["id"]), full.get("scores", {}).get("wer") if full.get("error") is None else None)
-        fast = _fast_id_scores(line, "wer", {})
-        assert fast is None or fast == expect, (line, fast, expect)
+    run = tmp_path / "run"
+    (run / "samples").mkdir(parents=True)
+    path = run / "samples" / "t.jsonl"
+    path.write_text("\n".join(r.model_dump_json(exclude_none=True) for r in recs) + "\n\n")
+    pages = read_records(path, PageFields)
+    assert [(p.id, p.index, p.prediction, p.references, p.error) for p in pages] == [(r.id, r.index, r.prediction, r.references, r.error) for r in recs]
+    assert [s.cluster for s in read_records(path, ScoreFields)] == ['c"1', None, None]
+    stats, kept = read_sample_stats(str(run), "t", "wer", keep=1)
+    assert dict(stats) == {'we"ird\\id': {"score": 0.5, "edits": 1.0}, "ok": {"score": None}}  # the failed sample is not scored
+    assert stats.clusters == {'we"ird\\id': 'c"1'} and kept == [json.loads(recs[0].model_dump_json(exclude_none=True))]
+    # NaN, no id, a wrong type, not JSON: each named by file and line
+    for bad in ('{"id": "x", "scores": {"wer": {"score": NaN}}}', '{"index": 3}', '{"id": "x", "scores": {"wer": {"score": "high"}}}', "not json"):
+        path.write_text(recs[2].model_dump_json() + "\n" + bad + "\n")
+        with pytest.raises(ValueError, match=rf"t\.jsonl:2: not a sample record"):
+            read_records(path, ScoreFields)
 
 
 def test_task_pages_written_in_parallel_are_the_pages_written_one_by_one(tmp_path, monkeypatch) -> None:
@@ -322,3 +332,23 @@ def test_task_pages_written_in_parallel_are_the_pages_written_one_by_one(tmp_pat
         write_reports(board, out, plots=False, media=False)
         trees.append({str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
     assert trees[0] == trees[1] and len([k for k in trees[0] if k.startswith("tasks/")]) == 8
+
+
+def test_the_run_s_closing_lines_give_each_paired_test(three_models: Path) -> None:
+    """``omnieval run`` ends with each model against each task's best on the same samples: the leaderboard's paired test,
+    its difference and p in the leaderboard's own words (``p=0.28``)."""
+    from evals.cli.console import comparison_lines
+    from evals.report.render_md import p_text, signed
+
+    entries = load_runs([three_models])
+    board = build_leaderboard(entries, n_resamples=500)
+    lines = comparison_lines([e.results for e in entries], board)
+    cells = _cells(board)
+    top = cells[("baseline:strong", "vqa")]
+    for model in ("baseline:close", "baseline:weak"):
+        c = cells[(model, "vqa")]
+        assert c["p_vs_top"] is not None
+        want = (f"paired: vqa exact_match: {model} {c['value']:.4f} against baseline:strong {top['value']:.4f}: "
+                f"{signed(-c['diff_vs_top'], 4)} from the best, {p_text(c['p_vs_top'])}, n=200")
+        assert want in lines, (want, lines)
+    assert not any("baseline:strong 0.9000 against" in line for line in lines)  # the best is not tested against itself

@@ -63,15 +63,3 @@ def test_leaderboard_direction_comes_from_the_registry(tmp_path: Path, temporary
     assert col["lower_is_better"] and col["metric"] == "distance"
     ranks = {c["model"]: c["rank"] for c in board["cells"]}
     assert ranks == {"baseline:near": 1, "baseline:far": 2}
-
-
-def test_fast_reader_finds_the_cluster_only_after_the_id() -> None:
-    from evals.report.compare import _fast_record
-    from evals.results import SampleRecord
-
-    recs = [
-        SampleRecord(task="t", index=0, id='we"ird', cluster='c"1', references=[], subgroups={"cluster": "no"}, scores={"m": {"score": 1.0}}),
-        SampleRecord(task="t", index=1, id="plain", references=[], subgroups={"cluster": "no"}, scores={"m": {"score": 0.0}}),
-    ]
-    got = [_fast_record(r.model_dump_json(exclude_none=True), "m", {}) for r in recs]
-    assert got == [('we"ird', {"score": 1.0}, 'c"1'), ("plain", {"score": 0.0}, None)]
