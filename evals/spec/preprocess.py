@@ -268,3 +268,40 @@ def librispeech_speaker_sex(row: Row) -> Row:
     """LibriSpeech: ``speaker_sex`` (``female`` / ``male``) joined on ``speaker_id`` from LibriSpeech's own SPEAKERS.TXT
     (the test-clean and test-other speakers ship with omnieval); a speaker not in it is ``unknown``."""
     return {**row, "speaker_sex": _librispeech_speakers().get(str(row["speaker_id"]), "unknown")}
+
+
+_MMMU_PRO_IMAGE_TAG = re.compile(r"<image\s+(\d+)>")
+MMMU_PRO_IMAGE_MARKER = "[image]"
+"""What MMMU-Pro's text keeps where an ``<image N>`` tag was (mmmu-pro/infer/infer_transformers.py ``replace_images_tokens``)."""
+
+
+@PREPROCESSORS.register("mmmu_pro")
+def mmmu_pro(row: Row) -> Row:
+    """MMMU-Pro (MMMU/MMMU_Pro): ``options`` (a list written as text) -> ``choices``, kept verbatim for the answer parser.
+
+    Standard configs (a ``question`` column), as the official inference builds a request (MMMU-Benchmark/MMMU
+    mmmu-pro/infer/infer_transformers.py ``construct_prompt``, ``replace_images_tokens``, ``origin_mmmu_doc_to_visual``):
+    the text is the question and the ``A. option`` lines with each ``<image N>`` tag replaced by ``[image]``
+    (``question_text``, ``options_text``); the images follow the text, one per tag in the order the tags appear (a tag
+    named twice sends its image twice), and no other image is sent. ``image_slots`` is that order as positions among the
+    row's images a template's ``<image N>`` picks (the untagged image columns are cleared, so position = column rank);
+    a tag naming an empty image column is the row's error (the official code would send None).
+    Vision config (no ``question``): only ``choices``; the question and options are in the screenshot.
+    """
+    try:
+        choices = [str(c) for c in parse_list_text(row.get("options"))]
+    except (ValueError, SyntaxError) as e:
+        raise ValueError(f"options {row.get('options')!r} is not a list written as text: {e}") from None
+    out = {**row, "choices": choices}
+    if "question" not in row:
+        return out
+    question = str(row.get("question") or "")
+    lines = "\n".join(f"{letter}. {option}" for letter, option in zip(option_letters(len(choices)), choices))
+    order = [int(n) for n in _MMMU_PRO_IMAGE_TAG.findall(f"{question}\n{lines}")]
+    for n in dict.fromkeys(order):
+        if row.get(f"image_{n}") is None:
+            raise ValueError(f"<image {n}> names image_{n}, which is empty")
+    images = {f"image_{k}": (row.get(f"image_{k}") if k in order else None) for k in range(1, 8)}
+    rank = {n: sum(1 for k in range(1, n + 1) if images[f"image_{k}"] is not None) for n in set(order)}
+    return {**out, **images, "question_text": _MMMU_PRO_IMAGE_TAG.sub(MMMU_PRO_IMAGE_MARKER, question),
+            "options_text": _MMMU_PRO_IMAGE_TAG.sub(MMMU_PRO_IMAGE_MARKER, lines), "image_slots": [rank[n] for n in order]}

@@ -18,7 +18,7 @@ from typing import Sequence
 
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, means_aggregate, scorer
-from evals.scoring.metrics.choice import parse_choice, reference_letter
+from evals.scoring.metrics.choice import LETTER_ACCURACY, LETTERS, parse_choice, reference_letter, score_letters
 
 _INDICATORS = re.compile(r"(?:answer is|answer:|could be|thus|therefore|final answer|result is|so)\s*", re.I)
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?", re.I)
@@ -92,3 +92,69 @@ def score_mmmu(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleS
             rows.append(SampleScore({"score": float(rule != "no_match"), "unparsed": 0.0, "open": 1.0},
                                     extracted=answer, rule=f"open_{rule}"))  # fmt: skip
     return rows
+
+
+# --- MMMU-Pro ---------------------------------------------------------------------------------------
+
+_PRO_STRIP = (",", ".", "!", "?", ";", ":", "'")
+
+
+def parse_mmmu_pro(prediction: str, choices: Sequence[str]) -> tuple[str | None, str]:
+    """The option letter MMMU-Pro's official evaluator reads from an answer, ``(letter, rule)`` or ``(None, "unparsed")``.
+
+    MMMU-Benchmark/MMMU mmmu-pro/evaluate.py ``parse_multi_choice_response`` (commit bb0b95a), rules in its order:
+
+    1. ``answer_line``: after the last ``Answer:`` (case-sensitive), the one letter of A.. that occurs anywhere in the rest
+       (a substring test: ``Answer: B. Because of D`` names two, and falls through);
+    2. the answer stripped of ``, . ! ? ; : '`` at both ends (one character kind after the other), padded with spaces;
+       ``bracketed``: every ``(X)`` in it; else ``letter_space``: every ``X `` (a capital followed by a space, anywhere);
+       else ``letter_dot``: every ``X.``;
+    3. ``option_text``: an answer of more than 5 words containing options' texts (case-insensitive substrings);
+    4. several candidates: the one found last (``(X)``, `` X `` or the option's text, by the rule that found them; none
+       found again: the first, as ``numpy.argmax`` of all -1 gives).
+
+    Departure (pinned in tests/conformance/test_mmmu_pro.py): where nothing is found the official code returns a random
+    letter; here the answer is unparsed, scored wrong and counted in ``unparsed_rate``, never guessed.
+    """
+    letters = LETTERS[: len(choices)]
+    if not isinstance(prediction, str):
+        prediction = ""
+    at = prediction.rfind("Answer:")
+    if at != -1:
+        named = [c for c in letters if c in prediction[at + len("Answer:"):].strip()]
+        if len(named) == 1:
+            return named[0], "answer_line"
+    text = prediction
+    for char in _PRO_STRIP:
+        text = text.strip(char)
+    text = f" {text} "
+    rule = "bracketed"
+    candidates = [c for c in letters if f"({c})" in text]
+    if not candidates:
+        rule, candidates = "letter_space", [c for c in letters if f"{c} " in text]
+    if not candidates:
+        rule, candidates = "letter_dot", [c for c in letters if f"{c}." in text]
+    if not candidates and len(text.split()) > 5:
+        rule, candidates = "option_text", [c for c, option in zip(letters, choices) if option.lower() in text.lower()]
+    if not candidates:
+        return None, "unparsed"
+    if len(candidates) == 1:
+        return candidates[0], rule
+    if rule == "bracketed":
+        where = [text.rfind(f"({c})") for c in candidates]
+    elif rule == "option_text":
+        where = [text.lower().rfind(choices[letters.index(c)].lower()) for c in candidates]
+    else:
+        where = [text.rfind(f" {c} ") for c in candidates]
+    return candidates[where.index(max(where))], f"{rule}_last"
+
+
+@scorer(
+    "mmmu_pro_accuracy",
+    **LETTER_ACCURACY,
+    description="MMMU-Pro accuracy: the official evaluator's letter parsing (mmmu-pro/evaluate.py); unparsed answers are "
+                "wrong and counted, never a random letter.",
+)
+def score_mmmu_pro(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    """Per sample: the letter the official rules read (``extracted``), the rule that decided, right when it is the answer."""
+    return score_letters(inputs, parse_mmmu_pro, with_choices=True)
