@@ -42,7 +42,7 @@ def test_mmmu_pro_reads_each_answer_as_the_official_evaluator_does(case):
 def test_an_unparsed_answer_is_wrong_and_counted_never_a_guess():
     ten = [f"option {k}" for k in range(10)]
     items = [ScoreInput(id=str(i), prediction=p, references=[ref], choices=ten)
-             for i, (p, ref) in enumerate([("Answer: J", "J"), ("I don't know.", "A"), ("(B) is wrong, (A) is right", "A")])]
+             for i, (p, ref) in enumerate([("Answer: J", "J"), ("no idea", "A"), ("(B) is wrong, (A) is right", "A")])]
     scores = score_mmmu_pro(items, NoOptions())
     assert [(s.extracted, s.rule) for s in scores] == [("J", "answer_line"), (None, "unparsed"), ("A", "bracketed_last")]
     assert [s.stats["score"] for s in scores] == [1.0, 0.0, 1.0]
