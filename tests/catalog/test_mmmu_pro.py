@@ -106,3 +106,17 @@ def test_a_tiny_multi_image_vlm_answers_both_settings(mirror, tmp_path, tiny_mod
         r = results.tasks[name]
         assert r.n_errors == 0 and r.n_samples == r.n_scored == 3, name
         assert 0.0 <= r.metrics["accuracy"].value <= 1.0
+
+
+def test_a_tag_naming_an_empty_image_column_is_the_rows_error_and_untagged_images_are_not_sent():
+    from evals.spec.preprocess import mmmu_pro
+
+    row = {"id": "x", "question": "See <image 2>.", "options": "['<image 1>', 'b']", "answer": "A",
+           **{f"image_{k}": None for k in range(1, 8)}, "image_1": "one", "image_2": "two", "image_5": "five"}
+    out = mmmu_pro(row)
+    assert out["question_text"] == "See [image]." and out["options_text"] == "A. [image]\nB. b"
+    assert out["image_slots"] == [2, 1] and out["image_5"] is None and out["choices"] == ["<image 1>", "b"]
+    with pytest.raises(ValueError, match="image_3, which is empty"):
+        mmmu_pro({**row, "question": "See <image 3>."})
+    assert mmmu_pro({"id": "v", "image": "page", "options": "['a', 'b']", "answer": "B"}) == {
+        "id": "v", "image": "page", "options": "['a', 'b']", "answer": "B", "choices": ["a", "b"]}
