@@ -774,3 +774,45 @@ def _sonic_row_count(item: Any, kind: str) -> int:
         return 1
     questions = item.get("questions") if isinstance(item, dict) else None
     return len(questions) if isinstance(questions, list) else 1
+
+
+@LOADERS.register("vlmevalkit_tsv")
+def load_vlmevalkit_tsv(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """A benchmark as VLMEvalKit distributes it: ``<data dir>/<dataset.path>/<dataset.name>.tsv`` (``dataset.name`` is
+    VLMEvalKit's dataset name, ``MMBench_DEV_EN_V11``; ``path: LMUData`` and ``--data-dir ~`` read VLMEvalKit's own
+    download folder), read as VLMEvalKit reads it (``evals/data/tsv.py``): missing cells None, rows without an image
+    left out, an image cell that names another row's ``index`` given that row's image, column names in lower case
+    except the option letters. The file must have ``index`` and the columns of ``fields.id``, ``fields.image``,
+    ``fields.question`` and ``fields.references`` (else one error naming the file and the column); nothing outside
+    ``<data dir>/<dataset.path>`` is read.
+    """
+    from evals.data.media import MediaError, resolve_inside
+    from evals.data.tsv import TsvTable
+
+    ds = task.dataset
+    if not ds.name:
+        raise DataError(f"task {task.name}: vlmevalkit_tsv needs dataset.name, VLMEvalKit's name of the data set (its file is NAME.tsv)")
+    if data_dir is None:
+        raise DataError(f"task {task.name}: {ds.name}.tsv is VLMEvalKit's file, not on the Hub: put it at DIR/{ds.path}/{ds.name}.tsv "
+                        f"(VLMEvalKit downloads it into $LMUData; the task's description says from where) and pass --data-dir DIR")
+    root = Path(data_dir) / ds.path
+    try:
+        path = resolve_inside(f"{ds.name}.tsv", root)
+    except MediaError as e:
+        raise DataError(f"task {task.name}: {e}") from None
+    if not path.is_file():
+        raise DataError(f"task {task.name}: {root / (ds.name + '.tsv')} is not there: put VLMEvalKit's {ds.name}.tsv in {root}")
+    f = task.fields
+    images = [f.image] if isinstance(f.image, str) else list(f.image or [])
+    required = [_column_head(p) for p in [f.id, *images, f.question, f.references] if p]
+    try:
+        table = TsvTable.scan(path, required)
+    except DataError as e:
+        raise DataError(f"task {task.name}: {e}") from None
+    identity = stable_hash({"files": _files_identity([str(path)]), "revision": ds.revision, "loader": "vlmevalkit_tsv"})
+    return RowSource(table.rows(), table.num_rows, identity, f"files:{path}", ds.revision, columns=table.columns, reuse_key=identity)
+
+
+def _column_head(path: str) -> str:
+    """The column a field path starts from (``answers[*].answer`` -> ``answers``)."""
+    return re.split(r"[.\[]", path, maxsplit=1)[0]

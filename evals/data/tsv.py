@@ -1,0 +1,184 @@
+"""VLMEvalKit's benchmark files: one TSV a data set, images base64-encoded in its ``image`` column.
+
+Read as VLMEvalKit reads them (open-compass/VLMEvalKit at commit e8e78f05f3080fe28154f2130321f17951c3be94):
+``vlmeval/smp/file.py`` ``load`` is ``pandas.read_csv(f, sep='\\t')``, so a cell that pandas reads as missing
+(``""``, ``"nan"``, ``"NA"``, ``"None"``, ``"null"``, ... its default ``na_values``, quoted or not) is None here;
+``vlmeval/dataset/image_base.py`` ``ImageBaseDataset.__init__`` drops rows whose ``image`` is missing
+(``skip_noimg``) and takes an ``image`` cell of 64 characters or fewer as the ``index`` of another row whose cell
+holds the image ("for saving space": MMBench's circular copies point at their question's first row this way);
+``vlmeval/dataset/image_mcq.py`` ``evaluate_heuristic`` names columns in lower case except the option letters
+``A``-``Z``, as here. Every other cell is text as the file has it (pandas' numeric columns are not imitated).
+
+The file is read twice and never held: a first pass counts the rows and notes where each row holding an image
+starts; the rows then stream, each image decoded from base64 as its row is yielded (a row that points at another
+reads that row's cell again from its offset). A cell that is not base64, points at no image row, holds a list of
+images or decodes to more than ``media.ARCHIVE_MEMBER_LIMITS["image"]`` bytes is that sample's media error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import string
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from evals.data.source import error_row
+from evals.errors import DataError
+
+NA_STRINGS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+                        "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+"""pandas' default ``na_values`` (``pandas._libs.parsers.STR_NA_VALUES``): the cells ``read_csv`` makes NaN."""
+IMAGE_REFERENCE_CHARS = 64
+"""An ``image`` cell this long or shorter is another row's ``index`` (VLMEvalKit's ``len(image_map[k]) <= 64``)."""
+_FIELD_LIMIT = 96 << 20  # a base64 cell of a 64 MiB image, and some; csv's default limit (128 KiB) is below many images
+_REFERENCED_CACHE = 8
+
+
+def column_name(name: str) -> str:
+    """A column's name as VLMEvalKit's evaluator reads it: lower case, except the option letters ``A``-``Z``."""
+    return name if name in string.ascii_uppercase else name.lower()
+
+
+def _cell(value: str) -> str | None:
+    return None if value in NA_STRINGS else value
+
+
+class _Records:
+    """The records of a TSV opened in binary, with the byte offset at which each begins (csv reads no further ahead
+    than the record it returns, so the offset after one record is where the next begins)."""
+
+    def __init__(self, handle: IO[bytes], where: str) -> None:
+        self.handle, self.where, self.offset, self.line = handle, where, handle.tell(), 0
+        self._reader = csv.reader(self._lines(), delimiter="\t", quotechar='"', doublequote=True, strict=False)
+
+    def _lines(self) -> Iterator[str]:
+        while True:
+            raw = self.handle.readline()
+            if not raw:
+                return
+            self.offset += len(raw)
+            self.line += 1
+            try:
+                yield raw.decode("utf-8-sig" if self.line == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                raise DataError(f"{self.where}: line {self.line} is not UTF-8: {e}") from None
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        start = self.offset
+        while True:
+            try:
+                values = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise DataError(f"{self.where}: line {self.line}: {e}") from None
+            if values:  # pandas skips blank lines
+                yield start, values
+            start = self.offset
+
+
+@dataclass
+class TsvTable:
+    """What the first pass over a VLMEvalKit TSV learnt: its columns, rows and where each image row begins."""
+
+    path: Path
+    columns: list[str]
+    num_rows: int
+    image_column: str | None
+    image_rows: dict[str, int] = field(default_factory=dict)
+    """``index`` -> byte offset of a row whose ``image`` cell holds an image (not a reference)."""
+
+    @classmethod
+    def scan(cls, path: Path, required: list[str]) -> "TsvTable":
+        """Read the header and count the rows; a ``required`` column the file lacks is a ``DataError`` naming both."""
+        csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+        try:
+            handle = open(path, "rb")
+        except OSError as e:
+            raise DataError(f"cannot read {path}: {e.strerror}") from None
+        with handle:
+            records = iter(_Records(handle, path.name))
+            header = next(records, None)
+            if header is None:
+                raise DataError(f"{path.name}: the file is empty (no header line)")
+            columns = [column_name(c) for c in header[1]]
+            repeated = sorted({c for c in columns if columns.count(c) > 1})
+            if repeated:
+                raise DataError(f"{path.name}: column(s) {', '.join(map(repr, repeated))} appear twice (names are read in lower case)")
+            missing = [c for c in dict.fromkeys(["index", *required]) if c not in columns]
+            if missing:
+                raise DataError(f"{path.name}: no column {missing[0]!r}, which the task reads; the file's columns: {', '.join(columns)}")
+            image = columns.index("image") if "image" in columns else None
+            index = columns.index("index")
+            table = cls(path, columns, 0, "image" if image is not None else None)
+            for offset, values in records:
+                cell = _cell(values[image]) if image is not None and image < len(values) else None
+                if image is not None and cell is None:
+                    continue  # VLMEvalKit drops rows without an image (skip_noimg)
+                table.num_rows += 1
+                if cell is not None and len(cell) > IMAGE_REFERENCE_CHARS and index < len(values):
+                    table.image_rows.setdefault(values[index], offset)
+        return table
+
+    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The rows (numbered from 0, rows without an image left out), each image a ``{bytes, path}`` struct."""
+        from evals.data.media import ARCHIVE_MEMBER_LIMITS, MISSING_MEDIA
+
+        limit = ARCHIVE_MEMBER_LIMITS["image"]
+        name = self.path.name
+        referenced: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+        def missing(why: str) -> dict[str, Any]:
+            return {"bytes": None, "path": f"{MISSING_MEDIA[0]}{why}{MISSING_MEDIA[1]}"}
+
+        def decode(text: str, where: str) -> dict[str, Any]:
+            if text.startswith("[") and text.endswith("]"):
+                return missing(f"{name}: {where} holds a list of images; this loader reads one image a row")
+            if len(text) * 3 // 4 > limit:
+                return missing(f"{name}: {where} is over the limit of {limit >> 20} MiB for an image")
+            try:
+                data = base64.b64decode(text)
+            except (binascii.Error, ValueError) as e:
+                return missing(f"{name}: {where} is not base64: {e}")
+            return {"bytes": data, "path": None} if data else missing(f"{name}: {where} decodes to nothing")
+
+        def image_of(key: str, reader: IO[bytes]) -> dict[str, Any]:
+            if key in referenced:
+                referenced.move_to_end(key)
+                return referenced[key]
+            offset = self.image_rows.get(key)
+            if offset is None:
+                return missing(f"{name}: the image is that of row index {key}, which holds no image")
+            reader.seek(offset)
+            _, values = next(iter(_Records(reader, name)))
+            column = self.columns.index("image")
+            cell = referenced[key] = decode(values[column], f"the image of row index {key}")
+            if len(referenced) > _REFERENCED_CACHE:
+                referenced.popitem(last=False)
+            return cell
+
+        with open(self.path, "rb") as handle, open(self.path, "rb") as reader:
+            records = iter(_Records(handle, name))
+            next(records)  # the header
+            i = 0
+            for _, values in records:
+                row = dict(zip(self.columns, map(_cell, values)))
+                cell = row.get("image") if self.image_column else None
+                if self.image_column and cell is None:
+                    continue
+                if len(values) > len(self.columns):  # pandas stops at such a line; here it is that row's error
+                    yield i, error_row(f"{name}: a row of index {values[0]!r} has {len(values)} cells, the header {len(self.columns)}")
+                    i += 1
+                    continue
+                for column in self.columns[len(values):]:  # a short line: the rest missing, as pandas reads it
+                    row[column] = None
+                if cell is not None:
+                    index = str(row.get("index"))
+                    row["image"] = (image_of(cell, reader) if len(cell) <= IMAGE_REFERENCE_CHARS
+                                    else decode(cell, f"the image of row index {index}"))
+                yield i, row
+                i += 1
