@@ -8,6 +8,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under -n, a worker a core: each worker (and the omnieval processes its tests start, which inherit this) computes
+    # on one thread. Left to themselves torch, CTranslate2 and OpenBLAS each start a thread a core in every worker, and
+    # their threads spin while they wait: on 2 cores a Whisper test took 55 s beside another worker, 19 s alone.
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 
 @pytest.fixture(autouse=True)

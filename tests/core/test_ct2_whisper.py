@@ -23,8 +23,9 @@ def whisper():
 
 def test_real_wer_on_quickstart_speech_and_batch_invariance(whisper, tmp_path):
     spec = load_task("harvard_asr")
-    full = evaluate_model(whisper, [spec], tmp_path / "b8", None, RunOptions(batch_size=8)).tasks["harvard_asr"]
-    assert full.n_samples == 30 and full.n_errors == 0
+    # 12 clips (6 voices of each gender) at Whisper's own 30 s window: the quickstart runs all 30 at 10 s
+    full = evaluate_model(whisper, [spec], tmp_path / "b8", None, RunOptions(batch_size=8, limit=12)).tasks["harvard_asr"]
+    assert full.n_samples == 12 and full.n_errors == 0
     wer = full.metrics["wer"].value
     assert 0.05 < wer < 0.8, wer  # synthetic voices: clearly imperfect, clearly not noise
     assert full.metrics["wer"].ci_low < wer < full.metrics["wer"].ci_high
@@ -35,7 +36,8 @@ def test_real_wer_on_quickstart_speech_and_batch_invariance(whisper, tmp_path):
     by_id = {r.id: r.prediction for r in iter_samples(tmp_path / "b8", "harvard_asr")}
     singles = list(iter_samples(tmp_path / "b1", "harvard_asr"))
     assert len(singles) == 5
-    assert all(r.prediction == by_id[r.id] for r in singles)  # batch size does not change outputs
+    shared = [r for r in singles if r.id in by_id]  # --limit draws a seeded subset: 5 of 30 are not all among 12 of 30
+    assert shared and all(r.prediction == by_id[r.id] for r in shared)  # batch size does not change outputs
     assert one.tasks["harvard_asr"].n_errors == 0
 
 

@@ -60,16 +60,16 @@ def test_a_conditions_run_killed_midway_resumes_to_the_same_results(tmp_path):
     from tests.reliability.helpers import cached_rows, child_env, omnieval_cmd
 
     def cmd(out: str, cache: str) -> list[str]:
-        return omnieval_cmd("run", "-m", "ct2-whisper", "-a", "window_s=10", "-t", "harvard_asr", "--limit", "10", "-b", "1", "--conditions", "clean,white_noise:5",
+        return omnieval_cmd("run", "-m", "ct2-whisper", "-a", "window_s=10", "-t", "harvard_asr", "--limit", "6", "-b", "1", "--conditions", "clean,white_noise:5",
                             "--no-progress", "--output", str(tmp_path / out), "--cache", str(tmp_path / cache))
 
     proc = subprocess.Popen(cmd("runs", "c.sqlite"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=child_env())
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None and cached_rows(tmp_path / "c.sqlite") < 13:
+    while time.monotonic() < deadline and proc.poll() is None and cached_rows(tmp_path / "c.sqlite") < 8:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert 0 < cached_rows(tmp_path / "c.sqlite") < 20  # killed in the second condition's task, or before
+    assert 0 < cached_rows(tmp_path / "c.sqlite") < 12  # killed in the second condition's task, or before
     assert subprocess.run(cmd("runs", "c.sqlite"), capture_output=True, env=child_env(), timeout=300).returncode == 0
     assert subprocess.run(cmd("ref", "ref.sqlite"), capture_output=True, env=child_env(), timeout=300).returncode == 0
     [resumed] = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
