@@ -9,9 +9,10 @@ holds the image ("for saving space": MMBench's circular copies point at their qu
 ``vlmeval/dataset/image_mcq.py`` ``evaluate_heuristic`` names columns in lower case except the option letters
 ``A``-``Z``, as here. Every other cell is text as the file has it (pandas' numeric columns are not imitated).
 
-The file is read twice and never held: a first pass counts the rows and notes where each row holding an image
-starts; the rows then stream, each image decoded from base64 as its row is yielded (a row that points at another
-reads that row's cell again from its offset). A cell that is not base64, points at no image row, holds a list of
+The file is read twice and never held: a first pass counts the rows, notes where each row holding an image starts
+and counts the rows that point at it; the rows then stream, each image decoded from base64 as its row is yielded. An
+image other rows point at is kept (up to ``SHARED_IMAGE_BUDGET`` bytes in all) until the last of them has had it;
+past the budget, a row that points at another reads that row's cell again from its offset. A cell that is not base64, points at no image row, holds a list of
 images or decodes to more than ``media.ARCHIVE_MEMBER_LIMITS["image"]`` bytes is that sample's media error.
 """
 
@@ -21,7 +22,6 @@ import base64
 import binascii
 import csv
 import string
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -34,8 +34,9 @@ NA_STRINGS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-
 """pandas' default ``na_values`` (``pandas._libs.parsers.STR_NA_VALUES``): the cells ``read_csv`` makes NaN."""
 IMAGE_REFERENCE_CHARS = 64
 """An ``image`` cell this long or shorter is another row's ``index`` (VLMEvalKit's ``len(image_map[k]) <= 64``)."""
+SHARED_IMAGE_BUDGET = 128 << 20
+"""Decoded images kept for the rows that point at them (MMBench dev's 1.2k questions: about a 100 MB)."""
 _FIELD_LIMIT = 96 << 20  # a base64 cell of a 64 MiB image, and some; csv's default limit (128 KiB) is below many images
-_REFERENCED_CACHE = 8
 
 
 def column_name(name: str) -> str:
@@ -91,6 +92,8 @@ class TsvTable:
     image_column: str | None
     image_rows: dict[str, int] = field(default_factory=dict)
     """``index`` -> byte offset of a row whose ``image`` cell holds an image (not a reference)."""
+    pointers: dict[str, int] = field(default_factory=dict)
+    """``index`` -> how many rows name it in their ``image`` cell."""
 
     @classmethod
     def scan(cls, path: Path, required: list[str]) -> "TsvTable":
@@ -122,6 +125,8 @@ class TsvTable:
                 table.num_rows += 1
                 if cell is not None and len(cell) > IMAGE_REFERENCE_CHARS and index < len(values):
                     table.image_rows.setdefault(values[index], offset)
+                elif cell is not None:
+                    table.pointers[cell] = table.pointers.get(cell, 0) + 1
         return table
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -130,7 +135,10 @@ class TsvTable:
 
         limit = ARCHIVE_MEMBER_LIMITS["image"]
         name = self.path.name
-        referenced: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        index_column = self.columns.index("index")
+        shared: dict[str, dict[str, Any]] = {}  # decoded images rows still to come point at
+        left = dict(self.pointers)
+        budget = SHARED_IMAGE_BUDGET
 
         def missing(why: str) -> dict[str, Any]:
             return {"bytes": None, "path": f"{MISSING_MEDIA[0]}{why}{MISSING_MEDIA[1]}"}
@@ -146,19 +154,26 @@ class TsvTable:
                 return missing(f"{name}: {where} is not base64: {e}")
             return {"bytes": data, "path": None} if data else missing(f"{name}: {where} decodes to nothing")
 
+        def keep(key: str, cell: dict[str, Any]) -> None:
+            nonlocal budget
+            size = len(cell["bytes"] or b"")
+            if left.get(key) and key not in shared and size <= budget:
+                shared[key], budget = cell, budget - size
+
         def image_of(key: str, reader: IO[bytes]) -> dict[str, Any]:
-            if key in referenced:
-                referenced.move_to_end(key)
-                return referenced[key]
-            offset = self.image_rows.get(key)
-            if offset is None:
-                return missing(f"{name}: the image is that of row index {key}, which holds no image")
-            reader.seek(offset)
-            _, values = next(iter(_Records(reader, name)))
-            column = self.columns.index("image")
-            cell = referenced[key] = decode(values[column], f"the image of row index {key}")
-            if len(referenced) > _REFERENCED_CACHE:
-                referenced.popitem(last=False)
+            nonlocal budget
+            cell = shared.get(key)
+            if cell is None:
+                offset = self.image_rows.get(key)
+                if offset is None:
+                    return missing(f"{name}: the image is that of row index {key}, which holds no image")
+                reader.seek(offset)
+                _, values = next(iter(_Records(reader, name)))
+                cell = decode(values[self.columns.index("image")], f"the image of row index {key}")
+                keep(key, cell)
+            left[key] = left.get(key, 1) - 1
+            if not left[key] and key in shared:  # the last row that points at it
+                budget += len(shared.pop(key)["bytes"] or b"")
             return cell
 
         with open(self.path, "rb") as handle, open(self.path, "rb") as reader:
@@ -176,9 +191,11 @@ class TsvTable:
                     continue
                 for column in self.columns[len(values):]:  # a short line: the rest missing, as pandas reads it
                     row[column] = None
-                if cell is not None:
-                    index = str(row.get("index"))
-                    row["image"] = (image_of(cell, reader) if len(cell) <= IMAGE_REFERENCE_CHARS
-                                    else decode(cell, f"the image of row index {index}"))
+                if cell is not None and len(cell) <= IMAGE_REFERENCE_CHARS:
+                    row["image"] = image_of(cell, reader)
+                elif cell is not None:
+                    index = values[index_column] if index_column < len(values) else ""
+                    row["image"] = decode(cell, f"the image of row index {index}")
+                    keep(index, row["image"])
                 yield i, row
                 i += 1

@@ -192,3 +192,20 @@ def test_nothing_outside_the_folder_is_read_and_a_dangling_image_is_that_rows_er
     assert result.n_errors == 1 and result.n_samples == 18
     [bad] = [r for r in iter_samples(tmp_path / "run", "mmbench_en_dev_v11") if r.error]
     assert bad.id == "1000003" and "row index 99, which holds no image" in bad.error
+
+
+@pytest.mark.parametrize("budget", [0, None])
+def test_shared_images_are_the_same_whatever_the_order_and_the_memory_budget(tmp_path, monkeypatch, budget):
+    """Copies before their question, and (budget 0) no decoded image kept: each copy's image is read again from its
+    question's row."""
+    import evals.data.tsv as tsv
+
+    if budget is not None:
+        monkeypatch.setattr(tsv, "SHARED_IMAGE_BUDGET", budget)
+    write_mmbench_v11(tmp_path)
+    path = tmp_path / "LMUData" / "MMBench_DEV_EN_V11.tsv"
+    frame = pd.read_csv(path, sep="\t")
+    frame.iloc[::-1].to_csv(path, sep="\t", index=False)
+    rows = {row["index"]: row["image"]["bytes"] for _, row in open_dataset(load_task("mmbench_en_dev_v11"), tmp_path).rows}
+    images = {str(i): base64.b64decode(c) for i, c in zip(frame["index"], frame["image"]) if len(str(c)) > 64}
+    assert len(rows) == 18 and all(rows[i] == images[str(int(i) % 1_000_000)] for i in rows)
