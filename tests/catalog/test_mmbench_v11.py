@@ -175,8 +175,6 @@ def test_a_file_without_a_column_the_task_reads_is_one_error_naming_file_and_col
 
 
 def test_nothing_outside_the_folder_is_read_and_a_dangling_image_is_that_rows_error(tmp_path):
-    from evals.run.runner import RunOptions  # noqa: F401 - the runner's path, through run_tasks
-
     write_mmbench_v11(tmp_path)
     outside = load_task("mmbench_en_dev_v11").model_copy(deep=True)
     outside = outside.model_copy(update={"dataset": outside.dataset.model_copy(update={"name": "../MMBench_DEV_EN_V11"})})
