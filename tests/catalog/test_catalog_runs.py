@@ -118,6 +118,10 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
                              {"category": {"VD": (0.75 + 0.5 + 0.5) / 3, "VS": 0.0}}),
     # Circular copies in the data (fields.group): a constant letter is wrong in some copy of every question.
     "mmbench_en_dev": ("B", {"accuracy": 0.0, "unparsed_rate": 0.0}, {"category": {"attribute_recognition": 0.0, "image_scene": 0.0}}),
+    "mmbench_en_dev_v11": ("A", {"accuracy": 0.0, "unparsed_rate": 0.0}, {"category": {"attribute_recognition": 0.0, "image_scene": 0.0, "ocr": 0.0}}),
+    "mmbench_cn_dev_v11": ("A", {"accuracy": 0.0, "unparsed_rate": 0.0}, {"category": {"attribute_recognition": 0.0, "image_scene": 0.0, "ocr": 0.0}}),
+    "mmmu_pro_standard": ("Answer: C", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"subject": {"Art_Theory": 0.0, "Math": 1.0, "Physics": 0.0}}),
+    "mmmu_pro_vision": ("Answer: C", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"subject": {"Math": 1.0, "Physics": 0.0, "History": 0.0}}),
     "ocrbench": ("hello world", {"accuracy": 2 / 3, "score": 2.0}, {"dataset": {"IIIT5K": 0.5, "HME100k": 1.0}}),
     "visulogic": ("A", {"accuracy": 1 / 3}, {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
     "visulogic_cot": ("Three shapes, then a fourth. Answer: \\boxed{\\text{A}}", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
