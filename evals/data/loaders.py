@@ -793,8 +793,9 @@ def load_vlmevalkit_tsv(task: TaskSpec, data_dir: Path | None = None) -> RowSour
     if not ds.name:
         raise DataError(f"task {task.name}: vlmevalkit_tsv needs dataset.name, VLMEvalKit's name of the data set (its file is NAME.tsv)")
     if data_dir is None:
-        raise DataError(f"task {task.name}: {ds.name}.tsv is VLMEvalKit's file, not on the Hub: put it at DIR/{ds.path}/{ds.name}.tsv "
-                        f"(VLMEvalKit downloads it into $LMUData; the task's description says from where) and pass --data-dir DIR")
+        from evals.data.mirror import NOT_ON_THE_HUB
+
+        raise DataError(f"task {task.name}: {NOT_ON_THE_HUB['vlmevalkit_tsv'].format(ds=ds)}")
     root = Path(data_dir) / ds.path
     try:
         path = resolve_inside(f"{ds.name}.tsv", root)

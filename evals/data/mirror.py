@@ -27,6 +27,13 @@ _FILE_LOADERS = {"jsonl_zip": ["data.jsonl", "images.zip"]}
 """Loaders that read whole files of a repo rather than parquet configs."""
 
 
+NOT_ON_THE_HUB = {
+    "vlmevalkit_tsv": "{ds.name}.tsv is VLMEvalKit's file, not on the Hub: put it at DIR/{ds.path}/{ds.name}.tsv (VLMEvalKit "
+                      "downloads it into $LMUData; the task's description says from where) and pass --data-dir DIR",
+}
+"""Loaders that read files the Hub does not hold: what to do instead, for ``mirror_task``'s error."""
+
+
 def task_parts(task_name: str) -> list[tuple[str, str | None, str]]:
     from evals.spec.catalog import load_task
     from evals.data.loaders import parts_of
@@ -56,6 +63,9 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
     from evals.spec.catalog import load_task
 
     spec = load_task(task_name)
+    if spec.dataset.loader in NOT_ON_THE_HUB:
+        raise DataError(f"task {task_name}: {NOT_ON_THE_HUB[spec.dataset.loader].format(ds=spec.dataset)}; `omnieval data mirror` "
+                        "fetches from the Hugging Face Hub only")
     written = []
     ensure_hub_or_offline()  # unreachable: offline mode, so the first download fails at once instead of retrying
     for repo, config, split in task_parts(task_name):

@@ -207,3 +207,21 @@ def test_shared_images_are_the_same_whatever_the_order_and_the_memory_budget(tmp
     rows = {row["index"]: row["image"]["bytes"] for _, row in open_dataset(load_task("mmbench_en_dev_v11"), tmp_path).rows}
     images = {str(i): base64.b64decode(c) for i, c in zip(frame["index"], frame["image"]) if len(str(c)) > 64}
     assert len(rows) == 18 and all(rows[i] == images[str(int(i) % 1_000_000)] for i in rows)
+
+
+def test_without_the_file_run_and_mirror_say_where_vlmevalkit_s_tsv_goes(tmp_path):
+    """The TSV is not on the Hub: ``omnieval run`` without --data-dir and ``omnieval data mirror`` both stop with the
+    same data error naming the file and where to put it, and the mirror fetches nothing."""
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    run = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=A", "-t", "mmbench_en_dev_v11", "-o", str(tmp_path / "runs"),
+                                   "--cache", str(tmp_path / "c.sqlite"), "--no-progress"])
+    mirror = CliRunner().invoke(app, ["data", "mirror", "mmbench_en_dev_v11", "--to", str(tmp_path / "mirror")])
+    want = "MMBench_DEV_EN_V11.tsv is VLMEvalKit's file, not on the Hub: put it at DIR/LMUData/MMBench_DEV_EN_V11.tsv"
+    # a DataError: main() prints it as one "error:" line and exits 1 (tests/core/test_cli_usage.py)
+    assert isinstance(run.exception, DataError) and want in str(run.exception)
+    assert isinstance(mirror.exception, DataError) and want in str(mirror.exception)
+    assert "fetches from the Hugging Face Hub only" in str(mirror.exception)
+    assert not (tmp_path / "mirror").exists()
