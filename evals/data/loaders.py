@@ -817,3 +817,61 @@ def load_vlmevalkit_tsv(task: TaskSpec, data_dir: Path | None = None) -> RowSour
 def _column_head(path: str) -> str:
     """The column a field path starts from (``answers[*].answer`` -> ``answers``)."""
     return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+# --- RefCOCO family: one row per referring expression -----------------------------------------------------------------
+
+
+def image_header_size(cell: Any) -> tuple[int, int] | None:
+    """``(width, height)`` of an encoded image cell, from its header alone (nothing decoded); None when it has none."""
+    import io
+
+    from PIL import Image as PILImage
+
+    data = cell.get("bytes") if isinstance(cell, dict) else None
+    if not data:
+        return None
+    try:
+        with PILImage.open(io.BytesIO(data)) as image:
+            return image.size
+    except Exception:  # noqa: BLE001  (a broken or oversized image is the sample's media error when it is decoded)
+        return None
+
+
+def refcoco_expression_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """One RefCOCO row (an object: ``question_id``, ``image``, ``answer`` its referring expressions, ``bbox`` [x, y, w, h] in
+    pixels) as one row per expression: ``expression``, ``expression_id`` (``<question_id>_<k>``), ``box`` (the reference
+    ``[x1, y1, x2, y2]`` in pixels, as JSON text), ``image_width``/``image_height`` (read from the image's header). A row
+    without expressions or without a box of four numbers is one error row."""
+    qid = row.get("question_id")
+    expressions = [e for e in (row.get("answer") or []) if isinstance(e, str)]
+    if not expressions:
+        return [error_row(f"refcoco: object {qid!r} has no referring expressions (answer)")]
+    try:
+        x, y, w, h = (float(v) for v in row.get("bbox") or ())
+    except (TypeError, ValueError):
+        return [error_row(f"refcoco: object {qid!r} bbox {row.get('bbox')!r} is not [x, y, w, h]")]
+    size = image_header_size(row.get("image"))
+    extra = {"box": json.dumps([x, y, x + w, y + h]), "image_width": size[0] if size else None,
+             "image_height": size[1] if size else None}
+    return [{**row, **extra, "expression": e, "expression_id": f"{qid}_{k}"} for k, e in enumerate(expressions)]
+
+
+@LOADERS.register("refcoco_expressions")
+def load_refcoco_expressions(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """lmms-eval's RefCOCO/RefCOCO+/RefCOCOg splits as its ``refcoco_bbox_rec_preprocess_dataset`` explodes them: one row per
+    referring expression (``refcoco_expression_rows``), in row order, then expression order. Two passes over the split (the
+    first counts the expressions, so ``--limit`` spreads over them), as ``group_by_audio`` does; memory stays flat."""
+    first = open_part(task, data_dir)
+    total = sum(max(1, len([e for e in (row.get("answer") or []) if isinstance(e, str)])) for _, row in first.rows)
+    second = open_part(task, data_dir)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        n = 0
+        for _, row in second.rows:
+            for out in refcoco_expression_rows(row):
+                yield n, out
+                n += 1
+
+    return RowSource(rows(), total, stable_hash([first.fingerprint, "refcoco_expressions"]), first.origin, first.revision,
+                     columns=[*first.columns, "box", "image_width", "image_height", "expression", "expression_id"])

@@ -1,0 +1,194 @@
+"""Referring-expression grounding (RefCOCO, RefCOCO+, RefCOCOg): an answer names one box; it is right when its IoU with
+the reference box is at least 0.5 (Acc@0.5, as the model cards and lmms-eval's ``refcoco*_bbox_rec`` tasks report it).
+
+Boxes are read *as the model family writes them* and mapped to the image's own pixels; which way is the scorer option
+``box_format`` (a fact about the model, not the task: a run of another family sets it in the task's scorer options):
+
+========== ==================================================== ==================================================
+format     what is read (the first one in the answer)          coordinates
+========== ==================================================== ==================================================
+``norm1``  ``[x1, y1, x2, y2]`` by lmms-eval's own regex         0-1 of the image (lmms-eval's prompt asks for it)
+           (``parse_float_sequence_within``, utils_rec.py)
+``pixels`` ``[x1, y1, x2, y2]``                                  the image's pixels
+``norm1000`` ``[x1, y1, x2, y2]``                                0-1000 of the image
+``qwen2``  ``<|box_start|>(x1,y1),(x2,y2)<|box_end|>`` (the      0-1000 (Qwen2-VL)
+           tokens may be gone: a decoder that skips special
+           tokens leaves ``(x1,y1),(x2,y2)``)
+``internvl`` ``<box>[[x1, y1, x2, y2]]</box>``                   0-1000 (InternVL 1.5-3)
+``qwen3``  ``{"bbox_2d": [x1, y1, x2, y2]}``, else ``[...]``     0-1000 (Qwen3-VL)
+``qwen25`` ``{"bbox_2d": [x1, y1, x2, y2]}``, else ``[...]``     pixels of the image *as the model saw it*: resized
+                                                                  by Qwen2.5-VL's ``smart_resize`` (sides multiples of
+                                                                  ``resize_factor``, area within ``min_pixels`` ..
+                                                                  ``max_pixels``: the processor's defaults), scaled back
+``auto``   whichever of the above comes first in the answer    ``(x1,y1),(x2,y2)`` and ``<box>``: 0-1000; any other
+                                                                  box: 0-1 when all four numbers are within [0, 1],
+                                                                  else the image's pixels
+========== ==================================================== ==================================================
+
+Decisions (each pinned in tests/metrics/test_grounding.py):
+
+- no box in the answer: *unparsed*, IoU 0, wrong, counted in ``unparsed_rate`` (lmms-eval reads ``[0, 0, 0, 0]``:
+  the same score, not counted);
+- several boxes: the first (lmms-eval's ``re.search``);
+- a box with ``x2 < x1`` or ``y2 < y1`` is refused: rule ``inverted``, IoU 0, counted in ``unparsed_rate`` (lmms-eval
+  computes a negative area, and divides by zero when the union comes to 0);
+- coordinates outside the image are clipped to it before the IoU (lmms-eval does not clip: a box reaching past the
+  image's edge scores lower there);
+- IoU = intersection / union, 0 when the union is empty; right when IoU >= 0.5 (lmms-eval's ``>=``).
+
+Each sample needs ``image_width`` and ``image_height`` in its metadata (``fields.metadata``; the ``refcoco_expressions``
+loader reads them from the image's header) and one reference: the box ``[x1, y1, x2, y2]`` in the image's pixels.
+Metrics: ``acc@0.5`` (primary), ``miou`` (mean IoU), ``unparsed_rate``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from evals.scoring.contract import SampleScore, ScoreInput, means_aggregate, scorer
+
+BoxFormat = Literal["auto", "norm1", "pixels", "norm1000", "qwen2", "internvl", "qwen3", "qwen25"]
+Box = tuple[float, float, float, float]
+
+THRESHOLD = 0.5
+_NUM = r"(-?\d+(?:\.\d+)?)"
+LMMS_EVAL_BRACKET = re.compile(rf"\[\s*{_NUM},\s*{_NUM},\s*{_NUM},\s*{_NUM}\s*\]")
+"""lmms-eval's ``parse_float_sequence_within`` pattern (tasks/refcoco/utils_rec.py), character for character."""
+BRACKET = re.compile(rf"\[\s*{_NUM}\s*,\s*{_NUM}\s*,\s*{_NUM}\s*,\s*{_NUM}\s*\]")
+QWEN2_BOX = re.compile(rf"(?:<\|box_start\|>\s*)?\(\s*{_NUM}\s*,\s*{_NUM}\s*\)\s*,\s*\(\s*{_NUM}\s*,\s*{_NUM}\s*\)")
+INTERNVL_BOX = re.compile(rf"<box>\s*\[\s*\[\s*{_NUM}\s*,\s*{_NUM}\s*,\s*{_NUM}\s*,\s*{_NUM}\s*\]")
+BBOX_2D = re.compile(rf"[\"']bbox_2d[\"']\s*:\s*\[\s*{_NUM}\s*,\s*{_NUM}\s*,\s*{_NUM}\s*,\s*{_NUM}\s*\]")
+
+_SYNTAX: dict[str, tuple[re.Pattern[str], ...]] = {
+    "norm1": (LMMS_EVAL_BRACKET,), "pixels": (BRACKET,), "norm1000": (BRACKET,), "qwen2": (QWEN2_BOX,),
+    "internvl": (INTERNVL_BOX,), "qwen3": (BBOX_2D, BRACKET), "qwen25": (BBOX_2D, BRACKET),
+}
+_RULE = {LMMS_EVAL_BRACKET: "bracket", BRACKET: "bracket", QWEN2_BOX: "qwen2_box", INTERNVL_BOX: "internvl_box", BBOX_2D: "bbox_2d"}
+
+
+class GroundingOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    box_format: BoxFormat = "norm1"
+    resize_factor: int = 28
+    min_pixels: int = 56 * 56
+    max_pixels: int = 28 * 28 * 16384
+    """``qwen25`` only: Qwen2.5-VL's image processor defaults (``min_pixels`` 3136, ``max_pixels`` 12845056)."""
+
+
+def find_box(text: str, box_format: BoxFormat) -> tuple[Box | None, str]:
+    """``(numbers, rule)`` of the first box ``box_format`` reads in ``text``, or ``(None, "unparsed")``.
+
+    Syntaxes tried in a format's order; for ``auto`` the one whose box comes first in the text. Numbers as written.
+    """
+    patterns = (QWEN2_BOX, INTERNVL_BOX, BBOX_2D, BRACKET) if box_format == "auto" else _SYNTAX[box_format]
+    found = [(m, p) for p in patterns if (m := p.search(text))]
+    if not found:
+        return None, "unparsed"
+    if box_format == "auto":
+        found.sort(key=lambda mp: mp[0].start())
+    match, pattern = found[0]
+    return tuple(float(g) for g in match.groups()), _RULE[pattern]  # type: ignore[return-value]
+
+
+def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
+    """Qwen2-VL/Qwen2.5-VL's image processor resize: sides rounded to multiples of ``factor``, area kept within bounds."""
+    h = max(factor, round(height / factor) * factor)
+    w = max(factor, round(width / factor) * factor)
+    if h * w > max_pixels:
+        beta = math.sqrt(height * width / max_pixels)
+        h = max(factor, math.floor(height / beta / factor) * factor)
+        w = max(factor, math.floor(width / beta / factor) * factor)
+    elif h * w < min_pixels:
+        beta = math.sqrt(min_pixels / (height * width))
+        h = math.ceil(height * beta / factor) * factor
+        w = math.ceil(width * beta / factor) * factor
+    return h, w
+
+
+def to_pixels(numbers: Box, rule: str, width: float, height: float, options: GroundingOptions) -> Box:
+    """The box's corners in the image's pixels, as ``options.box_format`` says the numbers are written."""
+    fmt = options.box_format
+    if fmt == "auto":
+        if rule in ("qwen2_box", "internvl_box"):
+            fmt = "norm1000"
+        else:
+            fmt = "norm1" if all(0.0 <= v <= 1.0 for v in numbers) else "pixels"
+    x1, y1, x2, y2 = numbers
+    if fmt == "norm1":
+        sx, sy = width, height
+    elif fmt in ("norm1000", "qwen2", "internvl", "qwen3"):
+        sx, sy = width / 1000.0, height / 1000.0
+    elif fmt == "qwen25":
+        h, w = smart_resize(int(height), int(width), options.resize_factor, options.min_pixels, options.max_pixels)
+        sx, sy = width / w, height / h
+    else:
+        sx, sy = 1.0, 1.0
+    return x1 * sx, y1 * sy, x2 * sx, y2 * sy
+
+
+def clip_box(box: Box, width: float, height: float) -> Box:
+    x1, y1, x2, y2 = box
+    return min(max(x1, 0.0), width), min(max(y1, 0.0), height), min(max(x2, 0.0), width), min(max(y2, 0.0), height)
+
+
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two ``[x1, y1, x2, y2]`` boxes; 0 when the union is empty."""
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def read_box(prediction: str, width: float, height: float, options: GroundingOptions) -> tuple[Box | None, str]:
+    """``(box in the image's pixels, clipped, rule)``; ``(None, "unparsed" | "inverted")`` when no box is read."""
+    numbers, rule = find_box(prediction, options.box_format)
+    if numbers is None:
+        return None, rule
+    if numbers[2] < numbers[0] or numbers[3] < numbers[1]:
+        return None, "inverted"
+    return clip_box(to_pixels(numbers, rule, width, height, options), width, height), rule
+
+
+def reference_box(item: ScoreInput) -> Box:
+    try:
+        box = json.loads(item.references[0])
+        x1, y1, x2, y2 = (float(v) for v in box)
+    except (ValueError, TypeError, IndexError):
+        raise ValueError(f"box_iou_accuracy: sample {item.id!r} reference {item.references[:1]!r} is not [x1, y1, x2, y2]") from None
+    return x1, y1, x2, y2
+
+
+def image_size(item: ScoreInput) -> tuple[float, float]:
+    try:
+        width, height = float(item.metadata["image_width"]), float(item.metadata["image_height"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"box_iou_accuracy: sample {item.id!r} lacks image_width / image_height (fields.metadata)") from None
+    if not (width > 0 and height > 0):
+        raise ValueError(f"box_iou_accuracy: sample {item.id!r} has image size {width:g}x{height:g}")
+    return width, height
+
+
+@scorer("box_iou_accuracy", options=GroundingOptions,
+        aggregate=means_aggregate({"acc@0.5": "correct", "miou": "iou", "unparsed_rate": "unparsed"}),
+        primary="acc@0.5", metrics=("acc@0.5", "miou", "unparsed_rate"), metric_directions={"unparsed_rate": "lower"},
+        description="Grounding: Acc@0.5 (IoU with the reference box >= 0.5) and mean IoU; boxes read as the model family "
+                    "writes them (box_format); no box or an inverted one is IoU 0, counted as unparsed.")
+def score_box_iou(inputs: Sequence[ScoreInput], options: GroundingOptions) -> list[SampleScore]:
+    out = []
+    for item in inputs:
+        ref = reference_box(item)
+        width, height = image_size(item)
+        box, rule = read_box(item.prediction, width, height, options)
+        iou = box_iou(box, ref) if box is not None else 0.0
+        out.append(SampleScore(
+            stats={"correct": float(iou >= THRESHOLD), "iou": iou, "unparsed": float(box is None)},
+            extracted="[" + ", ".join(f"{v:.1f}" for v in box) + "]" if box is not None else None, rule=rule,
+        ))  # fmt: skip
+    return out
