@@ -305,3 +305,42 @@ def mmmu_pro(row: Row) -> Row:
     rank = {n: sum(1 for k in range(1, n + 1) if images[f"image_{k}"] is not None) for n in set(order)}
     return {**out, **images, "question_text": _MMMU_PRO_IMAGE_TAG.sub(MMMU_PRO_IMAGE_MARKER, question),
             "options_text": _MMMU_PRO_IMAGE_TAG.sub(MMMU_PRO_IMAGE_MARKER, lines), "image_slots": [rank[n] for n in order]}
+
+
+_BLINK_ANSWER = re.compile(r"^\(([A-Z])\)$")
+
+
+@PREPROCESSORS.register("blink")
+def blink(row: Row) -> Row:
+    """BLINK (BLINK-Benchmark/BLINK): ``answer`` is the option written ``(A)`` -> ``answer_letter`` ``A``, so that an answer
+    past the last option is the row's error. The request is the official one (zeyofu/BLINK_Benchmark eval/test_benchmark.py
+    ``load_prompt``): the ``prompt`` column, then the row's images ``image_1`` .. ``image_4`` that are not empty."""
+    answer = str(row.get("answer") or "").strip()
+    m = _BLINK_ANSWER.match(answer)
+    if not m:
+        raise ValueError(f"answer {row.get('answer')!r} is not an option written (A), (B), ...")
+    return {**row, "answer_letter": m.group(1)}
+
+
+MUIRBENCH_MAX_IMAGES = 16
+"""Image columns ``image_1`` .. ``image_16`` the muirbench preprocessor spreads ``image_list`` into (MuirBench asks about 2 to 9)."""
+
+
+@PREPROCESSORS.register("muirbench")
+def muirbench(row: Row) -> Row:
+    """MuirBench (MUIRBENCH/MUIRBENCH): ``image_list`` (a list of images) -> ``image_1`` .. ``image_16`` in order, the rest
+    None (more images than that is the row's error); ``options_text``: the options as the official prompt writes them
+    (muirbench/MuirBench eval/utils/preprocess.py ``create_prompt``: ``(A) option`` lines); ``pair``: the question and its
+    answerable/unanswerable counterpart share it (the smaller of ``idx`` and ``counterpart_idx``), so intervals resample
+    the pairs together."""
+    images = row.get("image_list")
+    images = list(images) if isinstance(images, (list, tuple)) else []
+    if len(images) > MUIRBENCH_MAX_IMAGES:
+        raise ValueError(f"image_list has {len(images)} images, more than the {MUIRBENCH_MAX_IMAGES} this task places")
+    options = row.get("options")
+    options = [str(o) for o in options] if isinstance(options, (list, tuple)) else []
+    lines = "\n".join(f"({letter}) {option}" for letter, option in zip(option_letters(len(options)), options))
+    idx, counterpart = str(row.get("idx")), row.get("counterpart_idx")
+    pair = min(idx, str(counterpart), key=lambda s: (len(s), s)) if counterpart not in (None, "") else idx
+    slots = {f"image_{k}": (images[k - 1] if k <= len(images) else None) for k in range(1, MUIRBENCH_MAX_IMAGES + 1)}
+    return {**row, **slots, "choices": options, "options_text": lines, "pair": pair}
