@@ -166,6 +166,13 @@ def open_part(task: TaskSpec, data_dir: Path | None, **dataset: Any) -> RowSourc
     return open_files(part, data_dir)
 
 
+NOT_ON_THE_HUB = {
+    "vlmevalkit_tsv": "{ds.name}.tsv is VLMEvalKit's file, not on the Hub: put it at DIR/{ds.path}/{ds.name}.tsv (VLMEvalKit "
+                      "downloads it into $LMUData; the task's description says from where) and pass --data-dir DIR",
+}
+"""Loaders that read files the Hub does not hold: what to do instead, for ``omnieval data mirror``'s error and the loaders' own."""
+
+
 def parts_of(task: TaskSpec) -> list[tuple[str, str | None, str]]:
     """Every ``(hub path, config, split)`` a task reads; what ``omnieval data mirror`` fetches."""
     ds = task.dataset
@@ -793,8 +800,6 @@ def load_vlmevalkit_tsv(task: TaskSpec, data_dir: Path | None = None) -> RowSour
     if not ds.name:
         raise DataError(f"task {task.name}: vlmevalkit_tsv needs dataset.name, VLMEvalKit's name of the data set (its file is NAME.tsv)")
     if data_dir is None:
-        from evals.data.mirror import NOT_ON_THE_HUB
-
         raise DataError(f"task {task.name}: {NOT_ON_THE_HUB['vlmevalkit_tsv'].format(ds=ds)}")
     root = Path(data_dir) / ds.path
     try:
@@ -875,3 +880,31 @@ def load_refcoco_expressions(task: TaskSpec, data_dir: Path | None = None) -> Ro
 
     return RowSource(rows(), total, stable_hash([first.fingerprint, "refcoco_expressions"]), first.origin, first.revision,
                      columns=[*first.columns, "box", "image_width", "image_height", "expression", "expression_id"])
+
+
+# --- MathVerse: one problem version of testmini -------------------------------------------------
+
+MATHVERSE_VERSIONS = {"mathverse_vision_only": "Vision Only", "mathverse_vision_dominant": "Vision Dominant"}
+"""Loader name -> the ``problem_version`` its rows have: MathVerse's testmini config holds all five versions of each
+problem in one parquet (AI4Math/MathVerse ``testmini.parquet``), and the model cards report the vision versions alone."""
+
+
+def _mathverse_version(version: str) -> Loader:
+    def load(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+        """The task's MathVerse rows whose ``problem_version`` is ``version``, in the file's order (row numbers kept)."""
+        part = open_part(task, data_dir)
+
+        def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+            for i, row in part.rows:
+                if row.get("problem_version") == version:
+                    yield i, row
+
+        return RowSource(rows(), None, stable_hash([part.fingerprint, version]), f"{part.origin}, problem_version {version}",
+                         part.revision, columns=part.columns,
+                         reuse_key=stable_hash([part.reuse_key, version]) if part.reuse_key else None)
+
+    return load
+
+
+for _loader_name, _version in MATHVERSE_VERSIONS.items():
+    LOADERS.register(_loader_name)(_mathverse_version(_version))

@@ -27,13 +27,6 @@ _FILE_LOADERS = {"jsonl_zip": ["data.jsonl", "images.zip"]}
 """Loaders that read whole files of a repo rather than parquet configs."""
 
 
-NOT_ON_THE_HUB = {
-    "vlmevalkit_tsv": "{ds.name}.tsv is VLMEvalKit's file, not on the Hub: put it at DIR/{ds.path}/{ds.name}.tsv (VLMEvalKit "
-                      "downloads it into $LMUData; the task's description says from where) and pass --data-dir DIR",
-}
-"""Loaders that read files the Hub does not hold: what to do instead, for ``mirror_task``'s error."""
-
-
 def task_parts(task_name: str) -> list[tuple[str, str | None, str]]:
     from evals.spec.catalog import load_task
     from evals.data.loaders import parts_of
@@ -61,6 +54,8 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
 
     from evals.data.loaders import extra_files
     from evals.spec.catalog import load_task
+
+    from evals.data.loaders import NOT_ON_THE_HUB
 
     spec = load_task(task_name)
     if spec.dataset.loader in NOT_ON_THE_HUB:

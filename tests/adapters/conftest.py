@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest.importorskip("torch")
@@ -12,7 +14,13 @@ from tests.adapters.tiny_models import build  # noqa: E402
 
 @pytest.fixture(scope="session")
 def tiny_root(tmp_path_factory):
-    return tmp_path_factory.mktemp("tiny-models")
+    """Where tiny checkpoints are built: under -n one folder for all workers (beside theirs), so each model is built
+    once a test run, not once a worker."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return tmp_path_factory.mktemp("tiny-models")
+    root = tmp_path_factory.getbasetemp().parent / "tiny-models"
+    root.mkdir(exist_ok=True)
+    return root
 
 
 @pytest.fixture(scope="session")

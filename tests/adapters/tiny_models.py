@@ -312,7 +312,18 @@ def all_builders() -> dict[str, Callable[[Path], Path]]:
 
 
 def build(name: str, root: Path) -> Path:
+    """``root/name``, built on first use. Several test processes may share ``root`` (the xdist workers do): a model is
+    built in a folder of its own and renamed into place whole, so no process loads one that another is still writing."""
+    import os
+    import shutil
+
     path = Path(root) / name
-    if not (path / "config.json").exists():
-        all_builders()[name](path)
+    if not path.is_dir():
+        staging = Path(root) / f".{name}.building-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        all_builders()[name](staging)
+        try:
+            os.rename(staging, path)
+        except OSError:  # another process renamed its build into place first: the same model, keep that one
+            shutil.rmtree(staging, ignore_errors=True)
     return path

@@ -33,7 +33,8 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\
 def _screen_lines(raw: str) -> list[str]:
     """The lines a terminal was sent, escape sequences removed; a carriage return starts a line too (rich's live display
     redraws with it)."""
-    return [piece for line in _ANSI.sub("", raw).split("\n") for piece in line.split("\r")]
+    # the pty writes each line break as CR LF (onlcr): that is one line end, not a carriage return and then a line
+    return [piece for line in _ANSI.sub("", raw).replace("\r\n", "\n").split("\n") for piece in line.split("\r")]
 
 
 def _in_pty(args_list: list[list[str]], tmp_path, timeout: float = 240) -> dict[str, list[str]]:
