@@ -39,11 +39,14 @@ Per-sample ``score`` is the image's CIDEr-D.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import warnings
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -299,21 +302,82 @@ def meteor_stats(hypotheses: Sequence[str], references: Sequence[Sequence[str]],
     return _METEOR_MEMO.run(java, lines, lambda todo: _meteor_lines(todo, java))
 
 
-def _meteor_lines(lines: list[str], java: str) -> list[list[float]]:
-    src = _pycocoevalcap_dir() / "meteor"
-    with tempfile.TemporaryDirectory(prefix="omnieval-meteor-") as tmp:
-        _link_tree(Path(tmp), {"meteor-1.5.jar": src / "meteor-1.5.jar", "data/paraphrase-en.gz": src / "data" / "paraphrase-en.gz"})
+class _MeteorProcess:
+    """One ``meteor-1.5.jar -stdio`` JVM kept for this process and fed ``SCORE`` lines as calls come: starting METEOR
+    (its paraphrase table) takes about 10 s, scoring a line a few milliseconds, so a process that scores several
+    caption tasks (the quickstart scores two) pays the start once. METEOR answers each line on its own, flushed,
+    so the statistics are those of a JVM started for the one call. Lines go in chunks small enough that METEOR's
+    answers to a chunk fit in the pipe while the chunk is written (no deadlock); its stderr goes to a file."""
+
+    CHUNK = 64
+
+    def __init__(self, java: str) -> None:
+        src = _pycocoevalcap_dir() / "meteor"
+        self.pid = os.getpid()
+        self.tmp = tempfile.TemporaryDirectory(prefix="omnieval-meteor-")
+        _link_tree(Path(self.tmp.name), {"meteor-1.5.jar": src / "meteor-1.5.jar", "data/paraphrase-en.gz": src / "data" / "paraphrase-en.gz"})
+        self.stderr = open(Path(self.tmp.name) / "stderr.txt", "wb")  # noqa: SIM115 - open for the JVM's life
         cmd = [java, "-jar", "-Xmx2G", "meteor-1.5.jar", "-", "-", "-stdio", "-l", "en", "-norm"]
-        proc = subprocess.run(cmd, cwd=tmp, input="\n".join(lines).encode() + b"\n", stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, check=False)  # fmt: skip
-    out = proc.stdout.decode().split("\n")
-    if proc.returncode != 0 or len(out) < len(lines):
-        raise RuntimeError(f"METEOR failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
-    stats = [[float(x) for x in line.split()] for line in out[: len(lines)]]
-    for s in stats:
-        if len(s) != METEOR_STATS:
-            raise RuntimeError(f"unexpected METEOR statistics line: {s}")
-    return stats
+        self.proc = subprocess.Popen(cmd, cwd=self.tmp.name, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
+
+    def alive(self) -> bool:
+        return self.pid == os.getpid() and self.proc.poll() is None
+
+    def score(self, lines: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(lines), self.CHUNK):
+            chunk = lines[start:start + self.CHUNK]
+            try:
+                self.proc.stdin.write(("\n".join(chunk) + "\n").encode())
+                self.proc.stdin.flush()
+                answers = [self.proc.stdout.readline() for _ in chunk]
+            except (BrokenPipeError, OSError):
+                answers = [b""]
+            if any(not a.endswith(b"\n") for a in answers):
+                self.close()
+                raise RuntimeError(f"METEOR failed ({self.proc.returncode}): {self._stderr_tail()}")
+            out += [[float(x) for x in a.split()] for a in answers]
+        for s in out:
+            if len(s) != METEOR_STATS:
+                raise RuntimeError(f"unexpected METEOR statistics line: {s}")
+        return out
+
+    def _stderr_tail(self) -> str:
+        try:
+            return (Path(self.tmp.name) / "stderr.txt").read_bytes().decode(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    def close(self) -> None:
+        if self.pid != os.getpid():  # a forked child's copy: the JVM is its parent's
+            return
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - closing at exit: a JVM that does not stop is killed
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr.close()
+        self.tmp.cleanup()
+
+
+_METEOR: dict[str, _MeteorProcess] = {}
+_METEOR_LOCK = threading.Lock()
+
+
+def _meteor_lines(lines: list[str], java: str) -> list[list[float]]:
+    with _METEOR_LOCK:
+        meteor = _METEOR.get(java)
+        if meteor is None or not meteor.alive():
+            meteor = _METEOR[java] = _MeteorProcess(java)
+        return meteor.score(lines)
+
+
+@atexit.register
+def _close_meteor() -> None:
+    for meteor in _METEOR.values():
+        meteor.close()
+    _METEOR.clear()
 
 
 def _meteor_perfect(s: dict[str, np.ndarray] | list[float]) -> np.ndarray:
