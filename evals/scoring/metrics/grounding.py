@@ -4,26 +4,22 @@ the reference box is at least 0.5 (Acc@0.5, as the model cards and lmms-eval's `
 Boxes are read *as the model family writes them* and mapped to the image's own pixels; which way is the scorer option
 ``box_format`` (a fact about the model, not the task: a run of another family sets it in the task's scorer options):
 
-========== ==================================================== ==================================================
-format     what is read (the first one in the answer)          coordinates
-========== ==================================================== ==================================================
-``norm1``  ``[x1, y1, x2, y2]`` by lmms-eval's own regex         0-1 of the image (lmms-eval's prompt asks for it)
-           (``parse_float_sequence_within``, utils_rec.py)
-``pixels`` ``[x1, y1, x2, y2]``                                  the image's pixels
-``norm1000`` ``[x1, y1, x2, y2]``                                0-1000 of the image
-``qwen2``  ``<|box_start|>(x1,y1),(x2,y2)<|box_end|>`` (the      0-1000 (Qwen2-VL)
-           tokens may be gone: a decoder that skips special
-           tokens leaves ``(x1,y1),(x2,y2)``)
-``internvl`` ``<box>[[x1, y1, x2, y2]]</box>``                   0-1000 (InternVL 1.5-3)
-``qwen3``  ``{"bbox_2d": [x1, y1, x2, y2]}``, else ``[...]``     0-1000 (Qwen3-VL)
-``qwen25`` ``{"bbox_2d": [x1, y1, x2, y2]}``, else ``[...]``     pixels of the image *as the model saw it*: resized
-                                                                  by Qwen2.5-VL's ``smart_resize`` (sides multiples of
-                                                                  ``resize_factor``, area within ``min_pixels`` ..
-                                                                  ``max_pixels``: the processor's defaults), scaled back
-``auto``   whichever of the above comes first in the answer    ``(x1,y1),(x2,y2)`` and ``<box>``: 0-1000; any other
-                                                                  box: 0-1 when all four numbers are within [0, 1],
-                                                                  else the image's pixels
-========== ==================================================== ==================================================
+- ``norm1``: ``[x1, y1, x2, y2]`` read by lmms-eval's own regex (``parse_float_sequence_within``, utils_rec.py), 0-1 of
+  the image (lmms-eval's prompt asks for it; the tasks' setting);
+- ``pixels``: ``[x1, y1, x2, y2]`` in the image's pixels; ``norm1000``: the same on 0-1000 of the image;
+- ``qwen2``: ``<|box_start|>(x1,y1),(x2,y2)<|box_end|>`` on 0-1000 (Qwen2-VL; a decoder that skips special tokens leaves
+  ``(x1,y1),(x2,y2)``, read too);
+- ``internvl``: ``<box>[[x1, y1, x2, y2]]</box>`` on 0-1000 (InternVL);
+- ``qwen3``: ``{"bbox_2d": [x1, y1, x2, y2]}``, else a bare ``[x1, y1, x2, y2]``, on 0-1000 (Qwen3-VL);
+- ``qwen25``: the same syntax in pixels of the image *as the model saw it*: resized by Qwen2.5-VL's ``smart_resize``
+  (sides multiples of ``resize_factor``, area within ``min_pixels`` .. ``max_pixels``: its processor's defaults), then
+  scaled back to the image;
+- ``auto``: whichever of those syntaxes comes first in the answer; ``(x1,y1),(x2,y2)`` and ``<box>`` on 0-1000, any other
+  box on 0-1 when all four numbers are within [0, 1], else in the image's pixels.
+Where the frames come from: Qwen3-VL's relative 0-1000 and Qwen2.5-VL's absolute pixels as QwenLM/Qwen3-VL's
+qwen-vl-finetune grounding data notes state them (Qwen2-VL: 0-1000, like Qwen3-VL; Alibaba Cloud's Qwen2.5-VL
+grounding guide: pixels of the image after the model's resize); Qwen2-VL's box tokens and InternVL's
+``<box>`` from their model cards' grounding examples; ``smart_resize`` is checked against transformers' own.
 
 Decisions (each pinned in tests/metrics/test_grounding.py):
 
