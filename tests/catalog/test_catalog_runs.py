@@ -122,6 +122,31 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "mmbench_cn_dev_v11": ("A", {"accuracy": 0.0, "unparsed_rate": 0.0}, {"category": {"attribute_recognition": 0.0, "image_scene": 0.0, "ocr": 0.0}}),
     "mmmu_pro_standard": ("Answer: C", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"subject": {"Art_Theory": 0.0, "Math": 1.0, "Physics": 0.0}}),
     "mmmu_pro_vision": ("Answer: C", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"subject": {"Math": 1.0, "Physics": 0.0, "History": 0.0}}),
+    # [0.0, 0.25, 0.5, 0.75] (0-1 of the image) hits object 104 exactly (3 expressions), misses 105 (1), overlaps 231 at IoU 0.2 (2)
+    **{task: ("[0.0, 0.25, 0.5, 0.75]", {"acc@0.5": 0.5, "miou": 3.4 / 6, "unparsed_rate": 0.0}, {}) for task in (
+        "refcoco_val", "refcoco_testA", "refcoco_testB", "refcoco_plus_val", "refcoco_plus_testA", "refcoco_plus_testB",
+        "refcocog_val", "refcocog_test")},
+    **{f"blink_{s}": ("(A)", {"accuracy": 0.5, "unparsed_rate": 0.0}, {}) for s in (
+        "art_style", "counting", "forensic_detection", "functional_correspondence", "iq_test", "jigsaw", "multi_view_reasoning",
+        "object_localization", "relative_depth", "relative_reflectance", "semantic_correspondence", "spatial_relation",
+        "visual_correspondence", "visual_similarity")},
+    "muirbench": ("A", {"accuracy": 0.5, "unparsed_rate": 0.0},
+                  {"task": {"Counting": 1.0, "Visual Retrieval": 0.0, "Ordering": 1.0},
+                   "image_relation": {"Complementary": 1.0, "Multiview": 0.0, "Temporal": 1.0},
+                   "image_type": {"Photography": 1.0, "Satellite": 0.0}}),
+    # \boxed{0.5} reads \frac{1}{2} (the official 0.5 rewrite): equal to "$\frac{1}{2}$" as a number, right only there.
+    "mathvision_test": ("\\boxed{0.5}", {"accuracy": 1 / 4, "unparsed_rate": 0.0},
+                        {"subject": {"logic": 0.0, "arithmetic": 0.0, "metric geometry - area": 1.0}, "level": {"1": 0.0, "2": 0.0, "3": 0.0, "4": 1.0}}),
+    "mathvision_testmini": ("\\boxed{0.5}", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
+                            {"subject": {"logic": 0.0, "metric geometry - area": 1.0, "metric geometry - length": 0.0}, "level": {"3": 0.0, "4": 1.0, "5": 0.0}}),
+    # "B" answers the multiple-choice problem in each of its five versions; the free-form one wants 14.
+    "mathverse_testmini": ("B", {"accuracy": 0.5, "unparsed_rate": 0.0},
+                           {"problem_version": {v: 0.5 for v in ("Text Dominant", "Text Lite", "Vision Intensive", "Vision Dominant", "Vision Only")},
+                            "metadata.subject": {"Plane Geometry": 1.0, "Solid Geometry": 0.0}, "metadata.subfield": {"Angle": 1.0, "Length": 0.0}}),
+    "mathverse_testmini_vision_only": ("B", {"accuracy": 0.5, "unparsed_rate": 0.0},
+                                       {"metadata.subject": {"Plane Geometry": 1.0, "Solid Geometry": 0.0}, "metadata.subfield": {"Angle": 1.0, "Length": 0.0}}),
+    "mathverse_testmini_vision_dominant": ("B", {"accuracy": 0.5, "unparsed_rate": 0.0},
+                                           {"metadata.subject": {"Plane Geometry": 1.0, "Solid Geometry": 0.0}, "metadata.subfield": {"Angle": 1.0, "Length": 0.0}}),
     "ocrbench": ("hello world", {"accuracy": 2 / 3, "score": 2.0}, {"dataset": {"IIIT5K": 0.5, "HME100k": 1.0}}),
     "visulogic": ("A", {"accuracy": 1 / 3}, {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
     "visulogic_cot": ("Three shapes, then a fourth. Answer: \\boxed{\\text{A}}", {"accuracy": 1 / 3, "unparsed_rate": 0.0},

@@ -12,3 +12,6 @@ from evals.scoring.metrics import sonic, summary, temporal  # noqa: F401  (SONIC
 from evals.scoring.metrics import mvbench  # noqa: F401  (MVBench's answer reading)
 from evals.scoring.metrics import air_bench, mmau, voicebench  # noqa: F401  (AIR-Bench Chat's pairwise judge; MMAU's, VoiceBench's matchers)
 from evals.scoring.metrics import sacrebleu_metrics  # noqa: F401  (speech translation: sacreBLEU's BLEU and chrF)
+from evals.scoring.metrics import grounding  # noqa: F401  (RefCOCO family: box IoU, boxes read as each model family writes them)
+from evals.scoring.metrics import blink, muirbench  # noqa: F401  (BLINK's and MuirBench's answer reading)
+from evals.scoring.metrics import mathverse, mathvision  # noqa: F401  (MATH-Vision's official answer reading; MathVerse's rules and quick match)
