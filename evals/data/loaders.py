@@ -908,3 +908,33 @@ def _mathverse_version(version: str) -> Loader:
 
 for _loader_name, _version in MATHVERSE_VERSIONS.items():
     LOADERS.register(_loader_name)(_mathverse_version(_version))
+
+
+# --- DynaMath: the ten variant splits of DynaMath_Sample as one task --------------------------------
+
+DYNAMATH_VARIANTS = [f"sample_variant{k}" for k in range(1, 11)]
+"""DynaMath/DynaMath_Sample's splits (card ``configs:``, data/sample{k}-*): the same 501 seed questions, each split one
+generated variant of every seed. The benchmark scores all 5,010 questions together (average case) and each seed over its
+ten variants (worst case), so one task reads the ten splits."""
+
+
+@LOADERS.register("dynamath_variants")
+def load_dynamath_variants(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """The rows of ``sample_variant1`` .. ``sample_variant10`` in that order, each with ``variant`` (1-10) and
+    ``variant_id`` (``{id}_{variant}``: a seed's ``id`` is the same in every split, as VLMEvalKit's qid/varid columns
+    pair them); ``dataset.split`` names the first split (what ``omnieval data mirror`` fetches)."""
+    parts = [open_part(task, data_dir, split=split) for split in DYNAMATH_VARIANTS]
+    totals = [p.num_rows for p in parts]
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        n = 0
+        for k, part in enumerate(parts, start=1):
+            for _, row in part.rows:
+                yield n, {**row, "variant": k, "variant_id": f"{row.get('id')}_{k}"}
+                n += 1
+
+    keys = [p.reuse_key for p in parts]
+    return RowSource(rows(), sum(totals) if all(t is not None for t in totals) else None,
+                     stable_hash([p.fingerprint for p in parts] + ["dynamath_variants"]), f"{parts[0].origin}, sample_variant1-10",
+                     parts[0].revision, columns=[*parts[0].columns, "variant", "variant_id"],
+                     reuse_key=stable_hash([*keys, "dynamath_variants"]) if all(keys) else None)
