@@ -182,6 +182,8 @@ def parts_of(task: TaskSpec) -> list[tuple[str, str | None, str]]:
         return [(ds.path, ds.name, ds.split), COCO_KARPATHY_IMAGES]
     if ds.loader == "fleurs_to_english":
         return [(ds.path, ds.name, ds.split), (ds.path, FLEURS_ENGLISH, ds.split)]
+    if ds.loader == "dynamath_variants":
+        return [(ds.path, ds.name, split) for split in DYNAMATH_VARIANTS]
     if ds.loader == "chunked_calls" and ds.path in CHUNKED_SETS:
         return [(ds.path, ds.name, ds.split), (CHUNKED_SETS[ds.path].parent, None, ds.split)]
     return [(ds.path, ds.name, ds.split)]

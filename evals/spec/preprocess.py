@@ -344,3 +344,127 @@ def muirbench(row: Row) -> Row:
     pair = min(idx, str(counterpart), key=lambda s: (len(s), s)) if counterpart not in (None, "") else idx
     slots = {f"image_{k}": (images[k - 1] if k <= len(images) else None) for k in range(1, MUIRBENCH_MAX_IMAGES + 1)}
     return {**row, **slots, "choices": options, "options_text": lines, "pair": pair}
+
+
+@PREPROCESSORS.register("vlmevalkit_mcq")
+def vlmevalkit_mcq(row: Row) -> Row:
+    """A multiple-choice row of a VLMEvalKit TSV read as ``ImageMCQDataset.build_prompt`` and ``build_choices`` read it
+    (open-compass/VLMEvalKit e8e78f05, vlmeval/dataset/image_mcq.py, vlmeval/dataset/utils/multiple_choice.py): the
+    option columns ``A`` .. ``Z`` whose cell is not missing -> ``choices`` (MMT-Bench has up to nine; unlike the
+    ``mmbench`` preprocessor, which keeps ``A`` .. ``D``; the prompt's ``{{ options }}`` writes them ``X. text`` as
+    build_prompt does); ``hint`` or None. Present options must be ``A``, ``B``, ... without a gap (the letters
+    are re-derived from the order), else the row's error."""
+    present = [c for c in string.ascii_uppercase if not (row.get(c) is None or (isinstance(row.get(c), float) and row[c] != row[c]))]
+    if present != list(string.ascii_uppercase[: len(present)]):
+        raise ValueError(f"the options present are {', '.join(present) or 'none'}: not A, B, ... without a gap")
+    choices = [str(row[c]) for c in present]
+    hint = row.get("hint")
+    hint = None if hint is None or (isinstance(hint, float) and hint != hint) else str(hint)
+    return {**row, "choices": choices, "hint": hint}
+
+
+_MME_REALWORLD_OPTION = re.compile(r"^\(([A-E])\)")
+
+
+@PREPROCESSORS.register("mme_realworld")
+def mme_realworld(row: Row) -> Row:
+    """MME-RealWorld as its lmms-eval copies hold it (yifanzhang114/MME-RealWorld-Lmms-eval, -CN-, -lite-: lmms-eval
+    lmms_eval/tasks/mme_realworld/utils.py reads index, question, ``multi-choice options``, answer, category, l2-category and
+    ``bytes``, the image base64-encoded). ``image``: the decoded bytes (a cell that already holds an image's bytes is kept);
+    ``choices``: the options as written (``(A) text``, the official prompt and answer reading use them so), each in order;
+    ``options_text``: one a line. Subgroups as the official evaluation/eval_your_results.py reports them: ``mme_task``
+    (Perception, or Reasoning: lmms-eval's reading of ``category``), ``mme_subtask`` (``Task/<category after its last
+    /``>``) and ``mme_category`` (``Task/Subtask/<l2-category lower-cased>``, ``x/attribute/...`` merged into
+    ``x/attribute`` as officially)."""
+    import base64
+    import binascii
+
+    cell = row.get("bytes")
+    if isinstance(cell, (bytes, bytearray)) and bytes(cell).startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"RIFF")):
+        image = bytes(cell)
+    else:
+        try:
+            image = base64.b64decode(cell or b"", validate=False)
+        except (binascii.Error, ValueError, TypeError) as e:
+            raise ValueError(f"bytes is not base64: {e}") from None
+    if not image:
+        raise ValueError("bytes holds no image")
+    options = row.get("multi-choice options")
+    options = [str(o) for o in options] if isinstance(options, (list, tuple)) else []
+    letters = [m.group(1) if (m := _MME_REALWORLD_OPTION.match(o)) else None for o in options]
+    if not options or letters != list(string.ascii_uppercase[: len(options)]):
+        raise ValueError(f"multi-choice options {options!r} are not (A) .. in order")
+    category = str(row.get("category") or "")
+    task = "Perception" if "perception" in category.lower() else "Reasoning"
+    subtask = f"{task}/{category.split('/')[-1]}"
+    l2 = str(row.get("l2-category") or "").lower()
+    if "attribute" in l2:
+        l2 = l2.split("/")[0] + "/attribute"
+    return {**row, "image": image, "choices": options, "options_text": "\n".join(options), "mme_task": task,
+            "mme_subtask": subtask, "mme_category": f"{subtask}/{l2}"}
+
+
+MMSI_BENCH_MAX_IMAGES = 12
+"""Image columns ``image_1`` .. ``image_12`` the mmsi_bench preprocessor spreads ``images`` into (MMSI-Bench asks about 2 to 10)."""
+
+
+@PREPROCESSORS.register("mmsi_bench")
+def mmsi_bench(row: Row) -> Row:
+    """MMSI-Bench (RunsenXu/MMSI-Bench): ``images`` (a list of encoded images) -> ``image_1`` .. ``image_12`` in order, the
+    rest None (more is the row's error); ``question_text``: the question (its options written in it) stripped, as lmms-eval's
+    msr_doc_to_text strips it; ``choices``: the letters ``A`` .. ``D`` (the options are only in the question's text; the
+    official reading knows no more than four)."""
+    images = row.get("images")
+    images = list(images) if isinstance(images, (list, tuple)) else []
+    if not images:
+        raise ValueError("images is empty")
+    if len(images) > MMSI_BENCH_MAX_IMAGES:
+        raise ValueError(f"images has {len(images)} images, more than the {MMSI_BENCH_MAX_IMAGES} this task places")
+    slots = {f"image_{k}": (images[k - 1] if k <= len(images) else None) for k in range(1, MMSI_BENCH_MAX_IMAGES + 1)}
+    return {**row, **slots, "question_text": str(row.get("question") or "").strip(), "choices": list("ABCD")}
+
+
+MANTIS_MAX_IMAGES = 16
+"""Image columns ``image_1`` .. ``image_16`` the mantis_eval preprocessor spreads ``images`` into."""
+
+
+@PREPROCESSORS.register("mantis_eval")
+def mantis_eval(row: Row) -> Row:
+    """Mantis-Eval (TIGER-Lab/Mantis-Eval): the official prompt (TIGER-AI-Lab/Mantis mantis/benchmark/eval.py ``main`` and
+    templates/*.txt) as ``mantis_prompt``: a multiple-choice question gets one line per option, ``\\n (A) option`` (``\\n
+    option`` when the option, upper-cased, already holds ``A)``, ``A:`` or ``A.``), then "Answer with the option's letter
+    from the given choices directly."; a short-answer question goes into the short-answer template. Where the text has
+    fewer ``<image>`` tags than the row has images, the missing tags are put at its start (so the first images go
+    first), as eval.py does for multi-image models. ``images`` -> ``image_1`` .. ``image_16`` (more is the row's
+    error); ``choices``: the options of a multiple-choice question, none for a short-answer one."""
+    images = row.get("images")
+    images = list(images) if isinstance(images, (list, tuple)) else []
+    if len(images) > MANTIS_MAX_IMAGES:
+        raise ValueError(f"images has {len(images)} images, more than the {MANTIS_MAX_IMAGES} this task places")
+    kind, question = row.get("question_type"), str(row.get("question") or "")
+    options = [str(o) for o in row.get("options") or []] if kind == "multi-choice" else []
+    if kind == "multi-choice":
+        for letter, option in zip(string.ascii_uppercase, options):
+            named = any(f"{letter}{mark}" in option.upper() for mark in (")", ":", "."))
+            question += f"\n {option}" if named else f"\n ({letter}) {option}"
+        prompt = f"{question}\nAnswer with the option's letter from the given choices directly."
+    elif kind == "short-answer":
+        prompt = ("Given the images, answer the following short answer vqa question:\nQ: " + question
+                  + '\nYou can first give your analysis, and then give your final answer as "Final Answer:"')
+    else:
+        raise ValueError(f"question_type {kind!r} is neither multi-choice nor short-answer")
+    if prompt.count("<image>") < len(images):
+        prompt = "<image>" * (len(images) - prompt.count("<image>")) + prompt
+    slots = {f"image_{k}": (images[k - 1] if k <= len(images) else None) for k in range(1, MANTIS_MAX_IMAGES + 1)}
+    return {**row, **slots, "choices": options, "mantis_prompt": prompt}
+
+
+@PREPROCESSORS.register("vlmsareblind")
+def vlmsareblind(row: Row) -> Row:
+    """VLMs Are Blind (XAI/vlmsareblind): ``task_group``: the ``task`` lower-cased, the two counting-grid tasks (blank and word
+    grids) as one ``counting grid``, as lmms-eval's vlmsareblind task groups them (lmms_eval/tasks/vlmsareblind/utils.py
+    TASK_MAP, the paper's Table 1: 8 tasks)."""
+    task = str(row.get("task") or "").strip().lower()
+    if not task:
+        raise ValueError("task is empty")
+    return {**row, "task_group": "counting grid" if task.startswith("counting grid") else task}
