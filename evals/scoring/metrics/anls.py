@@ -58,3 +58,21 @@ def score_anls(inputs: Sequence[ScoreInput], options: ANLSOptions) -> list[Stats
             raise ValueError(f"anls: sample {item.id!r} has no reference")
         rows.append({"score": anls_one(item.prediction, item.references, options.threshold)})
     return rows
+
+
+def anls_package_score(prediction: str, references: Sequence[str], threshold: float = 0.5) -> float:
+    """ANLS as the PyPI ``anls`` package (0.0.2, ``anls.metrics.score.anls_score``) computes it, which ChartQAPro's
+    official ``evaluate_predictions.py`` calls. It differs from :func:`anls_one` at the threshold: a normalized distance
+    must be strictly below ``threshold`` to count (``1 - nl if nl < threshold else 0``), so a distance of exactly 0.5
+    scores 0 here and 0.5 in :func:`anls_one`; and the length dividing the distance is that of the upper-cased strings
+    (``max(len(s1.upper()), len(s2.upper()))``: "ß" counts two). The best reference counts."""
+    if not references:
+        raise ValueError("anls needs at least one reference")
+    pred = _normalize(prediction)
+    scores = []
+    for ref in references:
+        gt = _normalize(ref)
+        length = max(len(pred.upper()), len(gt.upper()))
+        nl = 0.0 if length == 0 else distance(pred, gt) / length
+        scores.append(1.0 - nl if nl < threshold else 0.0)
+    return max(scores)
