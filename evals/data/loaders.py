@@ -940,3 +940,45 @@ def load_dynamath_variants(task: TaskSpec, data_dir: Path | None = None) -> RowS
                      stable_hash([p.fingerprint for p in parts] + ["dynamath_variants"]), f"{parts[0].origin}, sample_variant1-10",
                      parts[0].revision, columns=[*parts[0].columns, "variant", "variant_id"],
                      reuse_key=stable_hash([*keys, "dynamath_variants"]) if all(keys) else None)
+
+
+# --- CharXiv descriptive: four questions per chart -----------------------------------------------
+
+
+def charxiv_descriptive_rows(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """One chart's four descriptive questions (``descriptive_q1..4``: template ids 1-19, ``descriptive_a1..4``), each a row
+    with ``qid``, ``question`` (the official descriptive_query_helper text), ``answer``, ``question_id``
+    (``<figure_path>_<k>``, k = 0..3 as the official resp keys) and ``judge_head``/``judge_tail`` (the official grading query
+    for a batch of one, around the response). A chart whose questions cannot be built is four error rows."""
+    from evals.spec.charxiv import descriptive_grading_parts, descriptive_question, hub_subplot_loc
+
+    out = []
+    for k in range(4):
+        qid, answer = row.get(f"descriptive_q{k + 1}"), row.get(f"descriptive_a{k + 1}")
+        try:
+            question = descriptive_question(int(qid), hub_subplot_loc(row))
+            head, tail = descriptive_grading_parts(int(qid), str(answer))
+        except (KeyError, TypeError, ValueError) as e:
+            out.append(error_row(f"charxiv: {row.get('figure_path')!r} question {k + 1}: {type(e).__name__}: {e}"))
+            continue
+        out.append({**row, "qid": int(qid), "question": question, "answer": str(answer), "question_id": f"{row.get('figure_path')}_{k}",
+                    "judge_head": head, "judge_tail": tail})
+    return out
+
+
+@LOADERS.register("charxiv_descriptive")
+def load_charxiv_descriptive(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """CharXiv's descriptive questions as the official build_descriptive_quries (and lmms-eval's
+    charxiv_descriptive_process_docs) unroll them: four rows per chart (``charxiv_descriptive_rows``), in chart order."""
+    part = open_part(task, data_dir)
+    total = 4 * part.num_rows if part.num_rows is not None else None
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        n = 0
+        for _, row in part.rows:
+            for out in charxiv_descriptive_rows(row):
+                yield n, out
+                n += 1
+
+    return RowSource(rows(), total, stable_hash([part.fingerprint, "charxiv_descriptive"]), part.origin, part.revision,
+                     columns=[*part.columns, "qid", "question", "answer", "question_id", "judge_head", "judge_tail"])
