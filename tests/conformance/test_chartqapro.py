@@ -17,6 +17,7 @@ import pytest
 from evals.scoring.contract import ScoreInput
 from evals.scoring.metrics.anls import anls_one, anls_package_score
 from evals.scoring.metrics.chartqapro import ChartQAProOptions, score_chartqapro
+from evals.spec.chartqapro import direct_prompt
 
 DATA = json.loads((Path(__file__).parent / "data" / "chartqapro_official.json").read_text(encoding="utf-8"))
 CASES = DATA["cases"]
@@ -24,7 +25,7 @@ CASES = DATA["cases"]
 
 def _input(case: dict, i: int = 0) -> ScoreInput:
     return ScoreInput(id=str(i), prediction=case["prediction"], references=case["answers"],
-                      subgroups={"Question Type": case["question_type"]}, metadata={"Year": case["year"]})
+                      subgroups={"question_type": case["question_type"]}, metadata={"year": case["year"]})
 
 
 def test_the_official_outputs_say_where_they_come_from_and_are_enough():
@@ -58,3 +59,10 @@ def test_the_anls_package_differs_from_docvqa_anls_at_the_threshold():
     # distance 2 over length 4 is exactly 0.5: the anls package needs nl < 0.5; the DocVQA reading keeps 1 - nl >= 0.5
     assert anls_package_score("abxy", ["abcd"]) == 0.0 and anls_one("abxy", ["abcd"]) == 0.5
     assert anls_package_score("abcx", ["abcd"]) == anls_one("abcx", ["abcd"]) == 0.75
+
+
+@pytest.mark.parametrize("case", DATA["prompts"], ids=[f"{i}:{c['question_type']}" for i, c in enumerate(DATA["prompts"])])
+def test_the_direct_prompt_is_the_official_text_byte_for_byte(case):
+    source = DATA["official_prompt"]
+    assert source["repository"] == "open-compass/VLMEvalKit" and len(source["commit"]) == 40
+    assert direct_prompt(case["questions"], case["answers"], case["question_type"]) == case["official"]

@@ -39,10 +39,10 @@ class ChartQAProOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_relative_change: float = 0.05
-    type_field: str = "Question Type"
-    """The sample field (subgroup or metadata) holding the question type."""
-    year_field: str = "Year"
-    """The metadata field holding the row's Year flags (a list of ``YES``/``NO``)."""
+    type_field: str = "question_type"
+    """The sample field (subgroup or metadata) holding the question type (the row's ``Question Type``)."""
+    year_field: str = "year"
+    """The metadata field holding the row's ``Year`` flags (a list of ``YES``/``NO``)."""
     exact_match_types: tuple[str, ...] = ()
     """Question types scored by exact match (the paper's rule for Fact Checking and Multi Choice, which the official
     code drops): empty reproduces the official numbers."""
