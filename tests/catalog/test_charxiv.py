@@ -39,8 +39,9 @@ def test_reasoning_scored_from_the_official_json_grades_with_the_official_prompt
     assert prompts == sorted(v["grading_query"] for v in OFFICIAL["reasoning"].values())
     assert res["n_score_errors"] == 1 and res["metrics"]["score"]["value"] == pytest.approx(1 / 3)
     by_id = {r["id"]: r for r in records}
-    assert by_id["3.jpg"]["score_error"].startswith("judge_score: judge gave an unparseable verdict")
-    assert {i: by_id[i]["scores"]["judge_score"]["score"] for i in ("0.jpg", "1.jpg", "2.jpg")} == {"0.jpg": 1.0, "1.jpg": 0.0, "2.jpg": 0.0}
+    assert by_id["images/3.jpg"]["score_error"].startswith("judge_score: judge gave an unparseable verdict")
+    scores = {i: by_id[i]["scores"]["judge_score"]["score"] for i in ("images/0.jpg", "images/1.jpg", "images/2.jpg")}
+    assert scores == {"images/0.jpg": 1.0, "images/1.jpg": 0.0, "images/2.jpg": 0.0}
     groups = {s["field"]: s for s in res["subgroups"]}
     assert set(groups) == {"answer_type", "reasoning_q_source", "category"}
 
@@ -68,7 +69,7 @@ def test_the_requests_are_the_official_questions(mirror):
         for out in charxiv_descriptive_rows(row):
             assert out["question"] == OFFICIAL["descriptive"][out["question_id"]]["question"]
     # answer type 4 names the decimal places of the answer; template ids 18/19 carry no subplot location
-    assert OFFICIAL["reasoning"]["3.jpg"]["question"].rstrip().endswith("* Your final answer must be a number with 2 decimal places.")
-    assert OFFICIAL["descriptive"]["1.jpg_0"]["question"].startswith("What is the layout of the subplots?")
-    assert OFFICIAL["descriptive"]["1.jpg_2"]["question"].startswith("For the subplot at row 2 and column 3, what are the names")
-    assert OFFICIAL["descriptive"]["2.jpg_0"]["question"].startswith("For the bottom-left subplot, what is the label of the y-axis?")
+    assert OFFICIAL["reasoning"]["images/3.jpg"]["question"].rstrip().endswith("must be a number with 2 decimal places.")
+    assert OFFICIAL["descriptive"]["images/1.jpg_0"]["question"].startswith("What is the layout of the subplots?")
+    assert OFFICIAL["descriptive"]["images/1.jpg_2"]["question"].startswith("For the subplot at row 2 and column 3, what are the names")
+    assert OFFICIAL["descriptive"]["images/2.jpg_0"]["question"].startswith("For the bottom-left subplot, what is the label of the y-axis?")

@@ -68,11 +68,11 @@ def test_every_answer_type_and_question_id_asks_the_official_instruction():
         assert question.startswith(row["reasoning_q"] + "\n    * ")
         for out in charxiv_descriptive_rows(row):
             assert out["question"] == OFFICIAL["descriptive"][out["question_id"]]["question"]
-    assert REASONING_RESP_INST[1].format("Q?") == OFFICIAL["reasoning"]["0.jpg"]["question"].replace(ROWS["0.jpg"]["reasoning_q"], "Q?")
-    assert OFFICIAL["reasoning"]["3.jpg"]["question"] == (f"{ROWS['3.jpg']['reasoning_q']}\n    * Your final answer must be a number "
+    assert REASONING_RESP_INST[1].format("Q?") == OFFICIAL["reasoning"]["images/0.jpg"]["question"].replace(ROWS["images/0.jpg"]["reasoning_q"], "Q?")
+    assert OFFICIAL["reasoning"]["images/3.jpg"]["question"] == (f"{ROWS['images/3.jpg']['reasoning_q']}\n    * Your final answer must be a number "
                                                           "with 2 decimal places.\n    ")
-    assert OFFICIAL["descriptive"]["0.jpg_0"]["question"] == DESCRIPTIVE_RESP_INST[1].format("For the current plot, ")
-    assert OFFICIAL["descriptive"]["1.jpg_1"]["question"] == DESCRIPTIVE_RESP_INST[19]  # no location for 18/19
+    assert OFFICIAL["descriptive"]["images/0.jpg_0"]["question"] == DESCRIPTIVE_RESP_INST[1].format("For the current plot, ")
+    assert OFFICIAL["descriptive"]["images/1.jpg_1"]["question"] == DESCRIPTIVE_RESP_INST[19]  # no location for 18/19
 
 
 @pytest.mark.parametrize("task,reply,score", [
