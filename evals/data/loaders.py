@@ -982,3 +982,42 @@ def load_charxiv_descriptive(task: TaskSpec, data_dir: Path | None = None) -> Ro
 
     return RowSource(rows(), total, stable_hash([part.fingerprint, "charxiv_descriptive"]), part.origin, part.revision,
                      columns=[*part.columns, "qid", "question", "answer", "question_id", "judge_head", "judge_tail"])
+
+
+@LOADERS.register("jsonl_image_files")
+def load_jsonl_image_files(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """Rows from a JSON-lines file of the repo (``dataset.data_files: {rows: NAME.jsonl}``) whose ``fields.image`` column
+    names an image file by its path in the repo's folder (CRPE: ``abnormal_images/…`` in OpenGVLab/CRPE,
+    ``coco/val2017/…`` from MS-COCO, which the repo does not hold). With ``--data-dir`` the file is read under
+    ``DATA_DIR/<repo>/`` (the mirror, where COCO's val2017 folder is placed at ``coco/val2017``); without, it is downloaded
+    from the Hub repo. The image cell becomes ``{bytes, path}``; a file missing is that sample's error. Each row also
+    gets ``line_index``, its 0-based line in the file (CRPE's circular copies are consecutive lines)."""
+    names = {"rows": "data.jsonl", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+    rows_path = _repo_file(task, data_dir, names["rows"])
+    image_col = task.fields.image if isinstance(task.fields.image, str) else "image"
+    lines = [line for line in rows_path.read_text().splitlines() if line.strip()]
+
+    def image(inner: str) -> dict[str, Any]:
+        try:
+            path = _repo_file(task, data_dir, inner)
+        except DataError as e:
+            return _missing_media(f"{inner}: {e}")
+        return {"bytes": path.read_bytes(), "path": inner}
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, line in enumerate(lines):
+            try:
+                row = json.loads(line)
+            except ValueError as e:
+                yield i, error_row(f"{names['rows']} line {i + 1} is not JSON: {e}")
+                continue
+            if not isinstance(row, dict):
+                yield i, error_row(f"{names['rows']} line {i + 1} is not a JSON object")
+                continue
+            row[image_col] = image(str(row.get(image_col) or ""))
+            row["line_index"] = i
+            yield i, row
+
+    identity = _files_identity([str(rows_path)])
+    return RowSource(rows(), len(lines), stable_hash({"files": identity, "revision": task.dataset.revision}),
+                     f"files:{rows_path.parent}", task.dataset.revision, columns=_jsonl_columns(lines) + ["line_index"])
