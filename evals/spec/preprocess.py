@@ -468,3 +468,71 @@ def vlmsareblind(row: Row) -> Row:
     if not task:
         raise ValueError("task is empty")
     return {**row, "task_group": "counting grid" if task.startswith("counting grid") else task}
+
+
+@PREPROCESSORS.register("charxiv_reasoning")
+def charxiv_reasoning(row: Row) -> Row:
+    """CharXiv reasoning (princeton-nlp/CharXiv): ``question``, the official question with its instruction by answer type
+    (``reasoning_a_type``: the official inst_category; src/reasoning_utils.py build_reasoning_queries), and
+    ``judge_head``/``judge_tail``, the official grading query (build_reasoning_grading_queries) before and after the response."""
+    from evals.spec.charxiv import reasoning_grading_parts, reasoning_question
+
+    kind, query, answer = row.get("reasoning_a_type"), str(row.get("reasoning_q") or ""), str(row.get("reasoning_a") or "")
+    if kind not in (1, 2, 3, 4):
+        raise ValueError(f"reasoning_a_type {kind!r} is not 1-4")
+    head, tail = reasoning_grading_parts(query, kind, answer)
+    return {**row, "question": reasoning_question(query, kind, answer), "judge_head": head, "judge_tail": tail,
+            "answer_type": {1: "text-in-chart", 2: "text-in-general", 3: "number-in-chart", 4: "number-in-general"}[kind]}
+
+
+ZEROBENCH_MAX_IMAGES = 8
+"""Image columns ``image_1`` .. ``image_8`` the zerobench preprocessor spreads ``question_images_decoded`` into (the main set
+asks about 1 to 3 images)."""
+
+
+@PREPROCESSORS.register("zerobench")
+def zerobench(row: Row) -> Row:
+    """ZeroBench (jonathan-roberts1/zerobench, splits zerobench and zerobench_subquestions): ``question_images_decoded`` (a
+    list of images) -> ``image_1`` .. ``image_8`` in order, the rest None (none, or more than that, is the row's error);
+    ``image_tags``: one ``<image>`` per image, placed before the question as VLMEvalKit's and lmms-eval's zerobench tasks
+    place the images."""
+    images = row.get("question_images_decoded")
+    images = [i for i in images if i is not None] if isinstance(images, (list, tuple)) else []
+    if not images:
+        raise ValueError("question_images_decoded holds no image")
+    if len(images) > ZEROBENCH_MAX_IMAGES:
+        raise ValueError(f"question_images_decoded has {len(images)} images, more than the {ZEROBENCH_MAX_IMAGES} this task places")
+    slots = {f"image_{k}": (images[k - 1] if k <= len(images) else None) for k in range(1, ZEROBENCH_MAX_IMAGES + 1)}
+    return {**row, **slots, "image_tags": "<image>" * len(images)}
+
+
+@PREPROCESSORS.register("chartqapro")
+def chartqapro(row: Row) -> Row:
+    """ChartQAPro (ahmed-masry/ChartQAPro, test): ``Question``, ``Answer`` and ``Year`` are lists (one item per turn of a
+    Conversational row), ``Question Type`` one of five, ``Paragraph`` optional text, ``image`` the chart's encoded bytes.
+    ``prompt_text``: the paragraph (empty when missing) then the paper's Direct prompt for the type, as VLMEvalKit's
+    ChartQAPro.build_prompt sends them (evals/spec/chartqapro.py); ``answers``: the answers as text (the scorer reads the
+    last); ``question_type`` and ``year`` (the flags) for the scorer and the subgroups."""
+    from evals.spec.chartqapro import direct_prompt
+
+    questions, answers = [str(q) for q in row.get("Question") or []], [str(a) for a in row.get("Answer") or []]
+    if not answers:
+        raise ValueError("Answer is empty")
+    qtype = str(row.get("Question Type") or "")
+    paragraph = row.get("Paragraph")
+    paragraph = "" if paragraph is None or paragraph != paragraph else str(paragraph)  # VLMEvalKit: NaN -> ''
+    return {**row, "prompt_text": paragraph + direct_prompt(questions, answers, qtype), "answers": answers,
+            "question_type": qtype, "year": [str(y) for y in row.get("Year") or []]}
+
+
+@PREPROCESSORS.register("crpe")
+def crpe(row: Row) -> Row:
+    """CRPE (OpenGVLab/CRPE crpe_exist.jsonl / crpe_relation.jsonl): each question is in the file once per circular shift
+    of its four options, the four copies on consecutive lines; ``circular_group``: the question's block of four lines
+    (``line_index // 4``), as the official eval_crpe.py groups each category's answers four by four (all-seeing-v2
+    llava/eval/eval_crpe.py); ``text``, the question with its options and instruction, is asked as it is."""
+    if row.get("line_index") is None:
+        raise ValueError("line_index is missing (the jsonl_image_files loader sets it)")
+    if not str(row.get("correct_option") or "").strip():
+        raise ValueError("correct_option is empty")
+    return {**row, "circular_group": str(int(row["line_index"]) // 4)}

@@ -180,6 +180,14 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
                          "knowledge concept": {"Area of Circles": 6 / 7, "Area of Squares": 2 / 3, "Perimeter of Squares": 0.25}}),
     "wemath_testmini_strict": ("B", {"score": 0.375, "unparsed_rate": 0.0}, {}),
     "wemath_testmini_loose": ("B", {"score": 0.625, "unparsed_rate": 0.0}, {}),
+    "zerobench": ("{11.90}", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {}),
+    "zerobench_subquestions": ("{11.90}", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {}),
+    # the object question has A as its answer in every copy: a constant A is right on that question alone
+    "crpe_relation": ("A", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"category": {"subject": 0.0, "predicate": 0.0, "object": 1.0}}),
+    "crpe_exist": ("A", {"accuracy": 0.0, "unparsed_rate": 0.0}, {"category": {"exist": 0.0}}),
+    # 12.5 -> 1, b -> 0, the last turn 12 -> 1, True -> 0, [12, 15] -> 0.5, 2012 with Year YES -> 0
+    "chartqapro": ("12", {"relaxed_accuracy": 2.5 / 6}, {"question_type": {"Factoid": 0.5, "Multi Choice": 0.0, "Conversational": 1.0,
+                                                                          "Fact Checking": 0.0, "Hypothetical": 0.5}}),
     "ocrbench": ("hello world", {"accuracy": 2 / 3, "score": 2.0}, {"dataset": {"IIIT5K": 0.5, "HME100k": 1.0}}),
     "visulogic": ("A", {"accuracy": 1 / 3}, {"tag": {"Quantitative Reasoning": 1.0, "Spatial Reasoning": 0.0}}),
     "visulogic_cot": ("Three shapes, then a fourth. Answer: \\boxed{\\text{A}}", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
@@ -228,7 +236,9 @@ def catalogue_tasks() -> list[str]:
     return [n for n in task_names() if n not in QUICKSTART]
 
 
-JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("sound", "music", "speech", "mixed"))]  # scored from a judge's verdicts: tests/catalog/test_judged.py
+JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("sound", "music", "speech", "mixed")),
+                "charxiv_reasoning", "charxiv_descriptive", "simplevqa"]
+"""Scored from a judge's verdicts: tests/catalog/test_judged.py, test_charxiv.py, test_simplevqa.py."""
 
 
 def test_mmvet_reports_each_official_capability_and_each_combination(fixture_mirror, tmp_path):

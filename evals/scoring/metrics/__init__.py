@@ -24,3 +24,7 @@ from evals.scoring.metrics import vlmsareblind  # noqa: F401  (VLMs Are Blind: l
 from evals.scoring.metrics import logicvista  # noqa: F401  (LogicVista: letter sets, VLMEvalKit's extraction prompt)
 from evals.scoring.metrics import countbench  # noqa: F401  (CountBench: VLMEvalKit's or lmms-eval's number reading)
 from evals.scoring.metrics import wemath  # noqa: F401  (We-Math: the official reading; Score (Strict/Loose) reducers)
+from evals.scoring.metrics import zerobench  # noqa: F401  (ZeroBench: the card's curly-brace exact match)
+from evals.scoring.metrics import chartqapro  # noqa: F401  (ChartQAPro: the official relaxed score, anls package ANLS)
+from evals.scoring.metrics import crpe  # noqa: F401  (CRPE: the official one-letter reading)
+from evals.scoring.metrics import simplevqa  # noqa: F401  (SimpleVQA: the official grade reading, F-score)
