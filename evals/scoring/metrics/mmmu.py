@@ -136,6 +136,14 @@ def parse_mmmu_pro(prediction: str, choices: Sequence[str]) -> tuple[str | None,
         rule, candidates = "letter_dot", [c for c in letters if f"{c}." in text]
     if not candidates and len(text.split()) > 5:
         rule, candidates = "option_text", [c for c, option in zip(letters, choices) if option.lower() in text.lower()]
+    return pick_candidate(text, letters, choices, candidates, rule)
+
+
+def pick_candidate(text: str, letters: Sequence[str], choices: Sequence[str], candidates: list[str], rule: str) -> tuple[str | None, str]:
+    """How MMMU's ``parse_multi_choice_response`` (and MMMU-Pro's, MuirBench's copies of it) ends: no candidate is
+    ``(None, "unparsed")``, one is the answer, of several the one found last in ``text`` (``(X)`` for ``bracketed``,
+    the option's text for ``option_text``, `` X `` for the letter rules; none found again: the first, as ``numpy.argmax``
+    of all -1 gives), with ``_last`` added to the rule."""
     if not candidates:
         return None, "unparsed"
     if len(candidates) == 1:
@@ -143,7 +151,7 @@ def parse_mmmu_pro(prediction: str, choices: Sequence[str]) -> tuple[str | None,
     if rule == "bracketed":
         where = [text.rfind(f"({c})") for c in candidates]
     elif rule == "option_text":
-        where = [text.lower().rfind(choices[letters.index(c)].lower()) for c in candidates]
+        where = [text.lower().rfind(str(choices[letters.index(c)]).lower()) for c in candidates]
     else:
         where = [text.rfind(f" {c} ") for c in candidates]
     return candidates[where.index(max(where))], f"{rule}_last"

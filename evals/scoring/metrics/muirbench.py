@@ -22,6 +22,7 @@ from typing import Sequence
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, scorer
 from evals.scoring.metrics.choice import LETTER_ACCURACY, LETTERS, score_letters
+from evals.scoring.metrics.mmmu import pick_candidate
 
 _STRIP = (",", ".", "!", "?", ";", ":", "'")
 
@@ -38,17 +39,7 @@ def parse_mmmu_multi_choice(prediction: str, choices: Sequence[str]) -> tuple[st
         rule, candidates = "letter", [c for c in letters if f" {c} " in text]
     if not candidates and len(text.split()) > 5:
         rule, candidates = "option_text", [c for c, option in zip(letters, choices) if str(option).lower() in text.lower()]
-    if not candidates:
-        return None, "unparsed"
-    if len(candidates) == 1:
-        return candidates[0], rule
-    if rule == "bracketed":
-        where = [text.rfind(f"({c})") for c in candidates]
-    elif rule == "letter":
-        where = [text.rfind(f" {c} ") for c in candidates]
-    else:
-        where = [text.lower().rfind(str(choices[letters.index(c)]).lower()) for c in candidates]
-    return candidates[where.index(max(where))], f"{rule}_last"
+    return pick_candidate(text, letters, choices, candidates, rule)
 
 
 @scorer(
