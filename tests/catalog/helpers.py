@@ -19,6 +19,23 @@ def run_tasks(specs: list[TaskSpec], data_dir: Path, out: Path, text: str, limit
     return evaluate_model(adapter, specs, out, None, RunOptions(data_dir=str(data_dir), limit=limit, n_resamples=50))
 
 
+def tiny_vlm_results(tiny_model, task: str, data_dir: Path, out: Path, family: str = "qwen2_vl", max_new_tokens: int = 4,
+                     limit: int | None = None):
+    """``task``'s result when a tiny random VLM of a real architecture (``tiny_model(family)``, loaded through ``hf:``)
+    answers the fixture's samples (``limit``: that many), its answers cut to ``max_new_tokens`` (the tasks ask for more):
+    the catalogue's smoke test that each
+    request (its images, its prompt) goes through a real model's processor and chat template."""
+    from evals.spec.catalog import load_task
+
+    adapter = create_adapter(f"hf:{tiny_model(family)}", {})
+    spec = load_task(task)
+    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": max_new_tokens})})
+    try:
+        return run_tasks([spec], data_dir, out, "", limit=limit, adapter=adapter).tasks[task]
+    finally:
+        adapter.close()
+
+
 class ScriptedJudge:
     """Answers each grading prompt by the question in its last row (and the judge model, when the verdict is a dict):
     a verdict, ``status:NNN`` for that HTTP error, or ``too_long`` for a 400 saying the prompt exceeds the context."""

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import run_tasks
+from helpers import run_tasks, tiny_vlm_results
 from make_fixtures import chartqapro_parts, write_chartqapro
 
 from evals.data.media import image_part
@@ -74,15 +74,6 @@ def test_rows_the_official_code_cannot_prompt_are_errors():
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_vlm_answers(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("chartqapro")
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    try:
-        results = run_tasks([spec], mirror, tmp_path / "run", "", adapter=adapter)
-    finally:
-        adapter.close()
-    r = results.tasks[spec.name]
+    r = tiny_vlm_results(tiny_model, "chartqapro", mirror, tmp_path / "run")
     assert r.n_errors == 0 and r.n_samples == r.n_scored == 6
     assert 0.0 <= r.metrics["relaxed_accuracy"].value <= 1.0

@@ -8,7 +8,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import run_tasks
+from helpers import run_tasks, tiny_vlm_results
 from make_fixtures import crpe_lines, write_crpe
 
 from evals.results import iter_samples
@@ -68,15 +68,6 @@ def test_a_coco_image_missing_from_the_mirror_is_that_samples_error(tmp_path):
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_vlm_answers(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("crpe_exist")
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 2})})
-    try:
-        results = run_tasks([spec], mirror, tmp_path / "run", "", adapter=adapter)
-    finally:
-        adapter.close()
-    r = results.tasks[spec.name]
+    r = tiny_vlm_results(tiny_model, "crpe_exist", mirror, tmp_path / "run", max_new_tokens=2)
     assert r.n_errors == 0 and r.n_samples == r.n_scored == 4
     assert 0.0 <= r.metrics["accuracy"].value <= 1.0

@@ -12,7 +12,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import run_tasks
+from helpers import run_tasks, tiny_vlm_results
 from make_fixtures import CV_BENCH_ROWS, cv_bench_rows, write_cv_bench
 
 from evals.data.media import image_part
@@ -70,14 +70,6 @@ def test_an_answer_past_the_options_is_the_rows_error():
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_vlm_answers(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("cv_bench")
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    try:
-        r = run_tasks([spec], mirror, tmp_path / "run", "", adapter=adapter).tasks["cv_bench"]
-    finally:
-        adapter.close()
+    r = tiny_vlm_results(tiny_model, "cv_bench", mirror, tmp_path / "run")
     assert r.n_errors == 0 and r.n_samples == r.n_scored == len(CV_BENCH_ROWS)
     assert 0.0 <= r.metrics["accuracy"].value <= 1.0

@@ -13,7 +13,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import run_tasks
+from helpers import run_tasks, tiny_vlm_results
 from make_fixtures import DYNAMATH_SEEDS, dynamath_rows, write_dynamath
 
 from evals.data.media import image_part
@@ -85,15 +85,6 @@ def test_the_requests_are_vlmevalkits_prompts_image_first(mirror, tmp_path):
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_vlm_answers_the_worst_case_task(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("dynamath_worst_case")  # a few tokens show the requests run (the task asks for 2048)
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    try:
-        results = run_tasks([spec], mirror, tmp_path / "run", "", limit=8, adapter=adapter)
-    finally:
-        adapter.close()
-    r = results.tasks["dynamath_worst_case"]
+    r = tiny_vlm_results(tiny_model, "dynamath_worst_case", mirror, tmp_path / "run", limit=8)  # a few tokens show the requests run (the task asks for 2048)
     assert r.n_errors == 0 and r.n_samples == r.n_scored == 8
     assert 0.0 <= r.metrics["accuracy"].value <= 1.0

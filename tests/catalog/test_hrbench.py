@@ -13,7 +13,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import run_tasks
+from helpers import run_tasks, tiny_vlm_results
 from make_fixtures import hrbench_rows, write_hrbench
 
 from evals.data.media import image_part
@@ -77,13 +77,5 @@ def test_the_request_is_vlmevalkits_image_then_its_mcq_prompt(mirror, tmp_path):
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_vlm_answers(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("hrbench_4k")
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    try:
-        r = run_tasks([spec], mirror, tmp_path / "run", "", adapter=adapter).tasks["hrbench_4k"]
-    finally:
-        adapter.close()
+    r = tiny_vlm_results(tiny_model, "hrbench_4k", mirror, tmp_path / "run")
     assert r.n_errors == 0 and r.n_samples == r.n_scored == 6

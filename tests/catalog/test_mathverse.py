@@ -8,7 +8,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import ScriptedJudge, run_cli, run_tasks
+from helpers import ScriptedJudge, run_cli, run_tasks, tiny_vlm_results
 from make_fixtures import MATHVERSE_VERSIONS, mathverse_rows, write_mathverse
 
 from evals.data.media import image_part
@@ -101,14 +101,5 @@ def test_the_extraction_judge_reads_what_the_rules_cannot_with_the_official_prom
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_vlm_answers_the_vision_only_view(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("mathverse_testmini_vision_only")
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    try:
-        results = run_tasks([spec], mirror, tmp_path / "run", "", adapter=adapter)
-    finally:
-        adapter.close()
-    r = results.tasks["mathverse_testmini_vision_only"]
+    r = tiny_vlm_results(tiny_model, "mathverse_testmini_vision_only", mirror, tmp_path / "run")
     assert r.n_errors == 0 and r.n_samples == r.n_scored == 2

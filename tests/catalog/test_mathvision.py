@@ -12,7 +12,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import run_tasks
+from helpers import run_tasks, tiny_vlm_results
 from make_fixtures import MATHVISION_DAYS, mathvision_parts, write_mathvision
 
 from evals.data.media import image_part
@@ -75,15 +75,6 @@ def test_the_requests_are_the_official_prompts_image_first(mirror, tmp_path):
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_vlm_answers_the_testmini_split(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("mathvision_testmini")  # a few tokens show the requests run (the task asks for 4096)
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    try:
-        results = run_tasks([spec], mirror, tmp_path / "run", "", adapter=adapter)
-    finally:
-        adapter.close()
-    r = results.tasks["mathvision_testmini"]
+    r = tiny_vlm_results(tiny_model, "mathvision_testmini", mirror, tmp_path / "run")  # a few tokens show the requests run (the task asks for 4096)
     assert r.n_errors == 0 and r.n_samples == r.n_scored == 3
     assert 0.0 <= r.metrics["accuracy"].value <= 1.0

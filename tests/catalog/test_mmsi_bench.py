@@ -8,7 +8,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import run_tasks
+from helpers import run_tasks, tiny_vlm_results
 from make_fixtures import mmsi_bench_parts, write_mmsi_bench
 
 from evals.data.media import image_part
@@ -67,15 +67,6 @@ def test_each_image_is_in_the_request_key_and_rows_without_images_are_errors():
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_multi_image_vlm_answers(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("mmsi_bench")
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    try:
-        results = run_tasks([spec], mirror, tmp_path / "run", "", adapter=adapter)
-    finally:
-        adapter.close()
-    r = results.tasks[spec.name]
+    r = tiny_vlm_results(tiny_model, "mmsi_bench", mirror, tmp_path / "run")
     assert r.n_errors == 0 and r.n_samples == r.n_scored == 3
     assert 0.0 <= r.metrics["accuracy"].value <= 1.0

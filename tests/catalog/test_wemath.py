@@ -7,7 +7,7 @@ import importlib.util
 import json
 
 import pytest
-from helpers import run_tasks
+from helpers import run_tasks, tiny_vlm_results
 from make_fixtures import WEMATH_OPTION, wemath_rows, write_wemath
 
 from evals.data.media import image_part
@@ -59,15 +59,6 @@ def test_the_requests_are_the_image_then_question_and_options(mirror, tmp_path):
 
 @pytest.mark.skipif(not (importlib.util.find_spec("torch") and importlib.util.find_spec("transformers")), reason="torch and transformers")
 def test_a_tiny_vlm_answers_the_strict_task(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_vl')}", {})
-    spec = load_task("wemath_testmini_strict")  # a few tokens show the requests run (the task asks for 2048)
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    try:
-        results = run_tasks([spec], mirror, tmp_path / "run", "", adapter=adapter)
-    finally:
-        adapter.close()
-    r = results.tasks["wemath_testmini_strict"]
+    r = tiny_vlm_results(tiny_model, "wemath_testmini_strict", mirror, tmp_path / "run")  # a few tokens show the requests run (the task asks for 2048)
     assert r.n_errors == 0 and r.n_samples == r.n_scored == 14
     assert 0.0 <= r.metrics["score"].value <= 1.0
