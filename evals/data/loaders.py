@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from evals.data.source import RowSource, _files_identity, error_row, hf_datasets, open_files
+from evals.data.source import ROW_ERROR, RowSource, _files_identity, error_row, hf_datasets, open_files
 from evals.errors import DataError
 from evals.hashing import bytes_hash, stable_hash
 from evals.hub import ensure_hub_or_offline, unreachable_reason
@@ -195,6 +195,18 @@ def extra_files(task: TaskSpec, repo: str) -> list[str]:
     if ds.loader == "chunked_calls" and repo == ds.path and ds.path in CHUNKED_SETS:
         return [f"{CHUNKED_SETS[ds.path].audio_dir}/*"]
     return []
+
+
+def _json_lines(lines: list[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number from 0, the line's object)`` of a JSON-lines file's non-blank ``lines``; a line that is not a JSON
+    object is that row's error (``error_row``) naming ``name`` and the line."""
+    for i, line in enumerate(lines):
+        try:
+            row = json.loads(line)
+        except ValueError as e:
+            yield i, error_row(f"{name} line {i + 1} is not JSON: {e}")
+            continue
+        yield i, row if isinstance(row, dict) else error_row(f"{name} line {i + 1} is not a JSON object")
 
 
 def _missing_media(what: str) -> dict[str, Any]:
@@ -493,14 +505,9 @@ def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
 
         with zipfile.ZipFile(zip_path) as archive:
             members = {info.filename: info for info in archive.infolist()}
-            for i, line in enumerate(lines):
-                try:
-                    row = json.loads(line)
-                except ValueError as e:
-                    yield i, error_row(f"{names['rows']} line {i + 1} is not JSON: {e}")
-                    continue
-                if not isinstance(row, dict):
-                    yield i, error_row(f"{names['rows']} line {i + 1} is not a JSON object")
+            for i, row in _json_lines(lines, names["rows"]):
+                if ROW_ERROR in row:
+                    yield i, row
                     continue
                 inner = str(row.get(image_col) or "")
                 # Some releases list paths without the zip's top folder; accept either.
@@ -1005,14 +1012,9 @@ def load_jsonl_image_files(task: TaskSpec, data_dir: Path | None = None) -> RowS
         return {"bytes": path.read_bytes(), "path": inner}
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for i, line in enumerate(lines):
-            try:
-                row = json.loads(line)
-            except ValueError as e:
-                yield i, error_row(f"{names['rows']} line {i + 1} is not JSON: {e}")
-                continue
-            if not isinstance(row, dict):
-                yield i, error_row(f"{names['rows']} line {i + 1} is not a JSON object")
+        for i, row in _json_lines(lines, names["rows"]):
+            if ROW_ERROR in row:
+                yield i, row
                 continue
             row[image_col] = image(str(row.get(image_col) or ""))
             row["line_index"] = i

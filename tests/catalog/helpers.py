@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import string
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +35,32 @@ def tiny_vlm_results(tiny_model, task: str, data_dir: Path, out: Path, family: s
         return run_tasks([spec], data_dir, out, "", limit=limit, adapter=adapter).tasks[task]
     finally:
         adapter.close()
+
+
+def _missing(value) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def vlmevalkit_prompt(line) -> str:
+    """The text part of VLMEvalKit's ``ImageMCQDataset.build_prompt`` (vlmeval/dataset/image_mcq.py at e8e78f05) for a
+    TSV row (a pandas Series or dict): hint, question, lettered options, the instruction. Written out here as the
+    expectation the MMBench v1.1 and MMT-Bench prompts are checked against."""
+    question = line["question"]
+    options = {cand: line[cand] for cand in string.ascii_uppercase if cand in line and not _missing(line[cand])}
+    options_prompt = "Options:\n"
+    for key, item in options.items():
+        options_prompt += f"{key}. {item}\n"
+    hint = line["hint"] if ("hint" in line and not _missing(line["hint"])) else None
+    prompt = ""
+    if hint is not None:
+        prompt += f"Hint: {hint}\n"
+    prompt += f"Question: {question}\n"
+    if len(options):
+        prompt += options_prompt
+        prompt += "Please select the correct answer from the options above. \n"
+    return prompt
 
 
 class ScriptedJudge:

@@ -15,7 +15,7 @@ import string
 
 import pandas as pd
 import pytest
-from helpers import run_cli, run_tasks
+from helpers import run_cli, run_tasks, vlmevalkit_prompt
 from make_fixtures import MMBENCH_V11_QUESTIONS, write_mmbench_v11
 
 from evals.adapters.baseline import BaselineAdapter, BaselineArgs
@@ -44,24 +44,6 @@ def vlmevalkit_lines(root, language: str) -> pd.DataFrame:
             image_map[k] = image_map[image_map[k]]
     data["image"] = [image_map[k] for k in data["index"]]
     return data
-
-
-def vlmevalkit_prompt(line) -> str:
-    """``ImageMCQDataset.build_prompt``'s text part, verbatim."""
-    question = line["question"]
-    options = {cand: line[cand] for cand in string.ascii_uppercase if cand in line and not pd.isna(line[cand])}
-    options_prompt = "Options:\n"
-    for key, item in options.items():
-        options_prompt += f"{key}. {item}\n"
-    hint = line["hint"] if ("hint" in line and not pd.isna(line["hint"])) else None
-    prompt = ""
-    if hint is not None:
-        prompt += f"Hint: {hint}\n"
-    prompt += f"Question: {question}\n"
-    if len(options):
-        prompt += options_prompt
-        prompt += "Please select the correct answer from the options above. \n"
-    return prompt
 
 
 class Scripted(BaselineAdapter):

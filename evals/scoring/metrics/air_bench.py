@@ -34,6 +34,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from evals.scoring.contract import SampleScore, ScoreInput, StatsTable, scorer
+from evals.scoring.metrics.judge import verdict_problem
 
 Pair = tuple[float, float]
 """(the reference's score, the model's answer's score), whatever order the judge saw them in."""
@@ -120,13 +121,11 @@ def aggregate_pair(table: StatsTable, options: PairOptions) -> dict[str, float]:
 def score_judge_pair(inputs: Sequence[ScoreInput], options: PairOptions) -> list[SampleScore]:
     out = []
     for item in inputs:
-        verdict = item.metadata.get("judge")
-        if not verdict:
-            out.append(SampleScore(error="no judge verdict: run the task with --judge KIND:MODEL"))
+        problem = verdict_problem(item)
+        if problem:
+            out.append(SampleScore(error=problem))
             continue
-        if verdict.get("error"):
-            out.append(SampleScore(error=str(verdict["error"])))
-            continue
+        verdict = item.metadata["judge"]
         pairs, why = _pairs(verdict)
         if pairs is None:
             out.append(SampleScore(error=str(why)))

@@ -13,17 +13,25 @@ from typing import Sequence
 from evals.scoring.contract import SampleScore, ScoreInput, mean_aggregate, scorer
 
 
+def verdict_problem(item: ScoreInput) -> str | None:
+    """Why ``item`` has no usable judge verdict (none was asked for or given, or the judge call failed), else None: the
+    scoring error every judged scorer reports for it."""
+    verdict = item.metadata.get("judge")
+    if not verdict:
+        return "no judge verdict: run the task with --judge KIND:MODEL"
+    return str(verdict["error"]) if verdict.get("error") else None
+
+
 @scorer("judge_score", aggregate=mean_aggregate("score", "score"), primary="score", metrics=("score",),
         description="Mean of the judge's per-sample scores; a sample without a verdict is a scoring error.")
 def score_judge(inputs: Sequence[ScoreInput], options: object) -> list[SampleScore]:
     out = []
     for item in inputs:
-        verdict = item.metadata.get("judge")
-        if not verdict:
-            out.append(SampleScore(error="no judge verdict: run the task with --judge KIND:MODEL"))
-        elif verdict.get("error"):
-            out.append(SampleScore(error=str(verdict["error"])))
+        problem = verdict_problem(item)
+        if problem:
+            out.append(SampleScore(error=problem))
         else:
+            verdict = item.metadata["judge"]
             out.append(SampleScore(stats={"score": float(verdict["score"])}, extracted=(verdict.get("raw") or "").strip()[:80],
                                    rule="judge"))
     return out

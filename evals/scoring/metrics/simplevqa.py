@@ -25,6 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, TotalsAggregate, safe_divide, scorer
+from evals.scoring.metrics.judge import verdict_problem
 
 GRADES = {"正确": "correct", "错误": "incorrect", "未尝试": "not_attempted"}
 
@@ -83,13 +84,11 @@ def _rates(totals: dict[str, np.ndarray], n: np.ndarray, options: Any) -> dict[s
 def score_simplevqa(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     out = []
     for item in inputs:
-        verdict = item.metadata.get("judge")
-        if not verdict:
-            out.append(SampleScore(error="no judge verdict: run the task with --judge KIND:MODEL"))
+        problem = verdict_problem(item)
+        if problem:
+            out.append(SampleScore(error=problem))
             continue
-        if verdict.get("error"):
-            out.append(SampleScore(error=str(verdict["error"])))
-            continue
+        verdict = item.metadata["judge"]
         grade, why = read_simplevqa_grade(str(verdict.get("raw") or ""))
         if grade is None:
             out.append(SampleScore(error=why))
