@@ -536,3 +536,21 @@ def crpe(row: Row) -> Row:
     if not str(row.get("correct_option") or "").strip():
         raise ValueError("correct_option is empty")
     return {**row, "circular_group": str(int(row["line_index"]) // 4)}
+
+
+@PREPROCESSORS.register("mmlongbench_doc")
+def mmlongbench_doc(row: Row) -> Row:
+    """MMLongBench-Doc (yubo2333/MMLongBench-Doc): ``evidence`` lists the official breakdown's categories a question is in
+    (eval/eval_score.py ``show_results``: ``single-page``, one evidence page; ``cross-page``, an answerable question with
+    any other number; ``unanswerable``, the answer ``Not answerable``: a question may be in two); ``evidence_source_list``
+    is ``evidence_sources`` (a list written as text) as a list."""
+    try:
+        pages = ast.literal_eval(str(row.get("evidence_pages") or "[]"))
+        sources = ast.literal_eval(str(row.get("evidence_sources") or "[]"))
+    except SyntaxError:
+        pages = sources = None
+    if not isinstance(pages, list) or not isinstance(sources, list):
+        raise ValueError(f"evidence_pages {row.get('evidence_pages')!r} / evidence_sources {row.get('evidence_sources')!r} are not lists")
+    answerable = row.get("answer") != "Not answerable"
+    evidence = (["single-page"] if len(pages) == 1 else []) + (["cross-page"] if len(pages) != 1 and answerable else [])
+    return {**row, "evidence": evidence + ([] if answerable else ["unanswerable"]), "evidence_source_list": [str(s) for s in sources]}
