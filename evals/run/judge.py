@@ -113,6 +113,12 @@ def parse_verdict(reply: str, verdict: VerdictSpec) -> tuple[float | None, str |
         if isinstance(value, bool) or not isinstance(value, (int, float, str)) or not _NUMBER.fullmatch(str(value).strip()):
             return None, f"judge gave an unparseable verdict {text[:80]!r} (expected JSON with a number in {verdict.field!r})"
         text = str(value)
+    if verdict.kind == "scale" and verdict.pattern:
+        # As MM-MT-Bench's judge is read: the first match of the pattern anywhere in the reply, its first group the score.
+        match = re.search(verdict.pattern, text)
+        if match is None or match.group(1) is None:
+            return None, f"judge gave an unparseable verdict {text[:80]!r} (expected a score matching {verdict.pattern!r})"
+        text = match.group(1)
     if verdict.kind == "scale":
         # As MM-Vet's grader reads it: the first word is the number.
         first = text.split()[0].rstrip(".,;") if text.split() else ""

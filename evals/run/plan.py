@@ -124,6 +124,19 @@ def _as_text_list(value: Any) -> list[str]:
     return [str(value)]
 
 
+def _history(value: Any, path: str) -> list[Message]:
+    """``fields.history``'s earlier turns as messages: a list of ``{role: user | assistant, content: text}``."""
+    if not isinstance(value, (list, tuple)):
+        raise RowFault(f"fields.history ({path}): {type(value).__name__} is not a list of turns")
+    out = []
+    for turn in value:
+        role, content = (turn.get("role"), turn.get("content")) if isinstance(turn, dict) else (None, None)
+        if role not in ("user", "assistant") or not isinstance(content, str):
+            raise RowFault(f"fields.history ({path}): {str(turn)[:80]!r} is not {{role: user | assistant, content: text}}")
+        out.append(Message(role, [TextPart(content)]))
+    return out
+
+
 def format_options(choices: list[str]) -> str:
     return "\n".join(f"{letter}. {choice}" for letter, choice in zip(option_letters(len(choices)), choices))
 
@@ -170,7 +183,7 @@ class RequestPlanner:
     def _field_paths(self) -> dict[str, str]:
         f = self.spec.fields
         paths: dict[str, str] = {}
-        for role in ("id", "audio", "video", "video_start", "video_end", "video_audio", "question", "choices", "references", "cluster", "group"):
+        for role in ("id", "audio", "video", "video_start", "video_end", "video_audio", "question", "choices", "references", "cluster", "group", "history"):
             if getattr(f, role):
                 paths[f"fields.{role}"] = getattr(f, role)
         images = [f.image] if isinstance(f.image, str) else (f.image or [])
@@ -238,12 +251,14 @@ class RequestPlanner:
         self._seen_ids.add(sid)
         return sid
 
-    def _render(self, variables: dict[str, Any], media: dict[str, list[MediaPart]]) -> list[Message]:
+    def _render(self, variables: dict[str, Any], media: dict[str, list[MediaPart]], history: Sequence[Message] = ()) -> list[Message]:
         """The messages: ``<image>``, ``<audio>`` and ``<video>`` in the rendered prompt become that kind's
-        next part (``<image 2>``: its second); parts no placeholder names go first."""
+        next part (``<image 2>``: its second); parts no placeholder names go first, in the first user turn (the
+        conversation's first, when ``history`` holds earlier turns)."""
         messages: list[Message] = []
         if self._system is not None:
             messages.append(Message("system", [TextPart(self._system.render(**variables))]))
+        messages.extend(history)
         text = self._user.render(**variables)
         parts: list[Part] = []
         used: dict[str, set[int]] = {kind: set() for kind in MEDIA_KINDS}
@@ -266,6 +281,10 @@ class RequestPlanner:
             parts.append(TextPart(tail.strip("\n")))
         # Media the template does not place go first, the common convention of chat templates.
         leading: list[Part] = [p for kind in MEDIA_KINDS for i, p in enumerate(media.get(kind, [])) if i not in used[kind]]
+        first_user = next((k for k, m in enumerate(messages) if m.role == "user"), None)
+        if leading and first_user is not None:
+            messages[first_user] = Message("user", leading + list(messages[first_user].content))
+            leading = []
         messages.append(Message("user", leading + parts))
         return messages
 
@@ -337,6 +356,7 @@ class RequestPlanner:
             raise RowFault(f"media: {_fault(e)}") from None
         if spec.condition is not None:  # the robustness condition travels with each medium (its key, its decoding)
             media = {kind: [replace(p, condition=spec.condition, mix=self._mix_for(p)) for p in parts] for kind, parts in media.items()}
+        history = _history(read_field(row, "history", f.history), f.history) if f.history else []
         variables: dict[str, Any] = {name: read_field(row, f"extra.{name}", p) for name, p in f.extra.items()}
         variables["question"] = str(read_field(row, "question", f.question)) if f.question else ""
         variables["choices"] = choices or []
@@ -356,7 +376,7 @@ class RequestPlanner:
                 s.choices, s.references = v.fields.choices, v.fields.references
                 variables.update(choices=s.choices or [], options=format_options(s.choices or []), letters=option_letters(len(s.choices or [])))
             try:
-                messages = self._render(variables, media)
+                messages = self._render(variables, media, history)
             except jinja2.UndefinedError as e:
                 raise SpecError(f"{spec.source_file or spec.name}: prompt: {e.message}") from None
             except jinja2.TemplateError:
