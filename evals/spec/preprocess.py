@@ -554,3 +554,19 @@ def mmlongbench_doc(row: Row) -> Row:
     answerable = row.get("answer") != "Not answerable"
     evidence = (["single-page"] if len(pages) == 1 else []) + (["cross-page"] if len(pages) != 1 and answerable else [])
     return {**row, "evidence": evidence + ([] if answerable else ["unanswerable"]), "evidence_source_list": [str(s) for s in sources]}
+
+
+@PREPROCESSORS.register("cc_ocr")
+def cc_ocr(row: Row) -> Row:
+    """CC-OCR (wulipc/CC-OCR, VLMEvalKit's CCOCR TSVs as the Hub holds them): ``image`` is the image base64-encoded, as
+    lmms-eval's cc_ocr_doc_to_visual decodes it -> its bytes (text that is not base64, or none, is the row's error)."""
+    import base64
+    import binascii
+
+    try:
+        image = base64.b64decode(row.get("image") or "")
+    except (binascii.Error, ValueError, TypeError) as e:
+        raise ValueError(f"image is not base64: {e}") from None
+    if not image:
+        raise ValueError("image is empty")
+    return {**row, "image": image}
