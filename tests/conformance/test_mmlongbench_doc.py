@@ -35,6 +35,8 @@ def _input(i: int, case: dict) -> ScoreInput:
 
 
 SCORES = score_mmlongbench_doc([_input(i, c) for i, c in enumerate(CASES)], NoOptions())
+CORPORA = [c for c in DATA["corpora"] if not any(CASES[i]["official_pred"] in EVALUATED for i in c["cases"])]
+"""The official figures over sets of cases without the pinned ``eval`` departure (the whole set is checked on its own)."""
 
 
 def test_the_official_outputs_say_where_they_come_from_and_are_enough():
@@ -45,6 +47,7 @@ def test_the_official_outputs_say_where_they_come_from_and_are_enough():
     scores = {c["official_score"] for c in CASES}
     assert {0.0, 1.0} <= scores and any(0 < s < 1 for s in scores)  # ANLS's partial credit
     assert sum(c["official_pred"] == FAILED for c in CASES) >= 8
+    assert len(CORPORA) == len(DATA["corpora"]) - 1 and any(c["official_f1"] == 0.0 for c in CORPORA)  # unanswerable only: 0
 
 
 @pytest.mark.parametrize("i", range(len(CASES)), ids=[f"{i}:{c['answer_format']}:{c['reply'][18:40]!r}" for i, c in enumerate(CASES)])
@@ -63,10 +66,8 @@ def test_each_reply_is_read_and_scored_as_the_official_code_does(i):
     assert got.rule == "judge"
 
 
-@pytest.mark.parametrize("corpus", DATA["corpora"], ids=lambda c: f"{len(c['cases'])} cases")
+@pytest.mark.parametrize("corpus", CORPORA, ids=lambda c: f"{len(c['cases'])} cases")
 def test_accuracy_and_f1_are_the_official_ones(corpus):
-    if any(CASES[i]["official_pred"] in EVALUATED for i in corpus["cases"]):
-        pytest.skip("holds the pinned eval departure")
     scorer = get_scorer("mmlongbench_doc")
     metrics = scorer.aggregate(stats_table([SCORES[i] for i in corpus["cases"]]), NoOptions())
     assert metrics["accuracy"] == pytest.approx(corpus["official_acc"], abs=1e-12)
