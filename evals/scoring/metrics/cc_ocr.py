@@ -24,12 +24,12 @@ the track's figure is the plain mean over its subsets, as VLMEvalKit's ``CCOCRDa
   field-level F1 ``tp / (tp + (fn + fp) / 2)`` of each subset's totals (the official ``f1_score``, the paper's KIE
   metric); ``acc``: the mean over subsets of the mean normalized-tree-edit-distance accuracy (the official ``acc``).
 
-Tree edit distances (TEDS's, whose official code uses ``apted``, and the KIE accuracy's, ``zss``) are computed here
-by Zhang and Shasha's algorithm with the official cost functions: both packages compute the same optimal ordered tree
-edit distance, and the conformance test holds this module to their outputs. Departures: a failed request is the
-sample's error, never an empty prediction (the official code scores a missing response 0 in doc parsing and as empty in
-the others); inputs that make the official code divide by zero (an empty reference and prediction in doc parsing, a
-KIE reference with no field, two empty tables) are the sample's error.
+Tree edit distances (TEDS's, whose official code uses ``apted``, and the KIE accuracy's, ``zss``) are
+``evals.scoring.metrics.teds``'s, Zhang and Shasha's algorithm, with the official cost functions: both packages compute
+the same optimal ordered tree edit distance, and the conformance test holds this module to their outputs.
+Departures: a failed request is the sample's error, never an empty prediction (the official code scores a missing
+response 0 in doc parsing and as empty in the others); inputs that make the official code divide by zero (an empty
+reference and prediction in doc parsing, a KIE reference with no field, two empty tables) are the sample's error.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict
 
 from evals.scoring.contract import SampleScore, ScoreInput, TotalsAggregate, safe_divide, scorer
 from evals.scoring.metrics.levenshtein import distance
+from evals.scoring.metrics.teds import teds, tree_edit_distance
 
 MULTI_SCENE_SUBSETS = ("TotalText", "IC15", "InverseText", "Hieragent", "zh_scene", "FUNSD", "CORD", "IAM", "zh_doc",
                        "zh_handwriting", "ugc_laion", "zh_vertical", "zh_dense")
@@ -75,11 +76,21 @@ def _subset_stats(subsets: Sequence[str], mine: str, stats: dict[str, float]) ->
     return out
 
 
-def _subset_of(item: ScoreInput, field: str, subsets: Sequence[str], scorer_name: str) -> tuple[str, str | None]:
-    subset = item.sample_field(field)
-    if subset not in subsets:
-        return subset, f"{scorer_name}: {field} {subset!r} is not one of this track's subsets {list(subsets)}"
-    return subset, None
+def _score_by_subset(inputs: Sequence[ScoreInput], field: str, subsets: Sequence[str], scorer_name: str,
+                     score_one: Callable[[ScoreInput, str], SampleScore]) -> list[SampleScore]:
+    """``score_one(item, subset)`` for each input whose ``field`` names one of the track's subsets; another subset, or a
+    ValueError (an input the official code cannot score), is the sample's error."""
+    out = []
+    for item in inputs:
+        subset = item.sample_field(field)
+        if subset not in subsets:
+            out.append(SampleScore(error=f"{scorer_name}: {field} {subset!r} is not one of this track's subsets {list(subsets)}"))
+            continue
+        try:
+            out.append(score_one(item, subset))
+        except ValueError as e:
+            out.append(SampleScore(error=f"{scorer_name}: {e}"))
+    return out
 
 
 # ---- text reading -----------------------------------------------------------------------------------------------
@@ -149,78 +160,12 @@ def _text_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseMode
                 "subset's macro F1 (VLMEvalKit's figure), micro_f1 = mean over subsets of the subset's token-total F1.",
 )
 def score_cc_ocr_text_reading(inputs: Sequence[ScoreInput], options: TextReadingOptions) -> list[SampleScore]:
-    out = []
-    for item in inputs:
-        subset, error = _subset_of(item, options.subset_field, TEXT_READING_SUBSETS[options.track], "cc_ocr_text_reading")
-        if error:
-            out.append(SampleScore(error=error))
-            continue
+    def one(item: ScoreInput, subset: str) -> SampleScore:
         right, n_gt, n_pred = text_reading_counts(item.prediction, item.references[0], options.track, subset)
         stats = {"n": 1.0, "f1": float(_f1(right, n_gt, n_pred)), "right": float(right), "gt": float(n_gt), "pred": float(n_pred)}
-        out.append(SampleScore(stats={"f1": stats["f1"], **_subset_stats(_TEXT_SUBSETS, subset, stats)}))
-    return out
+        return SampleScore(stats={"f1": stats["f1"], **_subset_stats(_TEXT_SUBSETS, subset, stats)})
 
-
-# ---- tree edit distance -------------------------------------------------------------------------------------------
-
-
-def tree_edit_distance(a: Any, b: Any, children: Callable[[Any], list[Any]], remove_cost: Callable[[Any], float],
-                       insert_cost: Callable[[Any], float], update_cost: Callable[[Any, Any], float]) -> float:
-    """The optimal ordered tree edit distance from ``a`` to ``b`` (Zhang and Shasha 1989): nodes of ``a`` removed at
-    ``remove_cost``, nodes of ``b`` inserted at ``insert_cost``, a node of ``a`` renamed to one of ``b`` at
-    ``update_cost`` (what ``zss.distance`` and ``apted.APTED(...).compute_edit_distance`` compute)."""
-
-    def walk(root: Any) -> tuple[list[Any], list[int]]:
-        nodes: list[Any] = []
-        leftmost: list[int] = []
-
-        def visit(node: Any) -> int:
-            first = -1
-            for kid in children(node):
-                lm = visit(kid)
-                if first < 0:
-                    first = lm
-            nodes.append(node)
-            me = len(nodes) - 1
-            leftmost.append(me if first < 0 else first)
-            return leftmost[-1]
-
-        visit(root)
-        return nodes, leftmost
-
-    na, la = walk(a)
-    nb, lb = walk(b)
-    keyroots_a = sorted({x: i for i, x in enumerate(la)}.values())  # the highest node of each leftmost leaf
-    keyroots_b = sorted({y: j for j, y in enumerate(lb)}.values())
-    remove = [float(remove_cost(n)) for n in na]
-    insert = [float(insert_cost(n)) for n in nb]
-    updates: dict[tuple[int, int], float] = {}
-    tree = [[0.0] * len(nb) for _ in na]
-    for i in keyroots_a:
-        for j in keyroots_b:
-            ioff, joff = la[i], lb[j]
-            rows, cols = i - ioff + 2, j - joff + 2
-            forest = [[0.0] * cols for _ in range(rows)]
-            for x in range(1, rows):
-                forest[x][0] = forest[x - 1][0] + remove[x - 1 + ioff]
-            for y in range(1, cols):
-                forest[0][y] = forest[0][y - 1] + insert[y - 1 + joff]
-            for x in range(1, rows):
-                xi = x - 1 + ioff
-                for y in range(1, cols):
-                    yj = y - 1 + joff
-                    if la[xi] == ioff and lb[yj] == joff:
-                        key = (xi, yj)
-                        if key not in updates:
-                            updates[key] = float(update_cost(na[xi], nb[yj]))
-                        forest[x][y] = min(forest[x - 1][y] + remove[xi], forest[x][y - 1] + insert[yj],
-                                           forest[x - 1][y - 1] + updates[key])
-                        tree[xi][yj] = forest[x][y]
-                    else:
-                        p, q = la[xi] - ioff, lb[yj] - joff
-                        forest[x][y] = min(forest[x - 1][y] + remove[xi], forest[x][y - 1] + insert[yj],
-                                           forest[p][q] + tree[xi][yj])
-    return tree[-1][-1]
+    return _score_by_subset(inputs, options.subset_field, TEXT_READING_SUBSETS[options.track], "cc_ocr_text_reading", one)
 
 
 # ---- doc parsing ---------------------------------------------------------------------------------------------------
@@ -275,68 +220,6 @@ def flat_tables(text: str) -> str:
     return "".join(out)
 
 
-def _cell_tokens(node: Any) -> list[str]:
-    """TEDS's tokens of a cell's content: its text's characters, nested tags and their tails (the cell's own tags
-    dropped)."""
-    tokens: list[str] = []
-
-    def visit(n: Any) -> None:
-        tokens.append(f"<{n.tag}>")
-        if n.text is not None:
-            tokens.extend(n.text)
-        for kid in n:
-            visit(kid)
-        if n.tag != "unk":
-            tokens.append(f"</{n.tag}>")
-        if n.tag != "td" and n.tail is not None:
-            tokens.extend(n.tail)
-
-    visit(node)
-    return tokens[1:-1]
-
-
-class _Cell:
-    __slots__ = ("tag", "colspan", "rowspan", "content", "kids")
-
-    def __init__(self, element: Any) -> None:
-        self.tag = element.tag
-        if self.tag == "td":
-            self.colspan = int(element.attrib.get("colspan", "1"))
-            self.rowspan = int(element.attrib.get("rowspan", "1"))
-            self.content = _cell_tokens(element)
-            self.kids: list[_Cell] = []
-        else:
-            self.colspan = self.rowspan = None
-            self.content = None
-            self.kids = [_Cell(kid) for kid in element]
-
-
-def _teds_rename(a: _Cell, b: _Cell) -> float:
-    if a.tag != b.tag or a.colspan != b.colspan or a.rowspan != b.rowspan:
-        return 1.0
-    if a.tag == "td" and (a.content or b.content):
-        return distance(a.content, b.content) / max(len(a.content), len(b.content))
-    return 0.0
-
-
-def teds(pred_html: str, true_html: str) -> float:
-    """TEDS (IBM's, as the official ``TEDS.evaluate``, full content): 1 - tree edit distance / the larger table's
-    number of nodes; 0 when either side has no table."""
-    from lxml import html
-
-    parser = html.HTMLParser(remove_comments=True, encoding="utf-8")
-    pred, true = html.fromstring(pred_html, parser=parser), html.fromstring(true_html, parser=parser)
-    if not (pred.xpath("body/table") and true.xpath("body/table")):
-        return 0.0
-    pred, true = pred.xpath("body/table")[0], true.xpath("body/table")[0]
-    n_nodes = max(len(pred.xpath(".//*")), len(true.xpath(".//*")))
-    if n_nodes == 0:
-        raise ValueError("both tables are empty (the official code divides by zero)")
-    one = lambda node: 1.0  # noqa: E731
-    d = tree_edit_distance(_Cell(pred), _Cell(true), lambda c: c.kids, one, one, _teds_rename)
-    return 1.0 - d / n_nodes
-
-
 def table_score(prediction: str, reference: str) -> float:
     pred = flat_tables(_fenced(prediction, "html")).translate(_FULLWIDTH_ASCII)
     gt = flat_tables(reference).translate(_FULLWIDTH_ASCII)
@@ -377,19 +260,11 @@ def _doc_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseModel
                 "the official evaluator cleans each; score = mean over subsets of the subset's mean.",
 )
 def score_cc_ocr_doc_parsing(inputs: Sequence[ScoreInput], options: DocParsingOptions) -> list[SampleScore]:
-    out = []
-    for item in inputs:
-        subset, error = _subset_of(item, options.subset_field, _DOC_SUBSETS, "cc_ocr_doc_parsing")
-        if error:
-            out.append(SampleScore(error=error))
-            continue
-        try:
-            value = doc_parsing_score(item.prediction, item.references[0], DOC_PARSING_SUBSETS[subset])
-        except ValueError as e:
-            out.append(SampleScore(error=f"cc_ocr_doc_parsing: {e}"))
-            continue
-        out.append(SampleScore(stats={"doc_score": value, **_subset_stats(_DOC_SUBSETS, subset, {"n": 1.0, "score": value})}))
-    return out
+    def one(item: ScoreInput, subset: str) -> SampleScore:
+        value = doc_parsing_score(item.prediction, item.references[0], DOC_PARSING_SUBSETS[subset])
+        return SampleScore(stats={"doc_score": value, **_subset_stats(_DOC_SUBSETS, subset, {"n": 1.0, "score": value})})
+
+    return _score_by_subset(inputs, options.subset_field, _DOC_SUBSETS, "cc_ocr_doc_parsing", one)
 
 
 # ---- key information extraction -----------------------------------------------------------------------------------
@@ -562,28 +437,18 @@ def _kie_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: BaseModel
                 "nTED accuracy.",
 )
 def score_cc_ocr_kie(inputs: Sequence[ScoreInput], options: KIEOptions) -> list[SampleScore]:
-    out = []
-    for item in inputs:
-        subset, error = _subset_of(item, options.subset_field, KIE_SUBSETS, "cc_ocr_kie")
-        if error:
-            out.append(SampleScore(error=error))
-            continue
+    def one(item: ScoreInput, subset: str) -> SampleScore:
         try:
-            answer = json.loads(item.references[0])
+            answer = kie_normalize_values(json.loads(item.references[0]))
         except json.JSONDecodeError as e:
-            out.append(SampleScore(error=f"cc_ocr_kie: the reference is not JSON: {e}"))
-            continue
+            raise ValueError(f"the reference is not JSON: {e}") from None
         read = read_kie_json(item.prediction)
         pred = {} if read is None else kie_normalize_values(read)
-        answer = kie_normalize_values(answer)
         tp, wrong = kie_field_counts(pred, answer)
-        try:
-            acc = kie_accuracy(pred, answer)
-        except ValueError as e:
-            out.append(SampleScore(error=f"cc_ocr_kie: {e}"))
-            continue
+        acc = kie_accuracy(pred, answer)
         stats = {"n": 1.0, "tp": float(tp), "wrong": float(wrong), "acc": acc}
-        out.append(SampleScore(stats={"unparsed": float(read is None), "field_acc": acc, **_subset_stats(KIE_SUBSETS, subset, stats)},
-                               extracted=None if read is None else json.dumps(read, ensure_ascii=False),
-                               rule="unparsed" if read is None else "json"))
-    return out
+        return SampleScore(stats={"unparsed": float(read is None), "field_acc": acc, **_subset_stats(KIE_SUBSETS, subset, stats)},
+                           extracted=None if read is None else json.dumps(read, ensure_ascii=False),
+                           rule="unparsed" if read is None else "json")
+
+    return _score_by_subset(inputs, options.subset_field, KIE_SUBSETS, "cc_ocr_kie", one)
