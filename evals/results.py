@@ -137,6 +137,21 @@ class JudgePanelReport(_Model):
     n_agreement: int
 
 
+class SubmissionRecord(_Model):
+    """The file a task whose answers are withheld wrote for its benchmark's server (``evals.scoring.submission``).
+
+    ``path`` is relative to the run directory (``submissions/<task><suffix>``); ``n_failed`` rows hold no model answer
+    (written as ``missing`` says); ``server`` says where to upload it."""
+
+    format: str
+    path: str
+    n_rows: int
+    n_answered: int
+    n_failed: int
+    missing: str
+    server: str
+
+
 class TaskResult(_Model):
     task: str
     task_version: int
@@ -176,6 +191,10 @@ class TaskResult(_Model):
     """With several judges: each judge's own score and their agreement (``judge`` is then the panel's identity)."""
     extraction_rules: dict[str, int] = {}
     """How many answers each extraction rule decided (``bare``, ``phrase``, ``unparsed``, ``judge``...), most used first."""
+    status: Literal["scored", "submitted"] = "scored"
+    """``submitted``: the answers are withheld and the benchmark's server scores the file in ``submission``; ``metrics``
+    is then empty (no number stands in for the server's score) and the leaderboard shows the cell as submitted."""
+    submission: SubmissionRecord | None = None
 
     @property
     def question_reducer(self) -> str | None:

@@ -128,6 +128,13 @@ def build_leaderboard(
     cond_cells: list[dict[str, Any]] = []
     cond_records: list[dict[str, Any]] = []
     viewer: dict[str, dict[str, Any]] = {}
+    # A task scored by its benchmark's server (answers withheld) has no number here: its cells say "submitted" and its
+    # column is never ranked, tested or counted in the overall rank.
+    submitted = [col for col in columns if any(isinstance(x, dict) for x in col.rows.submission)]
+    for col in submitted:
+        col_records.append(_submitted_column(col))
+        cells.extend(_submitted_cell(col, r) for r in col.rows.itertuples())
+    columns = [col for col in columns if col.key not in {c.key for c in submitted}]
     for col, st in zip(columns, _columns_stats(columns, n_resamples, seed, alpha, min_shared)):
         scorer = primary_scorer_name(col.scorers, col.primary_metric)
         rows = list(col.rows.itertuples())
@@ -217,6 +224,27 @@ def build_leaderboard(
         "_viewer": viewer,
         "_media_samples": max_samples,
     }
+
+
+def _submitted_column(col: Any) -> dict[str, Any]:
+    """The column record of a task scored by its benchmark's server: the same keys as a scored column's, no statistics."""
+    return {"key": col.key, "task": col.task, "variant": col.variant, "metric": col.primary_metric, "lower_is_better": False,
+            "modality": col.modality, "kind": col.kind, "task_hash": col.task_hash, "spec_hash": col.spec_hash,
+            "revision": col.revision, "scorers": json.loads(col.scorers), "n_models": len(col.rows), "n_shared_samples": 0,
+            "tested": False, "top": None, "submitted": True,
+            "notes": ["scored by the benchmark's server: each run wrote its submission file; not ranked"]}
+
+
+def _submitted_cell(col: Any, r: Any) -> dict[str, Any]:
+    """A "submitted" cell: no value, no rank; the submission file's path (in its run directory), format and counts."""
+    flags = [f for f, on in (("partial", r.partial), ("prompt_override", r.prompt_override), ("errors", r.n_errors > 0)) if on]
+    return {"model": r.model, "column": col.key, "task": col.task, "variant": col.variant, "metric": col.primary_metric,
+            "value": None, "ci_low": None, "ci_high": None, "n": 0, "rank": None, "rank_low": None, "rank_high": None,
+            "is_top": False, "tied_with_top": False, "p_vs_top": None, "diff_vs_top": None, "tested": False, "flags": flags,
+            "n_samples": int(r.n_samples), "n_scored": int(r.n_scored), "n_errors": int(r.n_errors), "n_unparsed": int(r.n_unparsed),
+            "selection": r.selection, "limit": None if r.limit is None or (isinstance(r.limit, float) and math.isnan(r.limit)) else int(r.limit),
+            "prompt_override": bool(r.prompt_override), "task_hash": r.task_hash, "revision": r.revision,
+            "run_id": r.run_id, "run_dir": r.run_dir, "notes": list(r.notes), "submitted": True, "submission": r.submission}
 
 
 def public_record(board: dict[str, Any]) -> dict[str, Any]:

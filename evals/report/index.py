@@ -154,7 +154,7 @@ FRAME_COLUMNS = [
     "model", "model_name", "model_hash", "run_id", "run_dir", "started", "task", "task_version", "modality", "kind",
     "task_hash", "spec_hash", "revision", "fingerprint", "selection", "scorers", "primary_metric", "metric_value",
     "ci_low", "ci_high", "n", "n_samples", "n_scored", "n_errors", "n_unparsed", "n_score_errors", "limit", "prompt_override",
-    "partial", "notes", "origin", "metrics", "finished", "rescored_from", "judge", "reducer",
+    "partial", "notes", "origin", "metrics", "finished", "rescored_from", "judge", "reducer", "submission",
 ]
 
 
@@ -191,6 +191,7 @@ def results_frame(entries: list[RunEntry]) -> "pandas.DataFrame":  # noqa: F821
                 "rescored_from": t.rescored.from_run if t.rescored is not None else None,
                 "judge": f"{t.judge.judge} [{t.judge.judge_hash[:8]}], judge prompt {t.judge.prompt_hash[:8]}" if t.judge is not None else "",
                 "reducer": t.question_reducer,
+                "submission": t.submission.model_dump() if t.submission is not None else None,
             })
     frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
     # Text as Python strings, not pandas' Arrow strings: the leaderboard walks this frame row by row (cells, columns,

@@ -380,6 +380,11 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
                f"<td class=\"num\" data-sort=\"{'' if m['mean_rank'] is None else m['mean_rank']}\">{fmt(m['mean_rank'], 2)}</td>"]
         for c in cols:
             x = cells.get((m["model"], c["key"]))
+            if x is not None and x.get("submitted"):
+                tds.append(f"<td {colattrs(c, 'submitted')} data-sort=\"\" title=\"scored by the benchmark's server: "
+                           f"{_e((x.get('submission') or {}).get('path', ''))} in run {_e(x['run_id'])}; not ranked\">submitted"
+                           f"{_flags_html(x['flags'], legend)}</td>")
+                continue
             if x is None or x["value"] is None:
                 tds.append(f"<td {colattrs(c)} data-sort=\"\"></td>")
                 continue
@@ -403,6 +408,9 @@ def render_index(board: dict[str, Any], pages: dict[str, str]) -> str:
             x = cells.get((m["model"], c["key"]))
             vals = [cells[(mm["model"], c["key"])]["value"] for mm in board["models"]
                     if (mm["model"], c["key"]) in cells and cells[(mm["model"], c["key"])]["value"] is not None]
+            if x is not None and x.get("submitted"):
+                tds.append(f"<td {colattrs(c)} style=\"background:{NEUTRAL}\">submitted</td>")
+                continue
             if x is None or x["value"] is None:
                 tds.append(f"<td {colattrs(c)}></td>")
                 continue

@@ -85,6 +85,8 @@ def render_markdown(board: dict[str, Any]) -> str:
         x = cells.get((model, c["key"]))
         if x is None:
             return ""
+        if x.get("submitted"):  # scored by the benchmark's server: no number here, never ranked
+            return "submitted" + "".join(_MARK[f] for f in x["flags"])
         v = fmt(x["value"])
         v = f"**{v}**" if x["is_top"] else (f"≈{v}" if x["tied_with_top"] else v)
         ci = f" [{fmt(x['ci_low'])}, {fmt(x['ci_high'])}]" if x["ci_low"] is not None else ""
@@ -111,6 +113,9 @@ def render_markdown(board: dict[str, Any]) -> str:
             x = cells.get((m["model"], c["key"]))
             if x is None:
                 row.append("")
+                continue
+            if x.get("submitted"):
+                row.append("submitted (not ranked)")
                 continue
             p = f", {p_text(x['p_vs_top'])}" if x["p_vs_top"] is not None else ""
             if not x["is_top"] and not x.get("tested", True) and c["n_models"] > 1:

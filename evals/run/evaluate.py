@@ -18,10 +18,11 @@ from evals.run import rundir
 from evals.run.cache import ResponseCache
 from evals.errors import OmniEvalError
 from evals.redact import redact_argv, redact_value
-from evals.results import Manifest, read_manifest, RunResults, TaskResult, suite_result, write_json
+from evals.results import Manifest, iter_samples, read_manifest, RunResults, TaskResult, suite_result, write_json
 from evals.run.engine import GenerationEngine
 from evals.run.judge import AnyJudge, judge_count
 from evals.run.runner import RunOptions, check_supported, evaluate_task
+from evals.run.submission import submission_problem, write_submission
 from evals.spec.catalog import spec_source
 from evals.spec.task import SuiteAggregate, TaskSpec
 
@@ -110,7 +111,7 @@ def evaluate_model(
             why = check_supported(spec, adapter)
             if why:
                 raise OmniEvalError(f"task {spec.name}: {why}")
-            problem = spec.judge_problem(judge_count(judge))
+            problem = spec.judge_problem(judge_count(judge)) or submission_problem(spec)
             if problem:
                 raise OmniEvalError(problem)
         rundir.hold(output_dir)  # one writer per run directory (already held when unfinished_run claimed it)
@@ -134,6 +135,8 @@ def _evaluate(adapter: Adapter, tasks: list[TaskSpec], output_dir: Path, cache: 
     engine = GenerationEngine(adapter, cache, options.batch_size)
     for spec in tasks:
         result: TaskResult = evaluate_task(spec, engine, output_dir / "samples" / f"{spec.name}.jsonl", options, judge)
+        if spec.submission is not None:  # answers withheld: the server's file, beside the results
+            result = write_submission(output_dir, spec, result, list(iter_samples(output_dir, spec.name)))
         results.tasks[spec.name] = result
         manifest.tasks[spec.name] = {
             "task_hash": result.task_hash, "spec_hash": result.spec_hash, "revision": result.dataset.revision,

@@ -26,6 +26,7 @@ from evals.run import rundir
 from evals.run.judge import AnyJudge, judge_prompt_hash
 from evals.run.plan import get_path
 from evals.run.runner import rule_counts, task_hash_for
+from evals.run.submission import write_submission
 from evals.scoring.records import media_cluster, score_records
 from evals.spec.catalog import recorded_spec
 from evals.spec.preprocess import get_preprocessor
@@ -156,6 +157,8 @@ def _rescore_into(out_dir: Path, run_dir: Path, results, manifest, names: list[s
     for name in names:
         result, records = rescore_task(run_dir, results.tasks[name], chosen[name], manifest.seed, n_resamples, data_dir, judge)
         write_text_atomic(out_dir / "samples" / f"{name}.jsonl", "".join(r.model_dump_json(exclude_none=True) + "\n" for r in records))
+        if chosen[name].submission is not None:  # answers withheld: the server's file written again from the stored answers
+            result = write_submission(out_dir, chosen[name], result, records)
         new_results.tasks[name] = result
         new_manifest.tasks[name] = {**manifest.tasks.get(name, {}), "task_hash": result.task_hash, "spec_hash": result.spec_hash,
                                     "rescored_from": manifest.run_id}
