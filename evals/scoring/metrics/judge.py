@@ -35,3 +35,10 @@ def score_judge(inputs: Sequence[ScoreInput], options: object) -> list[SampleSco
             out.append(SampleScore(stats={"score": float(verdict["score"])}, extracted=(verdict.get("raw") or "").strip()[:80],
                                    rule="judge"))
     return out
+
+
+def judge_reply(item: ScoreInput) -> tuple[str | None, str | None]:
+    """(the judge's raw reply, None) for a scorer that reads the reply itself (SimpleVQA's grades, MIA-Bench's component
+    scores), or (None, the scoring error ``verdict_problem`` gives) when the sample has no usable verdict."""
+    problem = verdict_problem(item)
+    return (None, problem) if problem else (str(item.metadata["judge"].get("raw") or ""), None)

@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, TotalsAggregate, safe_divide, scorer
-from evals.scoring.metrics.judge import verdict_problem
+from evals.scoring.metrics.judge import judge_reply
 
 COMPONENT_TYPES = ("describe", "mention", "length_limit", "linguistics", "grammar", "textual", "math", "perspective")
 
@@ -72,12 +72,8 @@ def _means(totals: dict[str, np.ndarray], n: np.ndarray, options: object) -> dic
 def score_mia_bench(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     out = []
     for item in inputs:
-        problem = verdict_problem(item)
-        if problem:
-            out.append(SampleScore(error=problem))
-            continue
-        types = [str(t) for t in item.metadata.get("component_type") or []]
-        scores, why = read_mia_scores(str(item.metadata["judge"].get("raw") or ""), types)
+        reply, problem = judge_reply(item)
+        scores, why = read_mia_scores(reply, [str(t) for t in item.metadata.get("component_type") or []]) if reply is not None else (None, problem)
         if scores is None:
             out.append(SampleScore(error=why))
             continue
