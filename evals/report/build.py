@@ -132,8 +132,10 @@ def build_leaderboard(
     # column is never ranked, tested or counted in the overall rank.
     submitted = [col for col in columns if any(isinstance(x, dict) for x in col.rows.submission)]
     for col in submitted:
-        col_records.append(_submitted_column(col))
-        cells.extend(_submitted_cell(col, r) for r in col.rows.itertuples())
+        condition = under.get(col.task)  # a condition task: the robustness view's, as for scored tasks
+        extra = {} if condition is None else {"clean_task": condition[0], "condition": condition[1]}
+        (col_records if condition is None else cond_records).append({**_submitted_column(col), **extra})
+        (cells if condition is None else cond_cells).extend({**_submitted_cell(col, r), **extra} for r in col.rows.itertuples())
     columns = [col for col in columns if col.key not in {c.key for c in submitted}]
     for col, st in zip(columns, _columns_stats(columns, n_resamples, seed, alpha, min_shared)):
         scorer = primary_scorer_name(col.scorers, col.primary_metric)

@@ -53,6 +53,8 @@ def compare_conditions(run_dir: Path, results: RunResults, specs: Sequence[TaskS
         base = next((c for c in clean.values() if under_condition(c, spec.condition).name == spec.name), None)
         if base is None or base.name not in results.tasks or spec.name not in results.tasks:
             continue
+        if base.submission is not None:  # scored by the benchmark's server: each condition has its own file, no score here
+            continue
         ref = base.scorers[0]
         scorer, options = get_scorer(ref.name), get_scorer(ref.name).parse_options(ref.options)
         metric = results.tasks[base.name].primary_metric

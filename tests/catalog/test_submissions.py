@@ -22,7 +22,7 @@ from evals.requests import Request, Response
 from evals.results import iter_samples, read_results
 from evals.run.rescore import rescore_run
 from evals.spec.catalog import load_task
-from evals.spec.task import TaskSpec, load_task_family
+from evals.spec.task import TaskSpec, load_task_family, under_condition
 
 if importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"):
     from tests.adapters.conftest import tiny_model, tiny_root  # noqa: F401  (fixtures)
@@ -132,6 +132,16 @@ def test_rescore_keeps_the_submission(run, tmp_path):
             assert (out / r.submission.path).read_bytes() == (run / before.submission.path).read_bytes()
         else:
             pd.testing.assert_frame_equal(pd.read_excel(out / r.submission.path), pd.read_excel(run / before.submission.path))
+
+
+def test_a_robustness_condition_writes_its_own_file_and_compares_nothing(data_dir, tmp_path):
+    spec = load_task("docvqa_test")
+    results = run_tasks([spec, under_condition(spec, "jpeg:10")], data_dir, tmp_path / "run", "B")
+    assert results.robustness == []  # no score here to compare with clean
+    for name in ("docvqa_test", "docvqa_test.jpeg_10"):
+        r = results.tasks[name]
+        assert r.status == "submitted" and r.submission.path == f"submissions/{name}.json"
+        assert [e["questionId"] for e in json.loads((tmp_path / "run" / r.submission.path).read_text())] == DOCVQA_TEST_IDS["DocVQA"]
 
 
 def test_a_submission_task_is_refused_before_anything_runs_without_its_writers_package(data_dir, tmp_path, monkeypatch):

@@ -84,3 +84,18 @@ def test_the_whole_report_is_written_with_a_submitted_column(board, tmp_path):
     frame = cells_frame(board)
     submitted = frame[frame.task == "docvqa_test"]
     assert submitted.value.isna().all() and submitted["rank"].isna().all()
+
+
+def test_a_submitted_tasks_condition_stays_out_of_the_main_table(tmp_path):
+    from evals.spec.task import under_condition
+
+    data = write_docvqa_test(tmp_path / "data")
+    spec = load_task("docvqa_test")
+    run_tasks([spec, under_condition(spec, "jpeg:10")], data, tmp_path / "runs" / "run", "B")
+    board = build_leaderboard(load_runs([tmp_path / "runs"]), n_resamples=50)
+    assert [c["key"] for c in board["columns"]] == ["docvqa_test"]
+    [cond] = board["condition_columns"]
+    assert cond["key"] == "docvqa_test.jpeg_10" and cond["submitted"] and cond["condition"] == "jpeg:10"
+    assert all(c["value"] is None and c["rank"] is None for c in board["cells"] + board["condition_cells"])
+    write_reports(board, tmp_path / "out", plots=False, media=False)
+    assert "| submitted |" in (tmp_path / "out" / "leaderboard.md").read_text()
