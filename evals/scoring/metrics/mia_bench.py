@@ -8,7 +8,8 @@ text after its first ``:``, less one character, as ``x/y``: ``int(x) / int(y)``)
 ``component_type`` of that position (a later component of the same type replaces an earlier one); the last piece is the
 total, read the same way. A reply the official code cannot read (no ``:``, not two integers, a zero denominator, more
 pieces than components, no piece before the total) makes it skip the sample in every average; here the sample is a scoring
-error, counted and left out. Scores are kept as read (an ``11/10`` total is 1.1, as the official keeps it).
+error, counted and left out. Scores are kept as read; the task's verdict (a ``total score: N`` with N from 0 to 10) is
+checked first, so a reply without one, or an ``11/10`` total the official keeps as 1.1, is a scoring error too.
 
 Metrics, as ``get_score_dict`` averages them: ``total_score`` (the mean total, 0-1; the paper reports it x100) and each
 component type's mean over the samples that have it (``describe``, ``mention``, ``length_limit``, ``linguistics``,
