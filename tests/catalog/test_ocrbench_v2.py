@@ -1,0 +1,78 @@
+"""OCRBench v2 (tasks/vqa/ocrbench_v2.yaml): end to end on a fixture mirror in ling99/OCRBench_v2's schema, the request as
+lmms-eval's ocrbench_v2 task sends it (the image, then the question stripped), each row scored by its type's official
+rule, the figures as the official get_score.py computes them; the types scored nowhere here counted unscored (NaN, never
+0); and a tiny VLM run. Each rule against the official code: tests/conformance/test_ocrbench_v2.py.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+
+import pytest
+from helpers import run_tasks, tiny_vlm_results
+from make_fixtures import OCRBENCH_V2_ROWS, write_ocrbench_v2
+
+from evals.spec.catalog import load_task
+
+if importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"):
+    from tests.adapters.conftest import tiny_model, tiny_root  # noqa: F401  (fixtures)
+
+# The constant answer "hello" against the fixture's twelve rows: right for text recognition (the word occurs), the
+# Chinese VQA row (HELLO, case folded) and the Chinese formula (\text{hello} unwrapped); the document tree ROOT(TITLE,
+# "hello") against ROOT(TITLE, "Title"("hello")) is 0.75 (STEDS: one node inserted of four); 0 elsewhere.
+CATEGORIES = {"text_recognition_en": 1.0, "text_detection_en": 0.0, "relationship_extraction_en": 0.0, "element_parsing_en": 0.75 / 3,
+              "mathematical_calculation_en": 0.0, "knowledge_reasoning_en": 0.0, "relationship_extraction_cn": 0.0,
+              "element_parsing_cn": 1.0, "visual_text_understanding_cn": 1.0}
+ENGLISH = (1.0 + 0.0 + 0.0 + 0.25 + 0.0 + 0.0) / 6
+CHINESE = (0.0 + 1.0 + 1.0) / 3
+
+
+def _records(run) -> list[dict]:
+    return [json.loads(line) for line in (run / "samples" / "ocrbench_v2.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_each_type_scores_by_its_official_rule_and_the_figures_are_get_scores(tmp_path):
+    spec = load_task("ocrbench_v2")
+    assert (spec.dataset.path, spec.dataset.split, spec.fields.references, spec.fields.subgroups) == (
+        "ling99/OCRBench_v2", "test", "answers", ["type"])
+    r = run_tasks([spec], write_ocrbench_v2(tmp_path / "m"), tmp_path / "run", "hello").tasks["ocrbench_v2"]
+    assert r.n_errors == 0 and r.n_samples == r.n_scored == len(OCRBENCH_V2_ROWS) and r.dataset.origin.startswith("mirror:")
+    for name, value in CATEGORIES.items():
+        assert r.metrics[name].value == pytest.approx(value), name
+    assert math.isnan(r.metrics["text_spotting_en"].value) and math.isnan(r.metrics["knowledge_reasoning_cn"].value)  # no rows
+    assert r.metrics["english"].value == pytest.approx(ENGLISH) and r.metrics["chinese"].value == pytest.approx(CHINESE)
+    assert r.metrics["overall"].value == pytest.approx((ENGLISH + CHINESE) / 2)
+    # a subgroup holds one type, so one language: its overall is that type's mean
+    by_type = {g: v["overall"].value for g, v in r.subgroups[0].groups.items()}
+    assert by_type == pytest.approx({"text recognition en": 1.0, "science QA en": 0.0, "text counting en": 0.0,
+                                     "key information extraction en": 0.0, "text grounding en": 0.0, "VQA with position en": 0.0,
+                                     "table parsing en": 0.0, "document parsing en": 0.75, "chart parsing en": 0.0,
+                                     "cognition VQA cn": 1.0, "key information extraction cn": 0.0, "formula recognition cn": 1.0})
+
+
+def test_the_request_is_the_image_then_the_question(tmp_path):
+    run_tasks([load_task("ocrbench_v2")], write_ocrbench_v2(tmp_path / "m"), tmp_path / "run", "hello")
+    first = _records(tmp_path / "run")[1]
+    [turn] = first["prompt"]
+    assert [p["type"] for p in turn["content"]] == ["image", "text"]
+    assert turn["content"][1]["text"] == OCRBENCH_V2_ROWS[1][2]
+    assert first["metadata"] == {"question": OCRBENCH_V2_ROWS[1][2], "eval": "multiple choice", "bbox": None}
+
+
+def test_types_not_scored_here_are_counted_unscored_never_zero(tmp_path):
+    r = run_tasks([load_task("ocrbench_v2")], write_ocrbench_v2(tmp_path / "m", unscored=True), tmp_path / "run", "hello").tasks["ocrbench_v2"]
+    assert r.n_errors == 0 and r.n_samples == len(OCRBENCH_V2_ROWS) + 2
+    for name in ("text_recognition_en", "text_spotting_en", "english", "overall"):
+        assert math.isnan(r.metrics[name].value), name
+    assert r.metrics["chinese"].value == pytest.approx(CHINESE)
+    unscored = {rec["subgroups"]["type"]: rec for rec in _records(tmp_path / "run") if rec.get("extraction_rule") == "unscored"}
+    assert sorted(unscored) == ["full-page OCR en", "text spotting en"]
+    assert all("score" not in rec["scores"]["ocrbench_v2"] for rec in unscored.values())
+
+
+def test_a_tiny_vlm_answers(tmp_path, tiny_model):
+    r = tiny_vlm_results(tiny_model, "ocrbench_v2", write_ocrbench_v2(tmp_path / "m"), tmp_path / "run")
+    assert r.n_errors == 0 and r.n_samples == r.n_scored == len(OCRBENCH_V2_ROWS)
+    assert 0.0 <= r.metrics["overall"].value <= 1.0
