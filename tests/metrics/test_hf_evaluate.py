@@ -5,7 +5,17 @@ from evals.scoring.contract import ScoreInput, stats_table
 from evals.scoring.registry import get_scorer
 from evals.scoring.metrics.hf_evaluate import metric_dir
 
-evaluate = pytest.importorskip("evaluate")
+from tests.installed import skip_unless_installed
+
+skip_unless_installed("evaluate")
+
+
+@pytest.fixture(scope="module")
+def evaluate():
+    """Imported when a test here runs, not while the suite is collected (it imports torch and datasets: seconds)."""
+    import evaluate
+
+    return evaluate
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +34,7 @@ def _ours(name, preds, refs, **opts):
     return scorer.aggregate(stats_table(scorer.score(inputs, options)), options)
 
 
-def test_vqa_accuracy_module():
+def test_vqa_accuracy_module(evaluate):
     metric = evaluate.load(str(metric_dir("vqa_accuracy")))
     preds = ["Two", "yes", "the cat"]
     refs = [["2"] * 3 + ["two"] * 7, ["yes"] * 2 + ["no"] * 8, ["cat"] * 10]
@@ -33,7 +43,7 @@ def test_vqa_accuracy_module():
     assert both == _ours("vqa_accuracy", preds, refs, normalize="both")
 
 
-def test_wer_and_cer_modules():
+def test_wer_and_cer_modules(evaluate):
     preds = ["hello world", "twenty five dollars", "the quick brown"]
     refs = ["Hello, world!", "$25", "the quick brown fox"]
     wer = evaluate.load(str(metric_dir("wer")))
@@ -43,7 +53,7 @@ def test_wer_and_cer_modules():
     assert cer.compute(predictions=preds, references=refs)["cer"] == _ours("cer", preds, refs)["cer"]
 
 
-def test_anls_module():
+def test_anls_module(evaluate):
     metric = evaluate.load(str(metric_dir("anls")))
     preds, refs = ["hellp", "q"], [["x", "hello"], ["zzzz"]]
     assert metric.compute(predictions=preds, references=refs) == pytest.approx({"anls": 0.4})

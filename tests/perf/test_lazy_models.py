@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
+from tests.installed import skip_unless_installed
+
+skip_unless_installed("torch", "transformers")
 
 # Runs `omnieval` with the hf adapter's _load counted and the first importer of torch recorded; the last
 # stdout line is a JSON report.
