@@ -10,6 +10,7 @@ bad file fails before any data is read, with the file and the key.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Callable, Literal
@@ -72,9 +73,13 @@ class FieldMap(_Frozen):
 
     metadata: dict[str, str] = Field({}, description="values the task's scorer reads besides the answer (name -> column "
                                      "path; MathVista's answer type and precision), kept in each sample record")
+    history: str | None = Field(None, description="a column of the conversation's earlier turns, a list of {role: user | "
+                                "assistant, content: text}: they come before the rendered user turn, each its own message, "
+                                "and media the template does not place go first in the first user turn (MM-MT-Bench: each turn "
+                                "a sample, the earlier turns with their reference answers)")
 
     @field_validator("id", "image", "audio", "video", "video_start", "video_end", "video_audio", "question", "choices", "references", "subgroups",
-                     "extra", "cluster", "group", "metadata")
+                     "extra", "cluster", "group", "metadata", "history")
     @classmethod
     def _column_paths(cls, value: Any) -> Any:
         if isinstance(value, dict):
@@ -134,9 +139,19 @@ class VerdictSpec(_Frozen):
     prefix: str | None = Field(None, description="text verdicts: a prefix the judge may repeat before its answer")
     field: str | None = Field(None, description="scale verdicts: the judge answers a JSON object and this field is the score "
                               "(SONIC-O1's {\"score\": 7, \"justification\": ...})")
+    pattern: str | None = Field(None, description="scale verdicts: a regular expression searched in the reply whose first group "
+                                "is the score (MM-MT-Bench's \"[[rating]]\"); a reply it does not match is no verdict")
     min: float = 0.0
     max: float = 1.0
     labels: dict[str, float] = {}
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+        # ``pattern`` came after judge blocks were hashed: unset, a verdict hashes as it did before.
+        data = handler(self)
+        if data.get("pattern") is None:
+            data.pop("pattern", None)
+        return data
 
     @property
     def extracts(self) -> bool:
@@ -149,6 +164,15 @@ class VerdictSpec(_Frozen):
             raise ValueError("a labels verdict needs labels: {WORD: score, ...}")
         if self.kind in ("scale", "pair") and not self.min < self.max:
             raise ValueError(f"a {self.kind} verdict needs min < max (got {self.min} and {self.max})")
+        if self.pattern is not None:
+            if self.kind != "scale" or self.field:
+                raise ValueError("pattern: only a scale verdict without field reads its score with a pattern")
+            try:
+                groups = re.compile(self.pattern).groups
+            except re.error as e:
+                raise ValueError(f"pattern: not a regular expression: {e}") from None
+            if groups < 1:
+                raise ValueError("pattern: the score is the pattern's first group: give it one, (...)")
         return self
 
 
@@ -287,6 +311,22 @@ class TransformSpec(_Frozen):
         return transform_options_model(self.name).model_validate(self.options)
 
 
+class SubmissionSpec(_Frozen):
+    """A test set whose answers are withheld: the run writes the file its evaluation server takes
+    (``evals.scoring.submission``: ``rrc_json``, ``mmbench_xlsx``) and reports no score of its own."""
+
+    format: str
+
+    @field_validator("format")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        from evals.scoring.submission import FORMATS
+
+        if name not in FORMATS:
+            raise ValueError(f"unknown submission format {name!r}; known: {', '.join(FORMATS.names())}")
+        return name
+
+
 def _name_shorthand(value: Any) -> Any:
     """``[circular, {name: x, options: ...}]``: a bare string names an entry with default options."""
     if isinstance(value, list):
@@ -304,10 +344,10 @@ def _valid_name(name: str) -> str:
 # Keys added after task hashes were first published, with their defaults: a spec
 # that leaves them at the default hashes as it did before they existed.
 _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
-                                                     ("fields", "metadata"): {}, ("fields", "id_with_index"): False, ("generation", "max_reasoning_tokens"): None, ("generation", "translate_to"): None,
+                                                     ("fields", "metadata"): {}, ("fields", "history"): None, ("fields", "id_with_index"): False, ("generation", "max_reasoning_tokens"): None, ("generation", "translate_to"): None,
                                                      ("fields", "video"): None, ("fields", "video_start"): None, ("fields", "video_end"): None, ("fields", "video_audio"): None,
                                                      ("video",): None, ("condition",): None,
-                                                     ("judge",): None, ("reducer",): None}
+                                                     ("judge",): None, ("reducer",): None, ("submission",): None}
 
 
 class TaskSpec(_Frozen):
@@ -330,6 +370,8 @@ class TaskSpec(_Frozen):
     reducer: str | None = Field(None, description="how the variants of one question (fields.group, or a transform's) combine "
                                 "into the row its metrics count: a registered question reducer (all_right, mean); default: "
                                 "the transform's own, all_right for fields.group")
+    submission: SubmissionSpec | None = Field(None, description="answers withheld: write the file the benchmark's server "
+                                              "takes (submission: {format: rrc_json}); the task declares no scorers")
     source_file: str | None = Field(None, exclude=True)
     derived_from: str | None = Field(None, exclude=True)
     """The catalogue or file task this one was made from (``under_condition``, ``with_generation``); None: itself."""
@@ -361,6 +403,17 @@ class TaskSpec(_Frozen):
                 raise ValueError("reducer: only a task whose questions have variants (fields.group or transforms) combines them")
             if self.reducer not in REDUCERS.names():
                 raise ValueError(f"unknown reducer {self.reducer!r}; known: {', '.join(REDUCERS.names())}")
+        return self
+
+    @model_validator(mode="after")
+    def _scored_or_submitted(self) -> "TaskSpec":
+        if self.submission is None:
+            if not self.scorers:
+                raise ValueError("scorers: name at least one (a test set scored only by its server declares submission: instead)")
+            return self
+        if self.scorers or self.judge is not None or self.fields.references:
+            raise ValueError("submission: the benchmark's server scores this task: declare no scorers, judge or "
+                             "fields.references (the answers are withheld)")
         return self
 
     def judge_problem(self, n_judges: int) -> str | None:
@@ -409,6 +462,11 @@ class TaskSpec(_Frozen):
     @property
     def primary_metric(self) -> str:
         from evals.scoring.registry import get_scorer
+
+        if self.submission is not None:
+            from evals.scoring.submission import SUBMITTED
+
+            return SUBMITTED
 
         scorer = get_scorer(self.scorers[0].name)
         return scorer.primary or scorer.name
