@@ -12,15 +12,25 @@ holds the image ("for saving space": MMBench's circular copies point at their qu
 The file is read twice and never held: a first pass counts the rows, notes where each row holding an image starts
 and counts the rows that point at it; the rows then stream, each image decoded from base64 as its row is yielded. An
 image other rows point at is kept (up to ``SHARED_IMAGE_BUDGET`` bytes in all) until the last of them has had it;
-past the budget, a row that points at another reads that row's cell again from its offset. A cell that is not base64, points at no image row, holds a list of
-images or decodes to more than ``media.ARCHIVE_MEMBER_LIMITS["image"]`` bytes is that sample's media error.
+past the budget, a row that points at another reads that row's cell again from its offset. A cell that is not base64, points at no image row
+or decodes to more than ``media.ARCHIVE_MEMBER_LIMITS["image"]`` bytes is that sample's media error.
+
+Several images a row (VLMEvalKit's ``_MI`` files: MMT-Bench_VAL_MI): the cell is a Python list literal of base64 strings,
+which ``ImageBaseDataset.__init__`` reads with ``toliststr`` (vlmeval/smp/misc.py; a list of one is that one image) and
+``dump_image`` writes out in order as ``{index}_0.png``, ``{index}_1.png``, ... (vlmeval/dataset/image_base.py).
+A task that names columns ``image_1`` .. ``image_K`` the file lacks (``fields.image``) gets them here: the row's images in
+the cell's order, None past its last (a row with more than K images is that row's error). A task that reads ``image``
+alone gets a list of several images as that sample's media error. The list is read with ``ast.literal_eval`` (VLMEvalKit
+``eval``s it): anything but a list of strings is the sample's media error.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import binascii
 import csv
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +46,8 @@ IMAGE_REFERENCE_CHARS = 64
 """An ``image`` cell this long or shorter is another row's ``index`` (VLMEvalKit's ``len(image_map[k]) <= 64``)."""
 SHARED_IMAGE_BUDGET = 128 << 20
 """Decoded images kept for the rows that point at them (MMBench dev's 1.2k questions: about a 100 MB)."""
+IMAGE_SLOT = re.compile(r"image_([1-9][0-9]*)")
+"""A column ``image_N`` a task names and the file lacks: the row's N-th image (its ``image`` cell holding a list)."""
 _FIELD_LIMIT = 96 << 20  # a base64 cell of a 64 MiB image, and some; csv's default limit (128 KiB) is below many images
 
 
@@ -94,6 +106,9 @@ class TsvTable:
     """``index`` -> byte offset of a row whose ``image`` cell holds an image (not a reference)."""
     pointers: dict[str, int] = field(default_factory=dict)
     """``index`` -> how many rows name it in their ``image`` cell."""
+    image_slots: int = 0
+    """K when the task reads ``image_1`` .. ``image_K`` and the file has no such columns: each row gets its images there,
+    in order (``columns`` stays the file's)."""
 
     @classmethod
     def scan(cls, path: Path, required: list[str]) -> "TsvTable":
@@ -112,12 +127,15 @@ class TsvTable:
             repeated = sorted({c for c in columns if columns.count(c) > 1})
             if repeated:
                 raise DataError(f"{path.name}: column(s) {', '.join(map(repr, repeated))} appear twice (names are read in lower case)")
-            missing = [c for c in dict.fromkeys(["index", *required]) if c not in columns]
+            slots = [int(m.group(1)) for c in required if c not in columns and (m := IMAGE_SLOT.fullmatch(c))] if "image" in columns else []
+            slot_count = max(slots, default=0)
+            columns_read = columns + [f"image_{k}" for k in range(1, slot_count + 1) if f"image_{k}" not in columns]
+            missing = [c for c in dict.fromkeys(["index", *required]) if c not in columns_read]
             if missing:
                 raise DataError(f"{path.name}: no column {missing[0]!r}, which the task reads; the file's columns: {', '.join(columns)}")
             image = columns.index("image") if "image" in columns else None
             index = columns.index("index")
-            table = cls(path, columns, 0, "image" if image is not None else None)
+            table = cls(path, columns, 0, "image" if image is not None else None, image_slots=slot_count)
             for offset, values in records:
                 cell = _cell(values[image]) if image is not None and image < len(values) else None
                 if image is not None and cell is None:
@@ -130,22 +148,38 @@ class TsvTable:
         return table
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """The rows (numbered from 0, rows without an image left out), each image a ``{bytes, path}`` struct."""
+        """The rows (numbered from 0, rows without an image left out), each image a ``{bytes, path}`` struct (a list of
+        them for a list cell), spread over ``image_1`` .. ``image_K`` when the task reads those."""
         from evals.data.media import ARCHIVE_MEMBER_LIMITS, MISSING_MEDIA
 
         limit = ARCHIVE_MEMBER_LIMITS["image"]
         name = self.path.name
         index_column = self.columns.index("index")
-        shared: dict[str, dict[str, Any]] = {}  # decoded images rows still to come point at
+        shared: dict[str, Any] = {}  # decoded images rows still to come point at
         left = dict(self.pointers)
         budget = SHARED_IMAGE_BUDGET
 
         def missing(why: str) -> dict[str, Any]:
             return {"bytes": None, "path": f"{MISSING_MEDIA[0]}{why}{MISSING_MEDIA[1]}"}
 
-        def decode(text: str, where: str) -> dict[str, Any]:
-            if text.startswith("[") and text.endswith("]"):
-                return missing(f"{name}: {where} holds a list of images; this loader reads one image a row")
+        def decode(text: str, where: str) -> dict[str, Any] | list[dict[str, Any]]:
+            """One image, or a list cell's images in order (a list of one is that image, as ``toliststr`` reads it)."""
+            if not (text.startswith("[") and text.endswith("]")):
+                return decode_one(text, where)
+            try:
+                items = ast.literal_eval(text)
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                items = None
+            if not isinstance(items, list) or not items or not all(isinstance(x, str) for x in items):
+                return missing(f"{name}: {where} is neither base64 nor a list of base64 strings")
+            if len(items) == 1:
+                return decode_one(items[0], where)
+            if not self.image_slots:
+                return missing(f"{name}: {where} holds a list of images ({len(items)}); this task reads one image a row "
+                               f"(fields.image naming image_1 .. image_K reads each)")
+            return [decode_one(x, f"image {k} of {where}") for k, x in enumerate(items, 1)]
+
+        def decode_one(text: str, where: str) -> dict[str, Any]:
             if len(text) * 3 // 4 > limit:
                 return missing(f"{name}: {where} is over the limit of {limit >> 20} MiB for an image")
             try:
@@ -154,13 +188,16 @@ class TsvTable:
                 return missing(f"{name}: {where} is not base64: {e}")
             return {"bytes": data, "path": None} if data else missing(f"{name}: {where} decodes to nothing")
 
-        def keep(key: str, cell: dict[str, Any]) -> None:
+        def size_of(cell: dict[str, Any] | list[dict[str, Any]]) -> int:
+            return sum(len(c["bytes"] or b"") for c in (cell if isinstance(cell, list) else [cell]))
+
+        def keep(key: str, cell: dict[str, Any] | list[dict[str, Any]]) -> None:
             nonlocal budget
-            size = len(cell["bytes"] or b"")
+            size = size_of(cell)
             if left.get(key) and key not in shared and size <= budget:
                 shared[key], budget = cell, budget - size
 
-        def image_of(key: str, reader: IO[bytes]) -> dict[str, Any]:
+        def image_of(key: str, reader: IO[bytes]) -> dict[str, Any] | list[dict[str, Any]]:
             nonlocal budget
             cell = shared.get(key)
             if cell is None:
@@ -173,7 +210,7 @@ class TsvTable:
                 keep(key, cell)
             left[key] = left.get(key, 1) - 1
             if not left[key] and key in shared:  # the last row that points at it
-                budget += len(shared.pop(key)["bytes"] or b"")
+                budget += size_of(shared.pop(key))
             return cell
 
         with open(self.path, "rb") as handle, open(self.path, "rb") as reader:
@@ -197,5 +234,13 @@ class TsvTable:
                     index = values[index_column] if index_column < len(values) else ""
                     row["image"] = decode(cell, f"the image of row index {index}")
                     keep(index, row["image"])
+                if self.image_slots:
+                    images = row["image"] if isinstance(row["image"], list) else [row["image"]]
+                    if len(images) > self.image_slots:
+                        yield i, error_row(f"{name}: the row of index {row.get('index')!r} holds {len(images)} images; the task places "
+                                           f"{self.image_slots} (image_1 .. image_{self.image_slots})")
+                        i += 1
+                        continue
+                    row.update({f"image_{k}": images[k - 1] if k <= len(images) else None for k in range(1, self.image_slots + 1)})
                 yield i, row
                 i += 1
