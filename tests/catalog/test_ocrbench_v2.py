@@ -19,13 +19,14 @@ from evals.spec.catalog import load_task
 if importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"):
     from tests.adapters.conftest import tiny_model, tiny_root  # noqa: F401  (fixtures)
 
-# The constant answer "hello" against the fixture's twelve rows: right for text recognition (the word occurs), the
+# The constant answer "hello" against the fixture's thirteen rows: right for text recognition (the word occurs), the
 # Chinese VQA row (HELLO, case folded) and the Chinese formula (\text{hello} unwrapped); the document tree ROOT(TITLE,
-# "hello") against ROOT(TITLE, "Title"("hello")) is 0.75 (STEDS: one node inserted of four); 0 elsewhere.
-CATEGORIES = {"text_recognition_en": 1.0, "text_detection_en": 0.0, "relationship_extraction_en": 0.0, "element_parsing_en": 0.75 / 3,
-              "mathematical_calculation_en": 0.0, "knowledge_reasoning_en": 0.0, "relationship_extraction_cn": 0.0,
-              "element_parsing_cn": 1.0, "visual_text_understanding_cn": 1.0}
-ENGLISH = (1.0 + 0.0 + 0.0 + 0.25 + 0.0 + 0.0) / 6
+# "hello") against ROOT(TITLE, "Title"("hello")) is 0.75 (STEDS: one node inserted of four); 0 elsewhere (no box, no
+# table, no dict, no number, no letter A).
+CATEGORIES = {"text_recognition_en": 1.0, "text_detection_en": 0.0, "text_spotting_en": 0.0, "relationship_extraction_en": 0.0,
+              "element_parsing_en": 0.75 / 3, "mathematical_calculation_en": 0.0, "knowledge_reasoning_en": 0.0,
+              "relationship_extraction_cn": 0.0, "element_parsing_cn": 1.0, "visual_text_understanding_cn": 1.0}
+ENGLISH = (1.0 + 0.0 + 0.0 + 0.0 + 0.25 + 0.0 + 0.0) / 7
 CHINESE = (0.0 + 1.0 + 1.0) / 3
 
 
@@ -41,7 +42,7 @@ def test_each_type_scores_by_its_official_rule_and_the_figures_are_get_scores(tm
     assert r.n_errors == 0 and r.n_samples == r.n_scored == len(OCRBENCH_V2_ROWS) and r.dataset.origin.startswith("mirror:")
     for name, value in CATEGORIES.items():
         assert r.metrics[name].value == pytest.approx(value), name
-    assert math.isnan(r.metrics["text_spotting_en"].value) and math.isnan(r.metrics["knowledge_reasoning_cn"].value)  # no rows
+    assert math.isnan(r.metrics["visual_text_understanding_en"].value) and math.isnan(r.metrics["knowledge_reasoning_cn"].value)  # no rows
     assert r.metrics["english"].value == pytest.approx(ENGLISH) and r.metrics["chinese"].value == pytest.approx(CHINESE)
     assert r.metrics["overall"].value == pytest.approx((ENGLISH + CHINESE) / 2)
     # a subgroup holds one type, so one language: its overall is that type's mean
@@ -49,7 +50,8 @@ def test_each_type_scores_by_its_official_rule_and_the_figures_are_get_scores(tm
     assert by_type == pytest.approx({"text recognition en": 1.0, "science QA en": 0.0, "text counting en": 0.0,
                                      "key information extraction en": 0.0, "text grounding en": 0.0, "VQA with position en": 0.0,
                                      "table parsing en": 0.0, "document parsing en": 0.75, "chart parsing en": 0.0,
-                                     "cognition VQA cn": 1.0, "key information extraction cn": 0.0, "formula recognition cn": 1.0})
+                                     "cognition VQA cn": 1.0, "key information extraction cn": 0.0, "formula recognition cn": 1.0,
+                                     "text spotting en": 0.0})
 
 
 def test_the_request_is_the_image_then_the_question(tmp_path):
@@ -58,17 +60,26 @@ def test_the_request_is_the_image_then_the_question(tmp_path):
     [turn] = first["prompt"]
     assert [p["type"] for p in turn["content"]] == ["image", "text"]
     assert turn["content"][1]["text"] == OCRBENCH_V2_ROWS[1][2]
-    assert first["metadata"] == {"question": OCRBENCH_V2_ROWS[1][2], "eval": "multiple choice", "bbox": None}
+    assert first["metadata"] == {"question": OCRBENCH_V2_ROWS[1][2], "eval": "multiple choice", "bbox": None, "bbox_list": None,
+                                 "content": None}
+
+
+def test_a_spotting_row_is_scored_against_its_polygons_and_words(tmp_path):
+    answer = "[[10, 10, 60, 30, 'HELLO'], [200, 200, 300, 300, 'extra']]"  # the fixture's word and box, and a stray one
+    run_tasks([load_task("ocrbench_v2")], write_ocrbench_v2(tmp_path / "m"), tmp_path / "run", answer)
+    [spotting] = [r for r in _records(tmp_path / "run") if r["subgroups"]["type"] == "text spotting en"]
+    assert spotting["metadata"]["bbox_list"] == [[10, 10, 60, 10, 60, 30, 10, 30]] and spotting["metadata"]["content"] == ["hello"]
+    assert spotting["scores"]["ocrbench_v2"]["score"] == pytest.approx(2 / 3)  # precision 1/2, recall 1
 
 
 def test_types_not_scored_here_are_counted_unscored_never_zero(tmp_path):
     r = run_tasks([load_task("ocrbench_v2")], write_ocrbench_v2(tmp_path / "m", unscored=True), tmp_path / "run", "hello").tasks["ocrbench_v2"]
-    assert r.n_errors == 0 and r.n_samples == len(OCRBENCH_V2_ROWS) + 2
-    for name in ("text_recognition_en", "text_spotting_en", "english", "overall"):
+    assert r.n_errors == 0 and r.n_samples == len(OCRBENCH_V2_ROWS) + 1
+    for name in ("text_recognition_en", "english", "overall"):
         assert math.isnan(r.metrics[name].value), name
-    assert r.metrics["chinese"].value == pytest.approx(CHINESE)
+    assert r.metrics["chinese"].value == pytest.approx(CHINESE) and r.metrics["text_spotting_en"].value == 0.0
     unscored = {rec["subgroups"]["type"]: rec for rec in _records(tmp_path / "run") if rec.get("extraction_rule") == "unscored"}
-    assert sorted(unscored) == ["full-page OCR en", "text spotting en"]
+    assert sorted(unscored) == ["full-page OCR en"]
     assert all("score" not in rec["scores"]["ocrbench_v2"] for rec in unscored.values())
 
 

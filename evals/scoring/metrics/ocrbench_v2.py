@@ -24,6 +24,10 @@ Per sample, dispatched on the row's ``type`` (``eval.py`` ``process_predictions`
   prediction's HTML table (or markdown table, or chart dict written as a two-column table) against the answer's.
 - ``document parsing en``/``cn``: STEDS (``zss.simple_distance`` over a tree of markdown headings and lines whose
   labels differ only when one is blank).
+- ``text spotting en``: ``[x1, y1, x2, y2, text]`` items read from the prediction, matched to the row's polygons'
+  bounding rectangles as the ICDAR RRC end-to-end script does (IoU above 0.5, words equal up to case and special
+  characters at the ends of the truth, ``###`` don't-care); its h-mean. Boxes are axis-aligned rectangles on both sides,
+  so ``Polygon3``'s areas are the rectangles' and the package is not needed.
 
 Tree edit distances and TEDS are :mod:`evals.scoring.metrics.teds` (Zhang and Shasha's algorithm: the same optimal
 distance as the ``apted`` and ``zss`` packages the official code imports; neither package is needed).
@@ -33,8 +37,7 @@ Not scored here (each such sample is counted as ``unscored``, never scored 0, an
 ``handwritten answer extraction cn``, whose official score averages BLEU, **METEOR**, F-measure and edit distance
 (``page_ocr_metric.cal_per_metrics``): NLTK's METEOR needs the WordNet corpus, which no package of this project's
 registries ships (an empty prediction, which the official code scores 0 before any metric, is scored 0 here too; a
-translation with an empty reference is ignored, as there); and ``text spotting en``, scored by the ICDAR RRC
-end-to-end script with the ``Polygon3`` package. Where the official code raises (an answer that is not a box, a table
+translation with an empty reference is ignored, as there). Where the official code raises (an answer that is not a box, a table
 question naming neither HTML nor markdown, a TEDS failure outside its ``try``), the sample is a scoring error.
 
 Figures (``get_score.py``): the mean score of each of 8 English and 5 Chinese categories, the English and Chinese
@@ -78,10 +81,9 @@ CHINESE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "knowledge_reasoning_cn": ("reasoning VQA cn", "text translation cn"),
 }
 CATEGORY_OF_TYPE = {t: c for cats in (ENGLISH_CATEGORIES, CHINESE_CATEGORIES) for c, types in cats.items() for t in types}
-UNSCORED_TYPES = ("full-page OCR en", "fine-grained text recognition en", "full-page OCR cn", "text translation cn",
-                  "text spotting en")
-"""Types whose official score needs METEOR (NLTK WordNet) or the RRC spotting script; ``handwritten answer extraction
-cn`` is unscored only for its ``简答`` questions."""
+UNSCORED_TYPES = ("full-page OCR en", "fine-grained text recognition en", "full-page OCR cn", "text translation cn")
+"""Types whose official score needs METEOR (NLTK WordNet); ``handwritten answer extraction cn`` is unscored only for its
+``简答`` questions."""
 
 
 class OCRBenchV2Options(BaseModel):
@@ -93,6 +95,9 @@ class OCRBenchV2Options(BaseModel):
     question_field: str = "question"
     bbox_field: str = "bbox"
     """The metadata field holding the row's answer box (``VQA with position en``)."""
+    bbox_list_field: str = "bbox_list"
+    content_field: str = "content"
+    """The metadata fields holding a spotting row's polygons and their words (``text spotting en``)."""
 
 
 class OfficialError(Exception):
@@ -433,6 +438,105 @@ def document_score(predict: str, answer: str) -> float:
     return 1 - dist / max(_count(pred), _count(gt))
 
 
+# ---- text spotting (spotting_metric.py, the ICDAR RRC end-to-end script spotting_eval/script.py) --------------------
+
+_SPOT_ITEM = re.compile(r"[\[\(]\s*([^\[\]\(\)]*?)\s*[\]\)]")
+
+
+def extract_bounding_boxes(predict: str) -> list[tuple[int, int, int, int, str]] | None:
+    """The official ``extract_bounding_boxes_robust``: ``[x1, y1, x2, y2, text]`` items (a Python literal, else every
+    bracketed group of five comma-separated fields), coordinates integers in [0, 1000], duplicates dropped."""
+    try:
+        data = ast.literal_eval(predict)
+    except Exception:  # the official code catches everything here
+        data = None
+    if data is not None:
+        items = [list(map(str, item[:4])) + [str(item[4])] for item in data if isinstance(item, (list, tuple)) and len(item) >= 5] \
+            if isinstance(data, (list, tuple)) else []
+    else:
+        groups = _SPOT_ITEM.findall(predict)
+        if not groups:
+            return None
+        items = [parts for parts in (g.split(",", 4) for g in groups) if len(parts) >= 5]
+    results: list[tuple[int, int, int, int, str]] = []
+    for *coords, text in items:
+        text = text.replace("\n", "").strip().strip('"').strip("'")
+        try:
+            box = tuple(int(c.strip()) for c in coords)
+        except ValueError:
+            continue
+        key = (*box, text)
+        if all(0 <= c <= 1000 for c in box) and key not in results:
+            results.append(key)  # type: ignore[arg-type]
+    return results or None
+
+
+def _rrc_transcription(text: str) -> str:
+    """A transcription as the RRC script reads it back from its line (carriage returns dropped, one pair of double
+    quotes removed); a line break inside it makes the official script fail on the next line."""
+    first, *rest = text.split("\n")
+    if any(part.replace("\r", "") for part in rest):
+        raise OfficialError("a transcription with a line break (the RRC script rejects the file)")
+    first = first.replace("\r", "")
+    quoted = re.match(r'^\s*\"(.*)\"\s*$', first)
+    return quoted.group(1).replace("\\\\", "\\").replace('\\"', '"') if quoted else first
+
+
+def _transcription_match(gt: str, det: str, special: str = "!?.:,*\"()·[]/'") -> bool:
+    """The RRC ``transcription_match`` (special characters allowed only at either end of the ground truth)."""
+    if gt == det:
+        return True
+    if special.find(gt[0]) > -1 and gt[1:] == det:
+        return True
+    if special.find(gt[-1]) > -1 and gt[:-1] == det:
+        return True
+    return special.find(gt[0]) > -1 and special.find(gt[-1]) > -1 and gt[1:-1] == det
+
+
+def _area(box: Sequence[int]) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _intersection(a: Sequence[int], b: Sequence[int]) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def spotting_score(predictions: list[tuple[int, int, int, int, str]], polygons: Sequence[Sequence[int]],
+                   words: Sequence[str]) -> float:
+    """The official ``spotting_evaluation``: each predicted box (``x1 < x2``, ``y1 < y2``) and each ground-truth polygon's
+    bounding rectangle, matched greedily in order at IoU above 0.5, a match right when its words agree as
+    ``transcription_match`` says (case folded); ``###`` words are don't-care. The end-to-end h-mean."""
+    kept = [box for box in predictions if box[0] < box[2] and box[1] < box[3]]
+    truth = list(zip(polygons, words))
+    if not kept or not truth:
+        return 0.0
+    dets = [(box[:4], _rrc_transcription(box[4])) for box in kept]
+    gts = [((min(p[0::2]), min(p[1::2]), max(p[0::2]), max(p[1::2])), _rrc_transcription(w)) for p, w in truth]
+    dont_care = {g for g, (_, word) in enumerate(gts) if word == "###"}
+    det_dont_care = set()
+    for d, (box, _) in enumerate(dets):
+        for g in sorted(dont_care):
+            area = _area(box)
+            if (0 if area == 0 else _intersection(gts[g][0], box) / area) > 0.5:
+                det_dont_care.add(d)
+                break
+    gt_used, det_used, correct = set(), set(), 0
+    for g, (gt_box, gt_word) in enumerate(gts):
+        for d, (det_box, det_word) in enumerate(dets):
+            if g in gt_used or d in det_used or g in dont_care or d in det_dont_care:
+                continue
+            inter = _intersection(det_box, gt_box)
+            union = _area(det_box) + _area(gt_box) - inter
+            if (inter / union if union else 0) > 0.5:
+                gt_used.add(g)
+                det_used.add(d)
+                correct += _transcription_match(gt_word.upper(), det_word.upper())
+    n_gt, n_det = len(gts) - len(dont_care), len(dets) - len(det_dont_care)
+    recall = correct / n_gt if n_gt else 0.0
+    precision = correct / n_det if n_det else 0.0
+    return 0.0 if recall + precision == 0 else 2 * recall * precision / (recall + precision)
+
+
 # ---- one sample ----------------------------------------------------------------------------------------------------
 
 _VQA_EN = {"APP agent en", "ASCII art classification en", "math QA en", "reasoning VQA en", "science QA en",
@@ -442,9 +546,10 @@ _KIE_EN = {"key information extraction en", "key information mapping en"}
 
 
 def ocrbench_v2_score(kind: str, predict: str, answers: Sequence[str], question: str = "", eval_method: str = "",
-                      bbox: Any = None) -> float | None:
-    """One sample's official score; ``None`` where the official code ignores the sample. Raises ``Unscored`` for the
-    types not scored here and ``OfficialError`` where the official code raises."""
+                      bbox: Any = None, spotting: tuple[Sequence[Sequence[int]], Sequence[str]] = ((), ())) -> float | None:
+    """One sample's official score; ``None`` where the official code ignores the sample. ``spotting``: a spotting row's
+    polygons and words. Raises ``Unscored`` for the types not scored here and ``OfficialError`` where the official code
+    raises."""
     answers = list(answers)
     eval_method = "" if eval_method in ("None", None) else eval_method
     if kind in _VQA_EN or kind in ("cognition VQA cn", "reasoning VQA cn"):
@@ -500,7 +605,8 @@ def ocrbench_v2_score(kind: str, predict: str, answers: Sequence[str], question:
             return None
         raise Unscored(kind)
     if kind == "text spotting en":
-        raise Unscored(kind)
+        boxes = extract_bounding_boxes(predict)
+        return spotting_score(boxes, spotting[0], spotting[1]) if boxes else 0.0
     raise OfficialError(f"unknown task type {kind!r}")
 
 
@@ -541,7 +647,7 @@ def aggregate_ocrbench_v2(table: StatsTable, options: BaseModel) -> dict[str, fl
     primary="overall",
     metrics=("overall", "english", "chinese", *CATEGORIES),
     description="OCRBench v2's official per-type rules (VQA match/ANLS, KIE F1, IoU, TEDS, STEDS); category means, "
-                "English and Chinese means; METEOR-based types and text spotting unscored (NaN, never 0).",
+                "English and Chinese means; the METEOR-based types unscored (NaN, never 0).",
 )
 def score_ocrbench_v2(inputs: Sequence[ScoreInput], options: OCRBenchV2Options) -> list[SampleScore]:
     out = []
@@ -549,8 +655,9 @@ def score_ocrbench_v2(inputs: Sequence[ScoreInput], options: OCRBenchV2Options) 
         kind = item.sample_field(options.type_field)
         category = float(CATEGORIES.index(CATEGORY_OF_TYPE[kind])) if kind in CATEGORY_OF_TYPE else float("nan")
         try:
+            spotting = (item.metadata.get(options.bbox_list_field) or [], item.metadata.get(options.content_field) or [])
             score = ocrbench_v2_score(kind, item.prediction, item.references, item.sample_field(options.question_field),
-                                      item.sample_field(options.eval_field), item.metadata.get(options.bbox_field))
+                                      item.sample_field(options.eval_field), item.metadata.get(options.bbox_field), spotting)
         except Unscored:
             out.append(SampleScore(stats={"category": category, "unscored": 1.0}, rule="unscored",
                                    explanation=f"{kind!r} is not scored here (see evals/scoring/metrics/ocrbench_v2.py)"))
