@@ -2,7 +2,8 @@
 
 The expected requests are recorded data: ``tests/conformance/data/mmt_bench_mi_build_prompt.json`` holds what
 open-compass/VLMEvalKit's own ``ImageMCQDataset.build_prompt`` (commit, paths and command in its header) returned for every
-row of make_fixtures' ``write_mmt_bench_mi`` file: its image messages (the files dump_image wrote, in order, with the
+row of make_fixtures' ``write_mmt_bench_mi`` file and two adversarial rows after them (one whose image cell names another
+row, so it has that row's four images; one whose list repeats an image): its image messages (the files dump_image wrote, in order, with the
 SHA-256 of their pixels) and its text. Each request here must hold the same images in the same order, then the same text
 but for its final line break (which the planner drops for every task). Scoring is mmt_bench_val's (tests/catalog/
 test_mmt_bench.py); the fixture's questions are the same, so a constant letter scores the same.
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_cli, run_tasks, tiny_vlm_results
-from make_fixtures import MMT_BENCH_MI_IMAGES, mmt_bench_mi_image, write_mmt_bench_mi
+from make_fixtures import MMT_BENCH_MI_IMAGES, mmt_bench_mi_image, mmt_bench_mi_rows, write_mmt_bench_mi
 
 from evals.data.open import open_dataset
 from evals.results import iter_samples
@@ -37,6 +38,18 @@ MMT_BENCH_VAL_HASH = "18a526a6ccfec8d5"
 @pytest.fixture(scope="module")
 def lmu(tmp_path_factory):
     return write_mmt_bench_mi(tmp_path_factory.mktemp("lmu"))
+
+
+@pytest.fixture(scope="module")
+def adversarial(tmp_path_factory):
+    """The fixture's rows and the recorded data's ``extra_rows``, in the file VLMEvalKit's build_prompt was run on."""
+    import pandas as pd
+
+    root = tmp_path_factory.mktemp("adversarial")
+    (root / "LMUData").mkdir()
+    frame = pd.DataFrame(mmt_bench_mi_rows() + OFFICIAL["extra_rows"])
+    frame.to_csv(root / "LMUData" / "MMT-Bench_VAL_MI.tsv", sep="\t", index=False, encoding="utf-8")
+    return root
 
 
 def pixels_sha(data: bytes) -> str:
@@ -63,7 +76,10 @@ def test_the_official_record_says_where_it_comes_from_and_covers_one_to_four_ima
     assert OFFICIAL["official"]["repository"] == "open-compass/VLMEvalKit"
     assert OFFICIAL["official"]["commit"] == "e8e78f05f3080fe28154f2130321f17951c3be94" and OFFICIAL["command"]
     counts = {r["index"]: sum(m["type"] == "image" for m in r["messages"]) for r in OFFICIAL["rows"]}
-    assert counts == {str(i): n for i, n in MMT_BENCH_MI_IMAGES.items()}
+    assert counts == {**{str(i): n for i, n in MMT_BENCH_MI_IMAGES.items()}, "6": 4, "7": 3}
+    assert [r["image"] for r in OFFICIAL["extra_rows"]][0] == "5"  # row 6 names row 5: its four images
+    images = lambda index: [m["rgb_sha256"] for m in OFFICIAL["rows"][index]["messages"] if m["type"] == "image"]
+    assert images(6) == images(5) and images(7)[0] == images(7)[1] != images(7)[2]
     # a list of one is one image, dumped as {index}.png; several are {index}_0.png, {index}_1.png, ... in the list's order
     assert [m.get("file") for m in OFFICIAL["rows"][1]["messages"]] == ["1.png", None]
     assert [m.get("file") for m in OFFICIAL["rows"][5]["messages"]] == ["5_0.png", "5_1.png", "5_2.png", "5_3.png", None]
@@ -80,9 +96,9 @@ def test_rows_carry_each_cells_images_in_order(lmu):
         assert all(row[f"image_{k}"] is None for k in range(n + 1, 33))
 
 
-def test_requests_are_vlmevalkits_build_prompt_messages(lmu):
+def test_requests_are_vlmevalkits_build_prompt_messages(adversarial):
     spec = load_task(TASK)
-    source = open_dataset(spec, lmu)
+    source = open_dataset(spec, adversarial)
     planner = RequestPlanner(spec, source.columns)
     requests = {s.id: s.request for s in planner.plan_rows(source.rows)}
     assert set(requests) == {r["index"] for r in OFFICIAL["rows"]}
@@ -112,7 +128,7 @@ def test_each_image_and_its_place_is_in_the_request_key(lmu):
 def test_a_constant_letter_scores_as_on_mmt_bench_val(lmu, tmp_path):
     result, records = run_cli(lmu, tmp_path / "out", tmp_path / "c.sqlite", TASK, "A")
     assert result["n_samples"] == 6 and result["n_errors"] == 0
-    assert result["metrics"]["accuracy"]["value"] == pytest.approx(1 / 3)
+    assert result["metrics"]["accuracy"]["value"] == pytest.approx(1 / 3) and result["metrics"]["unparsed_rate"]["value"] == 0.0
     images = {r["id"]: [p for p in r["prompt"][0]["content"] if p["type"] == "image"] for r in records}
     assert {i: len(parts) for i, parts in images.items()} == {str(i): n for i, n in MMT_BENCH_MI_IMAGES.items()}
     r = run_tasks([load_task(TASK)], lmu, tmp_path / "run", "A").tasks[TASK]
