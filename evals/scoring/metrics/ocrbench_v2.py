@@ -35,10 +35,11 @@ distance as the ``apted`` and ``zss`` packages the official code imports; neithe
 Not scored here (each such sample is counted as ``unscored``, never scored 0, and the figures it enters are NaN):
 ``full-page OCR en``/``cn``, ``fine-grained text recognition en``, ``text translation cn`` and the ``简答`` questions of
 ``handwritten answer extraction cn``, whose official score averages BLEU, **METEOR**, F-measure and edit distance
-(``page_ocr_metric.cal_per_metrics``): NLTK's METEOR needs the WordNet corpus, which no package of this project's
-registries ships (an empty prediction, which the official code scores 0 before any metric, is scored 0 here too; a
-translation with an empty reference is ignored, as there). Where the official code raises (an answer that is not a box, a table
-question naming neither HTML nor markdown, a TEDS failure outside its ``try``), the sample is a scoring error.
+(``page_ocr_metric.cal_per_metrics``): NLTK's METEOR needs NLTK's WordNet corpus, a run-time download this project
+does not make (an empty prediction, which the official code scores 0 before any metric, is scored 0 here too; a
+translation with an empty reference is ignored, as there). Where the official code raises (an answer that is not a
+box, a table question naming neither HTML nor markdown, a TEDS failure outside its ``try``, a spotting word with a line
+break), the sample is a scoring error.
 
 Figures (``get_score.py``): the mean score of each of 8 English and 5 Chinese categories, the English and Chinese
 scores as the means of their non-empty categories, and ``overall`` their mean (lmms-eval's final score; in a subset
