@@ -198,6 +198,10 @@ def results_tables(runs: list[RunResults]) -> list[FitTable]:
     for run in runs:
         rows = []
         for name, res in run.tasks.items():
+            if res.status == "submitted":  # the benchmark's server scores it: the file to upload, never a number
+                rows.append([name, Text("submitted"), Text(res.submission.path if res.submission else "-"), "-", str(res.n_samples),
+                             str(res.n_errors), str(res.n_cached)])
+                continue
             first = True
             for metric, mv in res.metrics.items():
                 if _hidden(metric):

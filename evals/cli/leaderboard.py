@@ -58,7 +58,7 @@ def leaderboard_command(
     per_task: dict[str, list[str]] = {}
     for c in board["cells"]:
         if not c["variant"]:
-            per_task.setdefault(c["model"], []).append(f"{c['column']} #{c['rank']}")
+            per_task.setdefault(c["model"], []).append(f"{c['column']} " + ("submitted" if c.get("submitted") else f"#{c['rank']}"))
     lines = [(f"{m['rank']:>3}" if m["rank"] is not None else "  –")
              + (f" ({m['rank_low']}–{m['rank_high']})" if m["rank_low"] is not None else "")
              + f"  {m['model']}  [{m['n_tasks']} of {n_main} task(s)"

@@ -95,7 +95,7 @@ def list_tasks(words: list[str], modalities: list[str], kinds: list[str], suite:
     """The tasks table, narrowed by search words (name, dataset, description), modality, kind and suite; nothing
     matching exits 1, naming close task names (or the group's ``list_commands``) for a single word."""
     from evals.errors import SpecError
-    from evals.spec.catalog import load_suite, load_task, suite_names, task_names
+    from evals.spec.catalog import load_suite, load_task, submission_text, suite_names, task_names
     from evals.spec.task import Kind, Modality
 
     want_modality = _known("modality", modalities, typing.get_args(Modality))
@@ -127,7 +127,7 @@ def list_tasks(words: list[str], modalities: list[str], kinds: list[str], suite:
         raise typer.Exit(1)
     columns = [Col("task", key=True), Col("modality", breaks=None), Col("kind", breaks=""),
                Col("dataset", breaks=PATH_BREAKS, want=0.75, optional=2), Col("split", optional=1), Col("metrics", breaks=NAME_BREAKS_COMMA)]
-    rows = [[t.name, t.modality, _kind_text(t), _dataset_text(t), t.dataset.split, ", ".join(s.name for s in t.scorers)] for t in shown]
+    rows = [[t.name, t.modality, _kind_text(t), _dataset_text(t), t.dataset.split, ", ".join(s.name for s in t.scorers) or submission_text(t)] for t in shown]
     out = stdout_console()
     out.print(FitTable(columns, rows, left_out="{columns} left out at this width: see `omnieval tasks show NAME`, or "
                                               "COLUMNS=160 omnieval tasks"))

@@ -1023,3 +1023,107 @@ def load_jsonl_image_files(task: TaskSpec, data_dir: Path | None = None) -> RowS
     identity = _files_identity([str(rows_path)])
     return RowSource(rows(), len(lines), stable_hash({"files": identity, "revision": task.dataset.revision}),
                      f"files:{rows_path.parent}", task.dataset.revision, columns=_jsonl_columns(lines) + ["line_index"])
+
+
+# --- MM-MT-Bench: one sample per turn of each conversation ------------------------------------------
+
+
+def _chunks_text(content: Any) -> str:
+    """A chat message's text: the content itself, or its text chunks (``{type: text, text}``) one after another."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(str(c["text"]) for c in content if isinstance(c, dict) and c.get("type") == "text")
+
+
+def mm_mt_bench_turns(index: int, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """One MM-MT-Bench conversation (``conversation``: a JSON list of chat messages, user and assistant in turn, the image
+    the first chunk of the first; ``category``; ``image``) as mistralai/mistral-evals ``MultimodalMTBench.load_eval``
+    unrolls it: one row per user turn, whose request is the conversation up to it, the earlier turns with the dataset's own
+    assistant messages (the reference answers), and whose reference is the next assistant message. Each row has
+    ``conversation_id`` (the row's index), ``turn`` (0, 1, ...), ``question_id`` (``<conversation_id>_<turn>``),
+    ``question`` (the turn's text), ``history`` (the earlier turns as ``{role, content}`` text, ``fields.history``),
+    ``answer`` (the reference's text) and, for the official judge prompt, ``judge_answers`` (the earlier assistant
+    messages as the conversation holds them) and ``judge_reference`` (the reference message's content as it holds it).
+    A conversation that is not such a list is one error row."""
+    try:
+        messages = json.loads(row.get("conversation") or "")
+        if not isinstance(messages, list) or not messages or len(messages) % 2:
+            raise ValueError("not an even list of messages")
+        if any(not isinstance(m, dict) or m.get("role") != ("user", "assistant")[k % 2] for k, m in enumerate(messages)):
+            raise ValueError("messages are not user and assistant in turn")
+        turns = [(_chunks_text(messages[k]["content"]), _chunks_text(messages[k + 1]["content"])) for k in range(0, len(messages), 2)]
+    except (ValueError, KeyError, TypeError) as e:
+        return [error_row(f"mm_mt_bench: conversation {index}: {type(e).__name__}: {e}")]
+    out = []
+    for turn, (question, answer) in enumerate(turns):
+        history = [{"role": role, "content": text} for q, a in turns[:turn] for role, text in (("user", q), ("assistant", a))]
+        out.append({**row, "conversation_id": index, "turn": turn, "question_id": f"{index}_{turn}", "question": question,
+                    "history": history, "answer": answer, "judge_answers": messages[1:2 * turn:2],
+                    "judge_reference": messages[2 * turn + 1]["content"]})
+    return out
+
+
+@LOADERS.register("mm_mt_bench_turns")
+def load_mm_mt_bench_turns(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """MM-MT-Bench's conversations, one row per turn (``mm_mt_bench_turns``), in conversation order, then turn order."""
+    part = open_part(task, data_dir)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        n = 0
+        for i, row in part.rows:
+            for out in mm_mt_bench_turns(i, row):
+                yield n, out
+                n += 1
+
+    return RowSource(rows(), None, stable_hash([part.fingerprint, "mm_mt_bench_turns"]), part.origin, part.revision,
+                     columns=[*part.columns, "conversation_id", "turn", "question_id", "question", "history", "answer",
+                              "judge_answers", "judge_reference"])
+
+
+MMLONGBENCH_DOC_MAX_PAGES = 120
+"""The pages of a document MMLongBench-Doc's official pipeline shows (run_lvlm.py / run_api.py ``--max_pages 120``)."""
+
+
+@LOADERS.register("mmlongbench_doc_pages")
+def load_mmlongbench_doc_pages(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """MMLongBench-Doc's questions (the repo's parquet, read as any mirror) with the pages of each question's PDF as
+    ``page_1`` .. ``page_120`` (None past the document's last page), read from page images rendered beforehand at
+    ``DATA_DIR/<repo>/pages/<doc_id without .pdf>_<page>.png``: the names and settings of the official ``extract_images``
+    (PyMuPDF, 144 dpi, the first 120 pages). A document's pages are 1, 2, ... up to the first one missing; a document
+    without its first page is its questions' media error. Only names inside the pages folder are read."""
+    from evals.data.media import LoaderFile
+    from evals.files import OutsideRoot, inside
+
+    if data_dir is None:
+        raise DataError(f"task {task.name}: the page images of {task.dataset.path}'s PDFs are not on the Hub: render them into "
+                        f"DIR/{task.dataset.path}/pages/ as the task's description says and pass --data-dir DIR")
+    part = open_part(task, data_dir)
+    folder = Path(data_dir) / task.dataset.path / "pages"
+    names = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    present = set(names)
+    slots = [f"page_{k}" for k in range(1, MMLONGBENCH_DOC_MAX_PAGES + 1)]
+
+    @lru_cache(maxsize=256)
+    def pages(doc_id: str) -> tuple[Any, ...]:
+        stem = re.sub(r"\.pdf$", "", doc_id).split("/")[-1]
+        found: list[Any] = []
+        for k in range(1, MMLONGBENCH_DOC_MAX_PAGES + 1):
+            if f"{stem}_{k}.png" not in present:
+                break
+            try:
+                found.append(LoaderFile(inside(folder, f"{stem}_{k}.png")))
+            except OutsideRoot as e:
+                return (_missing_media(f"page {k} of {doc_id}: {e}"),)
+        return tuple(found) or (_missing_media(f"no page images of {doc_id}: pages/{stem}_1.png is not in {folder}"),)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in part.rows:
+            if ROW_ERROR in row:
+                yield i, row
+                continue
+            found = pages(str(row.get("doc_id") or ""))
+            yield i, {**row, **{slot: (found[k] if k < len(found) else None) for k, slot in enumerate(slots)}}
+
+    sizes = [(name, (folder / name).stat().st_size) for name in names if name.endswith(".png")]
+    return RowSource(rows(), part.num_rows, stable_hash([part.fingerprint, "mmlongbench_doc_pages", sizes]),
+                     f"{part.origin} with pages/", part.revision, columns=[*part.columns, *slots])

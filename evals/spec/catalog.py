@@ -181,11 +181,18 @@ def catalogue_row(spec: TaskSpec) -> list[str]:
     ds = spec.dataset
     dataset = f"`{ds.path}`" + (f" ({ds.name})" if ds.name else "") + (f" · loader `{ds.loader}`" if ds.loader else "") \
         + (" · gated" if ds.gated else "")
+    if spec.submission is not None:  # answers withheld: the benchmark's server scores the file the run writes
+        return [spec.name, spec.modality, kind_text(spec), dataset, ds.split, submission_text(spec), ", ".join(spec.fields.subgroups) or "—"]
     primary = spec.primary_metric
     scorer = next((s for s in spec.scorers if s.name == _primary_scorer(spec)), spec.scorers[0])
     over = (scorer.options or {}).get("macro_over")
     metric = f"{scorer.name} ({primary}{f': mean over {over}' if over else ''})"
     return [spec.name, spec.modality, kind_text(spec), dataset, ds.split, metric, ", ".join(spec.fields.subgroups) or "—"]
+
+
+def submission_text(spec: TaskSpec) -> str:
+    """What scores a task whose answers are withheld, as the catalogue and ``omnieval tasks`` say it."""
+    return f"submitted: {spec.submission.format} file, scored by its server"
 
 
 def _primary_scorer(spec: TaskSpec) -> str:

@@ -229,6 +229,32 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "crema_d": ("Angry.", {"exact_match": 2 / 5},
                 {"gender": {"male": 0.5, "female": 1 / 3}, "emotion": {"anger": 1.0, "happy": 0.0, "sad": 0.0, "neutral": 0.0},
                  "level": {"unspecified": 0.5, "low": 1.0, "high": 0.0, "medium": 0.0}}),
+    # CC-OCR (tests/catalog/test_cc_ocr.py works these through): each track the mean over its subsets of the official
+    # per-subset figure, for a KIE-shaped JSON answer.
+    "cc_ocr_multi_scene_ocr": ('{"company": "hello"}', {"score": (1 / 4 + 0 + 1) / 3, "micro_f1": (2 / 7 + 0 + 1) / 3},
+                               {"split": {"IC15": 1 / 4, "zh_scene": 0.0, "CORD": 1.0}}),
+    "cc_ocr_multi_lan_ocr": ('{"company": "hello"}', {"score": 2 / 13 / 3, "micro_f1": 2 / 13 / 3},
+                             {"split": {"French": 0.0, "Japanese": 0.0, "Arabic": 2 / 13}}),
+    "cc_ocr_doc_parsing": ('{"company": "hello"}', {"score": ((1 - 7 / 19) + 0 + (1 - 12 / 19) + 0) / 4},
+                           {"split": {"doc_scan_eng": 1 - 7 / 19, "table_scan_eng": 0.0, "formula_handwriting": 1 - 12 / 19,
+                                      "molecular_handwriting": 0.0}}),
+    "cc_ocr_kie": ('{"company": "hello"}', {"score": (1 / (2 + 1e-6) + 0 + 1 / (1 + 1e-6)) / 3,
+                                            "acc": (1 / 2 + 5 / 8 + 1) / (3 * (1 + 1e-6)), "unparsed_rate": 0.0},
+                   {"split": {"sroie2019_word": 1 / (2 + 1e-6), "CORD": 0.0, "POIE": 1 / (1 + 1e-6)}}),
+    # MMT-Bench's multi-image val (VLMEvalKit MMT-Bench_VAL_MI): the images of a list cell first, then the question.
+    "mmt_bench_val_mi": ("A", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
+                         {"category": {"color_recognition": 1.0, "celebrity_recognition": 0.0, "counting_by_category": 0.5, "spot_the_diff": 0.0},
+                          "l2-category": {"visual_recognition": 1 / 3, "counting": 0.5, "multiple_image_analysis": 0.0}}),
+    # OCRBench v2 (tests/catalog/test_ocrbench_v2.py works these through): the official get_score.py figures, English and
+    # Chinese the means of their non-empty categories, overall their mean.
+    "ocrbench_v2": ("hello", {"overall": (1.25 / 7 + 2 / 3) / 2, "english": 1.25 / 7, "chinese": 2 / 3},
+                    {"type": {"text recognition en": 1.0, "science QA en": 0.0, "text counting en": 0.0,
+                              "key information extraction en": 0.0, "text grounding en": 0.0, "VQA with position en": 0.0,
+                              "table parsing en": 0.0, "document parsing en": 0.75, "chart parsing en": 0.0,
+                              "cognition VQA cn": 1.0, "key information extraction cn": 0.0, "formula recognition cn": 1.0,
+                              "text spotting en": 0.0}}),
+    # Withheld test sets: the run writes the server's file and no metric (tests/catalog/test_submissions.py).
+    **{name: ("B", {}, {}) for name in ("docvqa_test", "infovqa_test", "mmbench_en_test_v11", "mmbench_cn_test_v11", "mmbench_en_test")},
 }
 
 
@@ -237,8 +263,9 @@ def catalogue_tasks() -> list[str]:
 
 
 JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("sound", "music", "speech", "mixed")),
-                "charxiv_reasoning", "charxiv_descriptive", "simplevqa"]
-"""Scored from a judge's verdicts: tests/catalog/test_judged.py, test_charxiv.py, test_simplevqa.py."""
+                "charxiv_reasoning", "charxiv_descriptive", "simplevqa", "mmlongbench_doc", "mm_mt_bench", "mia_bench"]
+"""Scored from a judge's verdicts: tests/catalog/test_judged.py, test_charxiv.py, test_simplevqa.py, test_mmlongbench_doc.py,
+test_mm_mt_bench.py, test_mia_bench.py."""
 
 
 def test_mmvet_reports_each_official_capability_and_each_combination(fixture_mirror, tmp_path):

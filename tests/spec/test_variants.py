@@ -145,11 +145,12 @@ def test_the_index_parses_only_family_files(monkeypatch):
     finally:
         catalog._index.cache_clear()  # the next test builds the index without the spy
     assert sorted(parsed) == ["ai2d.yaml", "air_bench_chat.yaml", "air_bench_foundation.yaml", "blink.yaml",
-                              "countbench.yaml", "covost2.yaml", "crpe.yaml", "cv_bench.yaml", "dynamath.yaml",
-                              "fleurs_st.yaml", "hrbench.yaml", "mathverse_testmini.yaml", "mathvision.yaml",
-                              "mmbench_v11.yaml", "mme_realworld.yaml", "mmmu_pro.yaml", "mmmu_val.yaml",
-                              "mvbench.yaml", "open_asr.yaml", "open_asr_esb.yaml", "open_asr_longform.yaml",
+                              "cc_ocr.yaml", "countbench.yaml", "covost2.yaml", "crpe.yaml", "cv_bench.yaml",
+                              "docvqa_test.yaml", "dynamath.yaml", "fleurs_st.yaml", "hrbench.yaml",
+                              "mathverse_testmini.yaml", "mathvision.yaml", "mmbench_test.yaml", "mmbench_v11.yaml",
+                              "mme_realworld.yaml", "mmmu_pro.yaml", "mmmu_val.yaml", "mmt_bench.yaml", "mvbench.yaml",
+                              "open_asr.yaml", "open_asr_esb.yaml", "open_asr_longform.yaml",
                               "open_asr_multilingual.yaml", "pope.yaml", "refcoco.yaml", "scienceqa_img.yaml",
-                              "sonic_o1.yaml", "videomme.yaml", "visulogic.yaml", "voicebench.yaml", "vstar_bench.yaml",
-                              "wemath.yaml", "zerobench.yaml"]
+                              "sonic_o1.yaml", "videomme.yaml", "visulogic.yaml", "voicebench.yaml",
+                              "vstar_bench.yaml", "wemath.yaml", "zerobench.yaml"]
     assert "easyvqa" in names and "pope_random" in names

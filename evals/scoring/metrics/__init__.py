@@ -28,3 +28,7 @@ from evals.scoring.metrics import zerobench  # noqa: F401  (ZeroBench: the card'
 from evals.scoring.metrics import chartqapro  # noqa: F401  (ChartQAPro: the official relaxed score, anls package ANLS)
 from evals.scoring.metrics import crpe  # noqa: F401  (CRPE: the official one-letter reading)
 from evals.scoring.metrics import simplevqa  # noqa: F401  (SimpleVQA: the official grade reading, F-score)
+from evals.scoring.metrics import mia_bench, mm_mt_bench  # noqa: F401  (MIA-Bench's official score reading; MM-MT-Bench's averages)
+from evals.scoring.metrics import cc_ocr  # noqa: F401  (CC-OCR: the official per-track scores, text F1, edit distance and TEDS, KIE field F1)
+from evals.scoring.metrics import mmlongbench_doc  # noqa: F401  (MMLongBench-Doc: the official eval_score rules by answer format, accuracy and F1)
+from evals.scoring.metrics import ocrbench_v2  # noqa: F401  (OCRBench v2: the official per-type rules, TEDS/STEDS, en/cn figures)
