@@ -17,15 +17,15 @@ def test_it_transcribes_the_quickstart_speech_offline_and_deterministically(tmp_
     def run(out: str):
         adapter = create_adapter("pocketsphinx", {})
         try:
-            evaluate_model(adapter, [load_task("harvard_asr")], tmp_path / out, None, RunOptions(limit=4, n_resamples=20))
+            evaluate_model(adapter, [load_task("harvard_asr")], tmp_path / out, None, RunOptions(limit=2, n_resamples=20))
         finally:
             adapter.close()
         return read_results(tmp_path / out), [r.prediction for r in iter_samples(tmp_path / out, "harvard_asr")]
 
     results, predictions = run("a")
     task = results.tasks["harvard_asr"]
-    assert (task.n_samples, task.n_errors) == (4, 0) and task.metrics["wer"].value < 1.0  # it hears words, some right
-    assert sum(len(p.split()) for p in predictions) >= 8
+    assert (task.n_samples, task.n_errors) == (2, 0) and task.metrics["wer"].value < 1.0  # it hears words, some right
+    assert sum(len(p.split()) for p in predictions) >= 4
     assert results.model == "pocketsphinx:en-us" and "pocketsphinx" in results.model_fingerprint
     assert run("b")[1] == predictions  # no sampling: the same transcriptions every time
     assert task.timing.audio_s and task.timing.rtfx == pytest.approx(task.timing.audio_s / task.timing.inference_s)  # a ratio, not a speed
@@ -37,7 +37,7 @@ def test_a_model_folder_without_an_acoustic_model_is_a_clear_error(tmp_path):
         adapter.generate([])
 
 
-def _predictions(tmp_path, out: str, args: dict, limit: int = 8) -> tuple[list[str | None], str, str]:
+def _predictions(tmp_path, out: str, args: dict, limit: int = 6) -> tuple[list[str | None], str, str]:
     from evals.spec.task import under_condition
 
     spec = under_condition(load_task("harvard_asr"), "white_noise:10")  # noisy clips: where a decoder's history used to show
