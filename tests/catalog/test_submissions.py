@@ -121,6 +121,23 @@ def test_results_say_the_server_scores_them_and_count_the_failures(run):
     assert results.tasks["docvqa_test"].submission.missing == '"answer": ""'
 
 
+def test_the_run_s_table_says_submitted_with_the_file_never_a_number(run):
+    import io
+
+    from rich.console import Console
+
+    from evals.cli.console import results_tables
+
+    out = Console(width=120, record=True, file=io.StringIO())
+    for table in results_tables([read_results(run)]):
+        out.print(table)
+    rows = {line.split()[0]: line.split() for line in out.export_text().splitlines() if line.split() and line.split()[0] in {*RRC_TASKS, *MMBENCH_TASKS}}
+    assert sorted(rows) == sorted({*RRC_TASKS, *MMBENCH_TASKS})  # every withheld task has its row
+    assert rows["docvqa_test"][1:4] == ["submitted", "submissions/docvqa_test.json", "-"]
+    assert rows["mmbench_en_test"][1:3] == ["submitted", "submissions/mmbench_en_test.xlsx"]
+    assert rows["docvqa_test"][-2] == "1"  # the failed question is an error, counted
+
+
 def test_rescore_keeps_the_submission(run, tmp_path):
     out = rescore_run(run, output=tmp_path / "rescored")
     results = read_results(out)

@@ -99,3 +99,17 @@ def test_a_submitted_tasks_condition_stays_out_of_the_main_table(tmp_path):
     assert all(c["value"] is None and c["rank"] is None for c in board["cells"] + board["condition_cells"])
     write_reports(board, tmp_path / "out", plots=False, media=False)
     assert "| submitted |" in (tmp_path / "out" / "leaderboard.md").read_text()
+
+
+def test_the_leaderboard_command_says_submitted_for_a_model_with_no_rank(tmp_path):
+    """A model that ran only a withheld test set has no overall rank; its line names the task as submitted, not ``#None``."""
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    data = write_docvqa_test(tmp_path / "data")
+    run_tasks([load_task("docvqa_test")], data, tmp_path / "runs" / "run-only-test", "12")
+    result = CliRunner().invoke(app, ["leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "board"),
+                                      "--index", str(tmp_path / "runs.sqlite")])
+    assert result.exit_code == 0, result.output
+    assert "docvqa_test submitted" in result.output and "#None" not in result.output
