@@ -123,3 +123,74 @@ def score_temporal(inputs: Sequence[ScoreInput], options: TemporalOptions) -> li
         out.append(SampleScore(stats=stats, extracted=f"{span[0]:g}-{span[1]:g}" if span else None, rule=rule))
     return out
 
+
+
+# --- Charades-STA: lmms-eval's answer reading ----------------------------------------------------------------------
+
+_RANGE_CLOCK = re.compile(r"\b(\d{1,2}:\d{2}(?::\d{2})?)\s*[–-]\s*(\d{1,2}:\d{2}(?::\d{2})?)\b")
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*[–-]\s*(\d+(?:\.\d+)?)")
+_NUMBER = re.compile(r"\b(\d+(?:\.\d+)?)\b")
+_CLOCK = re.compile(r"\b(\d{1,2}:\d{2}(?::\d{2})?)\b")
+_RANGE_SECONDS = re.compile(r"(\d+(?:\.\d+)?)\s*s?\s*[–-]\s*(\d+(?:\.\d+)?)\s*s?")
+_SPAN_WORDS = ("starts", "ends", "happens in", "start time", "end time", "start", "end", "happen")
+
+
+def _pairs(times: list[float]) -> list[tuple[float, float]]:
+    times = times[: len(times) // 2 * 2]
+    return [(times[i], times[i + 1]) for i in range(0, len(times), 2)]
+
+
+def read_span_lmms_eval(prediction: str) -> tuple[tuple[float, float] | None, str]:
+    """``((start, end), rule)`` as lmms-eval's Charades-STA ``extract_time`` reads an answer (EvolvingLMMs-Lab/lmms-eval,
+    commit 75571cfe0fa36ca5ec2e6aa2bb268f9d38295af3, lmms_eval/tasks/charades_sta/utils.py), or ``(None, "unparsed")``.
+
+    The answer is lower-cased, its example sentence removed and every "to" made "-" (inside words too); it is split
+    at ``!``, ``?`` and line breaks, and the pieces naming a start, an end or "happen" are searched (all pieces when
+    none does). The first of these to find anything decides: a range of clock times (``clock_range``), a range of
+    numbers (``range``), clock times in pairs (``clock``), each piece's first number in pairs (``numbers``), a
+    range with ``s`` units (``range_s``). The first pair is the span, its ends ordered (never inverted)."""
+    text = prediction.lower().replace("a specific example is : 20.8 - 30.0 seconds", "").replace("to", "-")
+    pieces = re.split(r"[!?\n]", text)
+    chosen = [p for p in pieces if any(w in p for w in _SPAN_WORDS)] or pieces
+    spans: list[tuple[float, float]] = []
+    rule = "unparsed"
+    for pattern, name in ((_RANGE_CLOCK, "clock_range"), (_RANGE, "range")):
+        for piece in chosen:
+            found = pattern.findall(piece)
+            if found:
+                convert = _seconds if name == "clock_range" else float
+                spans, rule = [(convert(a), convert(b)) for a, b in found], name
+                break
+        if spans:
+            break
+    if not spans:
+        spans, rule = _pairs([_seconds(t) for p in chosen for t in _CLOCK.findall(p)]), "clock"
+    if not spans:
+        spans, rule = _pairs([float(found[0]) for p in chosen if (found := _NUMBER.findall(p))]), "numbers"
+    if not spans:
+        spans, rule = next(([(float(a), float(b)) for a, b in found] for p in chosen if (found := _RANGE_SECONDS.findall(p))), []), "range_s"
+    if not spans:
+        return None, "unparsed"
+    start, end = spans[0]
+    return ((start, end) if end > start else (end, start)), rule
+
+
+def aggregate_charades(table: StatsTable, options: TemporalOptions) -> dict[str, float]:
+    out = aggregate_temporal(table, options)
+    return {k: out[k] for k in ("mean_iou", "r@0.3", "r@0.5", "r@0.7", "unparsed_rate") if k in out}
+
+
+@scorer("charades_sta_iou", aggregate=aggregate_charades, options=TemporalOptions, primary="mean_iou",
+        metrics=("mean_iou", "r@0.3", "r@0.5", "r@0.7", "unparsed_rate"), metric_directions={"unparsed_rate": "lower"},
+        description="Charades-STA as lmms-eval scores it: its extract_time reading, recall at IoU 0.3/0.5/0.7 and mean "
+                    "IoU; an unread answer is IoU 0, counted.")
+def score_charades(inputs: Sequence[ScoreInput], options: TemporalOptions) -> list[SampleScore]:
+    out = []
+    for item in inputs:
+        ref = _reference(item)
+        span, rule = read_span_lmms_eval(item.prediction)
+        iou = temporal_iou(span, ref) if span is not None else 0.0
+        stats = {"iou": iou, "unparsed": float(span is None), "start_err": span[0] - ref[0] if span else 0.0,
+                 "end_err": span[1] - ref[1] if span else 0.0, "topic": 0.0}
+        out.append(SampleScore(stats=stats, extracted=f"{span[0]:g}-{span[1]:g}" if span else None, rule=rule))
+    return out
