@@ -267,6 +267,8 @@ def check_supported(spec: TaskSpec, adapter: Adapter) -> str | None:
         return f"{adapter.name} accepts neither video nor images (its frames)"
     if spec.video is not None and spec.video.audio and not caps.audio:
         return f"{adapter.name} does not accept audio (the task gives it the video's sound track)"
+    if spec.fields.audio and spec.modality != "audio" and not caps.audio:
+        return f"{adapter.name} does not accept audio (the task gives it a sound clip with the {spec.modality})"
     if isinstance(spec.fields.image, list) and len(spec.fields.image) > 1 and not caps.multi_image:
         return f"{adapter.name} does not accept several images per request"
     target = spec.generation.translate_to
