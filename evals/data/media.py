@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -401,7 +401,7 @@ def decode_audio(data: bytes, sampling_rate: int | None = 16000) -> tuple[np.nda
 DEFAULT_VIDEO_SAMPLING = VideoSampling(frames=8)
 
 
-def _chosen(times: list[float], sampling: VideoSampling) -> list[int]:
+def _chosen(times: Sequence[float], sampling: VideoSampling) -> list[int]:
     """Positions (into ``times``, the frame times of the segment, ascending) of the frames ``sampling`` asks for."""
     n = len(times)
     if sampling.fps:
@@ -422,7 +422,7 @@ _SEEK_GAP_S = 1.0
 """Wanted frames further apart than this are reached by a seek (to the keyframe before them), not by decoding on."""
 
 
-def _decode_runs(wanted: list[int], times: list[float]) -> list[list[int]]:
+def _decode_runs(wanted: list[int], times: Sequence[float]) -> list[list[int]]:
     """The wanted frame indices (ascending) cut into runs: a new run where the next one is over ``_SEEK_GAP_S`` ahead."""
     runs: list[list[int]] = []
     for i in wanted:
@@ -433,9 +433,10 @@ def _decode_runs(wanted: list[int], times: list[float]) -> list[list[int]]:
     return runs
 
 
-def _frame_pts(container: Any, stream: Any) -> list[int]:
-    """The presentation times of the stream's frames, in order, read from its packets (nothing is decoded)."""
-    return sorted({p.pts for p in container.demux(stream) if p.pts is not None and p.size})
+def _frame_pts(container: Any, stream: Any) -> np.ndarray:
+    """The presentation times of the stream's frames, in order, read from its packets (nothing is decoded): one int64
+    array, so an hour of video (90,000 frames at 25 fps) costs 0.7 MB here, not the ~10 MB of Python ints and lists."""
+    return np.unique(np.fromiter((p.pts for p in container.demux(stream) if p.pts is not None and p.size), dtype=np.int64))
 
 
 def video_frame_count_and_rate(source: str | Path | Any) -> tuple[int, float]:
@@ -449,11 +450,11 @@ def video_frame_count_and_rate(source: str | Path | Any) -> tuple[int, float]:
         return len(pts), _frame_rate(stream, pts)
 
 
-def _frame_rate(stream: Any, pts: list[int]) -> float:
+def _frame_rate(stream: Any, pts: np.ndarray) -> float:
     """The declared frame rate, else the mean over the file (0 for a single frame)."""
     rate = float(stream.average_rate or 0)
     if not rate and len(pts) > 1:
-        rate = (len(pts) - 1) / float((pts[-1] - pts[0]) * stream.time_base)
+        rate = (len(pts) - 1) / float(int(pts[-1] - pts[0]) * stream.time_base)
     return rate
 
 
@@ -480,22 +481,23 @@ def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sam
         stream = container.streams.video[0]
         tb = stream.time_base
         pts = _frame_pts(container, stream)
-        if not pts:
+        if not len(pts):
             raise MediaError("the video has no frames")
-        origin = pts[0]
-        every = [float((q - origin) * tb) for q in pts]
+        # Every frame's time in seconds, as float((pts - origin) * time_base) rounds it (integer products, one division),
+        # in arrays: memory for a video's timeline stays a few bytes a frame however long the video.
+        every = (pts - pts[0]) * tb.numerator / tb.denominator
         lo = sampling.start_s if sampling.start_s is not None else -1.0
         hi = sampling.end_s if sampling.end_s is not None else float("inf")
-        segment = [i for i, t in enumerate(every) if lo - 1e-6 <= t < hi - 1e-6]
-        if not segment:
+        segment = np.flatnonzero((every >= lo - 1e-6) & (every < hi - 1e-6))
+        if not len(segment):
             raise MediaError(f"no video frames in [{sampling.start_s or 0:g}, {hi:g}) s (the video lasts {every[-1]:g} s)")
-        wanted_pos = _chosen([every[i] for i in segment], sampling)
-        wanted = [segment[i] for i in wanted_pos]
+        wanted_pos = _chosen(every[segment], sampling)
+        wanted = [int(segment[i]) for i in wanted_pos]
         decoded: dict[int, Any] = {}
         for run in _decode_runs(sorted(set(wanted)), every):
             # Seek to the keyframe before each run of nearby wanted frames; decode forward only as far as its last one.
-            want_pts = {pts[i]: i for i in run}
-            container.seek(pts[run[0]], stream=stream, backward=True, any_frame=False)
+            want_pts = {int(pts[i]): i for i in run}
+            container.seek(int(pts[run[0]]), stream=stream, backward=True, any_frame=False)
             for frame in container.decode(stream):
                 if frame.pts is None:
                     continue
@@ -513,7 +515,7 @@ def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sam
         rate = _frame_rate(stream, pts)
         audio = None
         if sampling.audio:
-            span = (every[segment[0]], every[segment[-1]] + (1.0 / rate if rate else 0.0))
+            span = (float(every[segment[0]]), float(every[segment[-1]]) + (1.0 / rate if rate else 0.0))
             if sampling.audio_file:
                 try:
                     with av.open(sampling.audio_file) as sound:
@@ -522,7 +524,7 @@ def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sam
                     raise MediaError(f"cannot read the sound track {Path(sampling.audio_file).name}: {e}") from None
             else:
                 audio = _video_audio(container, *span, sampling_rate)
-        return VideoFrames(frames=[decoded[i] for i in wanted], indices=wanted, timestamps=[every[i] for i in wanted], fps=rate,
+        return VideoFrames(frames=[decoded[i] for i in wanted], indices=wanted, timestamps=[float(every[i]) for i in wanted], fps=rate,
                            n_frames=len(every), audio=audio)
     except av.FFmpegError as e:
         raise MediaError(f"cannot decode video: {e}") from None
