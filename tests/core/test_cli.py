@@ -127,41 +127,6 @@ def test_score_with_a_tasks_scorers(tmp_path):
     assert neither.returncode == 2 and "exactly one of --metric" in neither.stderr
 
 
-def test_torchrun_two_ranks_equal_one_process(tmp_path):
-    """`torchrun --nproc-per-node 2 -m evals run ...`: disjoint shards, rank 0 merges, same results as one process."""
-    torchrun = Path(sys.executable).parent / "torchrun"
-    if not torchrun.exists():
-        import pytest
-
-        pytest.skip("torchrun is not installed (pip install 'omnieval[hf]')")
-    args = ["-m", "baseline:vqa-prior", "-t", "easyvqa", "--limit", "120", "--no-progress"]
-    env = {**os.environ, "OMNIEVAL_RUN_ID": "t"}
-    proc = subprocess.run([str(torchrun), "--standalone", "--nproc-per-node", "2", "-m", "evals", "run", *args,
-                           "--output", str(tmp_path / "dist"), "--cache", str(tmp_path / "c.sqlite")],
-                          capture_output=True, text=True, timeout=300, env=env)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    single = _cli("run", *args, "--output", str(tmp_path / "one"), "--no-cache")
-    assert single.returncode == 0
-    dist = json.loads(next((tmp_path / "dist").glob("dist-t-*/results.json")).read_text())["tasks"]["easyvqa"]
-    one = json.loads(next((tmp_path / "one").glob("*/results.json")).read_text())["tasks"]["easyvqa"]
-    assert dist["metrics"] == one["metrics"] and dist["n_samples"] == 120
-    shard_ids = [{json.loads(line)["id"] for line in (d / "samples" / "easyvqa.jsonl").read_text().splitlines()}
-                 for d in sorted((tmp_path / "dist").glob("dist-t-*/shards/rank*"))]
-    assert len(shard_ids) == 2 and not (shard_ids[0] & shard_ids[1]) and len(shard_ids[0] | shard_ids[1]) == 120
-    # Another launch into the same --output (no $OMNIEVAL_RUN_ID) writes a run directory of its own: rank 0 names it,
-    # every rank takes that name, and the first launch's results stay as they were.
-    first = next((tmp_path / "dist").glob("dist-t-*/results.json")).read_bytes()
-    env.pop("OMNIEVAL_RUN_ID")
-    again = subprocess.run([str(torchrun), "--standalone", "--nproc-per-node", "2", "-m", "evals", "run", *args,
-                            "--output", str(tmp_path / "dist"), "--cache", str(tmp_path / "c.sqlite")],
-                           capture_output=True, text=True, timeout=300, env=env)
-    assert again.returncode == 0, again.stderr[-2000:]
-    [second] = [d for d in (tmp_path / "dist").iterdir() if not d.name.startswith("dist-t-")]
-    assert second.name.startswith("dist-2") and sorted(p.name for p in (second / "shards").iterdir()) == ["rank0", "rank1"]
-    assert json.loads((second / "results.json").read_text())["tasks"]["easyvqa"]["metrics"] == one["metrics"]
-    assert next((tmp_path / "dist").glob("dist-t-*/results.json")).read_bytes() == first
-
-
 def test_suite_headline_is_the_mean_over_its_tasks(tmp_path):
     """Open-ASR-style suites: the plain mean of the tasks' primary metric, RTFx over all audio."""
     suite = tmp_path / "two_asr.yaml"
