@@ -43,7 +43,8 @@ class ErrorRateOptions(BaseModel):
     LATE_OPTIONS: ClassVar[tuple[str, ...]] = ("language", "drop_ignored", "merge_compounds", "join_compounds", "join_by",
                                                "join_order", "join_count")
 
-    normalizer: Literal["whisper_english", "whisper_basic", "open_asr_english", "open_asr_multilingual", "none"] = "whisper_english"
+    normalizer: Literal["whisper_english", "whisper_basic", "open_asr_english", "open_asr_multilingual", "qwen_audio",
+                        "none"] = "whisper_english"
     language: str | None = None
     """The text's language (``de``, ``fr``...), for ``open_asr_multilingual``."""
     drop_ignored: bool = False

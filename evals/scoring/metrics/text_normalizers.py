@@ -716,3 +716,55 @@ def get_normalizer(name: str, language: str | None = None) -> Callable[[str], st
     except KeyError:
         known = [*NORMALIZERS, *LANGUAGE_NORMALIZERS]
         raise KeyError(f"unknown text normaliser {name!r}; known: {', '.join(known)}") from None
+
+
+# ----------------------------------------------------------------------------
+# The Qwen audio evaluations' ASR normalisation (QwenLM/Qwen2-Audio eval_audio/evaluate_asr.py at 595360e, the same
+# code lmms-eval's common_voice_15, fleurs and librispeech tasks run): remove_sp, then per language Cantonese
+# converted to simplified characters (zhconv), English through Whisper's English normaliser, Mandarin through
+# cn_tn's TextNorm (chinese_text.py) and every other language (English too, after its own) through Whisper's basic
+# one; then its EvaluationTokenizer (sacreBLEU "none", tokens made only of punctuation dropped, lower-cased). Mandarin
+# and Cantonese are scored by characters: their tokens are joined and split into characters, one space between, so
+# that scorer ``wer`` counts character edits as the official compute_wer does (and calls the rate "wer").
+# ----------------------------------------------------------------------------
+
+QWEN_AUDIO_CHARACTER_LANGUAGES = frozenset({"zh", "yue", "ja", "th"})
+"""Languages scored by characters (the normalised text is its characters, space-separated): zh and yue as the official
+code does; ja and th, which FLEURS writes without word spaces, the same way (the official code has no rule for them)."""
+_QWEN_SPECIAL_TOKEN = re.compile(r"<\|.*?\|>")
+_QWEN_PUNCS_AFTER_SPACE = re.compile(r" ?([!,.?;:])")
+
+
+def _qwen_remove_sp(text: str, language: str) -> str:
+    """The official ``remove_sp``: special tokens dropped, spaces squeezed, no space before ``!,.?;:``, all spaces
+    removed in Mandarin."""
+    s = _QWEN_SPECIAL_TOKEN.sub(" ", text)
+    s = re.sub(r"\s+", " ", s)
+    s = _QWEN_PUNCS_AFTER_SPACE.sub(r"\1", s).lstrip(" ")
+    return re.sub(r"\s+", "", s) if language == "zh" else s
+
+
+def normalize_qwen_audio(text: str, language: str) -> str:
+    """The Qwen audio evaluations' ``remove_sp`` + ``compute_wer`` normalisation of one text in ``language``
+    (``en``, ``zh``, ``yue``, ``fr``...): its tokens joined by spaces; in ``QWEN_AUDIO_CHARACTER_LANGUAGES`` its
+    characters (spaces dropped), one space between."""
+    from evals.scoring.metrics.chinese_text import normalize_chinese
+
+    s = _qwen_remove_sp(text, language)
+    if language == "yue":
+        try:
+            import zhconv  # third-party (MediaWiki's tables); only Cantonese needs it
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError("the qwen_audio normaliser needs zhconv for Cantonese: pip install zhconv") from e
+        s = zhconv.convert(s, "zh-cn")
+    if language == "en":
+        s = normalize_whisper_english(s)
+    s = normalize_chinese(s) if language == "zh" else normalize_whisper_basic(s)
+    # EvaluationTokenizer(tokenizer_type="none", lowercase=True, punctuation_removal=True): split on " " only, drop
+    # tokens made only of punctuation (empty ones too), lower-case; compute_wer then splits on any whitespace.
+    kept = (t for t in s.split(" ") if not all(unicodedata.category(c)[0] == "P" for c in t))
+    tokens = " ".join(kept).lower().split()
+    return " ".join("".join(tokens) if language in QWEN_AUDIO_CHARACTER_LANGUAGES else tokens)
+
+
+LANGUAGE_NORMALIZERS["qwen_audio"] = normalize_qwen_audio
