@@ -166,3 +166,97 @@ def pick_candidate(text: str, letters: Sequence[str], choices: Sequence[str], ca
 def score_mmmu_pro(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     """Per sample: the letter the official rules read (``extracted``), the rule that decided, right when it is the answer."""
     return score_letters(inputs, parse_mmmu_pro, with_choices=True)
+
+
+# --- VideoMMMU: lmms-eval's videommmu reading --------------------------------------------------------------------------
+
+from evals.scoring.metrics.videomme import mcq_letter  # noqa: E402  (lmms-eval's extract_mcq_answer)
+
+_OPEN_KEYS = ("could be ", "so ", "is ", "thus ", "therefore ", "final ", "answer ", "result ", "are ", "in total ", "total ",
+              "identify ", "recognize ", "calculated as ", "counted as ", "measured as ", "observed as ", "concluded as ",
+              "found to be ", "equals ", "determined to be ", "number of ", "value is ", "adds up to ", "have ", "has ")
+_NUMBER_FORMS = (re.compile(r"-?\b\d{1,3}(?:,\d{3})+\b"), re.compile(r"-?\d+(?:\.\d+)?[eE][+-]?\d+"),
+                 re.compile(r"-?(?:\d+\.\d+|\.\d+|\d+\b)(?![eE][+-]?\d+)(?![,\d])"))
+
+
+def mmmu_normalise(text: str) -> list[str | float]:
+    """MMMU's ``normalize_str``: a number (``float`` accepts it, commas dropped) rounded to 2 places; else lower case, a
+    single character padded on either side (``[" a", "a "]``)."""
+    text = text.strip()
+    try:
+        return [round(float(text.replace(",", "")), 2)]
+    except ValueError:
+        text = text.lower()
+        return [" " + text, text + " "] if len(text) == 1 else [text]
+
+
+def mmmu_open_predictions(response: str) -> list[str | float] | None:
+    """MMMU's ``parse_open_response`` as lmms-eval's VideoMMMU runs it (lmms_eval/tasks/videommmu/utils.py): the
+    shortest tail after a key phrase in each line of the lower-cased answer (``=`` too in the last line; the whole
+    answer when no line has one), every number in those tails, each normalised (``mmmu_normalise``). ``None`` for an
+    empty answer (lmms-eval's "API Error")."""
+    if response == "":
+        return None
+    text = response.strip().strip(".").lower()
+    lines = re.split(r"\.\s(?=[A-Z])|\n", text)
+    keys: list[str] = []
+    for index, line in enumerate(lines):
+        shortest = None
+        for key in _OPEN_KEYS + (("=",) if index == len(lines) - 1 else ()):
+            if key in line:
+                tail = line.split(key)[-1].strip()
+                if not shortest or len(tail) < len(shortest):
+                    shortest = tail
+        if shortest and shortest.strip() not in (":", ",", ".", "!", "?", ";", "'"):
+            keys.append(shortest)
+    keys = keys or [text]
+    found = keys + [n for key in keys for form in _NUMBER_FORMS for n in form.findall(key)]
+    return list(dict.fromkeys(v for item in found for v in mmmu_normalise(item)))
+
+
+def mmmu_open_right(answer: str, predictions: Sequence[str | float]) -> bool:
+    """MMMU's ``eval_open``: a text answer (normalised) inside a text prediction, or a number equal to one."""
+    gold = mmmu_normalise(answer)
+    for pred in predictions:
+        if isinstance(pred, str):
+            if any(isinstance(g, str) and g in pred for g in gold):
+                return True
+        elif pred in gold:
+            return True
+    return False
+
+
+_VIDEOMMMU_CHOICE_TYPES = ("multiple-choice", "perception")
+
+
+@scorer(
+    "videommmu_accuracy",
+    aggregate=means_aggregate({"accuracy": "score", "unparsed_rate": "unparsed", "open_fraction": "open"}),
+    primary="accuracy",
+    metrics=("accuracy", "unparsed_rate", "open_fraction"),
+    metric_directions={"unparsed_rate": "lower"},
+    description="VideoMMMU as lmms-eval scores it: extract_mcq_answer over the options' letters for multiple choice, "
+                "MMMU's parse_open_response/eval_open for open questions; unread answers wrong and counted.",
+)
+def score_videommmu(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    """Multiple choice when ``metadata.question_type`` is one (else when the sample has choices): right when the letter
+    read is the answer exactly (``eval_multi_choice``). Open otherwise. An empty answer is unparsed, wrong and counted
+    (lmms-eval drops it from the denominator as an "API Error")."""
+    rows = []
+    for item in inputs:
+        if not item.references:
+            rows.append(SampleScore(error="no reference"))
+            continue
+        qtype = item.metadata.get("question_type")
+        if (qtype in _VIDEOMMMU_CHOICE_TYPES) if qtype is not None else bool(item.choices):
+            letters = LETTERS[: len(item.choices or [])]
+            letter, rule = mcq_letter(item.prediction, letters)  # no options: lmms-eval reads A-H
+            rows.append(SampleScore({"score": float(letter is not None and letter == item.references[0]), "unparsed": float(letter is None),
+                                     "open": 0.0}, extracted=letter, rule=rule))
+            continue
+        predictions = mmmu_open_predictions(item.prediction)
+        right = predictions is not None and mmmu_open_right(item.references[0], predictions)
+        rows.append(SampleScore({"score": float(right), "unparsed": float(predictions is None), "open": 1.0},
+                                extracted=None if predictions is None else " | ".join(map(str, predictions)),
+                                rule="open_unparsed" if predictions is None else ("open_match" if right else "open_no_match")))
+    return rows

@@ -70,3 +70,43 @@ def videomme_letter(prediction: str) -> tuple[str | None, str]:
         description="Video-MME's answer reading as lmms-eval runs it (extract_mcq_answer over A-D); unparsed = wrong.")
 def score_videomme(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     return score_letters(inputs, videomme_letter)
+
+
+def mcq_letter(prediction: str, letters: Sequence[str]) -> tuple[str | None, str]:
+    """``(letter, rule)`` as lmms-eval's ``extract_mcq_answer(prediction, choices=letters)`` reads ``prediction``
+    (``videomme_letter``'s rules over any list of letters: VideoMMMU's questions have up to ten options), or
+    ``(None, "unparsed")``. ``letters`` empty: lmms-eval's default, A-H."""
+    letters = list(letters) or list("ABCDEFGH")
+    text = prediction.strip()
+    if not text:
+        return None, "unparsed"
+    for mark in ",.!?;:'\"":
+        text = text.strip(mark)
+    text = f" {text} "
+    found: list[tuple[int, int, str, str]] = []  # (rank, position, letter, rule), in lmms-eval's order of discovery
+    for rule, form in _FORMS:
+        for letter in letters:
+            at = text.rfind(form.format(letter))
+            if at >= 0:
+                found.append((_RANK[rule], at, letter, rule))
+    lowered = text.lower()
+    for phrase in _PHRASES:
+        at = lowered.find(phrase)
+        if at >= 0:
+            for letter in letters:
+                pos = text.find(letter, at + len(phrase))
+                if pos >= 0:
+                    found.append((_RANK["phrase"], pos, letter, "phrase"))
+    core = text.strip()
+    for letter in letters:
+        if core.startswith(letter) and (len(core) == 1 or not core[1].isalpha()):
+            found.append((_RANK["start"], 0, letter, "start"))
+    for letter in letters:
+        if core.endswith(letter) and (len(core) == 1 or not core[-2].isalpha()):
+            found.append((_RANK["end"], len(text) - 1, letter, "end"))
+    if not found:
+        found = [(_RANK["fallback"], text.rfind(letter), letter, "fallback") for letter in letters if letter in text]
+    if not found:
+        return None, "unparsed"
+    best = max(found, key=lambda c: (c[0], c[1]))  # lmms-eval's stable sort: the first found of equal (rank, position)
+    return best[2], best[3]
