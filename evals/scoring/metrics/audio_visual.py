@@ -1,0 +1,90 @@
+"""The answer reading of the audio-visual video benchmarks, each as its official code reads an answer.
+
+- ``worldsense_accuracy``: WorldSense as VLMEvalKit evaluates it (the benchmark's README names VLMEvalKit as its
+  evaluation code; vlmeval/dataset/utils/worldsense.py ``extract_characters_regex``): MME-RealWorld's rules
+  (``WORLDSENSE_PREFIXES``: ``mme_realworld.MME_REALWORLD_PREFIXES``, the run-together pairs included, and ``Answer:``,
+  ``Option:``, removed wherever they occur) over the letters A-D: the first capital A-D left. Where it reads nothing VLMEvalKit asks its
+  choice extractor, which under its default ``exact_matching`` has no options to match (``extract_option`` looks for
+  them in the question text, which holds none) and scores the question wrong: here it is unparsed, wrong and counted.
+- ``daily_omni_accuracy``: Daily-Omni's test_model/Qwen2.5-Omni/testmodel.py: the text after the first ``assistant``
+  (when there is one), stripped, must start with A-D (either case: ``Answer: B`` reads as ``A``); otherwise the raw
+  text is compared with the answer letter, which it never equals: unparsed.
+- ``video_holmes_accuracy``: Video-Holmes' evaluate.py: the last ``<answer>...</answer>`` (else the whole answer), then
+  the first of A-F followed by a space or a colon or preceded by ``[``, in letter order, else the first of A-F
+  contained anywhere, in letter order (``Because B`` reads as ``B``, ``The answer is C`` as ``C``); else ``WRONG``:
+  unparsed.
+
+Each reader returns ``(letter, rule)`` or ``(None, "unparsed")``; a request that failed is an error, never scored (the
+official scripts score their ``"Wrong"`` placeholder). Checked against the official code's outputs in
+tests/conformance/test_audio_visual.py.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, scorer
+from evals.scoring.metrics.choice import LETTER_ACCURACY, score_letters
+from evals.scoring.metrics.mme_realworld import MME_REALWORLD_PREFIXES
+
+WORLDSENSE_PREFIXES = (*MME_REALWORLD_PREFIXES, "Answer:", "Option:")
+"""VLMEvalKit's WorldSense list: MME-RealWorld's (its two run-together pairs included) and ``Answer:``, ``Option:``."""
+_ABCD = re.compile(r"[ABCD]")
+_ASSISTANT = re.compile(r"assistant\s*([\s\S]*)$")
+_LEADING_ABCD = re.compile(r"\s*([A-D])", re.IGNORECASE)
+_ANSWER_TAG = re.compile(r"<answer>\s*(.*?)\s*</answer>", re.DOTALL)
+_HOLMES_LETTERS = "ABCDEF"
+
+
+def worldsense_letter(prediction: str) -> tuple[str | None, str]:
+    """The letter VLMEvalKit's WorldSense ``extract_characters_regex`` reads, ``(letter, "letter")`` or unparsed."""
+    s = prediction.strip() if isinstance(prediction, str) else ""
+    for prefix in WORLDSENSE_PREFIXES:
+        s = s.replace(prefix, "")
+    m = _ABCD.search(s)  # the official "more than ten words and no A-D" rule reads nothing, as no A-D does
+    return (m.group(0), "letter") if m else (None, "unparsed")
+
+
+def daily_omni_letter(prediction: str) -> tuple[str | None, str]:
+    """The letter Daily-Omni's Qwen2.5-Omni test script reads: ``after_assistant`` or ``leading``, else unparsed."""
+    text = prediction if isinstance(prediction, str) else ""
+    after = _ASSISTANT.search(text)
+    rule, text = ("after_assistant", after.group(1).strip()) if after else ("leading", text)
+    m = _LEADING_ABCD.match(text)
+    return (m.group(1).upper(), rule) if m else (None, "unparsed")
+
+
+def video_holmes_letter(prediction: str) -> tuple[str | None, str]:
+    """The letter Video-Holmes' evaluate.py reads: ``marked`` (``X ``, ``X:``, ``[X``) or ``contained``, from the last
+    ``<answer>`` tag's content when there is one (``answer_tag_`` before the rule); else unparsed."""
+    text = prediction if isinstance(prediction, str) else ""
+    tags = _ANSWER_TAG.findall(text)
+    where, text = ("answer_tag_", tags[-1].strip()) if tags else ("", text)
+    for letter in _HOLMES_LETTERS:
+        if f"{letter} " in text or f"{letter}:" in text or f"[{letter}" in text:
+            return letter, f"{where}marked"
+    for letter in _HOLMES_LETTERS:
+        if letter in text:
+            return letter, f"{where}contained"
+    return None, "unparsed"
+
+
+@scorer("worldsense_accuracy", **LETTER_ACCURACY,
+        description="WorldSense accuracy: VLMEvalKit's extract_characters_regex over A-D; unread answers are wrong and counted.")
+def score_worldsense(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    return score_letters(inputs, worldsense_letter)
+
+
+@scorer("daily_omni_accuracy", **LETTER_ACCURACY,
+        description="Daily-Omni accuracy: the official test script's reading (the first letter A-D after 'assistant' or at the "
+                    "start); anything else is wrong and counted.")
+def score_daily_omni(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    return score_letters(inputs, daily_omni_letter)
+
+
+@scorer("video_holmes_accuracy", **LETTER_ACCURACY,
+        description="Video-Holmes accuracy: the official evaluate.py reading (<answer> tag, then the first marked or contained "
+                    "letter A-F); anything else is wrong and counted.")
+def score_video_holmes(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    return score_letters(inputs, video_holmes_letter)
