@@ -18,6 +18,8 @@ from tests.installed import skip_unless_installed
 
 skip_unless_installed("torch", "transformers")
 
+from tests.adapters.conftest import tiny_model, tiny_root  # noqa: E402,F401  (fixtures: the shared tiny checkpoints)
+
 # Runs `omnieval` with the hf adapter's _load counted and the first importer of torch recorded; the last
 # stdout line is a JSON report.
 _DRIVER = r'''
@@ -68,41 +70,47 @@ def _predictions(runs: Path, task: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def llava(tmp_path_factory) -> Path:
-    from tests.adapters.tiny_models import build
-
-    return build("llava", tmp_path_factory.mktemp("tiny"))
+def llava(tiny_model) -> Path:
+    return tiny_model("llava")
 
 
-def test_fully_cached_run_imports_no_backend_and_loads_no_weights(llava, tmp_path):
-    run = ["run", "-m", f"hf:{llava}", "-t", "easyvqa", "--limit", "12", "-b", "4", "--cache", str(tmp_path / "c.sqlite"), "--no-progress"]
+def _run_args(llava: Path, root: Path) -> list[str]:
+    return ["run", "-m", f"hf:{llava}", "-t", "easyvqa", "--limit", "12", "-b", "4", "--cache", str(root / "c.sqlite"), "--no-progress"]
 
-    first = _omnieval(*run, "-o", str(tmp_path / "first"), cwd=tmp_path)
-    assert first["loads"] == 1 and "transformers" in first["imported"]
 
-    cached = _omnieval(*run, "-o", str(tmp_path / "cached"), cwd=tmp_path)
+@pytest.fixture(scope="module")
+def first(llava, tmp_path_factory) -> tuple[dict, Path]:
+    """The first, uncached run: the model loads lazily (in the background), once."""
+    root = tmp_path_factory.mktemp("lazy")
+    return _omnieval(*_run_args(llava, root), "-o", str(root / "first"), cwd=root), root
+
+
+def test_fully_cached_run_imports_no_backend_and_loads_no_weights(llava, first):
+    report, root = first
+    assert report["loads"] == 1 and "transformers" in report["imported"]
+
+    cached = _omnieval(*_run_args(llava, root), "-o", str(root / "cached"), cwd=root)
     assert cached["loads"] == 0
     assert not {"transformers", "safetensors", "tokenizers"} & set(cached["imported"]), cached
-    assert _predictions(tmp_path / "cached", "easyvqa") == _predictions(tmp_path / "first", "easyvqa")
+    assert _predictions(root / "cached", "easyvqa") == _predictions(root / "first", "easyvqa")
     assert "torch" not in cached["imported"], f"torch imported by {cached['torch_importer']}"
 
 
-def test_lazily_loaded_model_answers_as_an_eagerly_loaded_one(llava, tmp_path):
+def test_lazily_loaded_model_answers_as_an_eagerly_loaded_one(llava, first, tmp_path):
     """The first (uncached) run loads the model in the background and gives the predictions of a model loaded up front."""
     from evals.adapters.base import create_adapter
     from evals.run.evaluate import evaluate_model
     from evals.run.runner import RunOptions
     from evals.spec.catalog import load_task
 
-    _omnieval("run", "-m", f"hf:{llava}", "-t", "easyvqa", "--limit", "12", "-b", "4", "--no-cache", "--no-progress",
-              "-o", str(tmp_path / "lazy"), cwd=tmp_path)
+    _, root = first
     eager = create_adapter(f"hf:{llava}", {"batch_size": 1})
     assert eager.model_obj is not None and eager.loaded  # loaded before the run, as adapters used to be
     try:
         evaluate_model(eager, [load_task("easyvqa")], tmp_path / "eager" / "run", None, RunOptions(limit=12, batch_size=1))
     finally:
         eager.close()
-    lazy = _predictions(tmp_path / "lazy", "easyvqa")
+    lazy = _predictions(root / "first", "easyvqa")
     assert len(lazy) == 12 and lazy == _predictions(tmp_path / "eager", "easyvqa")
 
 
