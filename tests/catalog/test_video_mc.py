@@ -1,5 +1,5 @@
-"""EgoSchema (subset), Perception Test (MC val) and VSI-Bench end to end on fixture mirrors in their Hub layouts
-(tasks/video/egoschema_subset.yaml, perceptiontest_val_mc.yaml, vsibench.yaml): each row's video found in the repo's
+"""EgoSchema (subset), Perception Test (MC val), VSI-Bench and TempCompass (MC) end to end on fixture mirrors in their
+Hub layouts (tasks/video/egoschema_subset.yaml, perceptiontest_val_mc.yaml, vsibench.yaml, tempcompass_mc.yaml): each row's video found in the repo's
 archives, the answers read and scored as lmms-eval does (tests/conformance/test_video_mc.py checks the readings and
 prompts case by case against lmms-eval's own outputs), questions clustered by video, and a tiny video model of a real
 architecture answering."""
@@ -18,7 +18,7 @@ from evals.spec.catalog import load_task
 if importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"):
     from tests.adapters.conftest import tiny_model, tiny_root  # noqa: F401  (fixtures)
 
-TASKS = ["egoschema_subset", "perceptiontest_val_mc", "vsibench"]
+TASKS = ["egoschema_subset", "perceptiontest_val_mc", "vsibench", "tempcompass_mc"]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_each_task_reads_its_config_and_videos_and_scores_as_lmms_eval(mirror, t
     specs = [load_task(t) for t in TASKS]
     assert [(s.dataset.path, s.dataset.name, s.dataset.split, s.video.frames) for s in specs] == [
         ("lmms-eval/egoschema", "Subset", "test", 32), ("lmms-eval/PerceptionTest_Val", "mc_question_val", "validation", 32),
-        ("nyu-visionx/VSI-Bench", "full", "test", 32)]
+        ("nyu-visionx/VSI-Bench", "full", "test", 32), ("lmms-eval/TempCompass", "multi-choice", "test", 32)]
     ego = run_tasks(specs[:2], mirror, tmp_path / "mc", "A").tasks
     # EgoSchema answers A, D, B; Perception Test A, C, B: "A" is right once in each.
     for task in TASKS[:2]:
@@ -44,6 +44,12 @@ def test_each_task_reads_its_config_and_videos_and_scores_as_lmms_eval(mirror, t
     assert groups == {"area": {"Memory": 1.0, "Physics": 0.0}, "reasoning": {"descriptive": 1.0, "predictive": 0.0, "explanatory": 0.0}}
     assert len({r.cluster for r in iter_samples(tmp_path / "mc", "egoschema_subset")}) == 3
     assert len({r.cluster for r in iter_samples(tmp_path / "mc", "perceptiontest_val_mc")}) == 2  # intervals resample videos
+
+    # TempCompass answers "A. slowly", "C. from right to left", "A. from left to right": the bare "A" is right twice.
+    tc = run_tasks([specs[3]], mirror, tmp_path / "tc", "A").tasks["tempcompass_mc"]
+    assert (tc.n_samples, tc.n_errors) == (3, 0) and _metrics(tc) == pytest.approx({"accuracy": 2 / 3, "unparsed_rate": 0.0})
+    assert {g: v["accuracy"].value for g, v in tc.subgroups[0].groups.items()} == {"speed": 1.0, "direction": 0.5}
+    assert len({r.cluster for r in iter_samples(tmp_path / "tc", "tempcompass_mc")}) == 2
 
     # VSI-Bench: "A 3" is right on the easy direction question (A), wrong on the medium one (C) and route planning (B);
     # 3 chairs of 3 is MRA 1; 3 m² of 4.2 (relative error 0.29) passes the thresholds .5-.7: MRA 0.5. The categories:
@@ -62,7 +68,7 @@ def test_each_task_reads_its_config_and_videos_and_scores_as_lmms_eval(mirror, t
 
 def test_answers_no_rule_reads_are_wrong_and_counted(mirror, tmp_path):
     results = run_tasks([load_task(t) for t in TASKS], mirror, tmp_path / "run", "no idea").tasks
-    for task in TASKS[:2]:
+    for task in ("egoschema_subset", "perceptiontest_val_mc", "tempcompass_mc"):
         assert _metrics(results[task]) == {"accuracy": 0.0, "unparsed_rate": 1.0}
     # VSI-Bench reads the first word of every multiple-choice answer ("no": wrong); the numeric ones have no number.
     assert _metrics(results["vsibench"])["overall"] == 0.0 and results["vsibench"].metrics["unparsed_rate"].value == pytest.approx(2 / 5)

@@ -6,8 +6,10 @@ question of each benchmark and on adversarial model answers: ``egoschema_doc_to_
 ``parse_multi_choice_response`` / ``egoschema_process_results_generation``; ``perceptiontest_val_doc_to_text`` and
 ``perceptiontest_val_process_results_mc``; ``vsibench_doc_to_text``, ``vsibench_process_results`` (with
 ``extract_number``) and ``_compute_all_subscores``. omnieval's prompts (each task's template rendered by the planner),
-letters, scores and figures must be the same, but for the departure pinned here: where EgoSchema's reader finds
-nothing lmms-eval picks a random letter (recorded as ``random``), and omnieval leaves the answer unparsed.
+letters, scores and figures must be the same, but for the departures pinned here: where EgoSchema's reader finds
+nothing lmms-eval picks a random letter (recorded as ``random``), and where TempCompass's rules read nothing
+(``tempcompass_process_results_multi_choice``) lmms-eval asks GPT-3.5 (recorded as ``judged``); omnieval leaves both
+unparsed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from evals.run.plan import RequestPlanner
 from evals.scoring.contract import NoOptions, ScoreInput, stats_table
 from evals.scoring.metrics.egoschema import egoschema_letter
 from evals.scoring.metrics.perceptiontest import perceptiontest_letter
+from evals.scoring.metrics.tempcompass import tempcompass_letter
 from evals.scoring.metrics.vsibench import score_vsibench, vsibench_number, vsibench_sample
 from evals.scoring.registry import get_scorer
 from evals.spec.catalog import load_task
@@ -32,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 from make_fixtures import video_bytes  # noqa: E402
 
 DATA = json.loads((Path(__file__).parent / "data" / "lmms_eval_video_mc.json").read_text(encoding="utf-8"))
-EGO, PT, VSI = DATA["egoschema"], DATA["perceptiontest"], DATA["vsibench"]
+EGO, PT, VSI, TC = DATA["egoschema"], DATA["perceptiontest"], DATA["vsibench"], DATA["tempcompass"]
 COMMIT = "75571cfe0fa36ca5ec2e6aa2bb268f9d38295af3"
 VIDEO = {"bytes": video_bytes(n=6, fps=6, codec="mpeg4", container="mp4"), "path": "clip.mp4"}
 LETTERS = "ABCDE"
@@ -49,12 +52,13 @@ def _text(task: str, row: dict[str, Any]) -> str:
 
 def test_the_reference_outputs_say_where_they_come_from_and_are_enough():
     for data, path in ((EGO, "lmms_eval/tasks/egoschema/utils.py"), (PT, "lmms_eval/tasks/perceptiontest/val/utils.py"),
-                       (VSI, "lmms_eval/tasks/vsibench/utils.py")):
+                       (VSI, "lmms_eval/tasks/vsibench/utils.py"), (TC, "lmms_eval/tasks/tempcompass/utils.py")):
         assert data["source"]["repository"] == "EvolvingLMMs-Lab/lmms-eval" and data["source"]["commit"] == COMMIT
         assert path in data["source"]["paths"]
         assert len(data["answers"]) >= 100 and len({(a.get("id"), a["answer"]) for a in data["answers"]}) == len(data["answers"])
     assert any(a["random"] for a in EGO["answers"]) and any(not a["random"] for a in EGO["answers"])
-    for task in ("egoschema_subset", "perceptiontest_val_mc", "vsibench"):
+    assert any(a["judged"] for a in TC["answers"]) and sum(not a["judged"] for a in TC["answers"]) >= 25
+    for task in ("egoschema_subset", "perceptiontest_val_mc", "vsibench", "tempcompass_mc"):
         assert COMMIT in load_task(task).description
 
 
@@ -113,3 +117,19 @@ def test_vsibench_figures_are_lmms_evals_subscores():
     official = VSI["aggregate"]["subscores"]
     renamed = {k.replace("_MRA:.5:.95:.05", "_mra"): v for k, v in official.items()}
     assert {k: metrics[k] for k in renamed} == pytest.approx(renamed, abs=1e-12)
+
+
+# --- TempCompass (multiple choice) -----------------------------------------------------------------------------------
+
+
+def test_tempcompass_prompt_is_lmms_evals():
+    assert _text("tempcompass_mc", {**TC["doc"], "video_id": VIDEO}) == TC["prompt"]
+
+
+@pytest.mark.parametrize("case", TC["answers"], ids=lambda c: repr(c["answer"]))
+def test_tempcompass_reads_answers_as_lmms_evals_rules(case):
+    letter, rule = tempcompass_letter(case["answer"], TC["doc"]["answer"])
+    if case["judged"]:  # the departure: lmms-eval asks GPT-3.5 whether this answer is right; omnieval counts it unread
+        assert (letter, rule) == (None, "unparsed")
+    else:
+        assert (letter == TC["doc"]["answer"][0]) == (case["rating"] == 1)
