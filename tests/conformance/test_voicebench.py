@@ -3,7 +3,7 @@
 ``data/voicebench_official.json`` holds what MatthewCYM/VoiceBench's own code returned when it was run (repository,
 paths, commit and command in the file's header): ``HarmEvaluator.evaluate_single`` on adversarial answers,
 ``BBHEvaluator.extract_answer`` on a text meeting every rule of every chain and on hand-written answers, the chat requests
-``api_judge.generate`` sends for open-ended and SD-QA items. omnieval's readers must give
+``api_judge.generate`` sends for open-ended and SD-QA items, and the leaderboard table (for the Overall). omnieval's readers must give
 the same answer for every case and its judge blocks the same system and user messages. The one departure in the rules:
 where the official BBH code picks a random answer (no rule read it), omnieval leaves it unparsed: wrong and counted in
 ``unparsed_rate``, never guessed.
@@ -19,7 +19,8 @@ import pytest
 from evals.results import SampleRecord
 from evals.run.judge import judge_requests
 from evals.scoring.contract import NoOptions, ScoreInput
-from evals.scoring.metrics.voicebench import score_voicebench_bbh, score_voicebench_refusal, voicebench_bbh_answer, voicebench_refuses
+from evals.scoring.metrics.voicebench import (score_voicebench_bbh, score_voicebench_refusal, voicebench_bbh_answer, voicebench_overall,
+                                              voicebench_refuses)
 from evals.spec.catalog import load_task
 from evals.spec.templates import quote_answer
 
@@ -87,3 +88,14 @@ def test_the_judge_is_asked_with_the_official_messages(k):
     assert request.messages[1].content[0].text == user["content"].replace(item["response"], quote_answer(item["response"]))
     assert case["model"] == "gpt-4o-mini" and case["n"] == 3 and case["temperature"] == 0.5  # the departures the descriptions name
 
+
+
+def test_the_overall_is_the_leaderboards_for_every_row_it_prints():
+    """Every row of the official leaderboard (README at the recorded commit): the mean of the nine columns, the 1-5
+    ratings times 20, rounded to 2 decimals, is the Overall it prints."""
+    rows = DATA["leaderboard"]
+    assert len(rows) >= 30
+    for row in rows:
+        assert round(voicebench_overall(row), 2) == pytest.approx(row["overall"], abs=0.006), row["model"]
+    with pytest.raises(KeyError, match="missing ifeval"):
+        voicebench_overall({k: v for k, v in rows[0].items() if k != "ifeval"})

@@ -207,3 +207,22 @@ def score_voicebench_bbh(inputs: Sequence[ScoreInput], options: NoOptions) -> li
 def score_voicebench_rating(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     """``judge_score`` for subsets without a reference answer: the judge rates the answer against the instruction alone."""
     return score_judge(inputs, options)
+
+
+# --- The leaderboard's Overall ----------------------------------------------------------------------------------------
+
+OVERALL_COLUMNS: dict[str, float] = {"alpacaeval": 20.0, "commoneval": 20.0, "wildvoice": 20.0, "sd_qa": 1.0, "mmsu": 1.0,
+                                     "openbookqa": 1.0, "bbh": 1.0, "ifeval": 1.0, "advbench": 1.0}
+"""The leaderboard's nine columns and the factor that puts each on 0..100: the 1-5 ratings times 20, the rest percentages."""
+
+
+def voicebench_overall(columns: dict[str, float]) -> float:
+    """VoiceBench's Overall as its leaderboard computes it (README at MatthewCYM/VoiceBench 5338154; the maintainer in issue
+    #2: each task's score on 0..100, then their plain mean): the mean of the nine ``OVERALL_COLUMNS``, the 1-5 ratings
+    (AlpacaEval, CommonEval, WildVoice) times 20. ``columns`` holds each as the leaderboard prints it (ratings 1-5, the
+    others percentages: SD-QA the usa split's, MMSU over all its questions, AdvBench the refusal rate); a missing column
+    raises KeyError: the Overall of fewer columns is not the leaderboard's."""
+    missing = [name for name in OVERALL_COLUMNS if name not in columns]
+    if missing:
+        raise KeyError(f"VoiceBench Overall needs all nine columns; missing {', '.join(missing)}")
+    return sum(factor * columns[name] for name, factor in OVERALL_COLUMNS.items()) / len(OVERALL_COLUMNS)
