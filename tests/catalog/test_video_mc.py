@@ -79,3 +79,19 @@ def test_a_tiny_video_model_answers(mirror, tmp_path, tiny_model, task):
     r = tiny_vlm_results(tiny_model, task, mirror, tmp_path / "run", family="qwen2_5_vl", limit=2)
     primary = "overall" if task == "vsibench" else "accuracy"
     assert (r.n_samples, r.n_errors) == (2, 0) and 0.0 <= r.metrics[primary].value <= 1.0
+
+
+def test_bad_rows_are_their_samples_errors():
+    from evals.scoring.contract import NoOptions, ScoreInput
+    from evals.scoring.metrics.vsibench import score_vsibench
+    from evals.spec.preprocess import egoschema, perceptiontest
+
+    with pytest.raises(ValueError, match="answer 5 is not among the 5 choices"):
+        egoschema({"option": [f"{c}. x" for c in "ABCDE"], "answer": "5"})
+    with pytest.raises(ValueError, match="answer_id 'x' is not an option index"):
+        perceptiontest({"options": ["a", "b", "c"], "answer_id": "x"})
+    scores = score_vsibench([ScoreInput(id="0", prediction="3", references=["0"], metadata={"question_type": "object_counting"}),
+                             ScoreInput(id="1", prediction="3", references=["3"], metadata={"question_type": "room_volume"})],
+                            NoOptions())
+    assert [s.error for s in scores] == ["vsibench_score: ground truth '0' is 0: no relative accuracy",
+                                         "vsibench_score: question_type 'room_volume' is not a VSI-Bench type"]

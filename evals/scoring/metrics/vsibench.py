@@ -27,6 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, TotalsAggregate, safe_divide, scorer
+from evals.scoring.metrics.cv_bench import _mean_present as mean_present  # the mean of the categories a run has
 
 MCA_TYPES = ("object_rel_direction_easy", "object_rel_direction_medium", "object_rel_direction_hard", "object_rel_distance",
              "route_planning", "obj_appearance_order")
@@ -103,14 +104,8 @@ def vsibench_sample(prediction: str, truth: str, question_type: str) -> tuple[fl
 
 def _vsibench_totals(totals: dict[str, np.ndarray], n: np.ndarray, options: NoOptions) -> dict[str, np.ndarray]:
     by_type = {t: safe_divide(totals[f"s_{t}"], totals[f"n_{t}"]) for t in MCA_TYPES + NA_TYPES}
-
-    def mean_present(values: list[np.ndarray]) -> np.ndarray:
-        stacked = np.stack([np.asarray(v, dtype=np.float64) for v in values])
-        present = ~np.isnan(stacked)
-        return safe_divide(np.where(present, stacked, 0.0).sum(axis=0), present.sum(axis=0))
-
-    out = {metric: mean_present([by_type[t] for t in types]) for metric, types in CATEGORIES.items()}
-    return {"overall": mean_present(list(out.values())), **out, "unparsed_rate": safe_divide(totals["unparsed"], n)}
+    out = {metric: mean_present(*(by_type[t] for t in types)) for metric, types in CATEGORIES.items()}
+    return {"overall": mean_present(*out.values()), **out, "unparsed_rate": safe_divide(totals["unparsed"], n)}
 
 
 _COLUMNS = ("unparsed", *(f"{k}_{t}" for t in MCA_TYPES + NA_TYPES for k in ("s", "n")))
