@@ -1,10 +1,10 @@
 """ASR beyond English, as the 2026 audio cards report it (tasks/audio/common_voice_15.yaml, fleurs_asr.yaml,
-wenetspeech.yaml, mls_en.yaml; the fleurs_asr_19 suite): end to end on fixture mirrors in the public sets' schemas,
+wenetspeech.yaml, mls_en.yaml, aishell1_test.yaml; the fleurs_asr_19 suite): end to end on fixture mirrors in the public sets' schemas,
 scored with the Qwen audio evaluations' normalisation (``qwen_audio``; tests/conformance/test_qwen_audio_asr.py checks it
 against the official code).
 
 The constants and references (make_fixtures ``CV15_SENTENCES``, ``WENETSPEECH_TEXTS``, ``MLS_ENG_ROWS``,
-``FLEURS_ASR_SENTENCES``, and the FLEURS rows other tests write) are built so that each figure can be worked by hand:
+``FLEURS_ASR_SENTENCES``, ``AISHELL1_ANSWERS``, and the FLEURS rows other tests write) are built so that each figure can be worked by hand:
 a British spelling and a title the English normaliser rewrites, a digit cn_tn spells out, traditional characters zhconv
 simplifies; FLEURS' two readings of sentence 1900 (a woman's, a man's) meet the constant sentence, the man's reading
 of 1901 (one word or character sharing nothing with it) costs the constant's length in edits.
@@ -54,6 +54,9 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "wenetspeech_test_net": ("今天有二十五个人", {"wer": 8 / 9}, {}),
     # the date is spelled out (0 edits of 14); 嗯 against 14 characters: 14 edits.
     "wenetspeech_test_meeting": ("会议在二零二零年三月五日举行", {"wer": 14 / 15}, {}),
+    # the word spaces go: 而对楼市成交抑制作用最大的限购 (15 characters) matches the first; against 也成为地方政府的眼中钉 (11)
+    # the best alignment keeps 成 and 的 and costs 14 edits (8 substitutions, 1 deletion, 5 insertions).
+    "aishell1_test": ("而对楼市成交抑制作用最大的限购", {"wer": 14 / 26}, {}),
     # "the cat sat" against "the cat sat on the mat" (3 deletions) and "a dog ran" (3 substitutions).
     "mls_en": ("The cat sat.", {"wer": 6 / 9}, {}),
     # lmms-lab-audio/fleurs en_us: "the cat sat" (a woman, 2 edits) and "the dog" (a man, 1 edit).
