@@ -1,5 +1,6 @@
-"""EgoSchema (subset), Perception Test (MC val), VSI-Bench and TempCompass (MC) end to end on fixture mirrors in their
-Hub layouts (tasks/video/egoschema_subset.yaml, perceptiontest_val_mc.yaml, vsibench.yaml, tempcompass_mc.yaml): each row's video found in the repo's
+"""EgoSchema (subset), Perception Test (MC val), VSI-Bench, TempCompass (MC) and TOMATO end to end on fixture mirrors
+in their Hub layouts (tasks/video/egoschema_subset.yaml, perceptiontest_val_mc.yaml, vsibench.yaml, tempcompass_mc.yaml,
+tomato.yaml): each row's video found in the repo's
 archives, the answers read and scored as lmms-eval does (tests/conformance/test_video_mc.py checks the readings and
 prompts case by case against lmms-eval's own outputs), questions clustered by video, and a tiny video model of a real
 architecture answering."""
@@ -18,7 +19,7 @@ from evals.spec.catalog import load_task
 if importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"):
     from tests.adapters.conftest import tiny_model, tiny_root  # noqa: F401  (fixtures)
 
-TASKS = ["egoschema_subset", "perceptiontest_val_mc", "vsibench", "tempcompass_mc"]
+TASKS = ["egoschema_subset", "perceptiontest_val_mc", "vsibench", "tempcompass_mc", "tomato"]
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,8 @@ def test_each_task_reads_its_config_and_videos_and_scores_as_lmms_eval(mirror, t
     specs = [load_task(t) for t in TASKS]
     assert [(s.dataset.path, s.dataset.name, s.dataset.split, s.video.frames) for s in specs] == [
         ("lmms-eval/egoschema", "Subset", "test", 32), ("lmms-eval/PerceptionTest_Val", "mc_question_val", "validation", 32),
-        ("nyu-visionx/VSI-Bench", "full", "test", 32), ("lmms-eval/TempCompass", "multi-choice", "test", 32)]
+        ("nyu-visionx/VSI-Bench", "full", "test", 32), ("lmms-eval/TempCompass", "multi-choice", "test", 32),
+        ("lmms-eval/TOMATO", None, "test", 16)]
     ego = run_tasks(specs[:2], mirror, tmp_path / "mc", "A").tasks
     # EgoSchema answers A, D, B; Perception Test A, C, B: "A" is right once in each.
     for task in TASKS[:2]:
@@ -50,6 +52,13 @@ def test_each_task_reads_its_config_and_videos_and_scores_as_lmms_eval(mirror, t
     assert (tc.n_samples, tc.n_errors) == (3, 0) and _metrics(tc) == pytest.approx({"accuracy": 2 / 3, "unparsed_rate": 0.0})
     assert {g: v["accuracy"].value for g, v in tc.subgroups[0].groups.items()} == {"speed": 1.0, "direction": 0.5}
     assert len({r.cluster for r in iter_samples(tmp_path / "tc", "tempcompass_mc")}) == 2
+
+    # TOMATO answers A, C, B (the first two about one video): "A" is right on the first.
+    tm = run_tasks([specs[4]], mirror, tmp_path / "tm", "A").tasks["tomato"]
+    assert (tm.n_samples, tm.n_errors) == (3, 0) and _metrics(tm) == pytest.approx({"accuracy": 1 / 3, "unparsed_rate": 0.0})
+    assert {s.field: {g: v["accuracy"].value for g, v in s.groups.items()} for s in tm.subgroups} == {
+        "reason_type": {"count": 1.0, "direction": 0.0}, "demonstration_type": {"human": 0.5, "object": 0.0}}
+    assert len({r.cluster for r in iter_samples(tmp_path / "tm", "tomato")}) == 2
 
     # VSI-Bench: "A 3" is right on the easy direction question (A), wrong on the medium one (C) and route planning (B);
     # 3 chairs of 3 is MRA 1; 3 m² of 4.2 (relative error 0.29) passes the thresholds .5-.7: MRA 0.5. The categories:
@@ -68,13 +77,13 @@ def test_each_task_reads_its_config_and_videos_and_scores_as_lmms_eval(mirror, t
 
 def test_answers_no_rule_reads_are_wrong_and_counted(mirror, tmp_path):
     results = run_tasks([load_task(t) for t in TASKS], mirror, tmp_path / "run", "no idea").tasks
-    for task in ("egoschema_subset", "perceptiontest_val_mc", "tempcompass_mc"):
+    for task in ("egoschema_subset", "perceptiontest_val_mc", "tempcompass_mc", "tomato"):
         assert _metrics(results[task]) == {"accuracy": 0.0, "unparsed_rate": 1.0}
     # VSI-Bench reads the first word of every multiple-choice answer ("no": wrong); the numeric ones have no number.
     assert _metrics(results["vsibench"])["overall"] == 0.0 and results["vsibench"].metrics["unparsed_rate"].value == pytest.approx(2 / 5)
 
 
-@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("task", ["egoschema_subset", "vsibench", "tomato"])  # five options; numeric answers; a system turn
 def test_a_tiny_video_model_answers(mirror, tmp_path, tiny_model, task):
     r = tiny_vlm_results(tiny_model, task, mirror, tmp_path / "run", family="qwen2_5_vl", limit=2)
     primary = "overall" if task == "vsibench" else "accuracy"

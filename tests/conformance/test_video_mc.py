@@ -7,9 +7,10 @@ question of each benchmark and on adversarial model answers: ``egoschema_doc_to_
 ``perceptiontest_val_process_results_mc``; ``vsibench_doc_to_text``, ``vsibench_process_results`` (with
 ``extract_number``) and ``_compute_all_subscores``. omnieval's prompts (each task's template rendered by the planner),
 letters, scores and figures must be the same, but for the departures pinned here: where EgoSchema's reader finds
-nothing lmms-eval picks a random letter (recorded as ``random``), and where TempCompass's rules read nothing
-(``tempcompass_process_results_multi_choice``) lmms-eval asks GPT-3.5 (recorded as ``judged``); omnieval leaves both
-unparsed.
+nothing lmms-eval picks a random letter (recorded as ``random``), where TempCompass's rules read nothing
+(``tempcompass_process_results_multi_choice``) lmms-eval asks GPT-3.5 (recorded as ``judged``), and where TOMATO's
+``parse_multi_choice_response`` finds nothing it answers "A" (recorded as ``fallback``): omnieval leaves all three
+unparsed. TOMATO's prompt loses its final newline (omnieval trims a prompt's trailing newlines).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from evals.scoring.contract import NoOptions, ScoreInput, stats_table
 from evals.scoring.metrics.egoschema import egoschema_letter
 from evals.scoring.metrics.perceptiontest import perceptiontest_letter
 from evals.scoring.metrics.tempcompass import tempcompass_letter
+from evals.scoring.metrics.tomato import tomato_letter
 from evals.scoring.metrics.vsibench import score_vsibench, vsibench_number, vsibench_sample
 from evals.scoring.registry import get_scorer
 from evals.spec.catalog import load_task
@@ -35,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 from make_fixtures import video_bytes  # noqa: E402
 
 DATA = json.loads((Path(__file__).parent / "data" / "lmms_eval_video_mc.json").read_text(encoding="utf-8"))
-EGO, PT, VSI, TC = DATA["egoschema"], DATA["perceptiontest"], DATA["vsibench"], DATA["tempcompass"]
+EGO, PT, VSI, TC, TM = DATA["egoschema"], DATA["perceptiontest"], DATA["vsibench"], DATA["tempcompass"], DATA["tomato"]
 COMMIT = "75571cfe0fa36ca5ec2e6aa2bb268f9d38295af3"
 VIDEO = {"bytes": video_bytes(n=6, fps=6, codec="mpeg4", container="mp4"), "path": "clip.mp4"}
 LETTERS = "ABCDE"
@@ -52,13 +54,15 @@ def _text(task: str, row: dict[str, Any]) -> str:
 
 def test_the_reference_outputs_say_where_they_come_from_and_are_enough():
     for data, path in ((EGO, "lmms_eval/tasks/egoschema/utils.py"), (PT, "lmms_eval/tasks/perceptiontest/val/utils.py"),
-                       (VSI, "lmms_eval/tasks/vsibench/utils.py"), (TC, "lmms_eval/tasks/tempcompass/utils.py")):
+                       (VSI, "lmms_eval/tasks/vsibench/utils.py"), (TC, "lmms_eval/tasks/tempcompass/utils.py"),
+                       (TM, "lmms_eval/tasks/tomato/utils.py")):
         assert data["source"]["repository"] == "EvolvingLMMs-Lab/lmms-eval" and data["source"]["commit"] == COMMIT
         assert path in data["source"]["paths"]
         assert len(data["answers"]) >= 100 and len({(a.get("id"), a["answer"]) for a in data["answers"]}) == len(data["answers"])
     assert any(a["random"] for a in EGO["answers"]) and any(not a["random"] for a in EGO["answers"])
     assert any(a["judged"] for a in TC["answers"]) and sum(not a["judged"] for a in TC["answers"]) >= 25
-    for task in ("egoschema_subset", "perceptiontest_val_mc", "vsibench", "tempcompass_mc"):
+    assert sum(a["fallback"] for a in TM["answers"]) >= 10 and sum(not a["fallback"] for a in TM["answers"]) >= 100
+    for task in ("egoschema_subset", "perceptiontest_val_mc", "vsibench", "tempcompass_mc", "tomato"):
         assert COMMIT in load_task(task).description
 
 
@@ -133,3 +137,24 @@ def test_tempcompass_reads_answers_as_lmms_evals_rules(case):
         assert (letter, rule) == (None, "unparsed")
     else:
         assert (letter == TC["doc"]["answer"][0]) == (case["rating"] == 1)
+
+
+# --- TOMATO --------------------------------------------------------------------------------------------------------
+
+
+def test_tomato_prompt_is_lmms_evals_but_its_final_newline():
+    sample = RequestPlanner(load_task("tomato")).plan(0, {**TM["doc"], "video_path": VIDEO})
+    assert sample.error is None, sample.error
+    system, user = sample.request.messages
+    assert system.role == "system" and system.content[0].text == "You are an expert in understanding dynamics of objects."
+    assert [getattr(p, "kind", "text") for p in user.content] == ["video", "text"]
+    assert TM["prompt"].endswith("' \n") and user.content[1].text == TM["prompt"][:-1]
+
+
+@pytest.mark.parametrize("case", TM["answers"], ids=lambda c: repr(c["answer"]))
+def test_tomato_reads_answers_as_lmms_eval(case):
+    letter, rule = tomato_letter(case["answer"], TM["doc"]["options"])
+    if case["fallback"]:  # the departure: lmms-eval answers "A" here; omnieval counts the answer unread (and wrong)
+        assert (letter, rule) == (None, "unparsed")
+    else:
+        assert letter == case["letter"] and (letter == LETTERS[TM["doc"]["answer"]]) == (case["score"] == 1.0)
