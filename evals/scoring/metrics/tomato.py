@@ -19,6 +19,7 @@ from typing import Sequence
 
 from evals.scoring.contract import NoOptions, SampleScore, ScoreInput, scorer
 from evals.scoring.metrics.choice import LETTER_ACCURACY, LETTERS, score_letters
+from evals.scoring.metrics.mmmu import pick_candidate
 
 _STRIP = (",", ".", "!", "?", ";", ":", "'")
 
@@ -30,18 +31,14 @@ def tomato_letter(prediction: str, choices: Sequence[str]) -> tuple[str | None, 
     for char in _STRIP:
         text = text.strip(char)
     text = f" {text} "
-    rule, candidates = "letter_anywhere", [c for c in letters if c in text]
-    if candidates:
-        where = [text.rfind(f"({c})") for c in candidates]
-    elif len(text.split()) > 5:
-        options = dict(zip(letters, (str(o) for o in choices)))
-        rule, candidates = "option_text", [c for c in letters if options[c].lower() in text.lower()]
-        where = [text.lower().rfind(options[c].lower()) for c in candidates]
-    if not candidates:
-        return None, "unparsed"
-    if len(candidates) == 1:
-        return candidates[0], rule
-    return candidates[where.index(max(where))], f"{rule}_last"
+    candidates = [c for c in letters if c in text]
+    if candidates:  # ties go as MMMU's: the last "(X)", else the first candidate
+        letter, rule = pick_candidate(text, letters, choices, candidates, "bracketed")
+        return letter, rule.replace("bracketed", "letter_anywhere")
+    if len(text.split()) > 5:
+        return pick_candidate(text, letters, choices, [c for c, o in zip(letters, choices) if str(o).lower() in text.lower()],
+                              "option_text")
+    return None, "unparsed"
 
 
 @scorer("tomato_match", **LETTER_ACCURACY,
