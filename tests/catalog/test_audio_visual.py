@@ -142,3 +142,24 @@ def test_a_tiny_omni_model_sees_and_hears_and_a_vision_only_model_gets_the_frame
     finally:
         vision.close()
     assert r.n_errors == 0 and r.n_scored == 1
+
+
+def test_the_question_file_names_videos_inside_the_mirror_only(tmp_path):
+    root = write_video_holmes(tmp_path / "m")
+    questions = root / "TencentARC/Video-Holmes/test_Video-Holmes.json"
+    items = json.loads(questions.read_text())
+    items[0]["video ID"] = "../../../../etc/passwd"  # a row's path cannot leave the mirror
+    items[1] = "not a question"
+    questions.write_text(json.dumps(items))
+    r = run_tasks([load_task("video_holmes")], root, tmp_path / "run", "E").tasks["video_holmes"]
+    assert r.n_errors == 2 and r.n_scored == 1 and r.metrics["accuracy"].value == 1.0
+
+
+def test_a_video_template_may_name_only_plain_fields(tmp_path):
+    root = write_video_holmes(tmp_path / "m")
+    spec = load_task("video_holmes")
+    for template in ("videos/{video ID.__class__}.mp4", "videos/{video ID!r}.mp4", "videos/{0}.mp4"):
+        files = {**spec.dataset.data_files, "video": template}
+        bad = spec.model_copy(update={"dataset": spec.dataset.model_copy(update={"data_files": files})})
+        with pytest.raises(Exception, match="may name only plain fields"):
+            run_tasks([bad], root, tmp_path / "run", "E")
