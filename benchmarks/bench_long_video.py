@@ -2,9 +2,9 @@
 
     .venv/bin/python benchmarks/bench_long_video.py [--long 3600] [--short 60] [--fps 25] [--task lvbench]
 
-Two synthetic videos of one frame size, frame rate and keyframe interval (MPEG-4 Part 2 in MP4, 320x180, a
-keyframe every 2 s, moving content), one ``--long`` seconds, one ``--short``, are written once into a temporary
-folder. A fresh child process per video opens it through ``media_part`` (a file inside the dataset's root, as a
+Two synthetic videos of one frame size, frame rate and keyframe interval (``bench_video.write_video``: MPEG-4 Part 2
+in MP4, here 320x180, a keyframe every 2 s, moving content), one ``--long`` seconds, one ``--short``, are written once
+into a temporary folder. A fresh child process per video opens it through ``media_part`` (a file inside the dataset's root, as a
 loader gives it) and decodes it with ``MediaDecoder`` under the named task's ``video:`` sampling, as a run does;
 it reports its peak RSS (``VmHWM``) and the peak RSS of the same process after the imports alone, so the figure
 compared is what decoding added. Target: the long video's peak within 10% of the short one's (memory flat in the
@@ -20,29 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def write_video(path: Path, seconds: int, fps: int, size: tuple[int, int] = (320, 180)) -> None:
-    """``seconds`` of a moving sine pattern (50 distinct frames, cycled), a keyframe every 2 s."""
-    import av
-
-    x = np.linspace(0, 4 * np.pi, size[0])
-    pattern = [np.repeat(np.repeat((127 + 120 * np.sin(x + k / 8)).astype(np.uint8)[None, :, None], size[1], 0), 3, 2)
-               for k in range(50)]
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("mpeg4", rate=fps)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.gop_size = 2 * fps
-        stream.bit_rate = 200_000
-        for i in range(seconds * fps):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(pattern[i % 50], format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+from bench_video import write_video  # noqa: E402  (the same synthetic video: MPEG-4, a keyframe every 2 s, moving content)
 
 
 _CHILD = r'''
@@ -83,7 +63,7 @@ def main() -> None:
         result: dict = {"task": args.task, "fps": args.fps}
         for name, seconds in (("short", args.short), ("long", args.long)):
             path = Path(tmp) / f"{name}.mp4"
-            write_video(path, seconds, args.fps)
+            write_video(path, seconds, args.fps, size=(320, 180))
             result[name] = {"seconds": seconds, "file_mb": round(path.stat().st_size / 2**20, 1), **measure(root, args.task, path)}
     short, long = (result[k]["peak_mb"] - result[k]["imports_mb"] for k in ("short", "long"))
     result["decode_added_mb"] = {"short": round(short, 1), "long": round(long, 1)}

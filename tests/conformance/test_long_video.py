@@ -13,36 +13,20 @@ description states (pinned here).
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 
-from evals.run.plan import RequestPlanner
 from evals.scoring.metrics.long_video import MlvuOptions, _type_code, aggregate_mlvu, longvideobench_letter
 from evals.scoring.metrics.videomme import videomme_letter
 from evals.spec.catalog import load_task
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-
-from make_fixtures import video_bytes  # noqa: E402
+from tests.conformance.test_video_prompts import VIDEO, _text  # the planner's text after the video; a tiny clip
 
 DATA = json.loads((Path(__file__).parent / "data" / "lmms_eval_long_video.json").read_text(encoding="utf-8"))
 LMMS_EVAL_COMMIT = "75571cfe0fa36ca5ec2e6aa2bb268f9d38295af3"
-VIDEO = {"bytes": video_bytes(n=6, fps=6, codec="mpeg4", container="mp4"), "path": "clip.mp4"}
 TASK_TYPES = {"dev": ("anomaly_reco", "count", "ego", "needle", "order", "plotQA", "topic_reasoning"),
               "test": ("anomaly_reco", "count", "ego", "needleQA", "order", "plotQA", "sportsQA", "topic_reasoning", "tutorialQA")}
-
-
-def _text(task: str, row: dict[str, Any]) -> str:
-    """The text the model is sent after the video, as the task's planner renders it for ``row``."""
-    sample = RequestPlanner(load_task(task)).plan(0, row)
-    assert sample.error is None, sample.error
-    [message] = [m for m in sample.request.messages if m.role == "user"]
-    assert [getattr(p, "kind", "text") for p in message.content] == ["video", "text"]
-    return message.content[1].text
 
 
 def test_the_reference_outputs_say_where_they_come_from_and_are_enough():
