@@ -110,3 +110,18 @@ def test_a_tiny_video_model_answers(mirror, tmp_path, tiny_model):
     for name in names:
         assert (results[name].n_samples, results[name].n_errors) == (1, 0), name
         assert 0.0 <= results[name].metrics["accuracy"].value <= 1.0
+
+
+def test_an_mlvu_row_in_another_layout_is_its_error_not_a_silent_zero(tmp_path):
+    import pyarrow.parquet as pq
+
+    root = write_long_video(tmp_path / "mirror")
+    table = root / "sy1998" / "MLVU_Test" / "mlvu_test" / "test-00000-of-00001.parquet"
+    rows = pq.read_table(table).to_pylist()
+    rows[0]["answer"] = "Yellow"  # an option's text, as MLVU's own JSON files give it
+    rows[1]["question"] = rows[1]["question"].split("\n")[0]  # the options only in candidates
+    pq.write_table(pq.read_table(table).from_pylist(rows, schema=pq.read_schema(table)), table)
+    r = run_tasks([load_task("mlvu_test")], root, tmp_path / "run", "B").tasks["mlvu_test"]
+    assert (r.n_samples, r.n_errors, r.n_scored) == (3, 2, 1)
+    errors = sorted(s.error for s in iter_samples(tmp_path / "run", "mlvu_test") if s.error)
+    assert "'Yellow' is not an option letter" in errors[0] + errors[1] and "does not list option (B)" in errors[0] + errors[1]
