@@ -1,7 +1,7 @@
 """MLVU (dev, test), LVBench and LongVideoBench (val, no subtitles) end to end on fixture mirrors in each Hub repo's
 schema, the videos unpacked as lmms-eval's cache holds them (the ``video_files`` loader): the prompts, M-Avg over the
-fixed task-type lists, accuracy, multi-label subgroups, questions clustered by video, a missing or escaping video as
-that question's error only, and a tiny video model of a real architecture answering each task."""
+fixed task-type lists, accuracy, multi-label subgroups, questions clustered by video, a missing or escaping video and an
+MLVU row of another layout as that question's error only, and a tiny video model of a real architecture answering."""
 
 from __future__ import annotations
 
