@@ -8,6 +8,7 @@ import importlib.util
 
 import pytest
 from helpers import run_cli
+from judged_runs import tiny_vlm_judged_results
 from make_fixtures import MMAR, MMAR_ROWS, write_mmar
 
 from evals.spec.catalog import load_task
@@ -45,16 +46,6 @@ def test_clips_come_from_the_archive_and_the_official_match_scores_them(mirror, 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="torch and transformers")
 def test_a_tiny_qwen2_audio_hears_the_clips(mirror, tmp_path, tiny_model):
-    from evals.adapters.base import create_adapter
-    from evals.run.evaluate import evaluate_model
-    from evals.run.runner import RunOptions
-
-    spec = load_task("mmar")
-    spec = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 4})})
-    adapter = create_adapter(f"hf:{tiny_model('qwen2_audio')}", {})
-    try:
-        result = evaluate_model(adapter, [spec], tmp_path / "run", None, RunOptions(data_dir=str(mirror), limit=2, n_resamples=50))
-    finally:
-        adapter.close()
-    r = result.tasks["mmar"]
-    assert r.n_errors == 0 and r.n_samples == 2
+    # the run helper of the judged tasks; this task asks no judge, so its scripted judge is never asked
+    r, bodies = tiny_vlm_judged_results(tiny_model, "mmar", mirror, tmp_path / "run", "unused", family="qwen2_audio", limit=2)
+    assert r.n_errors == 0 and r.n_samples == 2 and not bodies
