@@ -15,6 +15,8 @@ line, so reading one must never hang, eat memory or silently drop a key:
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,18 @@ def _decode(path: Path, data: bytes) -> str:
         raise SpecError(f"{path}:{line}: not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start} (column {column})") from None
 
 
+@functools.lru_cache(maxsize=512)
+def _parse(text: str) -> Any:
+    """The document ``text`` holds, parsed once per process: a family file's variants are loaded one by one (each reads
+    the whole file), and the catalogue's index, ``omnieval tasks`` and the runner read the same files again. Keyed by
+    the text itself, so an edited file is parsed afresh; a document that fails is not kept (the caller names its file)."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     """Parse a task or suite file into a mapping; every problem is a ``SpecError`` naming the file (and line)."""
     path = Path(path)
@@ -110,9 +124,8 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     if len(data) > MAX_BYTES:
         raise SpecError(f"{path}: larger than {MAX_BYTES} bytes; a task or suite file is a page of YAML")
     text = _decode(path, data)
-    loader = _BoundedLoader(text)
     try:
-        value = loader.get_single_data()
+        value = copy.deepcopy(_parse(text))  # a copy: callers may change what they are given
     except _Refused as e:
         raise SpecError(f"{path}:{e.problem_mark.line + 1}: {e.problem}") from None
     except yaml.MarkedYAMLError as e:
@@ -120,8 +133,6 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
         raise SpecError(f"{path}{line}: invalid YAML: {e}".replace("\n", " ")) from None
     except yaml.YAMLError as e:
         raise SpecError(f"{path}: invalid YAML: {e}".replace("\n", " ")) from None
-    finally:
-        loader.dispose()
     if not isinstance(value, dict):
         raise SpecError(f"{path}: expected a mapping at the top level, got {type(value).__name__}")
     return value

@@ -83,3 +83,23 @@ def test_top_level_must_be_a_mapping(tmp_path):
     path = write(tmp_path, "- a\n- b\n", "s.yaml")
     with pytest.raises(SpecError, match=rf"^{path}: expected a mapping at the top level, got list"):
         load_suite_file(path)
+
+
+def test_a_family_file_is_parsed_once_for_all_its_variants_and_again_when_edited(tmp_path):
+    """Loading each variant reads the whole file; the parse is kept by the file's text, so N variants cost one parse, an
+    edited file is parsed afresh, and a caller that changes what it got changes nobody else's copy."""
+    from evals.spec import yaml_io
+    from evals.spec.task import load_task_file
+
+    body = ("name: fam\nkind: vqa\nmodality: image\ndataset: {path: x/y, split: test}\nfields: {id: id, image: image, question: q, references: a}\n"
+            "prompt: {user: \"<image>{{ q }}\"}\nscorers: [exact_match]\nvariants:\n")
+    path = tmp_path / "fam.yaml"
+    path.write_text(body + "".join(f"  fam_{i}: {{dataset: {{split: s{i}}}}}\n" for i in range(6)))
+    before = yaml_io._parse.cache_info().misses
+    specs = [load_task_file(path, variant=f"fam_{i}") for i in range(6)]
+    assert [s.dataset.split for s in specs] == [f"s{i}" for i in range(6)]
+    assert yaml_io._parse.cache_info().misses == before + 1
+    yaml_io.read_yaml_mapping(path)["variants"].clear()  # a caller's copy, not the cached document
+    assert load_task_file(path, variant="fam_5").dataset.split == "s5"
+    path.write_text(body + "  fam_0: {dataset: {split: edited}}\n")
+    assert load_task_file(path, variant="fam_0").dataset.split == "edited"
