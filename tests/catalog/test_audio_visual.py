@@ -62,9 +62,12 @@ def test_each_task_reads_its_mirror_and_scores_as_its_official_code(baseline_run
 
 def test_the_requests_are_the_official_prompts(baseline_run):
     _, out = baseline_run
-    [turn] = _records(out, "daily_omni")[0]["prompt"]
-    assert [p["type"] for p in turn["content"]] == ["text", "video"]  # the question before the video, as the script sends it
-    assert turn["content"][0]["text"] == OFFICIAL["daily_omni"].strip("\n")  # its leading and trailing line breaks trimmed
+    for task, mode in (("daily_omni", "all"), ("daily_omni_visual", "visual")):
+        [turn] = _records(out, task)[0]["prompt"]
+        official = OFFICIAL["daily_omni"][mode]  # the script's content: its media (video, and audio in mode all), then the text
+        assert [p["type"] for p in turn["content"]] == ["video", "text"]  # the sound travels with the video (its own track)
+        assert [p["type"] for p in official] == (["video", "audio", "text"] if mode == "all" else ["video", "text"])
+        assert turn["content"][1]["text"] == official[-1]["text"].rstrip("\n")  # its final line break trimmed
 
     [turn] = _records(out, "video_holmes")[0]["prompt"]
     assert [p["type"] for p in turn["content"]] == ["video", "text"] and turn["content"][1]["text"] == OFFICIAL["video_holmes"]

@@ -2,10 +2,10 @@
 
 ``data/audio_visual_answers.json`` holds adversarial answers and what each official reader made of them when it was run
 (repositories, paths, lines, commits and the command in the file's header): VLMEvalKit's WorldSense
-``extract_characters_regex``, Daily-Omni's Qwen2.5-Omni test script (its extraction and ``evaluate_answer``) and
+``extract_characters_regex``, Daily-Omni's Qwen3-Omni test script (``extract_choice_letter`` and ``evaluate_answer``) and
 Video-Holmes' evaluate.py. omnieval's readers must agree on every case. Where an official reader reads nothing (WorldSense's
-empty string, which VLMEvalKit's exact matching then scores wrong; Daily-Omni's raw text, which equals no letter;
-Video-Holmes' ``WRONG``) the answer is unparsed here: wrong and counted in ``unparsed_rate``.
+empty string, which VLMEvalKit's exact matching then scores wrong; Daily-Omni's None, never right; Video-Holmes'
+``WRONG``) the answer is unparsed here: wrong and counted in ``unparsed_rate``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from evals.scoring.metrics.audio_visual import (daily_omni_letter, score_daily_o
 DATA = json.loads((Path(__file__).parent / "data" / "audio_visual_answers.json").read_text(encoding="utf-8"))
 CASES = DATA["cases"]
 IDS = [f"{i}:{c['prediction'][:30]!r}" for i, c in enumerate(CASES)]
+DAILY = DATA["daily_omni_cases"]
 
 
 def test_the_official_outputs_say_where_they_come_from_and_cover_each_outcome():
@@ -31,7 +32,8 @@ def test_the_official_outputs_say_where_they_come_from_and_cover_each_outcome():
     assert len(CASES) >= 60 and len({c["prediction"] for c in CASES}) == len(CASES)
     assert {c["worldsense"] for c in CASES} == {"A", "B", "C", "D", None}
     assert {c["video_holmes"] for c in CASES} == {*"ABCDEF", "WRONG"}
-    assert {len(c["daily_omni"]["correct_if"]) for c in CASES} == {0, 1}
+    assert len(DAILY) >= 60 and {c["letter"] for c in DAILY} == {"A", "B", "C", "D", None}
+    assert all(c["correct_if"] == ([c["letter"]] if c["letter"] else []) for c in DAILY)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -40,11 +42,10 @@ def test_worldsense_reads_as_vlmevalkit(case):
     assert letter == case["worldsense"] and (rule == "unparsed") == (case["worldsense"] is None)
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_daily_omni_is_right_exactly_where_the_official_script_is(case):
+@pytest.mark.parametrize("case", DAILY, ids=[f"{i}:{c['prediction'][:30]!r}" for i, c in enumerate(DAILY)])
+def test_daily_omni_reads_as_its_qwen3_omni_script(case):
     letter, rule = daily_omni_letter(case["prediction"])
-    assert [x for x in "ABCD" if letter == x] == case["daily_omni"]["correct_if"]
-    assert (rule == "unparsed") == (not case["daily_omni"]["correct_if"])
+    assert letter == case["letter"] and (rule == "unparsed") == (case["letter"] is None)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

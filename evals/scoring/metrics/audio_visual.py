@@ -6,9 +6,12 @@
   ``Option:``, removed wherever they occur) over the letters A-D: the first capital A-D left. Where it reads nothing VLMEvalKit asks its
   choice extractor, which under its default ``exact_matching`` has no options to match (``extract_option`` looks for
   them in the question text, which holds none) and scores the question wrong: here it is unparsed, wrong and counted.
-- ``daily_omni_accuracy``: Daily-Omni's test_model/Qwen2.5-Omni/testmodel.py: the text after the first ``assistant``
-  (when there is one), stripped, must start with A-D (either case: ``Answer: B`` reads as ``A``); otherwise the raw
-  text is compared with the answer letter, which it never equals: unparsed.
+- ``daily_omni_accuracy``: Daily-Omni's test_model/Qwen3-Omni/testmodel.py ``extract_choice_letter`` (the script the
+  benchmark's authors run Qwen3-Omni with): in the text after the last ``</think>``, then the text with whole
+  ``<think>`` blocks removed, then the whole text, the first of: an ``<answer>X</answer>`` tag, a line starting
+  ``answer``, ``final answer``, ``the answer is`` or ``答案`` followed by a letter, a letter A-D starting the text (either
+  case, followed by a space, ``.``, ``)``, a colon or the end), the last standalone A-D of the upper-cased text (so the
+  article in "a dog" reads as ``A``, as officially); else nothing: unparsed.
 - ``video_holmes_accuracy``: Video-Holmes' evaluate.py: the last ``<answer>...</answer>`` (else the whole answer), then
   the first of A-F followed by a space or a colon or preceded by ``[``, in letter order, else the first of A-F
   contained anywhere, in letter order (``Because B`` reads as ``B``, ``The answer is C`` as ``C``); else ``WRONG``:
@@ -31,8 +34,12 @@ from evals.scoring.metrics.mme_realworld import MME_REALWORLD_PREFIXES
 WORLDSENSE_PREFIXES = (*MME_REALWORLD_PREFIXES, "Answer:", "Option:")
 """VLMEvalKit's WorldSense list: MME-RealWorld's (its two run-together pairs included) and ``Answer:``, ``Option:``."""
 _ABCD = re.compile(r"[ABCD]")
-_ASSISTANT = re.compile(r"assistant\s*([\s\S]*)$")
-_LEADING_ABCD = re.compile(r"\s*([A-D])", re.IGNORECASE)
+_THINK_END = re.compile(r"</think>", re.IGNORECASE)
+_THINK_BLOCK = re.compile(r"(?is)<think>.*?</think>")
+_DAILY_RULES = (("answer_tag", re.compile(r"(?is)<answer>\s*([A-D])\s*</answer>").search),
+                ("answer_phrase", re.compile(r"(?i)(?:^|[\n\r])\s*(?:final answer|answer|the answer is|答案)\s*[:：]?\s*([A-D])\b").search),
+                ("direct", re.compile(r"(?i)^\s*([A-D])(?:[\s\.\):：]|$)").match))
+_STANDALONE_ABCD = re.compile(r"\b([A-D])\b")
 _ANSWER_TAG = re.compile(r"<answer>\s*(.*?)\s*</answer>", re.DOTALL)
 _HOLMES_LETTERS = "ABCDEF"
 
@@ -47,12 +54,20 @@ def worldsense_letter(prediction: str) -> tuple[str | None, str]:
 
 
 def daily_omni_letter(prediction: str) -> tuple[str | None, str]:
-    """The letter Daily-Omni's Qwen2.5-Omni test script reads: ``after_assistant`` or ``leading``, else unparsed."""
-    text = prediction if isinstance(prediction, str) else ""
-    after = _ASSISTANT.search(text)
-    rule, text = ("after_assistant", after.group(1).strip()) if after else ("leading", text)
-    m = _LEADING_ABCD.match(text)
-    return (m.group(1).upper(), rule) if m else (None, "unparsed")
+    """The letter Daily-Omni's ``extract_choice_letter`` reads, ``(letter, rule)`` (``answer_tag``, ``answer_phrase``,
+    ``direct``, ``last_letter``) or ``(None, "unparsed")``."""
+    raw = prediction.strip() if isinstance(prediction, str) else ""
+    ends = list(_THINK_END.finditer(raw))
+    views = [raw[ends[-1].end():].strip() if ends else raw, _THINK_BLOCK.sub(" ", raw).strip(), raw]
+    for view in dict.fromkeys(v for v in views if v):  # each distinct non-empty view once, in that order
+        for rule, find in _DAILY_RULES:
+            m = find(view)
+            if m:
+                return m.group(1).upper(), rule
+        letters = _STANDALONE_ABCD.findall(view.upper())
+        if letters:
+            return letters[-1], "last_letter"
+    return None, "unparsed"
 
 
 def video_holmes_letter(prediction: str) -> tuple[str | None, str]:
@@ -77,8 +92,8 @@ def score_worldsense(inputs: Sequence[ScoreInput], options: NoOptions) -> list[S
 
 
 @scorer("daily_omni_accuracy", **LETTER_ACCURACY,
-        description="Daily-Omni accuracy: the official test script's reading (the first letter A-D after 'assistant' or at the "
-                    "start); anything else is wrong and counted.")
+        description="Daily-Omni accuracy: the Qwen3-Omni test script's extract_choice_letter (answer tag, answer line, leading "
+                    "letter, last standalone A-D); anything else is wrong and counted.")
 def score_daily_omni(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     return score_letters(inputs, daily_omni_letter)
 
