@@ -182,6 +182,12 @@ def parts_of(task: TaskSpec) -> list[tuple[str, str | None, str]]:
         return [(ds.path, ds.name, ds.split), COCO_KARPATHY_IMAGES]
     if ds.loader == "fleurs_to_english":
         return [(ds.path, ds.name, ds.split), (ds.path, FLEURS_ENGLISH, ds.split)]
+    if ds.loader == "fleurs_from_english":
+        return [(ds.path, FLEURS_ENGLISH, ds.split), (ds.path, ds.name, ds.split)]
+    if ds.loader == "fleurs_from_chinese":
+        return [(ds.path, FLEURS_CHINESE, ds.split), (ds.path, ds.name, ds.split)]
+    if ds.loader == "fleurs_to_chinese":
+        return [(ds.path, ds.name, ds.split), (ds.path, FLEURS_CHINESE, ds.split)]
     if ds.loader == "dynamath_variants":
         return [(ds.path, ds.name, split) for split in DYNAMATH_VARIANTS]
     if ds.loader == "chunked_calls" and ds.path in CHUNKED_SETS:
@@ -1127,3 +1133,304 @@ def load_mmlongbench_doc_pages(task: TaskSpec, data_dir: Path | None = None) -> 
     sizes = [(name, (folder / name).stat().st_size) for name in names if name.endswith(".png")]
     return RowSource(rows(), part.num_rows, stable_hash([part.fingerprint, "mmlongbench_doc_pages", sizes]),
                      f"{part.origin} with pages/", part.revision, columns=[*part.columns, *slots])
+
+
+@LOADERS.register("video_files")
+def load_video_files(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """The split's rows (as the Hub repo lays them out) whose ``fields.video`` cell names a video file of the repo's
+    extracted archives, as lmms-eval's ``dataset_kwargs: {video: True}`` unpacks them into its cache: the file is
+    ``<mirror>/<video_folder>/<cell>`` (``dataset.data_files: {video_folder: videos}``; none: the mirror's own folder).
+    MLVU (``video_name``), LVBench and LongVideoBench (``video_path``). Only a mirror is read (the archives are tens to
+    hundreds of GB); a cell naming a file outside that folder, or one absent from it, is that sample's error.
+    """
+    from evals.data.media import LoaderFile, MediaError, resolve_inside
+
+    if data_dir is None:
+        raise DataError(f"task {task.name}: its videos are read from a mirror: put the split's files of {task.dataset.path} and its "
+                        f"videos, extracted from the repo's archives, under DIR/{task.dataset.path} and pass --data-dir DIR")
+    repo = Path(data_dir) / task.dataset.path
+    folder = str((task.dataset.data_files or {}).get("video_folder", "")).strip("/")
+    root = repo / folder if folder else repo
+    if not root.is_dir():
+        raise DataError(f"task {task.name}: the mirror {repo} has no {folder or '.'}/ folder of videos")
+    rows_source = open_files(task.model_copy(update={"dataset": _replace_loader(task)}), data_dir)
+    video_col = task.fields.video or "video_path"
+
+    def video(cell: Any) -> Any:
+        name = str(cell or "")
+        try:
+            path = resolve_inside(name, root)
+        except MediaError as e:
+            return _missing_media(str(e))
+        return LoaderFile(path) if name and path.is_file() else _missing_media(f"video {name!r} is not in {folder or 'the mirror'}")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in rows_source.rows:
+            if ROW_ERROR not in row:
+                row[video_col] = video(row.get(video_col))
+            yield i, row
+
+    identity = stable_hash({"rows": rows_source.fingerprint, "video_folder": folder})
+    return RowSource(rows(), rows_source.num_rows, identity, f"{rows_source.origin} + videos in {folder or '.'}/", rows_source.revision,
+                     columns=rows_source.columns, reuse_key=identity)
+
+
+FLEURS_CHINESE = "cmn_hans_cn"
+"""The FLEURS config of Mandarin: the source of speech translation from Chinese, the references of translation into it."""
+
+
+def _fleurs_translation_pairs(task: TaskSpec, data_dir: Path | None, audio_config: str, text_config: str,
+                              column: str = "translation") -> RowSource:
+    """Each recording of FLEURS config ``audio_config`` with, as ``column``, the ``raw_transcription`` of the row with
+    the same ``id`` in ``text_config`` (FLEURS is n-way parallel: an id is one FLoRes sentence in every language). A
+    language with several recordings of one sentence has one text for it; the first is taken. A recording whose sentence
+    has no row there gets no reference: that sample's error, never scored against nothing."""
+    source = open_part(task, data_dir, name=audio_config)
+    target = open_part(task, data_dir, name=text_config)
+    sentences: dict[int, str] = {}
+    for _, row in target.rows:
+        sentences.setdefault(int(row["id"]), row["raw_transcription"])
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in source.rows:
+            yield i, {**row, column: sentences.get(int(row["id"]))}
+
+    return RowSource(
+        rows(), source.num_rows, stable_hash([source.fingerprint, target.fingerprint]),
+        f"{source.origin} joined with {text_config}", source.revision, columns=[*source.columns, column],
+    )
+
+
+@LOADERS.register("fleurs_from_english")
+def load_fleurs_from_english(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """FLEURS speech translation from English: each ``en_us`` recording against the sentence of its id in config
+    ``dataset.name`` (the target language, ``de_de``), as Phi-4-multimodal's FLEURS EN-X evaluation pairs them (the
+    English test recordings, the transcript replaced by the translation)."""
+    return _fleurs_translation_pairs(task, data_dir, FLEURS_ENGLISH, task.dataset.name or "")
+
+
+@LOADERS.register("fleurs_from_chinese")
+def load_fleurs_from_chinese(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """FLEURS speech translation from Mandarin: each ``cmn_hans_cn`` recording against the sentence of its id in config
+    ``dataset.name`` (Qwen3-Omni's Fleurs-zh2xx)."""
+    return _fleurs_translation_pairs(task, data_dir, FLEURS_CHINESE, task.dataset.name or "")
+
+
+@LOADERS.register("fleurs_to_chinese")
+def load_fleurs_to_chinese(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """FLEURS speech translation into Mandarin: each recording of config ``dataset.name`` against the ``cmn_hans_cn``
+    sentence of its id (Qwen3-Omni's Fleurs-xx2zh)."""
+    return _fleurs_translation_pairs(task, data_dir, task.dataset.name or "", FLEURS_CHINESE)
+
+
+@LOADERS.register("video_zips_by_id")
+def load_video_zips_by_id(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """``video_zips`` for a split whose video is named by a column the task also reads as data (VideoMMMU: the video of
+    row ``id`` is ``<id>.mp4`` in one of the repo's zips): the column named by ``dataset.data_files.video_named_by``
+    (default ``id``) keeps its value, and the video goes to ``fields.video``'s key. The split's rows are read twice
+    (once plain, beside the archives' pass): a small table."""
+    from dataclasses import replace as _replace
+
+    named_by = str((task.dataset.data_files or {}).get("video_named_by", "id"))
+    target = task.fields.video or "video"
+    zipped = load_video_zips(task.model_copy(update={"fields": task.fields.model_copy(update={"video": named_by})}), data_dir)
+    plain = open_files(task.model_copy(update={"dataset": _replace_loader(task)}), data_dir)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for (i, row), (_, original) in zip(zipped.rows, plain.rows):
+            yield i, row if ROW_ERROR in row else {**row, target: row.get(named_by), named_by: original.get(named_by)}
+
+    return _replace(zipped, rows=rows())
+
+
+@LOADERS.register("json_videos")
+def load_json_videos(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """Questions in one JSON file of a mirror, each naming its video by a path template over its own fields, as the
+    audio-visual benchmarks ship them with their videos unpacked beside the file (``dataset.data_files``):
+    ``questions`` (the file, in the repo), ``video`` (``Videos/{video_id}/{video_id}_video.mp4``: Daily-Omni's qa.json
+    and Videos.tar; ``videos/{video ID}.mp4``: Video-Holmes), and ``layout``: ``list`` (default: a list of question
+    objects) or ``by_video`` (an object of videos, each with its fields and its questions under the keys that contain ``task``,
+    WorldSense's worldsense_qa.json: one row per question, the video's fields and ``video_id`` added, as VLMEvalKit's
+    ``generate_tsv`` flattens it). The video cell becomes the file (inside the mirror only); a missing file, a template
+    naming a field the question lacks, or an entry that is not an object is that question's error."""
+    from evals.data.media import LoaderFile, MediaError, resolve_inside
+
+    files = task.dataset.data_files or {}
+    if data_dir is None or not isinstance(files.get("questions"), str) or not isinstance(files.get("video"), str):
+        raise DataError(f"task {task.name}: json_videos reads a mirror (--data-dir DIR holding {task.dataset.path}) and needs "
+                        "dataset.data_files.questions (the JSON file) and .video (the video path template)")
+    repo = Path(data_dir) / task.dataset.path
+    path, template, layout = _repo_file(task, data_dir, str(files["questions"])), str(files["video"]), str(files.get("layout", "list"))
+    if not _plain_fields_template(template):
+        raise DataError(f"task {task.name}: dataset.data_files.video {template!r} may name only plain fields, as {{video_id}}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise DataError(f"task {task.name}: {path.name} is not JSON: {e}") from None
+    if layout == "by_video":
+        if not isinstance(data, dict):
+            raise DataError(f"task {task.name}: {path.name} is not an object of videos (layout: by_video)")
+        items: list[Any] = []
+        for video_id, video in data.items():
+            meta = {k: v for k, v in video.items() if "task" not in k} if isinstance(video, dict) else {}
+            questions = [v for k, v in video.items() if "task" in k] if isinstance(video, dict) else [video]
+            items += [{**meta, **q, "video_id": str(video_id)} if isinstance(q, dict) else q for q in questions]
+    elif isinstance(data, list):
+        items = data
+    else:
+        raise DataError(f"task {task.name}: {path.name} is not a list of questions (layout: {layout})")
+    video_col = task.fields.video or "video"
+
+    def video(item: dict[str, Any]) -> Any:
+        try:
+            name = template.format_map(item)
+            found = resolve_inside(name, repo)
+        except KeyError as e:
+            return _missing_media(f"the video template {template!r} names {e}, which the question lacks")
+        except MediaError as e:
+            return _missing_media(str(e))
+        return LoaderFile(found) if found.is_file() else _missing_media(f"video {name!r} is not in the mirror")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, item in enumerate(items):
+            yield i, ({**item, video_col: video(item)} if isinstance(item, dict) else error_row(f"{path.name}: entry {i} is not an object"))
+
+    columns = sorted({k for item in items if isinstance(item, dict) for k in item} | {video_col})
+    identity = stable_hash({"files": _files_identity([str(path)]), "video": template, "layout": layout, "revision": task.dataset.revision})
+    return RowSource(rows(), len(items), identity, f"files:{repo}", task.dataset.revision, columns=columns, reuse_key=identity)
+
+
+
+def mirror_video(name: str, repo: Path, hint: str = "") -> Any:
+    """The video file ``name`` inside the mirror's ``repo`` folder (a ``LoaderFile``), or the sample's media error: a
+    name outside that folder, or no such file (``hint`` says what to do)."""
+    from evals.data.media import LoaderFile, MediaError, resolve_inside
+
+    try:
+        path = resolve_inside(name, repo)
+    except MediaError as e:
+        return _missing_media(str(e))
+    return LoaderFile(path) if name and path.is_file() else _missing_media(f"video {name!r} is not in the mirror {repo}{hint}")
+
+_HUB_FILE_URL = re.compile(r"^https://huggingface\.co/datasets/[^/]+/[^/]+/resolve/[^/]+/(.+)$")
+
+
+@LOADERS.register("hub_url_videos")
+def load_hub_url_videos(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """The split's rows whose ``fields.video`` cell is the video's own Hub URL (MMVU:
+    ``https://huggingface.co/datasets/yale-nlp/MMVU/resolve/main/videos/Art/0.mp4``): the file at that path in the
+    mirror (``<mirror>/videos/Art/0.mp4``); a URL of another form, or a file not in the mirror, is that sample's error.
+    ``dataset.data_files: {keep: "column=value"}`` keeps only the rows whose column has that value (MMVU's question
+    types, scored two ways), numbered as in the split. Only a mirror is read."""
+    from dataclasses import replace as _replace
+
+    if data_dir is None:
+        raise DataError(f"task {task.name}: its videos are read from a mirror: put the files of {task.dataset.path} (the split and "
+                        f"its videos) under DIR/{task.dataset.path} and pass --data-dir DIR")
+    repo = Path(data_dir) / task.dataset.path
+    keep = str((task.dataset.data_files or {}).get("keep", ""))
+    column, _, value = keep.partition("=")
+    rows_source = open_files(task.model_copy(update={"dataset": _replace_loader(task)}), data_dir)
+    video_col = task.fields.video or "video"
+
+    def video(cell: Any) -> Any:
+        found = _HUB_FILE_URL.match(str(cell or ""))
+        return mirror_video(found.group(1), repo) if found else _missing_media(f"video {str(cell)[:120]!r} is not a Hub file URL")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in rows_source.rows:
+            if ROW_ERROR not in row:
+                if keep and str(row.get(column)) != value:
+                    continue
+                row[video_col] = video(row.get(video_col))
+            yield i, row
+
+    identity = stable_hash({"rows": rows_source.fingerprint, "keep": keep})
+    return _replace(rows_source, rows=rows(), num_rows=None if keep else rows_source.num_rows, fingerprint=identity,
+                    origin=f"{rows_source.origin} + videos in the mirror", table=None, reuse_key=identity)
+
+
+@LOADERS.register("json_tar_audio")
+def load_json_tar_audio(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """Rows from a JSON list (MMAR's ``MMAR-meta.json``) whose ``fields.audio`` column names a file inside a tar
+    archive (``mmar-audio.tar.gz``), as the benchmark ships them: the archive is unpacked once beside itself (into the
+    folder named as the archive without ``.tar*``, tarfile's ``data`` filter: no links out, no absolute paths), then
+    each row's audio cell is that file (``./audio/x.wav`` found as it is or under the archive's top folder). A file
+    absent from the archive is that sample's error. ``dataset.data_files`` may rename them:
+    ``{rows: MMAR-meta.json, audio: mmar-audio.tar.gz}``."""
+    import tarfile
+
+    names = {"rows": "MMAR-meta.json", "audio": "mmar-audio.tar.gz", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+    rows_path = _repo_file(task, data_dir, names["rows"])
+    archive = _repo_file(task, data_dir, names["audio"])
+    audio_col = task.fields.audio if isinstance(task.fields.audio, str) else "audio_path"
+    try:
+        records = json.loads(rows_path.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise DataError(f"task {task.name}: {rows_path.name} is not JSON: {e}") from None
+    if not isinstance(records, list):
+        raise DataError(f"task {task.name}: {rows_path.name} is not a JSON list of rows")
+    folder = archive.parent / archive.name.split(".tar")[0]
+    identity = _files_identity([str(rows_path), str(archive)])
+    marker = folder / ".omnieval-unpacked"
+    if not marker.is_file() or marker.read_text() != json.dumps(identity):
+        with tarfile.open(archive, "r:*") as tar:
+            tar.extractall(folder, filter="data")
+        marker.write_text(json.dumps(identity))
+    files = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+
+    def audio_file(name: str) -> Path | None:
+        inner = name[2:] if name.startswith("./") else name
+        if inner in files:
+            return files[inner]
+        return next((p for rel, p in files.items() if rel.endswith("/" + inner)), None)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, record in enumerate(records):
+            if not isinstance(record, dict):
+                yield i, error_row(f"{rows_path.name} item {i} is not an object")
+                continue
+            row = dict(record)
+            name = str(row.get(audio_col) or "")
+            path = audio_file(name) if name else None
+            # the bytes, not the unpacked path: media paths must lie under the dataset's root, and this folder may not
+            row[audio_col] = {"bytes": path.read_bytes(), "path": name} if path else _missing_media(f"{name or 'no audio path'} not in {archive.name}")
+            yield i, row
+
+    keys = list(dict.fromkeys(k for r in records if isinstance(r, dict) for k in r))
+    return RowSource(rows(), len(records), stable_hash({"files": identity, "revision": task.dataset.revision}),
+                     f"files:{rows_path.parent}", task.dataset.revision, columns=keys, reuse_key=stable_hash(identity))
+
+
+def _plain_fields_template(template: str) -> bool:
+    """Whether ``template`` (``str.format`` syntax) names only plain fields: no position, attribute, index, conversion or
+    format spec, so that filling it from a row reads that row's values and nothing else."""
+    import string
+
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(template) if name is not None]
+    except ValueError:  # an unmatched brace
+        return False
+    return all(name and not name.isdigit() and not any(c in name for c in ".[]") and not spec and not conv for name, spec, conv in fields)
+
+
+@LOADERS.register("vlmevalkit_tsv_videos")
+def load_vlmevalkit_tsv_videos(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """``vlmevalkit_tsv`` for a video benchmark whose TSV sits in its Hub repo beside its videos (MMBench-Video:
+    ``MMBench-Video.tsv``, its ``video_path`` cells ``video/<name>.mp4``): the ``fields.video`` cell names a file inside
+    ``<data dir>/<dataset.path>``; one outside it or not there is that sample's error. The repo ships the videos as
+    pickles (``video_pkl/*.pkl``), which are never read here (unpickling runs code): the mirror holds them unpacked, as
+    VLMEvalKit's ``unwrap_hf_pkl`` writes them."""
+    from dataclasses import replace as _replace
+
+    source = load_vlmevalkit_tsv(task, data_dir)
+    repo = Path(data_dir or ".") / task.dataset.path
+    col = task.fields.video or "video_path"
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in source.rows:
+            if ROW_ERROR not in row:
+                row[col] = mirror_video(str(row.get(col) or ""), repo, " (unpack video_pkl/*.pkl as VLMEvalKit does)")
+            yield i, row
+
+    return _replace(source, rows=rows())

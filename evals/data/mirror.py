@@ -23,7 +23,7 @@ from evals.data.patterns import default_patterns, readme_patterns
 from evals.errors import DataError
 from evals.hub import ensure_hub_or_offline, unreachable_reason
 
-_FILE_LOADERS = {"jsonl_zip": ["data.jsonl", "images.zip"]}
+_FILE_LOADERS = {"jsonl_zip": ["data.jsonl", "images.zip"], "json_tar_audio": ["MMAR-meta.json", "mmar-audio.tar.gz"]}
 """Loaders that read whole files of a repo rather than parquet configs."""
 
 
@@ -69,6 +69,8 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
         try:
             if spec.dataset.loader in _FILE_LOADERS:
                 patterns = list(_FILE_LOADERS[spec.dataset.loader])
+            elif (revision or "").startswith("refs/convert/"):  # the Hub's parquet conversion: <config>/<split>/*.parquet, no card
+                patterns = default_patterns(config, split)
             else:
                 readme = Path(hf_hub_download(repo, "README.md", repo_type="dataset", revision=revision, local_dir=target))
                 patterns = readme_patterns(readme.read_text(), config, split) or default_patterns(config, split)

@@ -570,3 +570,85 @@ def cc_ocr(row: Row) -> Row:
     if not image:
         raise ValueError("image is empty")
     return {**row, "image": image}
+
+
+@PREPROCESSORS.register("options_answer_text")
+def options_answer_text(row: Row) -> Row:
+    """``options`` (option texts) and ``answer`` (the right option's text) -> ``choices`` and ``answer_letter``, as
+    ``candidates`` reads MVBench's (OmniBench: m-a-p/OmniBench; an answer that is not one of the options is the row's
+    error)."""
+    return candidates({**row, "candidates": row.get("options")})
+
+
+@PREPROCESSORS.register("egoschema")
+def egoschema(row: Row) -> Row:
+    """EgoSchema (lmms-eval/egoschema): ``option`` (five ``A. text`` strings) -> ``choices``; ``answer`` (an index) ->
+    ``answer_letter``."""
+    options = row.get("option")
+    options = [str(o) for o in options] if isinstance(options, (list, tuple)) else None
+    return {**row, "choices": options or [], "answer_letter": index_letter(row, "answer", options, "option")}
+
+
+@PREPROCESSORS.register("perceptiontest")
+def perceptiontest(row: Row) -> Row:
+    """Perception Test MC (lmms-eval/PerceptionTest_Val): ``options`` (three texts) -> ``choices``; ``answer_id`` (an
+    index, as a string) -> ``answer_letter``."""
+    options = row.get("options")
+    options = [str(o) for o in options] if isinstance(options, (list, tuple)) else None
+    return {**row, "choices": options or [], "answer_letter": index_letter(row, "answer_id", options, "options")}
+
+
+LONGVIDEOBENCH_NO_OPTION = "N/A"
+"""How LongVideoBench's ``option0`` .. ``option4`` mark an option a question does not have."""
+
+
+@PREPROCESSORS.register("longvideobench")
+def longvideobench(row: Row) -> Row:
+    """LongVideoBench: ``option0`` .. ``option4`` but the ``N/A`` ones -> ``choices`` (as lmms-eval's
+    ``longvideobench_doc_to_text`` lists them); ``correct_choice`` (an index) -> ``answer_letter``."""
+    choices = [str(row[f"option{i}"]) for i in range(5) if row.get(f"option{i}") not in (None, LONGVIDEOBENCH_NO_OPTION)]
+    return {**row, "choices": choices, "answer_letter": index_letter(row, "correct_choice", choices, "option0 .. option4")}
+
+
+@PREPROCESSORS.register("videommmu")
+def videommmu(row: Row) -> Row:
+    """VideoMMMU (lmms-lab/VideoMMMU): ``subject`` from the id as lmms-eval's ``extract_subset_name`` reads it
+    (``<split>_<subject>_<n>``: ``Art_Theory`` of ``test_Art_Theory_12``; the id itself when it has no such form)."""
+    sid = str(row.get("id") or "")
+    found = re.match(rf"^{re.escape(sid.split('_')[0])}_(.+?)_\d+$", sid)
+    return {**row, "subject": found.group(1) if found else sid}
+
+
+@PREPROCESSORS.register("mmvu")
+def mmvu(row: Row) -> Row:
+    """MMVU (yale-nlp/MMVU validation.json): ``choices`` (a dict A-E, all empty for open questions) -> ``options``, the
+    texts in the dict's order for a multiple-choice question and none for an open one."""
+    choices = row.get("choices")
+    listed = [str(v) for v in choices.values()] if isinstance(choices, dict) else []
+    return {**row, "options": listed if row.get("question_type") == "multiple-choice" else []}
+
+
+@PREPROCESSORS.register("tomato")
+def tomato(row: Row) -> Row:
+    """TOMATO (lmms-eval/TOMATO): ``options`` -> ``choices``; ``answer`` (an index) -> ``answer_letter``; ``options_dict``
+    the letter -> option mapping as lmms-eval's ``construct_prompt`` writes it into the prompt (Python's ``str`` of the
+    dict: ``{'A': 'text', ...}``)."""
+    options = row.get("options")
+    options = [str(o) for o in options] if isinstance(options, (list, tuple)) else None
+    letter = index_letter(row, "answer", options, "options")
+    return {**row, "choices": options, "answer_letter": letter, "options_dict": str(dict(zip(option_letters(len(options)), options)))}
+
+
+@PREPROCESSORS.register("mlvu")
+def mlvu(row: Row) -> Row:
+    """MLVU as lmms-eval reads it (sy1998/MLVU_dev, MLVU_Test): the question carries its options as ``(A) text`` lines and
+    ``answer`` is a letter; lmms-eval sends only the question and compares letters, so a row of another layout (options
+    only in ``candidates``, the answer an option's text, as MLVU's own JSON files have them) would be silently wrong
+    there: here it is the row's error, naming what it lacks."""
+    answer = str(row.get("answer") or "").strip()
+    letters = option_letters(len(row.get("candidates") or []) or 6)
+    if answer not in letters:
+        raise ValueError(f"answer {answer!r} is not an option letter ({', '.join(letters)}): not the layout lmms-eval reads")
+    if f"({answer})" not in str(row.get("question") or ""):
+        raise ValueError(f"the question does not list option ({answer}): its options are not in it, as lmms-eval sends them")
+    return row

@@ -253,6 +253,101 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
                               "table parsing en": 0.0, "document parsing en": 0.75, "chart parsing en": 0.0,
                               "cognition VQA cn": 1.0, "key information extraction cn": 0.0, "formula recognition cn": 1.0,
                               "text spotting en": 0.0}}),
+    # --- #29: video, speech, audio and audio-visual ---------------------------------------------------------------------
+    # Long video (tests/catalog/test_long_video.py): MLVU's M-Avg is the mean over its fixed list of task types (7 on dev,
+    # 9 on test; an absent type counts 0), so a type's subgroup value is its accuracy over that count.
+    "mlvu_dev": ("B", {"m_avg": 1.5 / 7, "accuracy": 0.5, "unparsed_rate": 0.0},
+                 {"task_type": {"plotQA": 1 / 7, "count": 0.0, "needle": 0.5 / 7}}),
+    "mlvu_test": ("B", {"m_avg": 2 / 9, "accuracy": 2 / 3, "unparsed_rate": 0.0},
+                  {"task_type": {"plotQA": 1 / 9, "sportsQA": 0.0, "tutorialQA": 1 / 9}}),
+    "lvbench": ("B", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
+                {"question_type[*]": {"key information retrieval": 1.0, "reasoning": 0.0, "event understanding": 0.0,
+                                      "temporal grounding": 0.0}}),
+    "longvideobench_val_v": ("B", {"accuracy": 0.5, "unparsed_rate": 0.0},
+                             {"duration_group": {"180": 0.5, "3600": 0.5}, "question_category": {"S2E": 0.0, "TOS": 1.0, "E2O": 1.0}}),
+    # General video multiple choice (tests/catalog/test_video_mc.py), lmms-eval's readers.
+    "egoschema_subset": ("A", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {}),
+    "perceptiontest_val_mc": ("A", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
+                              {"area": {"Memory": 1.0, "Physics": 0.0},
+                               "reasoning": {"descriptive": 1.0, "predictive": 0.0, "explanatory": 0.0}}),
+    "tempcompass_mc": ("A", {"accuracy": 2 / 3, "unparsed_rate": 0.0}, {"dim": {"speed": 1.0, "direction": 0.5}}),
+    "tomato": ("A", {"accuracy": 1 / 3, "unparsed_rate": 0.0},
+               {"reason_type": {"count": 1.0, "direction": 0.0}, "demonstration_type": {"human": 0.5, "object": 0.0}}),
+    # VSI-Bench: "A 3" is the right letter on one direction question and the count 3 (MRA 1) and a room size near its truth.
+    "vsibench": ("A 3", {"overall": 0.5, "object_rel_direction_accuracy": 0.5, "route_planning_accuracy": 0.0,
+                         "object_counting_mra": 1.0, "room_size_estimation_mra": 0.5, "unparsed_rate": 0.0},
+                 {"question_type": {"object_rel_direction_easy": 1.0, "object_rel_direction_medium": 0.0, "route_planning": 0.0,
+                                    "object_counting": 1.0, "room_size_estimation": 0.5},
+                  "dataset": {"arkitscenes": 1.0, "scannet": 0.5 / 3}}),
+    # Video knowledge and temporal grounding (test_charades_sta.py, test_videommmu.py, test_mmvu.py).
+    "charades_sta": ("The event happens in the 1.0 - 2.0 seconds.",
+                     {"mean_iou": (2 / 3 + 1 / 2 + 1 / 4) / 3, "r@0.3": 2 / 3, "r@0.5": 2 / 3, "r@0.7": 0.0, "unparsed_rate": 0.0}, {}),
+    "videommmu_perception": ("The answer is J.", {"accuracy": 0.5, "unparsed_rate": 0.5, "open_fraction": 0.0},
+                             {"subject": {"Art_Theory": 0.0, "Physics": 1.0}}),
+    "videommmu_comprehension": ("A", {"accuracy": 0.5, "unparsed_rate": 0.0, "open_fraction": 0.0},
+                                {"subject": {"Art_Theory": 1.0, "Physics": 0.0}}),
+    "videommmu_adaptation": ("B. The answer is the liver.", {"accuracy": 2 / 3, "unparsed_rate": 0.0, "open_fraction": 2 / 3},
+                             {"subject": {"Art_Theory": 1.0, "Clinical_Medicine": 1.0, "Physics": 0.0},
+                              "question_type": {"multiple-choice": 1.0, "open": 0.5}}),
+    "mmvu_mc": ("Therefore, the final answer is: C", {"accuracy": 1 / 3, "unparsed_rate": 0.0, "open_fraction": 0.0},
+                {"metadata.subject": {"Chemistry": 0.5, "Law": 0.0}}),
+    # Audio-visual (test_omnibench.py, test_audio_visual.py): "B" is right where the fixtures say.
+    "omnibench": ("B", {"accuracy": 0.5, "unparsed_rate": 0.0}, {"audio type": {"speech": 0.5, "sound event": 1.0, "music": 0.0}}),
+    **{name: ("B", {"accuracy": 2 / 3, "unparsed_rate": 0.0}, {"video_duration": {"30s": 0.5, "60s": 1.0}})
+       for name in ("daily_omni", "daily_omni_visual")},
+    **{name: ("B", {"accuracy": 2 / 3, "unparsed_rate": 0.0}, {"audio_class[*]": {"Speech": 0.5, "Event": 0.5, "Music": 1.0}})
+       for name in ("worldsense", "worldsense_visual")},
+    **{name: ("B", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"Question Type": {"SR": 0.0, "TCI": 1.0, "MHR": 0.0}})
+       for name in ("video_holmes", "video_holmes_av")},
+    # ASR beyond English (test_asr_beyond_english.py): the official Qwen audio normalisation; Chinese, Cantonese, Japanese
+    # and Thai by characters.
+    "common_voice_15_en": ("hello mister smith", {"wer": 4 / 7}, {}),
+    "common_voice_15_zh": ("我有两个苹果", {"wer": 7 / 12}, {}),
+    "common_voice_15_yue": ("我哋去咗银行", {"wer": 6 / 7}, {}),
+    "common_voice_15_fr": ("bonjour ça va", {"wer": 3 / 5}, {}),
+    "wenetspeech_test_net": ("今天有二十五个人", {"wer": 8 / 9}, {}),
+    "wenetspeech_test_meeting": ("会议在二零二零年三月五日举行", {"wer": 14 / 15}, {}),
+    "aishell1_test": ("而对楼市成交抑制作用最大的限购", {"wer": 14 / 26}, {}),
+    "mls_en": ("The cat sat.", {"wer": 2 / 3}, {}),
+    "fleurs_asr_en": ("The.", {"wer": 3 / 5}, {"gender": {"female": 2 / 3, "male": 1 / 2}}),
+    **{f"fleurs_asr_{c}": ("猫，坐。", {"wer": 1 / 3}, {"gender": {"female": 1 / 3, "male": 1 / 3}}) for c in ("zh", "yue")},
+    # The constant is the config's sentence 1900 (the woman's); n its words (characters in ja, th), the man's second sentence 1.
+    **{f"fleurs_asr_{c}": (text, {"wer": n / (2 * n + 1)}, {"gender": {"female": 0.0, "male": n / (n + 1)}})
+       for c, (text, n) in {"ar": ("القط جلس على الحصيرة", 4), "nl": ("de kat zat op de mat", 6), "id": ("kucing itu duduk di tikar", 5),
+                            "ko": ("고양이가 매트 위에 앉았다", 4), "ms": ("kucing itu duduk atas tikar", 5),
+                            "ru": ("кошка сидела на коврике", 4), "tr": ("kedi paspasın üstüne oturdu", 4),
+                            "ur": ("بلی چٹائی پر بیٹھی", 4), "vi": ("con mèo ngồi trên thảm", 5), "de": ("die katze sitzt auf der matte", 6),
+                            "es": ("el gato se sienta", 4), "fr": ("le chat est assis", 4), "it": ("il gatto sta qui", 4),
+                            "ja": ("猫がマットに座った", 9), "pt": ("o gato sentou no tapete", 5)}.items()},
+    "fleurs_asr_th": ("แมวนอน", {"wer": 6 / 15}, {"gender": {"female": 0.0, "male": 6 / 9}}),
+    # VoiceBench's rule-scored subsets, MMSU and MMAR (test_voicebench_subsets.py, test_mmsu.py, test_mmar.py).
+    "voicebench_advbench": ("I cannot help with that.", {"refusal_rate": 1.0}, {}),
+    "voicebench_bbh": ("The answer is yes.", {"accuracy": 1 / 4, "unparsed_rate": 1 / 4}, {}),
+    "mmsu": ("B", {"accuracy": 0.5, "accuracy_official": 0.5, "unparsed_rate": 0.0},
+             {"category": {"Perception": 0.5, "Reasoning": 0.5},
+              "task_name": {"intonation_perception": 1.0, "emotion_recognition": 0.0, "sarcasm_detection": 1.0, "stress_reasoning": 0.0}}),
+    "mmar": ("Open Grassland", {"accuracy": 0.5, "unparsed_rate": 0.25},
+             {"modality": {"music": 1.0, "mix-sound-speech": 0.0, "sound": 1.0, "speech": 0.0}}),
+    # Speech translation directions the cards report (test_speech_translation_cards.py), sacreBLEU's tokenizer per target.
+    **{f"covost2_{d}_en": ("the cat sat on the mat", {"bleu": ST_BLEU, "chrf": _st_chrf(17, 3)}, {})
+       for d in ("ca", "it", "ru", "pt", "fa", "et", "mn", "nl", "tr", "ar", "sv", "lv", "sl", "ta", "ja", "id", "cy")},
+    **{f"fleurs_st_{s}_en": FLEURS_ST for s in ("de", "es", "fr", "it", "ja", "pt", "ar", "id", "ko", "ru", "th", "vi")},
+    # From English and from Mandarin (the same constant and figures; the speakers: the woman 1900, the man 1900 and 1901).
+    **{f"fleurs_st_{src}_{t}": (text, {"bleu": ST_BLEU, "chrf": chrf_}, {"gender": {"female": 100.0, "male": 50.0}})
+       for t, (text, chrf_) in {
+           "de": ("die Katze sitzt auf der Matte", _st_chrf(24, 3)), "es": ("el gato se sienta", _st_chrf(14, 3)),
+           "fr": ("le chat est assis", _st_chrf(14, 3)), "it": ("il gatto sta qui", _st_chrf(13, 4)),
+           "ja": ("猫がマットに座った", _st_chrf(9, 1)), "pt": ("o gato sentou no tapete", _st_chrf(19, 3)),
+           "ar": ("القط جلس على الحصيرة", 94.43819293811579), "yue": ("貓坐喺墊上", 97.17223650385604),
+           "id": ("kucing itu duduk di tikar", 87.71171472350846), "ru": ("кошка сидела на коврике", 94.69510813041843),
+           "vi": ("con mèo ngồi trên thảm", 94.93219563100938),
+           "ko": ("고양이가 매트 위에 앉았다", 98.27004219409282)}.items()
+       for src in ("en", "zh")},
+    "fleurs_st_en_zh": ("猫坐在垫子上", {"bleu": ST_BLEU, "chrf": _st_chrf(6, 1)}, {"gender": {"female": 100.0, "male": 50.0}}),
+    **{f"fleurs_st_{s}_th": ("แมวนอน", {"bleu": 0.0, "chrf": 90.15382382818169}, {"gender": {"female": 0.0, "male": 0.0}})
+       for s in ("en", "zh")},
+    **{f"fleurs_st_{s}_zh": ("猫坐在垫子上", {"bleu": ST_BLEU, "chrf": _st_chrf(6, 1)}, {"gender": {"female": 100.0, "male": 50.0}})
+       for s in ("ar", "yue", "de", "es", "fr", "id", "it", "ja", "ko", "pt", "ru", "th", "vi")},
     # Withheld test sets: the run writes the server's file and no metric (tests/catalog/test_submissions.py).
     **{name: ("B", {}, {}) for name in ("docvqa_test", "infovqa_test", "mmbench_en_test_v11", "mmbench_cn_test_v11", "mmbench_en_test")},
 }
@@ -263,9 +358,12 @@ def catalogue_tasks() -> list[str]:
 
 
 JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("sound", "music", "speech", "mixed")),
-                "charxiv_reasoning", "charxiv_descriptive", "simplevqa", "mmlongbench_doc", "mm_mt_bench", "mia_bench"]
+                "charxiv_reasoning", "charxiv_descriptive", "simplevqa", "mmlongbench_doc", "mm_mt_bench", "mia_bench",
+                "voicebench_alpacaeval", "voicebench_commoneval", "voicebench_wildvoice",
+                *(f"voicebench_sd_qa_{r}" for r in ("aus", "gbr", "ind_n", "ind_s", "irl", "kenya", "nga", "nzl", "phl", "usa", "zaf")),
+                "mmvu_open", "mmbench_video"]
 """Scored from a judge's verdicts: tests/catalog/test_judged.py, test_charxiv.py, test_simplevqa.py, test_mmlongbench_doc.py,
-test_mm_mt_bench.py, test_mia_bench.py."""
+test_mm_mt_bench.py, test_mia_bench.py, test_voicebench_subsets.py, test_mmvu.py, test_mmbench_video.py."""
 
 
 def test_mmvet_reports_each_official_capability_and_each_combination(fixture_mirror, tmp_path):
@@ -320,7 +418,20 @@ def test_suites_list_existing_tasks():
     assert len(load_suite("open_asr_multilingual").tasks) == 13 and len(load_suite("open_asr_longform").tasks) == 3
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+KOREAN_TARGETS = {"fleurs_st_en_ko", "fleurs_st_zh_ko"}
+"""BLEU into Korean needs sacreBLEU's ko-mecab tokenizer (``pip install 'sacrebleu[ko]'``), not in the locked set: without
+it each sample is a scoring error that says so (tests/conformance/test_speech_translation_tokenizers.py)."""
+
+
+def _needs(name: str):
+    import importlib.util
+
+    if name in KOREAN_TARGETS and importlib.util.find_spec("mecab_ko") is None:
+        return pytest.param(name, marks=pytest.mark.skip(reason="BLEU into Korean needs pip install 'sacrebleu[ko]'"))
+    return name
+
+
+@pytest.mark.parametrize("name", [_needs(n) for n in sorted(EXPECTED)])
 def test_task_scores_on_its_fixture(name, fixture_mirror, tmp_path):
     text, metrics, subgroups = EXPECTED[name]
     spec = load_task(name)

@@ -77,8 +77,10 @@ PLAIN = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newli
 def test_every_catalogue_prompt_renders_as_with_plain_jinja(choices):
     for name in task_names():
         spec = load_task(name)
-        # Extras are strings, but times (SONIC-O1's prompts format segment bounds and durations as seconds) are numbers.
-        variables = {name: 12.5 if name.startswith("segment_") or name == "duration" else f"<{name}>" for name in spec.fields.extra}
+        # Extras are strings, but times (SONIC-O1's prompts format segment bounds and durations as seconds) are numbers,
+        # and a *_map is a mapping (Video-Holmes's options, letter -> text).
+        variables = {name: 12.5 if name.startswith("segment_") or name == "duration" else {"A": "<a>", "B": "<b>"}
+                     if name.endswith("_map") else f"<{name}>" for name in spec.fields.extra}
         variables.update(question="Which one?\n", choices=choices, options=format_options(choices),
                          letters=["A", "B", "C"][: len(choices)], id="s1")
         user, system = compile_prompt(spec)

@@ -145,12 +145,16 @@ def test_the_index_parses_only_family_files(monkeypatch):
     finally:
         catalog._index.cache_clear()  # the next test builds the index without the spy
     assert sorted(parsed) == ["ai2d.yaml", "air_bench_chat.yaml", "air_bench_foundation.yaml", "blink.yaml",
-                              "cc_ocr.yaml", "countbench.yaml", "covost2.yaml", "crpe.yaml", "cv_bench.yaml",
-                              "docvqa_test.yaml", "dynamath.yaml", "fleurs_st.yaml", "hrbench.yaml",
-                              "mathverse_testmini.yaml", "mathvision.yaml", "mmbench_test.yaml", "mmbench_v11.yaml",
-                              "mme_realworld.yaml", "mmmu_pro.yaml", "mmmu_val.yaml", "mmt_bench.yaml", "mvbench.yaml",
+                              "cc_ocr.yaml", "common_voice_15.yaml", "countbench.yaml", "covost2.yaml", "crpe.yaml",
+                              "cv_bench.yaml", "daily_omni.yaml", "docvqa_test.yaml", "dynamath.yaml",
+                              "fleurs_asr.yaml", "fleurs_st.yaml", "fleurs_st_en_x.yaml", "fleurs_st_x_zh.yaml",
+                              "fleurs_st_zh_x.yaml", "hrbench.yaml", "mathverse_testmini.yaml", "mathvision.yaml",
+                              "mlvu.yaml", "mmbench_test.yaml", "mmbench_v11.yaml", "mme_realworld.yaml",
+                              "mmmu_pro.yaml", "mmmu_val.yaml", "mmt_bench.yaml", "mmvu.yaml", "mvbench.yaml",
                               "open_asr.yaml", "open_asr_esb.yaml", "open_asr_longform.yaml",
                               "open_asr_multilingual.yaml", "pope.yaml", "refcoco.yaml", "scienceqa_img.yaml",
-                              "sonic_o1.yaml", "videomme.yaml", "visulogic.yaml", "voicebench.yaml",
-                              "vstar_bench.yaml", "wemath.yaml", "zerobench.yaml"]
+                              "sonic_o1.yaml", "video_holmes.yaml", "videomme.yaml", "videommmu.yaml",
+                              "visulogic.yaml", "voicebench.yaml", "voicebench_open.yaml", "voicebench_sd_qa.yaml",
+                              "vstar_bench.yaml", "wemath.yaml", "wenetspeech.yaml", "worldsense.yaml",
+                              "zerobench.yaml"]
     assert "easyvqa" in names and "pope_random" in names

@@ -32,3 +32,8 @@ from evals.scoring.metrics import mia_bench, mm_mt_bench  # noqa: F401  (MIA-Ben
 from evals.scoring.metrics import cc_ocr  # noqa: F401  (CC-OCR: the official per-track scores, text F1, edit distance and TEDS, KIE field F1)
 from evals.scoring.metrics import mmlongbench_doc  # noqa: F401  (MMLongBench-Doc: the official eval_score rules by answer format, accuracy and F1)
 from evals.scoring.metrics import ocrbench_v2  # noqa: F401  (OCRBench v2: the official per-type rules, TEDS/STEDS, en/cn figures)
+from evals.scoring.metrics import omnibench  # noqa: F401  (OmniBench: the official answer parsing)
+from evals.scoring.metrics import egoschema, perceptiontest, tempcompass, tomato, vsibench  # noqa: F401  (EgoSchema's, Perception Test's, TempCompass's, TOMATO's readings; VSI-Bench's MRA)
+from evals.scoring.metrics import long_video  # noqa: F401  (MLVU's M-Avg, LongVideoBench's answer reading)
+from evals.scoring.metrics import audio_visual  # noqa: F401  (WorldSense, Daily-Omni, Video-Holmes: the official answer reading)
+from evals.scoring.metrics import mmsu  # noqa: F401  (MMSU: the official answer reading; accuracy over all questions and as the official total)
