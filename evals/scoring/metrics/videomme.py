@@ -32,38 +32,7 @@ _PHRASES = ("the answer is", "answer is", "the correct answer is", "correct answ
 
 def videomme_letter(prediction: str) -> tuple[str | None, str]:
     """``(letter, rule)`` as lmms-eval's ``extract_mcq_answer`` reads ``prediction`` over A-D, or ``(None, "unparsed")``."""
-    text = prediction.strip()
-    if not text:
-        return None, "unparsed"
-    for mark in ",.!?;:'\"":
-        text = text.strip(mark)
-    text = f" {text} "
-    found: list[tuple[int, int, str, str]] = []  # (rank, position, letter, rule)
-    for letter in _CHOICES:
-        for rule, form in _FORMS:
-            at = text.rfind(form.format(letter))
-            if at >= 0:
-                found.append((_RANK[rule], at, letter, rule))
-    lowered = text.lower()  # positions in it index the text itself, as there (lower() can change a length)
-    for phrase in _PHRASES:
-        at = lowered.find(phrase)
-        if at >= 0:
-            for letter in _CHOICES:
-                pos = text.find(letter, at + len(phrase))
-                if pos >= 0:
-                    found.append((_RANK["phrase"], pos, letter, "phrase"))
-    core = text.strip()
-    for letter in _CHOICES:
-        if core.startswith(letter) and (len(core) == 1 or not core[1].isalpha()):
-            found.append((_RANK["start"], 0, letter, "start"))
-        if core.endswith(letter) and (len(core) == 1 or not core[-2].isalpha()):
-            found.append((_RANK["end"], len(text) - 1, letter, "end"))
-    if not found:
-        found = [(_RANK["fallback"], text.rfind(letter), letter, "fallback") for letter in _CHOICES if letter in text]
-    if not found:
-        return None, "unparsed"
-    best = max(found, key=lambda c: (c[0], c[1]))  # the first of equal (rank, position): one letter per position
-    return best[2], best[3]
+    return mcq_letter(prediction, _CHOICES)
 
 
 @scorer("videomme_match", **LETTER_ACCURACY,
