@@ -305,21 +305,7 @@ def load_fleurs_to_english(task: TaskSpec, data_dir: Path | None = None) -> RowS
     several recordings of some sentences; their transcripts agree and the first is taken. A recording whose
     sentence has no English row gets no reference: that sample's error (the planner's), never scored against nothing.
     """
-
-    source = open_part(task, data_dir)
-    english = open_part(task, data_dir, name=FLEURS_ENGLISH)
-    sentences: dict[int, str] = {}
-    for _, row in english.rows:
-        sentences.setdefault(int(row["id"]), row["raw_transcription"])
-
-    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        for i, row in source.rows:
-            yield i, {**row, "english": sentences.get(int(row["id"]))}
-
-    return RowSource(
-        rows(), source.num_rows, stable_hash([source.fingerprint, english.fingerprint]),
-        f"{source.origin} joined with {FLEURS_ENGLISH}", source.revision, columns=[*source.columns, "english"],
-    )
+    return _fleurs_translation_pairs(task, data_dir, task.dataset.name, FLEURS_ENGLISH, column="english")
 
 
 @dataclass(frozen=True)
