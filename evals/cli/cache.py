@@ -76,3 +76,24 @@ def repair_command(cache: CacheOption = None) -> None:
         raise typer.BadParameter(f"no cache at {path}", param_hint="--cache")
     kept, lost, backup = repair_cache(path)
     typer.echo(f"{path}: kept {kept} responses, lost {lost}; the damaged file is at {backup}")
+
+
+@cache_app.command("merge")
+def merge_command(
+    sources: Annotated[list[Path], typer.Argument(help="The caches to merge (made on other machines).", show_default=False)],
+    into: Annotated[Path, typer.Option("--into", help="The cache to merge them into; created if absent.", show_default=False)],
+) -> None:
+    """Merge caches made elsewhere into one. Conflicting entries (one key, different answers) are listed, none of
+    them is written (DEST keeps its own) and the command exits 1; a source that is not a sound cache is refused
+    before DEST is touched."""
+    from evals.run.cache_merge import merge_caches
+
+    report = merge_caches(sources, into)
+    typer.echo(f"{into}: {report.added} responses added, {report.agreed} already held; "
+               f"{report.plans_added} stored plans added, {report.plans_agreed} already held")
+    if report.conflicts:
+        for c in report.conflicts[:10]:
+            typer.echo(f"  conflict: {c.kind} {c.key} differs between {', '.join(c.files)}", err=True)
+        typer.echo(f"{len(report.conflicts)} conflicting key(s) not merged ({into} keeps its own where it had one); "
+                   f"remove the side you do not want (`omnieval cache prune`) or merge into a new file", err=True)
+        raise typer.Exit(1)
