@@ -652,3 +652,32 @@ def mlvu(row: Row) -> Row:
     if f"({answer})" not in str(row.get("question") or ""):
         raise ValueError(f"the question does not list option ({answer}): its options are not in it, as lmms-eval sends them")
     return row
+
+
+MELD_EMOTIONS = ("neutral", "joy", "sadness", "anger", "fear", "disgust", "surprise")
+"""MELD's seven emotion labels, as its test_sent_emo.csv writes them (lower case)."""
+
+
+@PREPROCESSORS.register("meld")
+def meld(row: Row) -> Row:
+    """MELD (TwinkStart/MELD, the test_sent_emo.csv rows with their clips): ``clip`` = ``dia<Dialogue_ID>_utt<Utterance_ID>``
+    (the clip's name in MELD's release, the sample's id), ``emotion`` the label as the CSV writes it (the reference: the
+    official reading compares it with the answer as it is), ``sentiment`` lower-cased for the subgroups."""
+    emotion = row.get("Emotion")
+    if emotion not in MELD_EMOTIONS:
+        raise ValueError(f"MELD Emotion {emotion!r} is not one of {', '.join(MELD_EMOTIONS)}")
+    return {**row, "clip": f"dia{row['Dialogue_ID']}_utt{row['Utterance_ID']}", "emotion": emotion,
+            "sentiment": str(row.get("Sentiment") or "unknown").strip().lower()}
+
+
+GTZAN_GENRES = ("blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock")
+"""GTZAN's ten genres in the order of the ``genre`` class label (sanchit-gandhi/gtzan's card; marsyas/gtzan's GENRES)."""
+
+
+@PREPROCESSORS.register("gtzan")
+def gtzan(row: Row) -> Row:
+    """GTZAN: ``genre`` is a class index (0 blues ... 9 rock) -> its name, the reference and the subgroup."""
+    g = row.get("genre")
+    if isinstance(g, bool) or not isinstance(g, int) or not 0 <= g < len(GTZAN_GENRES):
+        raise ValueError(f"GTZAN genre {g!r} is not a class index 0-{len(GTZAN_GENRES) - 1}")
+    return {**row, "genre": GTZAN_GENRES[g], "genres": ", ".join(GTZAN_GENRES)}
