@@ -1420,3 +1420,56 @@ def load_vlmevalkit_tsv_videos(task: TaskSpec, data_dir: Path | None = None) -> 
             yield i, row
 
     return _replace(source, rows=rows())
+
+
+@LOADERS.register("csv_audio_folder")
+def load_csv_audio_folder(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """Rows of a CSV file whose ``fields.audio`` column names a file in an audio folder of the same repository, as
+    baichuan-inc/OpenAudioBench ships each subset (``eval_datas/<subset>/<subset>.csv`` beside
+    ``eval_datas/<subset>/audios/<audio_filename>``; its card declares no configs). ``dataset.data_files`` names both:
+    ``{rows: eval_datas/llama_questions/llama_questions.csv, audio: eval_datas/llama_questions/audios}``. Every cell is
+    read as the text the CSV holds; the audio cell becomes the file's bytes, a file the folder lacks that sample's error.
+    From the Hub, the CSV and the folder are downloaded once (``snapshot_download`` of the two paths)."""
+    import csv
+    import io
+
+    ds = task.dataset
+    names = {str(k): str(v) for k, v in (ds.data_files or {}).items()}
+    if "rows" not in names or "audio" not in names:
+        raise DataError(f"task {task.name}: the csv_audio_folder loader needs dataset.data_files {{rows: CSV, audio: FOLDER}}")
+    if data_dir is not None:
+        root = Path(data_dir) / ds.path
+        if not (root / names["rows"]).is_file():
+            raise DataError(f"task {task.name}: mirror {root} of {ds.path} lacks {names['rows']}; "
+                            f"re-run `omnieval data mirror {task.name} --to {data_dir}`")
+    else:
+        try:
+            from huggingface_hub import snapshot_download
+
+            ensure_hub_or_offline()
+            root = Path(snapshot_download(ds.path, repo_type="dataset", revision=ds.revision,
+                                          allow_patterns=[names["rows"], f"{names['audio']}/*"]))
+        except Exception as e:  # noqa: BLE001 - offline, gated and missing all mean the same to the user
+            raise DataError(
+                f"task {task.name}: could not download {names['rows']} of dataset {ds.path}: "
+                f"{unreachable_reason() or str(e).splitlines()[0][:200]}; offline? mirror it and pass --data-dir DIR"
+            ) from None
+    rows_path, folder = root / names["rows"], root / names["audio"]
+    records = list(csv.DictReader(io.StringIO(rows_path.read_text(encoding="utf-8-sig"), newline="")))
+    audio_col = task.fields.audio if isinstance(task.fields.audio, str) else "audio_filename"
+    files = sorted(str(p) for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+    identity = _files_identity([str(rows_path), *files])
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, record in enumerate(records):
+            row: dict[str, Any] = dict(record)
+            name = str(row.get(audio_col) or "")
+            path = folder / name if name else None
+            # the bytes, not the path: media paths must lie under the dataset's root, and a Hub snapshot may not
+            row[audio_col] = ({"bytes": path.read_bytes(), "path": name} if path is not None and path.is_file()
+                              else _missing_media(f"{name or 'no audio file name'} not in {names['audio']}"))
+            yield i, row
+
+    keys = list(dict.fromkeys(k for r in records for k in r))
+    return RowSource(rows(), len(records), stable_hash({"files": identity, "revision": ds.revision}),
+                     f"files:{rows_path.parent}", ds.revision, columns=keys, reuse_key=stable_hash(identity))
