@@ -91,7 +91,8 @@ def _check_layout(conn: sqlite3.Connection, path: Path) -> None:
     if "responses" not in tables:
         raise CacheError(f"cache merge: {path} is not an omnieval response cache (it has no responses table)")
     if version != SCHEMA_VERSION:
-        raise CacheError(f"cache merge: {path} has cache schema version {version}, this omnieval reads version {SCHEMA_VERSION}; merge it with the omnieval that wrote it")
+        raise CacheError(f"cache merge: {path} has cache schema version {version}, this omnieval reads version {SCHEMA_VERSION}; "
+                         "merge it with the omnieval that wrote it")
     columns = {row[1] for row in conn.execute("PRAGMA table_info(responses)")}
     missing = {"key", "response", "created"} - columns
     if missing:
