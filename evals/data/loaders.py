@@ -1448,7 +1448,7 @@ def load_csv_audio_folder(task: TaskSpec, data_dir: Path | None = None) -> RowSo
 
             ensure_hub_or_offline()
             root = Path(snapshot_download(ds.path, repo_type="dataset", revision=ds.revision,
-                                          allow_patterns=[names["rows"], f"{names['audio']}/*"]))
+                                          allow_patterns=csv_audio_folder_files(task)))
         except Exception as e:  # noqa: BLE001 - offline, gated and missing all mean the same to the user
             raise DataError(
                 f"task {task.name}: could not download {names['rows']} of dataset {ds.path}: "
@@ -1473,3 +1473,12 @@ def load_csv_audio_folder(task: TaskSpec, data_dir: Path | None = None) -> RowSo
     keys = list(dict.fromkeys(k for r in records for k in r))
     return RowSource(rows(), len(records), stable_hash({"files": identity, "revision": ds.revision}),
                      f"files:{rows_path.parent}", ds.revision, columns=keys, reuse_key=stable_hash(identity))
+
+
+def csv_audio_folder_files(task: TaskSpec) -> list[str]:
+    """The Hub paths a ``csv_audio_folder`` task reads (its CSV and everything in its audio folder), as
+    ``omnieval data mirror`` patterns; empty for any other loader."""
+    files = task.dataset.data_files or {}
+    if task.dataset.loader != "csv_audio_folder" or not {"rows", "audio"} <= set(files):
+        return []
+    return [str(files["rows"]), f"{files['audio']}/*"]
