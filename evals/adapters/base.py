@@ -127,6 +127,8 @@ ADAPTER_MODULES: dict[str, str] = {
     "hf": "evals.adapters.hf",
     "openai": "evals.adapters.openai_compat",
     "pocketsphinx": "evals.adapters.pocketsphinx_asr",
+    "sglang": "evals.adapters.sglang_engine",
+    "vllm": "evals.adapters.vllm_engine",
 }
 
 

@@ -1,0 +1,5 @@
+"""``vllm:<model>``: vLLM's own OpenAI-compatible server as a child process (see ``evals.adapters.serving``)."""
+
+from evals.adapters.serving import VLLMAdapter
+
+ADAPTER = VLLMAdapter
