@@ -25,6 +25,11 @@ vLLM, SGLang, TGI, llama.cpp, Ollama, ``transformers serve`` and hosted APIs.
   a small built-in HTTP/1.1 client: httpx costs ~1 ms of Python per request, a fifth
   of the throughput at 32 in flight. It does not use proxy environment variables;
   ``http_client=httpx`` does. ``https://`` always goes through httpx.
+- Several replicas of one server: ``base_url=http://a:8000/v1,http://b:8000/v1`` (comma-separated). Each attempt
+  goes to the least-loaded healthy replica, ``concurrency`` in flight on each; a replica that fails (refused, or
+  dropped, timed out or 5xx ``max_retries + 1`` times in a row) is taken out and probed again after a back-off, and
+  the requests it failed go to another replica at once. When every replica is out, a request fails with one line
+  naming each and why (``evals/adapters/replicas.py``). The URLs are not part of the model's identity.
 - The API key is read from the environment variable named by ``api_key_env``;
   only that name is recorded, never the key.
 """
@@ -49,6 +54,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field
 
 from evals.adapters.base import Adapter, AdapterArgs, Capabilities
+from evals.adapters.replicas import ReplicaPool, split_base_urls
 from evals.errors import AdapterError
 from evals.requests import MediaPart, Request, Response, TextPart, VideoFrames
 from evals.settings import secret
@@ -69,7 +75,7 @@ _TOO_LONG = re.compile(
 
 
 class OpenAIArgs(AdapterArgs):
-    base_url: str = "http://localhost:8000/v1"
+    base_url: str = Field("http://localhost:8000/v1", description="the server's /v1 URL; several replicas of it comma-separated")
     api_key_env: str = "OPENAI_API_KEY"
     concurrency: int = 8
     max_retries: int = 3
@@ -464,10 +470,17 @@ class OpenAIAdapter(Adapter):
         if args.concurrency < 1 or args.max_retries < 0 or args.timeout_s <= 0:
             raise AdapterError("openai: concurrency must be >= 1, max_retries >= 0 and timeout_s > 0")
         super().__init__(model, args)
-        self._url = args.base_url.rstrip("/") + "/chat/completions"
-        self._builtin = args.http_client == "builtin" or (args.http_client == "auto" and urlsplit(self._url).scheme == "http")
+        try:
+            urls = [u + "/chat/completions" for u in split_base_urls(args.base_url)]
+        except ValueError as e:
+            raise AdapterError(f"openai: {e}") from None
+        self._url = ", ".join(urls)
+        self._urls = urls
+        schemes = {urlsplit(u).scheme for u in urls}
+        self._builtin = args.http_client == "builtin" or (args.http_client == "auto" and schemes == {"http"})
         if self._builtin:
-            _PlainHttp(self._url, {})  # checks the URL now, not at the first request
+            for u in urls:
+                _PlainHttp(u, {})  # checks the URL now, not at the first request
         else:
             try:
                 import httpx  # noqa: F401
@@ -478,6 +491,7 @@ class OpenAIAdapter(Adapter):
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True, name="omnieval-openai")
         self._thread.start()
         self._client = None
+        self._pool: ReplicaPool | None = None  # several base URLs: made on the loop's thread at the first request
         # Failures a retry cannot fix, in the order they happened (touched only on the loop's thread).
         self._streak_kind: str | None = None
         self._streak = 0
@@ -487,7 +501,7 @@ class OpenAIAdapter(Adapter):
     @property
     def capabilities(self) -> Capabilities:
         # The runner hands over up to this many requests at once; all of them are in flight together.
-        return self.declared_capabilities.model_copy(update={"max_batch_size": max(self.args.concurrency, 1) * 4})
+        return self.declared_capabilities.model_copy(update={"max_batch_size": max(self.args.concurrency, 1) * 4 * len(self._urls)})
 
     def fingerprint(self) -> dict[str, Any]:
         fp = super().fingerprint()
@@ -538,8 +552,10 @@ class OpenAIAdapter(Adapter):
             self._stopped = (f"not sent: the previous {self._streak} attempts failed in a row with an error a retry cannot fix "
                              f"({_one_line(error, 240)}) ({self._url}); fix that and run again (fail_fast_after={n})")
 
-    async def _attempt(self, client: _PlainHttp | _HttpxClient, body: bytes) -> tuple[Response | None, str, float | None]:
-        """One POST, bounded as a whole by ``timeout_s``: (the final response, or None to retry; the error; Retry-After)."""
+    async def _attempt(self, client: _PlainHttp | _HttpxClient, body: bytes, replica: str | None = None
+                       ) -> tuple[Response | None, str, float | None]:
+        """One POST, bounded as a whole by ``timeout_s``: (the final response, or None to retry; the error; Retry-After).
+        To a ``replica``, a connection that cannot be made raises ``_ConnectFailed``: the replica is out, not the run."""
         start = time.perf_counter()
         try:
             async with asyncio.timeout(self.args.timeout_s):
@@ -548,6 +564,8 @@ class OpenAIAdapter(Adapter):
             self._note(None)
             return None, f"timeout: no complete response within timeout_s={self.args.timeout_s:g} s", None
         except _ConnectFailed as e:
+            if replica is not None:
+                raise
             last = f"connection error: {e}"
             self._note(last, last)  # refused or unknown host: the same on every try
             return None, last, None
@@ -564,7 +582,7 @@ class OpenAIAdapter(Adapter):
         if r.status not in _RETRY_STATUS:
             if r.status in (400, 413, 422) and _TOO_LONG.search(text[:2000]):
                 last = f"prompt too long for the model's context: {last}"
-            return Response(error=f"{last} ({self._url})"), last, None
+            return Response(error=f"{last} ({replica or self._url})"), last, None
         return None, last, _retry_after(r.headers.get("retry-after"))
 
     async def _one(self, request: Request, semaphore: asyncio.Semaphore) -> Response:
@@ -574,6 +592,8 @@ class OpenAIAdapter(Adapter):
             body = json.dumps(request_body(self.model, request, self.args.extra_body, self.args.video_url), separators=(",", ":")).encode()
         except ValueError as e:
             return Response(error=f"openai: cannot encode request: {e}")
+        if len(self._urls) > 1:
+            return await self._routed(body)
         client = await self._client_get()
         attempts = self.args.max_retries + 1
         last = ""
@@ -591,6 +611,56 @@ class OpenAIAdapter(Adapter):
                 await asyncio.sleep(min(wait, self.args.max_backoff_s))
         head, _, rest = last.partition(":")
         return Response(error=f"{head} after {attempts} attempt{'s' if attempts > 1 else ''}:{rest} ({self._url})")
+
+    async def _routed(self, body: bytes) -> Response:
+        """One request over the replicas. A replica's fault (refused, dropped, timeout, 5xx) sends it on to another at
+        once, uncounted while one it has not tried is healthy; a round over all of them, any other retryable failure
+        and a wait while every replica is out each cost one of the ``max_retries + 1`` attempts."""
+        if self._pool is None:
+            headers = self._headers()
+            make = (lambda u: _PlainHttp(u, headers)) if self._builtin else \
+                (lambda u: _HttpxClient(u, headers, self.args.concurrency, self.args.timeout_s))
+            self._pool = ReplicaPool(self._urls, make, self.args.concurrency, self.args.max_retries + 1,
+                                     self.args.initial_backoff_s, self.args.max_backoff_s)
+        pool, attempts = self._pool, self.args.max_retries + 1
+        tried: set = set()
+        tries, last, where = 0, "", ""
+        while tries < attempts:
+            if self._stopped:
+                return Response(error=self._stopped)
+            replica = await pool.acquire(tried)
+            if replica is None:  # every replica is out: wait for the first probe
+                tries += 1
+                if tries < attempts:
+                    await asyncio.sleep(min(pool.next_probe_in(), self.args.max_backoff_s))
+                continue
+            refused = False
+            try:
+                final, last, wait = await self._attempt(replica.client, body, replica.url)
+            except _ConnectFailed as e:
+                final, last, wait, refused = None, f"connection error: {e}", None, True
+            fault = None if final is not None or last.startswith("HTTP 4") else _one_line(last, 160)
+            await pool.release(replica, fault, refused)
+            if final is not None:
+                return final
+            where = replica.url
+            if fault is not None:
+                if replica not in tried:
+                    tried.add(replica)
+                    if len(tried) < len(pool):
+                        continue
+                tried.clear()
+            tries += 1
+            if tries < attempts:
+                backoff = min(self.args.max_backoff_s, self.args.initial_backoff_s * 2 ** (tries - 1))
+                await asyncio.sleep(min(wait if wait is not None else backoff * (0.5 + random.random() / 2), self.args.max_backoff_s))
+        if pool.all_down():
+            why = f"{pool.down_message()}; start them or leave them out of base_url, and run again (what was answered is kept)"
+            if self.args.fail_fast_after and self._stopped is None:
+                self._stopped = f"not sent: {why}"
+            return Response(error=why)
+        head, _, rest = last.partition(":")
+        return Response(error=f"{head} after {attempts} attempt{'s' if attempts > 1 else ''}:{rest} ({where})")
 
     def _empty(self, why: str, choice: dict[str, Any] | None) -> Response:
         finish = choice.get("finish_reason") if isinstance(choice, dict) else None
@@ -646,7 +716,7 @@ class OpenAIAdapter(Adapter):
                         reasoning_tokens=reasoning_tokens if isinstance(reasoning_tokens, int) and reasoning_tokens > 0 else None)
 
     async def _all(self, requests: list[Request]) -> list[Response]:
-        semaphore = asyncio.Semaphore(self.args.concurrency)
+        semaphore = asyncio.Semaphore(self.args.concurrency)  # one server's; the replica pool bounds each replica's
         return list(await asyncio.gather(*(self._one(r, semaphore) for r in requests)))
 
     def generate(self, requests: list[Request]) -> list[Response]:
@@ -658,6 +728,9 @@ class OpenAIAdapter(Adapter):
         if self._client is not None:
             asyncio.run_coroutine_threadsafe(self._client.aclose(), self._loop).result()
             self._client = None
+        if self._pool is not None:
+            asyncio.run_coroutine_threadsafe(self._pool.aclose(), self._loop).result()
+            self._pool = None
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
 
