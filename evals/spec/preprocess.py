@@ -681,3 +681,13 @@ def gtzan(row: Row) -> Row:
     if isinstance(g, bool) or not isinstance(g, int) or not 0 <= g < len(GTZAN_GENRES):
         raise ValueError(f"GTZAN genre {g!r} is not a class index 0-{len(GTZAN_GENRES) - 1}")
     return {**row, "genre": GTZAN_GENRES[g], "genres": ", ".join(GTZAN_GENRES)}
+
+
+@PREPROCESSORS.register("muchomusic")
+def muchomusic(row: Row) -> Row:
+    """MuChoMusic (lmms-lab/muchomusic): ``answer`` is the right option as ``(B) its text``; lmms-eval's target is its
+    second character -> ``letter``. The options are the ``choices`` text, shown as it is."""
+    answer = str(row.get("answer") or "")
+    if len(answer) < 2 or answer[1] not in "ABCD":
+        raise ValueError(f"MuChoMusic answer {answer!r} does not name an option letter A-D as its second character")
+    return {**row, "letter": answer[1]}
