@@ -101,6 +101,15 @@ def test_a_conflict_is_reported_never_written_and_the_exit_code_says_so(tmp_path
     assert into_fresh.returncode == 1 and f"response {key} differs between {a}, {b}" in into_fresh.stderr
     assert rows(fresh) == {k: v for k, v in kept.items() if k != key}
 
+    # A stored plan under the same key with other samples is a conflict too: DEST keeps its own.
+    conn = sqlite3.connect(b)
+    plan = conn.execute("SELECT plan FROM plans").fetchone()[0]
+    conn.execute("UPDATE plan_rows SET sample = replace(sample, '[0, \"test-', '[0, \"other-') WHERE plan = ? AND idx = 0", (plan,))
+    conn.commit()
+    conn.close()
+    plans = omnieval("cache", "merge", str(b), "--into", str(a))
+    assert plans.returncode == 1 and f"plan {plan} differs between {a}, {b}" in plans.stderr and "2 conflicting key(s)" in plans.stderr
+
 
 def test_a_source_that_is_not_a_sound_cache_is_refused_and_dest_is_untouched(tmp_path):
     good, dest = tmp_path / "good.sqlite", tmp_path / "dest.sqlite"
@@ -144,12 +153,3 @@ def test_a_source_that_is_not_a_sound_cache_is_refused_and_dest_is_untouched(tmp
     # Nor is a DEST created when a source is refused.
     refused = omnieval("cache", "merge", str(other_db), "--into", str(tmp_path / "new.sqlite"))
     assert refused.returncode == 1 and not (tmp_path / "new.sqlite").exists()
-
-    # A stored plan under the same key with other samples is a conflict too: DEST keeps its own.
-    conn = sqlite3.connect(b)
-    plan = conn.execute("SELECT plan FROM plans").fetchone()[0]
-    conn.execute("UPDATE plan_rows SET sample = replace(sample, 'easyvqa', 'easyvqb') WHERE plan = ? AND idx = 0", (plan,))
-    conn.commit()
-    conn.close()
-    plans = omnieval("cache", "merge", str(b), "--into", str(a))
-    assert plans.returncode == 1 and f"plan {plan} differs between {a}, {b}" in plans.stderr and "2 conflicting key(s)" in plans.stderr
