@@ -65,6 +65,20 @@ def test_web_and_trivia_read_the_judgment_field(mirror, tmp_path, task):
         f"# Question\n{rows[0][0]}\n# Reference Answer\n{rows[0][1]}\n# Answer To Be Judged\nParis\n")
 
 
+
+def test_the_loader_needs_both_paths_and_keeps_cells_as_the_csv_writes_them(mirror):
+    from evals.data.loaders import csv_audio_folder_files, load_csv_audio_folder
+    from evals.errors import DataError
+
+    spec = load_task("openaudiobench_llama_questions")
+    assert csv_audio_folder_files(spec) == ["eval_datas/llama_questions/llama_questions.csv", "eval_datas/llama_questions/audios/*"]
+    bare = spec.model_copy(update={"dataset": spec.dataset.model_copy(update={"data_files": {"rows": "x.csv"}})})
+    with pytest.raises(DataError, match="data_files"):
+        load_csv_audio_folder(bare, mirror)
+    rows = [row for _, row in load_csv_audio_folder(spec, mirror).rows]
+    assert [row["Answer"] for row in rows] == ["Paris", "8", "Leonardo da Vinci", "London"]  # text, as the CSV holds it
+    assert rows[0]["audio_filename"]["path"] == "llama_questions_0.mp3" and rows[0]["audio_filename"]["bytes"][:3] in (b"ID3", b"\xff\xfb")
+
 @pytest.mark.skipif(not HAS_TORCH, reason="torch and transformers")
 def test_a_tiny_qwen2_audio_hears_the_clips(mirror, tmp_path, tiny_model):
     r, bodies = tiny_vlm_judged_results(tiny_model, "openaudiobench_trivia_qa", mirror, tmp_path / "qa",
