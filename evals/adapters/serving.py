@@ -45,7 +45,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from evals.adapters.base import Adapter, ModelUnavailable
+from evals.adapters.base import Adapter, Capabilities, ModelUnavailable
 from evals.adapters.openai_compat import OpenAIAdapter, OpenAIArgs
 from evals.errors import AdapterError
 from evals.requests import Request, Response
@@ -147,8 +147,11 @@ class EngineServer:
                 if time.monotonic() > deadline:
                     raise ModelUnavailable(self._failure(f"the server was not ready within startup_timeout_s={timeout_s:g} s"))
                 time.sleep(0.25)
-        except BaseException:  # not ready, or Ctrl-C while it loads: nothing stays behind
-            self.stop(0.0 if not isinstance(sys.exc_info()[1], ModelUnavailable) else 5.0, keep_log=True)
+        except ModelUnavailable:  # not ready: nothing stays behind, the log stays for reading
+            self.stop(5.0, keep_log=True)
+            raise
+        except BaseException:  # Ctrl-C while it loads: no grace
+            self.stop(0.0, keep_log=True)
             raise
 
     def died(self, grace_s: float = 0.0) -> str | None:
@@ -237,8 +240,17 @@ class EngineAdapter(Adapter):
         self._gone: str | None = None
 
     # -- what each engine defines ----------------------------------------------------------------------------------
+    default_executable: ClassVar[str] = ""
+    """The program that starts the server when ``executable`` is not given ("": this Python)."""
+    executable_hint: ClassVar[str]
+
     def _executable(self) -> str:
-        raise NotImplementedError
+        exe = self.args.executable or self.default_executable or sys.executable
+        found = shutil.which(exe)
+        if found is None:
+            raise AdapterError(f"{self.kind}: {exe!r} is not found: {self.executable_hint}, "
+                               f"or -a base_url=http://host:port/v1 for a server already running")
+        return found
 
     def launch_command(self, port: int) -> list[str]:
         raise NotImplementedError
@@ -284,7 +296,7 @@ class EngineAdapter(Adapter):
         return fp
 
     @property
-    def capabilities(self):
+    def capabilities(self) -> Capabilities:
         return self._client.capabilities
 
     # -- the server's life ------------------------------------------------------------------------------------------
@@ -323,13 +335,8 @@ class VLLMAdapter(EngineAdapter):
     engine = "vllm"
     description = "vLLM's OpenAI-compatible server, started as a child process (`vllm serve`); TP/DP, engine flags; or base_url"
 
-    def _executable(self) -> str:
-        exe = self.args.executable or "vllm"
-        found = shutil.which(exe)
-        if found is None:
-            raise AdapterError(f"{self.kind}: the executable {exe!r} is not on PATH: pip install vllm, pass -a executable=/path/to/vllm, "
-                               f"or -a base_url=http://host:port/v1 for a server already running")
-        return found
+    default_executable = "vllm"
+    executable_hint = "pip install vllm, or pass -a executable=/path/to/vllm"
 
     def launch_command(self, port: int) -> list[str]:
         a = self.args
@@ -346,13 +353,7 @@ class SGLangAdapter(EngineAdapter):
     engine = "sglang"
     description = "SGLang's OpenAI-compatible server, started as a child process (`python -m sglang.launch_server`); TP/DP, flags; or base_url"
 
-    def _executable(self) -> str:
-        exe = self.args.executable or sys.executable
-        found = shutil.which(exe)
-        if found is None:
-            raise AdapterError(f"{self.kind}: the Python {exe!r} is not found: pass -a executable=/path/to/python (one with sglang), "
-                               f"or -a base_url=http://host:port/v1 for a server already running")
-        return found
+    executable_hint = "pass -a executable=/path/to/python, a Python that has sglang"
 
     def launch_command(self, port: int) -> list[str]:
         a = self.args

@@ -83,7 +83,7 @@ def test_vllm_serve_is_launched_with_the_engine_flags_answers_and_is_stopped(tmp
 
 def test_sglang_launch_server_is_run_as_a_module_with_its_own_flag_names(tmp_path, engines):
     out = _run(tmp_path, engines, "sglang:tiny-model", "-a", "tensor_parallel_size=2", "-a", "data_parallel_size=2",
-               "-a", "max_model_len=2048")
+               "-a", "max_model_len=2048", STANDIN_NOT_READY_S="1")  # /health says 503 for a second: no request before it is ready
     assert out.returncode == 0, out.stderr
     argv = _record(tmp_path)["argv"]
     assert argv[:2] == ["--model-path", "tiny-model"]
@@ -183,3 +183,24 @@ def test_base_url_uses_a_running_server_whose_version_it_asks_and_refuses_launch
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
+
+
+def test_a_missing_engine_is_named_when_the_adapter_is_made(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(AdapterError, match=r"vllm: 'vllm' is not found: pip install vllm, or pass -a executable=/path/to/vllm, or -a base_url="):
+        create_adapter("vllm:tiny-model", {})
+
+
+def test_ctrl_c_while_the_server_loads_stops_it_too(tmp_path, engines):
+    spec = write_question_mirror(tmp_path / "mirror", ["q0"])
+    proc = subprocess.Popen(omnieval_cmd("run", "-m", "vllm:tiny-model", "-f", str(spec), "--data-dir", str(tmp_path / "mirror"),
+                                         "--no-progress", "-o", str(tmp_path / "out"), "--cache", str(tmp_path / "cache.sqlite")),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**engines, "STANDIN_NOT_READY_S": "120"})
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "standin.json").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    _stopped(tmp_path)
