@@ -38,7 +38,6 @@ class Replica:
     backoff_s: float = 0.0
     probing: bool = False
     reason: str = ""  # the fault that took it out
-    answered: int = 0
 
 
 class ReplicaPool:
@@ -97,7 +96,6 @@ class ReplicaPool:
         async with self._changed:
             r.in_flight -= 1
             if fault is None:
-                r.answered += 1
                 r.failures, r.probing, r.down_until, r.backoff_s, r.reason = 0, False, None, 0.0, ""
             elif r.probing:  # the probe failed: out again, for twice as long
                 r.backoff_s = min(self.max_backoff_s, max(r.backoff_s, self.initial_backoff_s) * 2)

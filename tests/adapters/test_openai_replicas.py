@@ -159,3 +159,37 @@ def test_the_replica_set_is_not_the_model_identity_and_bad_lists_are_one_line_er
                       ("http://a:1/v1,ftp://b/v1", "http:// only")):
         with pytest.raises(AdapterError, match=says):
             create_adapter("openai:tiny", {"base_url": bad, "http_client": "builtin"})
+
+
+class Sick(Replica):
+    """Answers 503 while ``sick`` is set."""
+
+    sick = True
+
+    def handle(self, handler, body: dict) -> None:
+        if self.sick:
+            with self.lock:
+                self.attempts.setdefault(self._last_text(body), []).append(0.0)
+            return self._send(handler, 503, {"error": "overloaded"})
+        super().handle(handler, body)
+
+
+def test_a_5xx_replica_is_taken_out_after_the_retry_budget_and_probed_back_in_when_it_answers():
+    import time
+
+    from evals.adapters.base import create_adapter
+    from tests.adapters.test_openai import text_request
+
+    with Sick(delay=0.01) as a, Replica(delay=0.01) as b:
+        adapter = create_adapter("openai:tiny", {"base_url": f"{a.url},{b.url}", "max_retries": 2, "initial_backoff_s": 0.3,
+                                                 "max_backoff_s": 0.3, "concurrency": 2, "timeout_s": 2})
+        try:
+            first = adapter.generate([text_request(f"first {i}") for i in range(12)])
+            assert [r.text for r in first] == [f"first {i}"[::-1] for i in range(12)]  # each answered once, by b
+            assert sum(len(t) for t in a.attempts.values()) <= 3 + 2  # out after 3 in a row (+ those already in flight)
+            a.sick = False
+            time.sleep(0.35)  # past the back-off: the next request probes a, and a is back
+            second = adapter.generate([text_request(f"second {i}") for i in range(12)])
+        finally:
+            adapter.close()
+    assert all(r.ok for r in second) and a.answered >= 2 and b.answered + a.answered == 24
