@@ -252,8 +252,18 @@ class EngineAdapter(Adapter):
                                f"or -a base_url=http://host:port/v1 for a server already running")
         return found
 
-    def launch_command(self, port: int) -> list[str]:
+    parallel_flags: ClassVar[tuple[str, str, str]]
+    """The engine's names for tensor_parallel_size, data_parallel_size and max_model_len."""
+
+    def serve_command(self) -> list[str]:
+        """The command that serves ``self.model``, before the flags."""
         raise NotImplementedError
+
+    def launch_command(self, port: int) -> list[str]:
+        a = self.args
+        tp, dp, length = self.parallel_flags
+        return [*self.serve_command(), "--host", a.host, "--port", str(port), "--dtype", a.dtype, *_flag(tp, a.tensor_parallel_size, 1),
+                *_flag(dp, a.data_parallel_size, 1), *_flag(length, a.max_model_len), *self._extra]
 
     def version_command(self) -> list[str]:
         raise NotImplementedError
@@ -338,11 +348,10 @@ class VLLMAdapter(EngineAdapter):
     default_executable = "vllm"
     executable_hint = "pip install vllm, or pass -a executable=/path/to/vllm"
 
-    def launch_command(self, port: int) -> list[str]:
-        a = self.args
-        return [self._exe, "serve", self.model, "--host", a.host, "--port", str(port), "--dtype", a.dtype,
-                *_flag("--tensor-parallel-size", a.tensor_parallel_size, 1), *_flag("--data-parallel-size", a.data_parallel_size, 1),
-                *_flag("--max-model-len", a.max_model_len), *self._extra]
+    parallel_flags = ("--tensor-parallel-size", "--data-parallel-size", "--max-model-len")
+
+    def serve_command(self) -> list[str]:
+        return [self._exe, "serve", self.model]
 
     def version_command(self) -> list[str]:
         return [self._exe, "--version"]
@@ -355,11 +364,10 @@ class SGLangAdapter(EngineAdapter):
 
     executable_hint = "pass -a executable=/path/to/python, a Python that has sglang"
 
-    def launch_command(self, port: int) -> list[str]:
-        a = self.args
-        return [self._exe, "-m", "sglang.launch_server", "--model-path", self.model, "--host", a.host, "--port", str(port),
-                "--dtype", a.dtype, *_flag("--tp-size", a.tensor_parallel_size, 1), *_flag("--dp-size", a.data_parallel_size, 1),
-                *_flag("--context-length", a.max_model_len), *self._extra]
+    parallel_flags = ("--tp-size", "--dp-size", "--context-length")
+
+    def serve_command(self) -> list[str]:
+        return [self._exe, "-m", "sglang.launch_server", "--model-path", self.model]
 
     def version_command(self) -> list[str]:
         return [self._exe, "-c", "import sglang; print(sglang.__version__)"]

@@ -56,11 +56,29 @@ def _port(argv: list[str]) -> int:
     return int(argv[argv.index("--port") + 1])
 
 
-def _run(tmp_path: Path, env: dict[str, str], model: str, *args: str, n: int = 4, **kw) -> subprocess.CompletedProcess:
+def _cmd(tmp_path: Path, model: str, *args: str, n: int = 4) -> list[str]:
+    """``omnieval run`` of ``model`` on a mirror of ``n`` questions, into tmp_path's out/ and cache.sqlite."""
     spec = write_question_mirror(tmp_path / "mirror", [f"q{i}" for i in range(n)])
-    cmd = omnieval_cmd("run", "-m", model, *args, "-f", str(spec), "--data-dir", str(tmp_path / "mirror"), "--no-progress",
-                       "-o", str(tmp_path / "out"), "--cache", str(tmp_path / "cache.sqlite"))
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**env, **kw})
+    return omnieval_cmd("run", "-m", model, *args, "-f", str(spec), "--data-dir", str(tmp_path / "mirror"), "--no-progress",
+                        "-o", str(tmp_path / "out"), "--cache", str(tmp_path / "cache.sqlite"))
+
+
+def _run(tmp_path: Path, env: dict[str, str], model: str, *args: str, n: int = 4, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(_cmd(tmp_path, model, *args, n=n), capture_output=True, text=True, timeout=120, env={**env, **kw})
+
+
+def _interrupt(tmp_path: Path, env: dict[str, str], until, *args: str, n: int) -> None:
+    """Start ``omnieval run -m vllm:tiny-model``, SIGINT it once ``until()`` holds: exit 130, the server and its worker gone."""
+    proc = subprocess.Popen(_cmd(tmp_path, "vllm:tiny-model", *args, n=n), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    deadline = time.monotonic() + 60
+    while not until() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    _stopped(tmp_path)
 
 
 def _stopped(tmp_path: Path) -> None:
@@ -126,20 +144,9 @@ def test_a_server_that_dies_mid_run_keeps_what_it_answered_and_the_same_command_
 
 
 def test_ctrl_c_stops_the_server_and_frees_its_port(tmp_path, engines):
-    spec = write_question_mirror(tmp_path / "mirror", [f"q{i}" for i in range(40)])
     cache = tmp_path / "cache.sqlite"
-    proc = subprocess.Popen(omnieval_cmd("run", "-m", "vllm:tiny-model", "-a", "concurrency=1", "--batch-size", "1", "-f", str(spec),
-                                         "--data-dir", str(tmp_path / "mirror"), "--no-progress", "-o", str(tmp_path / "out"),
-                                         "--cache", str(cache)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**engines, "STANDIN_DELAY_S": "0.2"})
-    deadline = time.monotonic() + 60
-    while cached_rows(cache) < 2 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, proc.stderr.read()
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    _stopped(tmp_path)
+    _interrupt(tmp_path, {**engines, "STANDIN_DELAY_S": "0.2"}, lambda: cached_rows(cache) >= 2, "-a", "concurrency=1", "--batch-size", "1",
+               n=40)
 
 
 def test_the_engine_its_version_and_its_arguments_are_the_model_identity_and_nothing_starts_for_it(tmp_path, engines):
@@ -192,15 +199,4 @@ def test_a_missing_engine_is_named_when_the_adapter_is_made(monkeypatch):
 
 
 def test_ctrl_c_while_the_server_loads_stops_it_too(tmp_path, engines):
-    spec = write_question_mirror(tmp_path / "mirror", ["q0"])
-    proc = subprocess.Popen(omnieval_cmd("run", "-m", "vllm:tiny-model", "-f", str(spec), "--data-dir", str(tmp_path / "mirror"),
-                                         "--no-progress", "-o", str(tmp_path / "out"), "--cache", str(tmp_path / "cache.sqlite")),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env={**engines, "STANDIN_NOT_READY_S": "120"})
-    deadline = time.monotonic() + 60
-    while not (tmp_path / "standin.json").exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert proc.poll() is None, proc.stderr.read()
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    _stopped(tmp_path)
+    _interrupt(tmp_path, {**engines, "STANDIN_NOT_READY_S": "120"}, (tmp_path / "standin.json").exists, n=1)
