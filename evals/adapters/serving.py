@@ -325,8 +325,8 @@ class EngineAdapter(Adapter):
         gone = self._server.died(2.0 if refused else 0.0) if self._server is not None else None
         if gone:  # what it answered before it died is kept (and cached); the rest names it, and the next batch stops the run
             self._gone = gone
-            responses = [r if not r.error else Response(error=gone) for r in responses]
-        return responses
+            return [r if not r.error else Response(error=gone) for r in responses]
+        return [r if not r.error else Response(error=f"{self.label}: {r.error}") for r in responses]  # the server's errors name it
 
     def close(self) -> None:
         try:

@@ -186,6 +186,12 @@ def test_base_url_uses_a_running_server_whose_version_it_asks_and_refuses_launch
             assert adapter.generate([request])[0].text == "yes"
         finally:
             adapter.close()
+        other = create_adapter("vllm:other-model", {"base_url": url, "max_retries": "0"})
+        try:  # a server answering with an error: the request's error names the model and says what the server said
+            error = other.generate([request])[0].error
+            assert error.startswith("vllm:other-model: HTTP 404") and "does not exist" in error, error
+        finally:
+            other.close()
         assert server.poll() is None  # not ours to stop
     finally:
         os.killpg(server.pid, signal.SIGKILL)
