@@ -39,8 +39,10 @@ ROOT = HERE.parent
 
 # ---------------------------------------------------------------- the server (child process)
 
-async def _serve(latency: float, lifetime_s: float, ready) -> None:
+async def _serve(latency: float, lifetime_s: float, ready, slots: int = 0) -> None:
+    """``slots`` > 0: at most that many requests are worked on at once (a model server's batch), the rest queue."""
     stats = {"requests": 0, "in_flight": 0, "peak": 0}
+    busy = asyncio.Semaphore(slots) if slots > 0 else None
     max_per_connection = 1_000_000  # bounded loops, even for a client that never closes
 
     async def answer(body: bytes) -> bytes:
@@ -50,7 +52,11 @@ async def _serve(latency: float, lifetime_s: float, ready) -> None:
         stats["in_flight"] += 1
         stats["peak"] = max(stats["peak"], stats["in_flight"])
         try:
-            await asyncio.sleep(latency)
+            if busy is None:
+                await asyncio.sleep(latency)
+            else:
+                async with busy:
+                    await asyncio.sleep(latency)
         finally:
             stats["in_flight"] -= 1
         stats["requests"] += 1
@@ -87,22 +93,23 @@ async def _serve(latency: float, lifetime_s: float, ready) -> None:
     server.close()
 
 
-def serve_main(latency: float, lifetime_s: float) -> None:
+def serve_main(latency: float, lifetime_s: float, slots: int = 0) -> None:
     def ready(port: int) -> None:
         print(port, flush=True)
 
-    asyncio.run(_serve(latency, lifetime_s, ready))
+    asyncio.run(_serve(latency, lifetime_s, ready, slots))
     os._exit(0)  # the stdin reader thread may still block
 
 
 class LoopbackServer:
     """The fixed-latency server in a child process: ``with LoopbackServer(0.2) as server: server.url ...``."""
 
-    def __init__(self, latency: float, lifetime_s: float = 1800.0) -> None:
-        self.latency, self.lifetime_s = latency, lifetime_s
+    def __init__(self, latency: float, lifetime_s: float = 1800.0, slots: int = 0) -> None:
+        self.latency, self.lifetime_s, self.slots = latency, lifetime_s, slots
 
     def __enter__(self) -> "LoopbackServer":
-        self.proc = subprocess.Popen([sys.executable, __file__, "--serve", "--latency", str(self.latency), "--lifetime-s", str(self.lifetime_s)],
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve", "--latency", str(self.latency), "--lifetime-s", str(self.lifetime_s),
+                                      "--slots", str(self.slots)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.port = int(self.proc.stdout.readline())
         self.url = f"http://127.0.0.1:{self.port}/v1"
@@ -206,9 +213,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--lifetime-s", type=float, default=1800.0, help=argparse.SUPPRESS)
+    parser.add_argument("--slots", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve_main(args.latency, args.lifetime_s)
+        serve_main(args.latency, args.lifetime_s, args.slots)
         return
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(HERE))
