@@ -1,7 +1,8 @@
 """OCRBench v2 (tasks/vqa/ocrbench_v2.yaml): end to end on a fixture mirror in ling99/OCRBench_v2's schema, the request as
 lmms-eval's ocrbench_v2 task sends it (the image, then the question stripped), each row scored by its type's official
-rule, the figures as the official get_score.py computes them; the types scored nowhere here counted unscored (NaN, never
-0); and a tiny VLM run. Each rule against the official code: tests/conformance/test_ocrbench_v2.py.
+rule, the figures as the official get_score.py computes them, a full-page OCR row by BLEU, METEOR (over WordNet 3.0 from
+the ocr extra), F-measure and edit distance; and a tiny VLM run. Each rule against the official code:
+tests/conformance/test_ocrbench_v2.py.
 """
 
 from __future__ import annotations
@@ -72,15 +73,21 @@ def test_a_spotting_row_is_scored_against_its_polygons_and_words(tmp_path):
     assert spotting["scores"]["ocrbench_v2"]["score"] == pytest.approx(2 / 3)  # precision 1/2, recall 1
 
 
-def test_types_not_scored_here_are_counted_unscored_never_zero(tmp_path):
+# "hello" against the full-page OCR row's "hello world" (page_ocr_metric.cal_per_metrics, whitespace words): sentence BLEU 0
+# (no 2-gram), METEOR Fmean(P 1, R 1/2) = 0.5 / (0.9 + 0.1 * 0.5) with one chunk of one match, penalty 0.5; F-measure 2/3;
+# edit distance 6 of 11 characters.
+FULL_PAGE = (0.0 + 0.5 / 0.95 * (1 - 0.5) + 2 / 3 + (1 - 6 / 11)) / 4
+
+
+def test_a_full_page_ocr_row_is_scored_by_bleu_meteor_f_measure_and_edit_distance(tmp_path):
     r = run_tasks([load_task("ocrbench_v2")], write_ocrbench_v2(tmp_path / "m", unscored=True), tmp_path / "run", "hello").tasks["ocrbench_v2"]
-    assert r.n_errors == 0 and r.n_samples == len(OCRBENCH_V2_ROWS) + 1
-    for name in ("text_recognition_en", "english", "overall"):
-        assert math.isnan(r.metrics[name].value), name
-    assert r.metrics["chinese"].value == pytest.approx(CHINESE) and r.metrics["text_spotting_en"].value == 0.0
-    unscored = {rec["subgroups"]["type"]: rec for rec in _records(tmp_path / "run") if rec.get("extraction_rule") == "unscored"}
-    assert sorted(unscored) == ["full-page OCR en"]
-    assert all("score" not in rec["scores"]["ocrbench_v2"] for rec in unscored.values())
+    assert r.n_errors == 0 and r.n_samples == r.n_scored == len(OCRBENCH_V2_ROWS) + 1
+    assert r.metrics["text_recognition_en"].value == pytest.approx((1.0 + FULL_PAGE) / 2)
+    english = ENGLISH + (FULL_PAGE - 1.0) / 2 / 7  # text recognition's mean moves from 1 to (1 + FULL_PAGE) / 2
+    assert r.metrics["english"].value == pytest.approx(english) and r.metrics["chinese"].value == pytest.approx(CHINESE)
+    assert r.metrics["overall"].value == pytest.approx((english + CHINESE) / 2)
+    [page] = [rec for rec in _records(tmp_path / "run") if rec["subgroups"]["type"] == "full-page OCR en"]
+    assert page["scores"]["ocrbench_v2"]["score"] == pytest.approx(FULL_PAGE)
 
 
 def test_a_tiny_vlm_answers(tmp_path, tiny_model):

