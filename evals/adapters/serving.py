@@ -136,6 +136,7 @@ class EngineServer:
         finally:
             os.close(fd)
         _LIVE.add(self)
+        _stop_on_sigterm()
         deadline = time.monotonic() + timeout_s
         try:
             while True:
@@ -192,6 +193,21 @@ class EngineServer:
 
 
 _LIVE: set[EngineServer] = set()
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (``kill``, Slurm's ``scancel``) while a server runs: unwind like an exit, so that ``close()`` stops the server."""
+    if not _LIVE:  # nothing of ours left: the default action
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    raise SystemExit(128 + signum)
+
+
+def _stop_on_sigterm() -> None:
+    """Where SIGTERM would end the process at once (its default), make it unwind instead; only the main thread may set it."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 @atexit.register

@@ -67,17 +67,17 @@ def _run(tmp_path: Path, env: dict[str, str], model: str, *args: str, n: int = 4
     return subprocess.run(_cmd(tmp_path, model, *args, n=n), capture_output=True, text=True, timeout=120, env={**env, **kw})
 
 
-def _interrupt(tmp_path: Path, env: dict[str, str], until, *args: str, n: int) -> None:
-    """Start ``omnieval run -m vllm:tiny-model``, SIGINT it once ``until()`` holds: exit 130, the server and its worker gone."""
+def _interrupt(tmp_path: Path, env: dict[str, str], until, *args: str, n: int, sig: int = signal.SIGINT, code: int = 130) -> None:
+    """Start ``omnieval run -m vllm:tiny-model``, send ``sig`` once ``until()`` holds: exit ``code``, the server and its worker gone."""
     proc = subprocess.Popen(_cmd(tmp_path, "vllm:tiny-model", *args, n=n), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env=env)
     deadline = time.monotonic() + 60
     while not until() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     _stopped(tmp_path)
 
 
@@ -206,3 +206,9 @@ def test_a_missing_engine_is_named_when_the_adapter_is_made(monkeypatch):
 
 def test_ctrl_c_while_the_server_loads_stops_it_too(tmp_path, engines):
     _interrupt(tmp_path, {**engines, "STANDIN_NOT_READY_S": "120"}, (tmp_path / "standin.json").exists, n=1)
+
+
+def test_sigterm_as_from_a_batch_scheduler_stops_the_server_too(tmp_path, engines):
+    cache = tmp_path / "cache.sqlite"
+    _interrupt(tmp_path, {**engines, "STANDIN_DELAY_S": "0.2"}, lambda: cached_rows(cache) >= 1, "-a", "concurrency=1", "--batch-size", "1",
+               n=40, sig=signal.SIGTERM, code=128 + signal.SIGTERM)
