@@ -3,9 +3,9 @@
 The server is a child process in its own process group (``vllm serve MODEL --port P ...``,
 ``python -m sglang.launch_server --model-path MODEL --port P ...``), started on the first request
 the cache cannot answer, polled until ``/health`` and ``/v1/models`` answer (``startup_timeout_s``),
-and stopped on exit, on error and on Ctrl-C: SIGTERM to the whole group, SIGKILL after
-``stop_timeout_s``, so no worker is left behind and the port is free again. (A second Ctrl-C or a
-SIGKILL of omnieval itself skips that clean-up: the server is in its own session and stays.)
+and stopped on exit, on error, on Ctrl-C and on a SIGTERM to omnieval: SIGTERM to the whole group,
+SIGKILL after ``stop_timeout_s``, so no worker is left behind and the port is free again. (A second
+Ctrl-C or a SIGKILL of omnieval itself skips that clean-up: the server is in its own session and stays.)
 
 Requests go through the ``openai:`` adapter (``OpenAIAdapter``, composed, not copied): images
 and audio as it sends them, videos as timed frames or, with ``-a video_url=true``, as the whole
