@@ -27,8 +27,8 @@ vLLM, SGLang, TGI, llama.cpp, Ollama, ``transformers serve`` and hosted APIs.
   ``http_client=httpx`` does. ``https://`` always goes through httpx.
 - Several replicas of one server: ``base_url=http://a:8000/v1,http://b:8000/v1`` (comma-separated). Each attempt
   goes to the least-loaded healthy replica, ``concurrency`` in flight on each; a replica that fails (refused, or
-  dropped, timed out or 5xx ``max_retries + 1`` times in a row) is taken out and probed again after a back-off, and
-  the requests it failed go to another replica at once. When every replica is out, a request fails with one line
+  dropped, timed out or 5xx ``max_retries + 1`` times in a row) is taken out and probed again after a back-off; a
+  request whose connection it refused or dropped goes to another replica at once. When every replica is out, a request fails with one line
   naming each and why (``evals/adapters/replicas.py``). The URLs are not part of the model's identity.
 - The API key is read from the environment variable named by ``api_key_env``;
   only that name is recorded, never the key.
@@ -613,9 +613,10 @@ class OpenAIAdapter(Adapter):
         return Response(error=f"{head} after {attempts} attempt{'s' if attempts > 1 else ''}:{rest} ({self._url})")
 
     async def _routed(self, body: bytes) -> Response:
-        """One request over the replicas. A replica's fault (refused, dropped, timeout, 5xx) sends it on to another at
-        once, uncounted while one it has not tried is healthy; a round over all of them, any other retryable failure
-        and a wait while every replica is out each cost one of the ``max_retries + 1`` attempts."""
+        """One request over the replicas, each retry preferring a replica it has not tried. A connection refused or
+        dropped sends it on to another at once, uncounted while an untried one is healthy; a timeout or a 5xx, a round
+        over all of them, any other retryable failure and a wait while every replica is out each cost one of the
+        ``max_retries + 1`` attempts, as with one URL."""
         if self._pool is None:
             headers = self._headers()
             make = (lambda u: _PlainHttp(u, headers)) if self._builtin else \
@@ -645,11 +646,12 @@ class OpenAIAdapter(Adapter):
                 return final
             where = replica.url
             if fault is not None:
-                if replica not in tried:
-                    tried.add(replica)
-                    if len(tried) < len(pool):
-                        continue
-                tried.clear()
+                fresh = replica not in tried
+                tried.add(replica)  # the retry prefers another replica
+                if len(tried) >= len(pool):
+                    tried.clear()
+                elif fresh and fault.startswith("connection error"):
+                    continue  # the replica broke the connection (died?): on to another at once, uncounted
             tries += 1
             if tries < attempts:
                 backoff = min(self.args.max_backoff_s, self.args.initial_backoff_s * 2 ** (tries - 1))

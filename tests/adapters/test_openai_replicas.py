@@ -193,3 +193,19 @@ def test_a_5xx_replica_is_taken_out_after_the_retry_budget_and_probed_back_in_wh
         finally:
             adapter.close()
     assert all(r.ok for r in second) and a.answered >= 2 and b.answered + a.answered == 24
+
+
+def test_a_request_too_slow_everywhere_costs_its_attempts_not_attempts_per_replica():
+    from evals.adapters.base import create_adapter
+    from tests.adapters.test_openai import text_request
+
+    with Replica(stall_s=1.0) as a, Replica(stall_s=1.0) as b:
+        adapter = create_adapter("openai:tiny", {"base_url": f"{a.url},{b.url}", "max_retries": 1, "initial_backoff_s": 0.01,
+                                                 "timeout_s": 0.2})
+        try:
+            [slow] = adapter.generate([text_request("fail:stall:all")])
+        finally:
+            adapter.close()
+        sent = [len(s.attempts.get("fail:stall:all", [])) for s in (a, b)]
+    assert sent == [1, 1]  # the retry went to the other replica
+    assert slow.error.startswith("timeout after 2 attempts") and b.url in slow.error
