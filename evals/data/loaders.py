@@ -200,6 +200,8 @@ def extra_files(task: TaskSpec, repo: str) -> list[str]:
     ds = task.dataset
     if ds.loader == "chunked_calls" and repo == ds.path and ds.path in CHUNKED_SETS:
         return [f"{CHUNKED_SETS[ds.path].audio_dir}/*"]
+    if ds.loader == "csv_audio_folder" and repo == ds.path:  # OpenAudioBench: its card declares no configs
+        return csv_audio_folder_files(task)
     return []
 
 

@@ -328,6 +328,11 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
               "task_name": {"intonation_perception": 1.0, "emotion_recognition": 0.0, "sarcasm_detection": 1.0, "stress_reasoning": 0.0}}),
     "mmar": ("Open Grassland", {"accuracy": 0.5, "unparsed_rate": 0.25},
              {"modality": {"music": 1.0, "mix-sound-speech": 0.0, "sound": 1.0, "speech": 0.0}}),
+    # Emotion and music (test_meld_gtzan.py, test_muchomusic.py): MELD's labels are lower case, so "Neutral" would be wrong.
+    "meld": ("neutral", {"exact_match": 2 / 4}, {"sentiment": {"positive": 0.0, "neutral": 1.0, "negative": 0.0},
+                                                 "emotion": {"surprise": 0.0, "neutral": 1.0, "anger": 0.0}}),
+    "gtzan": ("Blues.", {"exact_match": 2 / 3}, {"genre": {"blues": 1.0, "hiphop": 0.0}}),
+    "muchomusic": ("(B)", {"accuracy": 2 / 3, "unparsed_rate": 0.0}, {}),
     # Speech translation directions the cards report (test_speech_translation_cards.py), sacreBLEU's tokenizer per target.
     **{f"covost2_{d}_en": ("the cat sat on the mat", {"bleu": ST_BLEU, "chrf": _st_chrf(17, 3)}, {})
        for d in ("ca", "it", "ru", "pt", "fa", "et", "mn", "nl", "tr", "ar", "sv", "lv", "sl", "ta", "ja", "id", "cy")},
@@ -361,9 +366,9 @@ JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("
                 "charxiv_reasoning", "charxiv_descriptive", "simplevqa", "mmlongbench_doc", "mm_mt_bench", "mia_bench",
                 "voicebench_alpacaeval", "voicebench_commoneval", "voicebench_wildvoice",
                 *(f"voicebench_sd_qa_{r}" for r in ("aus", "gbr", "ind_n", "ind_s", "irl", "kenya", "nga", "nzl", "phl", "usa", "zaf")),
-                "mmvu_open", "mmbench_video"]
+                "mmvu_open", "mmbench_video", "openaudiobench_llama_questions", "openaudiobench_web_questions", "openaudiobench_trivia_qa"]
 """Scored from a judge's verdicts: tests/catalog/test_judged.py, test_charxiv.py, test_simplevqa.py, test_mmlongbench_doc.py,
-test_mm_mt_bench.py, test_mia_bench.py, test_voicebench_subsets.py, test_mmvu.py, test_mmbench_video.py."""
+test_mm_mt_bench.py, test_mia_bench.py, test_voicebench_subsets.py, test_mmvu.py, test_mmbench_video.py, test_openaudiobench.py."""
 
 
 def test_mmvet_reports_each_official_capability_and_each_combination(fixture_mirror, tmp_path):

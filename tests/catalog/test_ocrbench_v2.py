@@ -80,7 +80,7 @@ FULL_PAGE = (0.0 + 0.5 / 0.95 * (1 - 0.5) + 2 / 3 + (1 - 6 / 11)) / 4
 
 
 def test_a_full_page_ocr_row_is_scored_by_bleu_meteor_f_measure_and_edit_distance(tmp_path):
-    r = run_tasks([load_task("ocrbench_v2")], write_ocrbench_v2(tmp_path / "m", unscored=True), tmp_path / "run", "hello").tasks["ocrbench_v2"]
+    r = run_tasks([load_task("ocrbench_v2")], write_ocrbench_v2(tmp_path / "m", page_ocr=True), tmp_path / "run", "hello").tasks["ocrbench_v2"]
     assert r.n_errors == 0 and r.n_samples == r.n_scored == len(OCRBENCH_V2_ROWS) + 1
     assert r.metrics["text_recognition_en"].value == pytest.approx((1.0 + FULL_PAGE) / 2)
     english = ENGLISH + (FULL_PAGE - 1.0) / 2 / 7  # text recognition's mean moves from 1 to (1 + FULL_PAGE) / 2

@@ -152,9 +152,9 @@ def test_the_index_parses_only_family_files(monkeypatch):
                               "mlvu.yaml", "mmbench_test.yaml", "mmbench_v11.yaml", "mme_realworld.yaml",
                               "mmmu_pro.yaml", "mmmu_val.yaml", "mmt_bench.yaml", "mmvu.yaml", "mvbench.yaml",
                               "open_asr.yaml", "open_asr_esb.yaml", "open_asr_longform.yaml",
-                              "open_asr_multilingual.yaml", "pope.yaml", "refcoco.yaml", "scienceqa_img.yaml",
-                              "sonic_o1.yaml", "video_holmes.yaml", "videomme.yaml", "videommmu.yaml",
-                              "visulogic.yaml", "voicebench.yaml", "voicebench_open.yaml", "voicebench_sd_qa.yaml",
-                              "vstar_bench.yaml", "wemath.yaml", "wenetspeech.yaml", "worldsense.yaml",
-                              "zerobench.yaml"]
+                              "open_asr_multilingual.yaml", "openaudiobench.yaml", "pope.yaml", "refcoco.yaml",
+                              "scienceqa_img.yaml", "sonic_o1.yaml", "video_holmes.yaml", "videomme.yaml",
+                              "videommmu.yaml", "visulogic.yaml", "voicebench.yaml", "voicebench_open.yaml",
+                              "voicebench_sd_qa.yaml", "vstar_bench.yaml", "wemath.yaml", "wenetspeech.yaml",
+                              "worldsense.yaml", "zerobench.yaml"]
     assert "easyvqa" in names and "pope_random" in names
