@@ -47,6 +47,7 @@ from pydantic import Field
 
 from evals.adapters.base import Adapter, Capabilities, ModelUnavailable
 from evals.adapters.openai_compat import OpenAIAdapter, OpenAIArgs
+from evals.adapters.replicas import split_base_urls
 from evals.errors import AdapterError
 from evals.requests import Request, Response
 
@@ -301,7 +302,8 @@ class EngineAdapter(Adapter):
         return _VERSIONS[key]
 
     def _served_version(self) -> str:
-        origin = self.args.base_url.rstrip("/").removesuffix("/v1")
+        # Several replicas of one server (base_url=a,b: evals/adapters/replicas.py) run one engine version: ask the first.
+        origin = split_base_urls(self.args.base_url)[0].removesuffix("/v1")
         for path, key in (("/version", "version"), ("/get_server_info", "version"), ("/server_info", "version")):
             status, body = _http_get(origin + path, timeout=10.0)
             if status == 200:

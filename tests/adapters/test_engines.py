@@ -186,6 +186,12 @@ def test_base_url_uses_a_running_server_whose_version_it_asks_and_refuses_launch
             assert adapter.generate([request])[0].text == "yes"
         finally:
             adapter.close()
+        # Replicas of one server (a comma-separated base_url): the engine's version is the first replica's.
+        replicas = create_adapter("vllm:tiny-model", {"base_url": f"{url},http://127.0.0.1:1/v1"})
+        try:
+            assert replicas.fingerprint() == create_adapter("vllm:tiny-model", {"base_url": url}).fingerprint()
+        finally:
+            replicas.close()
         other = create_adapter("vllm:other-model", {"base_url": url, "max_retries": "0"})
         try:  # a server answering with an error: the request's error names the model and says what the server said
             error = other.generate([request])[0].error
