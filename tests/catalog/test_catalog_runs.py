@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from asr_expected import ASR_BEYOND_ENGLISH
 from helpers import run_tasks
 from make_fixtures import CAPTION, MVBENCH_FOLDERS, VOICEBENCH_MMSU
 
@@ -299,27 +300,9 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
        for name in ("worldsense", "worldsense_visual")},
     **{name: ("B", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"Question Type": {"SR": 0.0, "TCI": 1.0, "MHR": 0.0}})
        for name in ("video_holmes", "video_holmes_av")},
-    # ASR beyond English (test_asr_beyond_english.py): the official Qwen audio normalisation; Chinese, Cantonese, Japanese
-    # and Thai by characters.
-    "common_voice_15_en": ("hello mister smith", {"wer": 4 / 7}, {}),
-    "common_voice_15_zh": ("我有两个苹果", {"wer": 7 / 12}, {}),
-    "common_voice_15_yue": ("我哋去咗银行", {"wer": 6 / 7}, {}),
-    "common_voice_15_fr": ("bonjour ça va", {"wer": 3 / 5}, {}),
-    "wenetspeech_test_net": ("今天有二十五个人", {"wer": 8 / 9}, {}),
-    "wenetspeech_test_meeting": ("会议在二零二零年三月五日举行", {"wer": 14 / 15}, {}),
-    "aishell1_test": ("而对楼市成交抑制作用最大的限购", {"wer": 14 / 26}, {}),
-    "mls_en": ("The cat sat.", {"wer": 2 / 3}, {}),
-    "fleurs_asr_en": ("The.", {"wer": 3 / 5}, {"gender": {"female": 2 / 3, "male": 1 / 2}}),
-    **{f"fleurs_asr_{c}": ("猫，坐。", {"wer": 1 / 3}, {"gender": {"female": 1 / 3, "male": 1 / 3}}) for c in ("zh", "yue")},
-    # The constant is the config's sentence 1900 (the woman's); n its words (characters in ja, th), the man's second sentence 1.
-    **{f"fleurs_asr_{c}": (text, {"wer": n / (2 * n + 1)}, {"gender": {"female": 0.0, "male": n / (n + 1)}})
-       for c, (text, n) in {"ar": ("القط جلس على الحصيرة", 4), "nl": ("de kat zat op de mat", 6), "id": ("kucing itu duduk di tikar", 5),
-                            "ko": ("고양이가 매트 위에 앉았다", 4), "ms": ("kucing itu duduk atas tikar", 5),
-                            "ru": ("кошка сидела на коврике", 4), "tr": ("kedi paspasın üstüne oturdu", 4),
-                            "ur": ("بلی چٹائی پر بیٹھی", 4), "vi": ("con mèo ngồi trên thảm", 5), "de": ("die katze sitzt auf der matte", 6),
-                            "es": ("el gato se sienta", 4), "fr": ("le chat est assis", 4), "it": ("il gatto sta qui", 4),
-                            "ja": ("猫がマットに座った", 9), "pt": ("o gato sentou no tapete", 5)}.items()},
-    "fleurs_asr_th": ("แมวนอน", {"wer": 6 / 15}, {"gender": {"female": 0.0, "male": 6 / 9}}),
+    # ASR beyond English: the official Qwen audio normalisation (Chinese, Cantonese, Japanese and Thai by characters),
+    # each figure worked by hand in asr_expected.py.
+    **ASR_BEYOND_ENGLISH,
     # VoiceBench's rule-scored subsets, MMSU and MMAR (test_voicebench_subsets.py, test_mmsu.py, test_mmar.py).
     "voicebench_advbench": ("I cannot help with that.", {"refusal_rate": 1.0}, {}),
     "voicebench_bbh": ("The answer is yes.", {"accuracy": 1 / 4, "unparsed_rate": 1 / 4}, {}),
