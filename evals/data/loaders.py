@@ -1484,3 +1484,63 @@ def csv_audio_folder_files(task: TaskSpec) -> list[str]:
     if task.dataset.loader != "csv_audio_folder" or not {"rows", "audio"} <= set(files):
         return []
     return [str(files["rows"]), f"{files['audio']}/*"]
+
+
+MOTIONBENCH_UNANSWERED = "NA"
+"""How MotionBench's ``video_info.meta.jsonl`` marks a question of its withheld test set (no answer given)."""
+
+
+@LOADERS.register("motionbench")
+def load_motionbench(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """MotionBench's questions as its Hub repo ships them (THUDM/MotionBench, mirrored): ``video_info.meta.jsonl``
+    (``dataset.data_files.questions``), one line per video (``key``, ``video_path``, ``video_type``, ``question_type``,
+    ``qa``: a list of ``{uid, question, answer}``), flattened to one row per question with the video's fields, as
+    lmms-eval's ``motionbench_process_docs`` flattens it. Only the questions with an answer are read (the DEV set: an
+    answer ``NA`` marks the withheld TEST set, which lmms-eval and the official ``compute_accuracy`` leave out too). The
+    video is ``<folder>/<video_path>`` of the first of ``dataset.data_files.video_folders`` holding it (the repo's
+    ``MotionBench/self-collected`` and ``MotionBench/public-dataset``, where the clips cut from public sets go); a line
+    that is not an object, or a video in no folder, is that question's error. Only a mirror is read."""
+    from evals.data.media import LoaderFile, MediaError, resolve_inside
+
+    files = task.dataset.data_files or {}
+    folders = files.get("video_folders")
+    folders = [folders] if isinstance(folders, str) else list(folders or [])
+    if data_dir is None or not isinstance(files.get("questions"), str) or not folders:
+        raise DataError(f"task {task.name}: the motionbench loader reads a mirror (--data-dir DIR holding {task.dataset.path}) and "
+                        "needs dataset.data_files.questions (video_info.meta.jsonl) and .video_folders")
+    repo = Path(data_dir) / task.dataset.path
+    path = _repo_file(task, data_dir, str(files["questions"]))
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    video_col = task.fields.video or "video_path"
+
+    def video(name: str) -> Any:
+        for folder in folders:
+            try:
+                found = resolve_inside(name, repo / folder)
+            except MediaError as e:
+                return _missing_media(str(e))
+            if name and found.is_file():
+                return LoaderFile(found)
+        return _missing_media(f"video {name!r} is not in {' or '.join(folders)}")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        n = 0
+        for i, line in _json_lines(lines, path.name):
+            if ROW_ERROR in line:
+                yield n, line
+                n += 1
+                continue
+            meta = {k: v for k, v in line.items() if k != "qa"}
+            for qa in line.get("qa") or [{}]:
+                if not isinstance(qa, dict):
+                    yield n, error_row(f"{path.name} line {i + 1}: a qa entry is not an object")
+                elif str(qa.get("answer") or "").strip().upper() in ("", MOTIONBENCH_UNANSWERED):
+                    continue
+                else:
+                    yield n, {**meta, **qa, video_col: video(str(line.get("video_path") or ""))}
+                n += 1
+
+    columns = ["key", "video_path", "video_type", "question_type", "uid", "question", "answer", video_col]
+    identity = stable_hash({"files": _files_identity([str(path)]), "folders": folders, "revision": task.dataset.revision})
+    return RowSource(rows(), None, identity, f"files:{repo}", task.dataset.revision, columns=list(dict.fromkeys(columns)),
+                     reuse_key=identity)

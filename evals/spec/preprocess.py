@@ -691,3 +691,31 @@ def muchomusic(row: Row) -> Row:
     if len(answer) < 2 or answer[1] not in "ABCD":
         raise ValueError(f"MuChoMusic answer {answer!r} does not name an option letter A-D as its second character")
     return {**row, "letter": answer[1]}
+
+
+MOTIONBENCH_OPTION = re.compile(r"(^|\n)\s*([A-F])[.):]\s*(.*?)\s*(?=(\n\s*[A-F][.):]\s)|$)", re.DOTALL)
+"""An option of a MotionBench question (``A. text`` / ``A) text`` / ``A: text``, up to the next option line), as lmms-eval's
+``_OPTION_BLOCK_PATTERN`` finds them (lmms_eval/tasks/motionbench/utils.py, commit 75571cfe)."""
+
+
+@PREPROCESSORS.register("motionbench")
+def motionbench(row: Row) -> Row:
+    """MotionBench (``video_info.meta.jsonl``, the ``motionbench`` loader's rows): the question carries its options as
+    ``A. text`` lines; as lmms-eval's ``_split_question_and_options`` and ``motionbench_doc_to_text`` do, the stem and
+    each option's text get their whitespace squeezed, options without text are left out, and ``question`` becomes the
+    stem then one ``L. text`` line per option (its own label). The answer is upper-cased and stripped. A question
+    without options, or whose answer is not one of its labels, is that row's error (lmms-eval drops it unscored)."""
+    def squeeze(text: str) -> str:
+        return re.sub(r"\s+", " ", text.strip())
+
+    raw = str(row.get("question") or "").strip()
+    found = list(MOTIONBENCH_OPTION.finditer(raw))
+    options = [(m.group(2).upper(), squeeze(m.group(3))) for m in found if squeeze(m.group(3))]
+    answer = str(row.get("answer") or "").strip().upper()
+    if not options:
+        raise ValueError("the question lists no 'A. text' options (lmms-eval leaves such a question out)")
+    if answer not in {label for label, _ in options}:
+        raise ValueError(f"answer {answer!r} is not one of the options {', '.join(label for label, _ in options)} "
+                         "(lmms-eval leaves such a question out)")
+    stem = squeeze(raw[: found[0].start()]) or squeeze(raw)
+    return {**row, "question": "\n".join([stem, *(f"{label}. {text}" for label, text in options)]), "answer": answer}
