@@ -177,3 +177,19 @@ def list_conditions() -> None:
     stdout_console().print(FitTable([Col("condition", key=True), Col("medium", breaks=None), Col("default value", "right", None),
                                      Col("valid values", breaks=None), Col("what it does", breaks=PATH_BREAKS)], rows,
                                     title=Text("robustness conditions (--conditions clean,NAME:VALUE,...)", style="bold")))
+
+
+def list_model_cards() -> None:
+    """Each model card's pairs covered by catalogue tasks, the overall figure, and the pairs not covered with why."""
+    from evals.spec.model_cards import card_coverage
+
+    cov = card_coverage()
+    rows = [[c.card, c.read, str(c.covered), str(c.pairs), f"{c.percent:.1f}%" if c.percent is not None else "-",
+             "; ".join(f"{b}: {r}" for b, r in c.missing) or "-"] for c in cov.cards]
+    out = stdout_console()
+    out.print(FitTable([Col("card", key=True), Col("read", breaks=None, optional=1), Col("covered", "right", None),
+                        Col("pairs", "right", None), Col("%", "right", None), Col("not covered (why)", breaks=PATH_BREAKS)], rows,
+                       title="2026 model cards: (card, benchmark) pairs the catalogue runs in the card's split and protocol",
+                       left_out="{columns} left out at this width: COLUMNS=160 omnieval tasks cards"))
+    out.print(Wrapped(f"{cov.covered} of {cov.pairs} pairs covered ({cov.percent:.1f}%); rows on text-only inputs and speech "
+                      "output are left out of the figure; data: tasks/data/model_cards.yaml", ""))

@@ -320,6 +320,17 @@ def tasks_show(name: Annotated[str, typer.Argument(help="Task name or YAML path.
     typer.echo(yaml.safe_dump(spec.model_dump(mode="json", exclude={"source_file"}), sort_keys=False, allow_unicode=True))
 
 
+@tasks_app.command("cards")
+def tasks_cards() -> None:
+    """The 2026 model cards' benchmarks the catalogue runs as each card reports them, and why the others are not.
+
+    Data: tasks/data/model_cards.yaml; the figure counts (card, benchmark) pairs.
+    """
+    from evals.cli.listings import list_model_cards
+
+    list_model_cards()
+
+
 @app.command()
 def models() -> None:
     """List model kinds and what each supports, then the hf: model families tested."""

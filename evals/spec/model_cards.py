@@ -125,13 +125,15 @@ class Coverage:
         return 100.0 * self.covered / self.pairs
 
 
-def card_coverage(cards: ModelCards | None = None) -> Coverage:
-    """Pairs covered / pairs, per card and overall. A pair is covered when it names tasks; every name must be in the
-    live catalogue (a ``SpecError`` lists those that are not, so the file cannot drift from the tasks)."""
-    cards = cards if cards is not None else load_model_cards()
+def card_coverage(path: str | Path | None = None) -> Coverage:
+    """Pairs covered / pairs, per card and overall, from the cards file at ``path`` (default ``model_cards_path()``).
+    A pair is covered when it names tasks; every name must be in the live catalogue (a ``SpecError`` names the file
+    and lists those that are not, so the file cannot drift from the tasks)."""
+    path = Path(path) if path is not None else model_cards_path()
+    cards = load_model_cards(path)
     unknown = unknown_task_names(cards)
     if unknown:
-        raise SpecError(f"{model_cards_path()}: not in the catalogue: " + "; ".join(unknown))
+        raise SpecError(f"{path}: not in the catalogue: " + "; ".join(unknown))
     return Coverage([CardCoverage(c.card, c.model, c.read, sum(b.tasks is not None for b in c.benchmarks), len(c.benchmarks),
                                   [(b.benchmark, b.reason or "") for b in c.benchmarks if b.tasks is None], len(c.out_of_scope))
                      for c in cards.cards])
