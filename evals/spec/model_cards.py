@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from evals.errors import SpecError
 from evals.spec.catalog import suite_names, task_names, tasks_root
+from evals.spec.task import _format_validation_error
 from evals.spec.yaml_io import read_yaml_mapping
 
 DOCS_START = "<!-- model-cards:start (python -m evals.spec.model_cards --write) -->"
@@ -73,9 +74,7 @@ def load_model_cards(path: str | Path | None = None) -> ModelCards:
     try:
         return ModelCards.model_validate(read_yaml_mapping(path))
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SpecError(f"{path}: {where}: {first['msg']}") from None
+        raise SpecError(_format_validation_error(path, e)) from None
 
 
 def expand_task_names(entry: str, tasks: list[str], suites: list[str]) -> list[str]:

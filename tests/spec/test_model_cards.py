@@ -69,7 +69,7 @@ def _cards_file(tmp_path: Path, entry: str) -> Path:
     ("{benchmark: B, tasks: null}", "a reason is needed"),
     ("{benchmark: B, tasks: [], reason: r}", "non-empty task list"),
     ("{benchmark: B, tasks: [mmstar], reason: r}", "non-empty task list"),
-    ("{benchmark: B, task: [mmstar]}", "cards.0.benchmarks.0"),
+    ("{benchmark: B, task: [mmstar]}", "cards.0.benchmarks.0.task: unknown key"),
 ])
 def test_a_bad_entry_is_refused_naming_the_file_and_the_key(tmp_path, entry, message):
     path = _cards_file(tmp_path, entry)
