@@ -6,7 +6,6 @@ loader reads every row's video from that mirror."""
 from __future__ import annotations
 
 import fnmatch
-import inspect
 import io
 import shutil
 import tarfile
@@ -14,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from make_fixtures import (DAILY_OMNI, VIDEO_HOLMES, write_charades_sta, write_daily_omni, write_long_video, write_video_holmes,
+from make_fixtures import (DAILY_OMNI, write_charades_sta, write_daily_omni, write_long_video, write_video_holmes,
                            write_video_mc, write_videomme_zip, write_videommmu, write_parts, videomme_part)
 
 from evals.data.loader_files import LOADER_FILES, loader_files, tar_groups, unpack_archives
@@ -150,39 +149,3 @@ def test_an_archive_member_outside_the_mirror_or_a_link_is_refused(tmp_path):
     with pytest.raises(DataError, match="link"):
         unpack_archives(spec, repo)
 
-
-def _hooked() -> bool:
-    from evals.data import loaders, mirror
-
-    return "loader_files" in inspect.getsource(mirror.mirror_task) + inspect.getsource(loaders.extra_files)
-
-
-@pytest.mark.skipif(not _hooked(), reason="mirror_task does not read evals.data.loader_files yet (the lead wires it)")
-def test_the_mirror_command_fetches_and_unpacks_what_the_loader_reads(unpacked, tmp_path, monkeypatch):
-    import huggingface_hub
-    from typer.testing import CliRunner
-
-    from evals.cli.main import app
-
-    hub = tmp_path / "hub"
-    _hub_layout(unpacked / VIDEO_HOLMES, hub / VIDEO_HOLMES, "video_holmes")
-    (hub / VIDEO_HOLMES / "README.md").write_text("Video-Holmes\n")  # the Hub repo has a card; the fixture writes none
-
-    def fake_snapshot(repo_id, repo_type, revision, allow_patterns, local_dir):
-        for f in (hub / repo_id).rglob("*"):
-            rel = str(f.relative_to(hub / repo_id))
-            if f.is_file() and any(fnmatch.fnmatch(rel, p) for p in allow_patterns):
-                (Path(local_dir) / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(f, Path(local_dir) / rel)
-        return str(local_dir)
-
-    def fake_file(repo_id, filename, repo_type, revision, local_dir):
-        Path(local_dir).mkdir(parents=True, exist_ok=True)
-        return shutil.copy(hub / repo_id / filename, Path(local_dir) / filename)
-
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot)
-    monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_file)
-    result = CliRunner().invoke(app, ["data", "mirror", "video_holmes", "--to", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    read = _videos_read("video_holmes", tmp_path / "out")
-    assert read and all(read)
