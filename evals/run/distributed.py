@@ -1,4 +1,4 @@
-"""Data parallel runs under ``torchrun`` / ``accelerate launch`` / ``srun``: one shard per rank, scored on rank 0.
+"""Data parallel runs under ``torchrun`` / ``accelerate launch`` (one node or several): one shard per rank, scored on rank 0.
 
 Each rank evaluates the rows with ``index % world_size == rank`` (the runner's
 ``RunOptions.shard``) into its own run directory (``shards/rank<k>`` under its

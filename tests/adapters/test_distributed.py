@@ -3,6 +3,7 @@ single-process results; a rank killed mid-run fails the launch with a message na
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -251,6 +252,19 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+@contextlib.contextmanager
+def _reaped():
+    """A list for launchers; on the way out each one still running is SIGKILLed with its workers (its own session)."""
+    launchers: list = []
+    try:
+        yield launchers
+    finally:
+        for p, _ in launchers:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait(30)
+
+
 def _worker_of_rank(launchers, rank: int) -> int:
     """The pid of the worker process (a child of a torchrun launcher) whose RANK is ``rank``."""
     for p, _ in launchers:
@@ -269,8 +283,9 @@ def test_two_nodes_a_rank_killed_mid_run_and_a_relaunch_equal_one_process(tmp_pa
     its own --cache and --output, an ``openai:`` model on a scripted loopback server. The server holds rank 1's third
     request; the test SIGKILLs rank 1 while rank 0 waits for its answers: both launches fail, rank 0 saying that rank 1
     is gone, and rank 1's node keeps the two answers it had committed. The relaunch (the other node first, so the
-    ranks may land on the other nodes; no $OMNIEVAL_RUN_ID, so rank 0 names the run directory for both) sends the
-    server only what nobody had answered, and its results and records equal a one-process run's."""
+    ranks may land on the other nodes; no $OMNIEVAL_RUN_ID, so rank 0 names a new run directory for both and the
+    first launch's stay as they were) sends the server only what nobody had answered, and its results and records
+    equal a one-process run's."""
     from evals.spec.catalog import load_task
     from evals.run.evaluate import evaluate_model
     from evals.run.runner import RunOptions
@@ -300,24 +315,20 @@ def test_two_nodes_a_rank_killed_mid_run_and_a_relaunch_equal_one_process(tmp_pa
             with log.open("w") as f:
                 return subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True), log
 
-        def launch_both(first: int, run_id: str | None):
+        def launch_both(first: int, run_id: str | None, launchers: list) -> None:
             port = _free_port()
-            a = launch(first, port, run_id)
-            _wait_for("the rendezvous store listens", lambda: _listening(port), [a])  # the first node hosts it
-            return [a, launch(1 - first, port, run_id)]
+            launchers.append(launch(first, port, run_id))
+            _wait_for("the rendezvous store listens", lambda: _listening(port), launchers)  # the first node hosts it
+            launchers.append(launch(1 - first, port, run_id))
 
-        launchers = launch_both(0, "a")
-        try:
+        with _reaped() as launchers:
+            launch_both(0, "a", launchers)
             _wait_for("rank 1's third request", server.holding.is_set, launchers)
             _wait_for("rank 0's answers", lambda: sum(server.counts[d] for d in mine) == len(mine), launchers)
             os.kill(_worker_of_rank(launchers, 1), signal.SIGKILL)
             server.release.set()
             for p, _ in launchers:
                 p.wait(120)
-        finally:
-            for p, _ in launchers:
-                if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGKILL)
         logs = [log.read_text() for _, log in launchers]
         assert all(p.returncode != 0 for p, _ in launchers), logs
         assert any("rank 0 of 2: rank 1 is gone (" in text for text in logs), logs
@@ -326,15 +337,13 @@ def test_two_nodes_a_rank_killed_mid_run_and_a_relaunch_equal_one_process(tmp_pa
         answered = {n: {text for m, text in _entries(tmp_path / f"node{n}" / "c.sqlite").values() if m == adapter.name} for n in (0, 1)}
         assert sorted(len(a) for a in answered.values()) == sorted([2, len(mine)])  # rank 1 committed two answers before it was killed
         before = Counter(server.counts)
+        first = {p: p.read_bytes() for p in sorted(tmp_path.glob("out*/dist-a-*/**/*")) if p.is_file()}
+        assert any(p.name == "results.json" for p in first)  # rank 0's shard had finished
 
-        relaunch = launch_both(1, None)
-        try:
+        with _reaped() as relaunch:
+            launch_both(1, None, relaunch)
             for p, _ in relaunch:
                 p.wait(300)
-        finally:
-            for p, _ in relaunch:
-                if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGKILL)
         assert all(p.returncode == 0 for p, _ in relaunch), [log.read_text()[-3000:] for _, log in relaunch]
 
     again = server.counts - before
@@ -342,6 +351,7 @@ def test_two_nodes_a_rank_killed_mid_run_and_a_relaunch_equal_one_process(tmp_pa
     [run] = [d for n in (0, 1) for d in (tmp_path / f"out{n}").glob("dist-2*") if (d / "results.json").exists()]
     assert [d.name for n in (0, 1) for d in (tmp_path / f"out{n}").glob("dist-2*")] == [run.name, run.name]  # named by rank 0
     assert sorted(p.name for n in (0, 1) for p in (tmp_path / f"out{n}" / run.name / "shards").iterdir()) == ["rank0", "rank1"]
+    assert {p: p.read_bytes() for p in sorted(tmp_path.glob("out*/dist-a-*/**/*")) if p.is_file()} == first  # left as it was
     assert read_results(run).tasks["easyvqa"].metrics == read_results(tmp_path / "single").tasks["easyvqa"].metrics
     records = list(iter_samples(run, "easyvqa"))
     assert [(r.index, r.prediction) for r in records] == [(r.index, r.prediction) for r in single]
