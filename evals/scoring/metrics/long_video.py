@@ -78,3 +78,72 @@ def longvideobench_letter(prediction: str) -> tuple[str | None, str]:
                     "answer phrases are removed; unparsed = wrong, not a random option.")
 def score_longvideobench(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     return score_letters(inputs, longvideobench_letter)
+
+
+# --- MLVU's generation tasks: sub-plot description (SSC) and video summary (VS), judged ---------------------------------
+# MLVU's own evaluation (JUNJIE99/MLVU at fd060c10a43ea48a35100a22688a927b8e531199, evaluation/generation_evaluation/):
+# GPT-4 grades each answer with evaluate_ssc.py's / evaluate_summary.py's prompts, and calculate.py / calculate_sum.py read
+# two 1-5 scores out of its reply; SSC and VS are their sums (0-10), G-Avg the mean of the two tasks.
+
+from evals.scoring.contract import means_aggregate  # noqa: E402
+
+MLVU_SSC_KEYS = ("score_accuracy", "score_relevance")
+MLVU_VS_KEYS = ("score_completeness", "score_reliability")
+
+
+def mlvu_judge_scores(reply: str, keys: Sequence[str]) -> list[float]:
+    """The scores ``extract_scores`` (calculate.py, calculate_sum.py) reads from a judge's ``reply``, in the order of
+    ``keys``: for each key found, the text from two characters after the next ``:`` to the next ``,`` (to the reply's
+    last character but one when no comma follows) as a float; a key not found is skipped. Raises ``ValueError`` where
+    that text is not a number (the official script stops there)."""
+    scores = []
+    for key in keys:
+        start = reply.find(key)
+        if start == -1:
+            continue
+        number_start = reply.find(":", start) + 2
+        scores.append(float(reply[number_start:reply.find(",", number_start)]))
+    return scores
+
+
+def _score_mlvu_generation(inputs: Sequence[ScoreInput], keys: Sequence[str]) -> list[SampleScore]:
+    """Every answer goes to the task's judge (no rule reads it: ``extracted`` stays None until it has); its raw reply is
+    read as the official script reads it. Both scores must be read: a reply giving fewer (where calculate.py adds what it
+    found, the second key's score as the first's when the first is missing, and 0 for the rest), one whose score is not a
+    number (where calculate.py stops), an empty reply and a failed call are that sample's scoring error."""
+    out = []
+    for item in inputs:
+        verdict = item.metadata.get("judge")
+        if not verdict:
+            out.append(SampleScore(stats={"score": 0.0, keys[0]: 0.0, keys[1]: 0.0}, rule="unparsed"))
+            continue
+        if verdict.get("error"):
+            out.append(SampleScore(error=str(verdict["error"])))
+            continue
+        try:
+            scores = mlvu_judge_scores(str(verdict.get("raw") or ""), keys)
+        except ValueError as e:
+            out.append(SampleScore(error=f"the judge's reply has a score that is not a number ({e})"))
+            continue
+        if len(scores) != 2:
+            out.append(SampleScore(error=f"the judge's reply gives {len(scores)} of the scores {', '.join(keys)}"))
+            continue
+        out.append(SampleScore(stats={"score": scores[0] + scores[1], keys[0]: scores[0], keys[1]: scores[1]},
+                               extracted=f"{keys[0]}={scores[0]:g}, {keys[1]}={scores[1]:g}", rule="judge"))
+    return out
+
+
+@scorer("mlvu_ssc", aggregate=means_aggregate({"score": "score", **{k: k for k in MLVU_SSC_KEYS}}), primary="score",
+        metrics=("score", *MLVU_SSC_KEYS),
+        description="MLVU sub-plot description (SSC): the judge's accuracy and relevance scores (1-5 each, MLVU's GPT-4 "
+                    "prompt) read as calculate.py reads them; score = their sum (0-10).")
+def score_mlvu_ssc(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    return _score_mlvu_generation(inputs, MLVU_SSC_KEYS)
+
+
+@scorer("mlvu_vs", aggregate=means_aggregate({"score": "score", **{k: k for k in MLVU_VS_KEYS}}), primary="score",
+        metrics=("score", *MLVU_VS_KEYS),
+        description="MLVU video summary (VS): the judge's completeness and reliability scores (1-5 each, MLVU's GPT-4 "
+                    "prompt) read as calculate_sum.py reads them; score = their sum (0-10).")
+def score_mlvu_vs(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    return _score_mlvu_generation(inputs, MLVU_VS_KEYS)
