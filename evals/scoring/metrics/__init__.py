@@ -38,3 +38,5 @@ from evals.scoring.metrics import long_video  # noqa: F401  (MLVU's M-Avg, LongV
 from evals.scoring.metrics import audio_visual  # noqa: F401  (WorldSense, Daily-Omni, Video-Holmes: the official answer reading)
 from evals.scoring.metrics import mmsu  # noqa: F401  (MMSU: the official answer reading; accuracy over all questions and as the official total)
 from evals.scoring.metrics import muchomusic  # noqa: F401  (MuChoMusic: lmms-eval's answer reading)
+from evals.scoring.metrics import motionbench  # noqa: F401  (MotionBench: lmms-eval's answer reading)
+from evals.scoring.metrics import ifeval  # noqa: F401  (VoiceBench IFEval: Google's instruction checks, NLTK's Punkt tables offline)
