@@ -55,6 +55,7 @@ def score_tempcompass_mc(inputs: Sequence[ScoreInput], options: NoOptions) -> li
 # eval_caption_matching.py and eval_captioning.py (llyx97/TempCompass).
 
 from evals.scoring.contract import means_aggregate  # noqa: E402
+from evals.scoring.metrics.choice import score_letters  # noqa: E402
 
 
 def tempcompass_yes_no(prediction: str) -> tuple[str | None, str]:
@@ -71,15 +72,7 @@ def tempcompass_yes_no(prediction: str) -> tuple[str | None, str]:
         description="TempCompass yes/no: lmms-eval's extract_pred (the answer starts with yes or no); unread answers are "
                     "wrong and counted (lmms-eval asks GPT-3.5 about them).")
 def score_tempcompass_yes_no(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
-    out = []
-    for item in inputs:
-        if not item.references:
-            out.append(SampleScore(error="no reference answer"))
-            continue
-        said, rule = tempcompass_yes_no(item.prediction)
-        out.append(SampleScore(stats={"score": 1.0 if said is not None and said == item.references[0] else 0.0,
-                                      "unparsed": 1.0 if said is None else 0.0}, extracted=said, rule=rule))
-    return out
+    return score_letters(inputs, tempcompass_yes_no, official=lambda item: tempcompass_yes_no(item.prediction)[0] == item.references[0])
 
 
 def tempcompass_caption_choice(prediction: str, question: str, answer: str) -> tuple[float | None, str | None, str]:
