@@ -1544,3 +1544,87 @@ def load_motionbench(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     identity = stable_hash({"files": _files_identity([str(path)]), "folders": folders, "revision": task.dataset.revision})
     return RowSource(rows(), None, identity, f"files:{repo}", task.dataset.revision, columns=list(dict.fromkeys(columns)),
                      reuse_key=identity)
+
+
+# --- GUI grounding (ScreenSpot-v2, ScreenSpot-Pro): the official JSON annotations and their screenshots -------------------
+
+
+def gui_target_row(row: dict[str, Any], bbox_format: str, size: tuple[int, int] | None) -> dict[str, Any]:
+    """One ScreenSpot annotation with ``box`` (the target's ``[x1, y1, x2, y2]`` in pixels, as JSON text; ``bbox`` is
+    ``[x, y, w, h]`` in ScreenSpot-v2's files, ``[x1, y1, x2, y2]`` in ScreenSpot-Pro's) and ``image_width`` /
+    ``image_height`` (``size``: the annotation's ``img_size`` where it has one, else the screenshot's header). A ``bbox``
+    that is not four numbers makes the row an error."""
+    try:
+        a, b, c, d = (float(v) for v in row.get("bbox") or ())
+    except (TypeError, ValueError):
+        return error_row(f"screenspot: {row.get('id') or row.get('img_filename')!r} bbox {row.get('bbox')!r} is not four numbers")
+    box = [a, b, a + c, b + d] if bbox_format == "xywh" else [a, b, c, d]
+    return {**row, "box": json.dumps(box), "image_width": size[0] if size else None, "image_height": size[1] if size else None}
+
+
+def _gui_json_loader(bbox_format: str) -> Loader:
+    def load(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+        """ScreenSpot's own files from a mirror of the repo: every JSON file the ``annotations`` pattern names (a list of
+        targets each; ``dataset.data_files: {annotations: "annotations/*.json", images: images}``), in name order, each
+        row with ``annotation_file`` (the file's stem), ``screenshot`` (its ``img_filename`` as written: the cluster of the
+        screenshot's targets) and that name read as a path inside the ``images`` folder
+        (a name outside it, or a file missing, is that sample's error) and ``gui_target_row``'s ``box`` and size."""
+        from PIL import Image as PILImage
+
+        from evals.data.media import LoaderFile, MediaError, resolve_inside
+
+        if data_dir is None:
+            raise DataError(f"task {task.name}: its screenshots are read from a mirror: put the files of {task.dataset.path} "
+                            f"under DIR/{task.dataset.path} as the task's description says and pass --data-dir DIR")
+        repo = Path(data_dir) / task.dataset.path
+        names = {"annotations": "*.json", "images": "images", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+        files = sorted(repo.glob(names["annotations"]))
+        if not files:
+            raise DataError(f"task {task.name}: the mirror {repo} has no annotation files ({names['annotations']})")
+        images = repo / names["images"]
+        image_col = task.fields.image if isinstance(task.fields.image, str) else "img_filename"
+
+        def target(row: dict[str, Any], stem: str) -> dict[str, Any]:
+            name = str(row.get(image_col) or "")
+            try:
+                path = resolve_inside(name, images)
+            except MediaError as e:
+                return {**row, "annotation_file": stem, image_col: _missing_media(str(e))}
+            if not (name and path.is_file()):
+                return {**row, "annotation_file": stem, image_col: _missing_media(f"screenshot {name!r} is not in {names['images']}/")}
+            size = row.get("img_size")
+            if not (isinstance(size, list) and len(size) == 2):
+                try:
+                    with PILImage.open(path) as image:  # the header alone
+                        size = image.size
+                except Exception:  # noqa: BLE001  (a broken image is the sample's media error when it is decoded)
+                    size = None
+            return gui_target_row({**row, "annotation_file": stem, "screenshot": name, image_col: LoaderFile(path)}, bbox_format, size)
+
+        tables = []
+        for f in files:  # small (tens of kB each, ScreenSpot-v2 mobile 119 kB): read up front for count and columns
+            try:
+                items = json.loads(f.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as e:
+                raise DataError(f"task {task.name}: cannot read {f.name}: {e}") from None
+            tables.append((f, items if isinstance(items, list) else [items]))
+        keys = [k for _, items in tables for item in items if isinstance(item, dict) for k in item]
+
+        def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+            n = 0
+            for f, items in tables:
+                for k, item in enumerate(items):
+                    yield n, (target(item, f.stem) if isinstance(item, dict) else error_row(f"{f.name} item {k}: not an object"))
+                    n += 1
+
+        identity = stable_hash({"files": _files_identity([str(f) for f in files]), "images": names["images"],
+                                "revision": task.dataset.revision})
+        columns = list(dict.fromkeys([*keys, "annotation_file", "screenshot", "box", "image_width", "image_height"]))
+        return RowSource(rows(), sum(len(items) for _, items in tables), identity, f"files:{repo}", task.dataset.revision,
+                         reuse_key=identity, columns=columns)
+
+    return load
+
+
+LOADERS.register("screenspot_v2_json")(_gui_json_loader("xywh"))
+LOADERS.register("screenspot_pro_json")(_gui_json_loader("xyxy"))

@@ -188,3 +188,92 @@ def score_box_iou(inputs: Sequence[ScoreInput], options: GroundingOptions) -> li
             extracted="[" + ", ".join(f"{v:.1f}" for v in box) + "]" if box is not None else None, rule=rule,
         ))  # fmt: skip
     return out
+
+
+# --- GUI grounding (ScreenSpot-v2, ScreenSpot-Pro): a click point inside the target's box ------------------------------
+
+PointFormat = Literal["lmms_eval", "norm1", "norm1000", "pixels", "qwen25"]
+_POINT_NUM = r"-?\d+(?:\.\d+)?%?"
+BBOX_TAG = re.compile(r"<\s*bbox[^>]*>(.*?)<\s*/\s*bbox\s*>", re.IGNORECASE | re.DOTALL)
+POINT_PAIR = re.compile(rf"[\[\(]\s*({_POINT_NUM})\s*(?:,|\s)\s*({_POINT_NUM})\s*[\]\)]")
+POINT_XY = re.compile(rf"['\"]?x['\"]?\s*[:=]\s*({_POINT_NUM}).*?['\"]?y['\"]?\s*[:=]\s*({_POINT_NUM})", re.IGNORECASE | re.DOTALL)
+_BOX_WORDS = ("bbox", "box", "rect", "rectangle")
+"""lmms-eval's ``_parse_point`` patterns and box words (tasks/screenspot_v2/utils.py and tasks/screenspot_pro/utils.py, the
+same function in both, commit 75571cfe), character for character."""
+
+
+class ClickOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    point_format: PointFormat = "lmms_eval"
+    resize_factor: int = 28
+    min_pixels: int = 56 * 56
+    max_pixels: int = 28 * 28 * 16384
+    """``qwen25`` only: Qwen2.5-VL's image processor defaults, as ``GroundingOptions``."""
+
+
+def _point_number(token: str) -> float:
+    token = token.strip()
+    return float(token[:-1]) / 100.0 if token.endswith("%") else float(token)
+
+
+def find_point(text: str) -> tuple[tuple[float, float] | None, str]:
+    """``((x, y), rule)`` as lmms-eval's ``_parse_point`` reads a click: the centre of a ``<bbox>`` tag's first four numbers,
+    else the first ``[x, y]`` / ``(x, y)``, else ``x: .. y: ..``, else the centre of the first four numbers when the text
+    names a box, else the first two numbers; ``(None, "unparsed")`` when there are fewer than two."""
+    tag = BBOX_TAG.search(text)
+    if tag:
+        tokens = re.findall(_POINT_NUM, tag.group(1))
+        if len(tokens) >= 4:
+            x1, y1, x2, y2 = (_point_number(t) for t in tokens[:4])
+            return ((x1 + x2) / 2.0, (y1 + y2) / 2.0), "bbox_tag"
+    for pattern, rule in ((POINT_PAIR, "point"), (POINT_XY, "x_y")):
+        m = pattern.search(text)
+        if m:
+            return (_point_number(m.group(1)), _point_number(m.group(2))), rule
+    numbers = re.findall(_POINT_NUM, text)
+    if len(numbers) >= 4 and any(word in text.lower() for word in _BOX_WORDS):
+        x1, y1, x2, y2 = (_point_number(t) for t in numbers[:4])
+        return ((x1 + x2) / 2.0, (y1 + y2) / 2.0), "box_centre"
+    if len(numbers) >= 2:
+        return (_point_number(numbers[0]), _point_number(numbers[1])), "numbers"
+    return None, "unparsed"
+
+
+def point_to_unit(point: tuple[float, float], width: float, height: float, options: ClickOptions) -> tuple[float, float]:
+    """The click as 0-1 fractions of the screenshot, as ``options.point_format`` says it is written. ``lmms_eval``: pixels
+    when either coordinate is over 1, else 0-1 already (lmms-eval's rule)."""
+    x, y = point
+    fmt = options.point_format
+    if fmt == "lmms_eval":
+        fmt = "pixels" if x > 1 or y > 1 else "norm1"
+    if fmt == "norm1":
+        return x, y
+    if fmt == "norm1000":
+        return x / 1000.0, y / 1000.0
+    if fmt == "qwen25":
+        h, w = smart_resize(int(height), int(width), options.resize_factor, options.min_pixels, options.max_pixels)
+        return x / w, y / h
+    return x / width, y / height
+
+
+@scorer("click_accuracy", options=ClickOptions,
+        aggregate=means_aggregate({"accuracy": "correct", "unparsed_rate": "unparsed"}),
+        primary="accuracy", metrics=("accuracy", "unparsed_rate"), metric_directions={"unparsed_rate": "lower"},
+        description="GUI grounding (ScreenSpot): right when the answer's click point lies inside the target's box, edges "
+                    "included; the point read as lmms-eval's _parse_point reads it, its coordinates as point_format says; "
+                    "no point is wrong, counted as unparsed.")
+def score_click(inputs: Sequence[ScoreInput], options: ClickOptions) -> list[SampleScore]:
+    out = []
+    for item in inputs:
+        width, height = image_size(item)
+        x1, y1, x2, y2 = (v / side for v, side in zip(reference_box(item), (width, height, width, height)))
+        point, rule = find_point(item.prediction)
+        hit = False
+        extracted = None
+        if point is not None:  # compared as fractions of the screenshot, as both official scripts compare them
+            ux, uy = point_to_unit(point, width, height, options)
+            hit = x1 <= ux <= x2 and y1 <= uy <= y2
+            extracted = f"[{ux * width:.1f}, {uy * height:.1f}]"
+        out.append(SampleScore(stats={"correct": float(hit), "unparsed": float(point is None)}, extracted=extracted, rule=rule))
+    return out
