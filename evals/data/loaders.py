@@ -1628,3 +1628,18 @@ def _gui_json_loader(bbox_format: str) -> Loader:
 
 LOADERS.register("screenspot_v2_json")(_gui_json_loader("xywh"))
 LOADERS.register("screenspot_pro_json")(_gui_json_loader("xyxy"))
+
+
+@LOADERS.register("screenspot_parquet")
+def load_screenspot_parquet(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """ScreenSpot (v1) as rootsautomation/ScreenSpot lays it out: its parquet split (file_name, bbox, instruction, data_type,
+    data_source, image), ``bbox`` already ``[x1, y1, x2, y2]`` in pixels (the card says it was converted from the original
+    ``[x, y, w, h]``); each row with ``gui_target_row``'s ``box`` and the screenshot's size from its header."""
+    part = open_part(task, data_dir)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in part.rows:
+            yield i, (row if ROW_ERROR in row else gui_target_row(row, "xyxy", image_header_size(row.get("image"))))
+
+    return RowSource(rows(), part.num_rows, stable_hash([part.fingerprint, "screenspot_parquet"]), part.origin, part.revision,
+                     columns=[*part.columns, "box", "image_width", "image_height"])

@@ -1,4 +1,4 @@
-"""ScreenSpot-v2 and ScreenSpot-Pro (tasks/grounding/screenspot.yaml) end to end on fixture mirrors in the benchmarks' own
+"""ScreenSpot, ScreenSpot-v2 and ScreenSpot-Pro (tasks/grounding/screenspot.yaml) end to end on fixture mirrors in the benchmarks' own
 layouts (make_fixtures.write_screenspot): the screenshot then lmms-eval's prompt (recorded from its doc_to_text in
 tests/conformance/data/screenspot_official.json), the target box in pixels (ScreenSpot-v2's [x, y, w, h] made corners),
 accuracy and its subgroups hand-computed, a screenshot missing or named outside the images folder as that sample's
@@ -31,9 +31,9 @@ def mirror(tmp_path_factory):
 
 def test_the_centre_click_against_each_target_with_the_official_prompt(mirror, tmp_path):
     """(100, 50) on the 200x100 screenshots: Pro hits vscode_macos_0 [90, 40, 110, 60] only; v2 hits [100, 50, 160, 80]
-    (its corner: edges count) and [90, 40, 110, 60], not [20, 10, 60, 30]."""
-    results = run_tasks([load_task("screenspot_pro"), load_task("screenspot_v2")], mirror, tmp_path / "run", "[0.5, 0.5]").tasks
-    pro, v2 = results["screenspot_pro"], results["screenspot_v2"]
+    (its corner: edges count) and [90, 40, 110, 60], not [20, 10, 60, 30]; v1 hits [90, 40, 110, 60] only."""
+    results = run_tasks([load_task(n) for n in ("screenspot_pro", "screenspot_v2", "screenspot")], mirror, tmp_path / "run", "[0.5, 0.5]").tasks
+    pro, v2, v1 = results["screenspot_pro"], results["screenspot_v2"], results["screenspot"]
     assert pro.n_errors == v2.n_errors == 0 and pro.n_scored == v2.n_scored == 3
     assert pro.metrics["accuracy"].value == pytest.approx(1 / 3) and v2.metrics["accuracy"].value == pytest.approx(2 / 3)
     groups = {s.field: {g: m["accuracy"].value for g, m in s.groups.items()} for s in pro.subgroups}
@@ -42,6 +42,9 @@ def test_the_centre_click_against_each_target_with_the_official_prompt(mirror, t
     groups = {s.field: {g: m["accuracy"].value for g, m in s.groups.items()} for s in v2.subgroups}
     assert groups["data_type"] == {"icon": 0.5, "text": 1.0}
     assert groups["annotation_file"] == {"screenspot_mobile_v2": 0.5, "screenspot_web_v2": 1.0}
+    assert v1.n_errors == 0 and v1.n_scored == 3 and v1.metrics["accuracy"].value == pytest.approx(1 / 3)
+    groups = {s.field: {g: m["accuracy"].value for g, m in s.groups.items()} for s in v1.subgroups}
+    assert groups == {"data_type": {"icon": 0.5, "text": 0.0}, "data_source": {"ios": 0.5, "windows": 0.0}}
     [first, *_] = iter_samples(tmp_path / "run", "screenspot_v2")
     assert first.references == ["[20.0, 10.0, 60.0, 30.0]"] and first.cluster == "mobile_0001.png"  # [x, y, w, h] made corners
     assert [p["type"] for p in first.prompt[0]["content"]] == ["image", "text"]
