@@ -1643,3 +1643,45 @@ def load_screenspot_parquet(task: TaskSpec, data_dir: Path | None = None) -> Row
 
     return RowSource(rows(), part.num_rows, stable_hash([part.fingerprint, "screenspot_parquet"]), part.origin, part.revision,
                      columns=[*part.columns, "box", "image_width", "image_height"])
+
+
+# --- MMHal-Bench: the template file of its 96 questions and the images beside it -------------------------------------------
+
+
+@LOADERS.register("mmhal_bench")
+def load_mmhal_bench(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """MMHal-Bench as Shengcao1006/MMHal-Bench holds it: ``response_template.json`` (a list of 96 questions: question_type,
+    question_topic, image_id, image_src, image_content (a list of labels), question, gt_answer, model_answer) and the
+    OpenImages pictures in ``images/``, each named as its ``image_src`` URL ends (``images/10172500456_1f40b6bd38_o.jpg``).
+    Each row in file order (the official analysis reads question i as type i % 8), with ``image`` ({bytes, path}; a
+    picture missing is that sample's error), ``image_content_text`` (the labels joined with ", ", as eval_gpt_mmhal.py
+    puts them in its grading prompt) and ``row_index``. From a mirror, or file by file from the Hub."""
+    path = _repo_file(task, data_dir, "response_template.json")
+    try:
+        items = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise DataError(f"task {task.name}: cannot read response_template.json: {e}") from None
+    items = items if isinstance(items, list) else [items]
+
+    def image(src: str) -> dict[str, Any]:
+        name = src.rstrip("/").rsplit("/", 1)[-1]
+        if not re.fullmatch(r"[\w.-]+", name or ""):
+            return _missing_media(f"image_src {src!r} does not end in a file name")
+        try:
+            found = _repo_file(task, data_dir, f"images/{name}")
+        except DataError as e:
+            return _missing_media(str(e))
+        return {"bytes": found.read_bytes(), "path": f"images/{name}"}
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                yield i, error_row(f"response_template.json item {i}: not an object")
+                continue
+            labels = item.get("image_content") or []
+            yield i, {**item, "row_index": i, "image": image(str(item.get("image_src") or "")),
+                      "image_content_text": ", ".join(str(label) for label in labels)}
+
+    keys = list(dict.fromkeys(k for item in items if isinstance(item, dict) for k in item))
+    return RowSource(rows(), len(items), stable_hash({"files": _files_identity([str(path)]), "revision": task.dataset.revision}),
+                     f"files:{path.parent}", task.dataset.revision, columns=[*keys, "row_index", "image", "image_content_text"])

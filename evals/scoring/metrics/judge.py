@@ -42,3 +42,20 @@ def judge_reply(item: ScoreInput) -> tuple[str | None, str | None]:
     scores), or (None, the scoring error ``verdict_problem`` gives) when the sample has no usable verdict."""
     problem = verdict_problem(item)
     return (None, problem) if problem else (str(item.metadata["judge"].get("raw") or ""), None)
+
+
+from evals.scoring.contract import means_aggregate  # noqa: E402  (added with mmhal_score below)
+
+
+@scorer("mmhal_score", aggregate=means_aggregate({"score": "score", "hallucination_rate": "hallucinated"}), primary="score",
+        metrics=("score", "hallucination_rate"), metric_directions={"hallucination_rate": "lower"},
+        description="MMHal-Bench: the mean of the judge's 0-6 ratings, and the hallucination rate (the share rated below 3, "
+                    "as eval_gpt_mmhal.py counts it); a sample without a rating is a scoring error.")
+def score_mmhal(inputs: Sequence[ScoreInput], options: object) -> list[SampleScore]:
+    out = []
+    for item, scored in zip(inputs, score_judge(inputs, options)):
+        if scored.error is None:
+            scored = SampleScore(stats={**scored.stats, "hallucinated": float(scored.stats["score"] < 3)}, extracted=scored.extracted,
+                                 rule=scored.rule)
+        out.append(scored)
+    return out
