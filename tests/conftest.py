@@ -29,7 +29,7 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(4, os.cpu_count() or 1))
 
 
-LONGEST_FIRST = ("tests/leaderboard/test_views.py", "tests/media/test_video_tasks.py", "tests/media/test_conditions.py",
+LONGEST_FIRST = ("tests/leaderboard/test_views.py", "tests/media/test_video_tasks.py",
                  "tests/core/test_ct2_whisper.py", "tests/adapters/test_hf.py")
 """Test files that take minutes (the quickstart run, real Whisper and video runs): started first, so that under ``-n``
 they run beside the many short files rather than alone at the end."""

@@ -178,3 +178,84 @@ def test_run_text_in_the_views_is_escaped(quickstart) -> None:
             row["model"] = hostile
     html = robustness_html(board["robustness"], 0.05) + fairness_html(board["fairness"], 0.05)
     assert hostile not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# ---- the conditions machinery on the quickstart's own Whisper runs (tests/media/test_conditions.py has the rest) ----
+
+WHISPER = "ct2-whisper:tiny.en[window_s=10]"
+
+
+def test_noise_raises_whispers_wer_and_each_condition_is_compared_with_clean_on_the_same_samples(quickstart) -> None:
+    runs, _, stderr = quickstart
+    _, res = _runs(runs)[WHISPER]
+    wer = [res.tasks[t].metrics["wer"].value for t in ("harvard_asr", "harvard_asr.white_noise_20", "harvard_asr.white_noise_10",
+                                                         "harvard_asr.white_noise_0")]
+    assert wer[3] > wer[0] and wer[3] >= wer[2]  # more noise, more errors (8 clips: 20 dB may tie with clean)
+    for row in res.robustness:
+        assert row.n == N and row.metric == "wer" and row.direction == "lower" and row.task == "harvard_asr"
+        assert row.clean == pytest.approx(wer[0]) and row.diff == pytest.approx(row.value - row.clean)
+        assert row.ci_low <= row.diff <= row.ci_high and row.relative_degradation == pytest.approx(row.diff / row.clean)
+    assert f"{WHISPER} harvard_asr under white_noise:0: wer" in " ".join(stderr.split())
+    hashes = {t: r.task_hash for t, r in res.tasks.items()}
+    assert len(set(hashes.values())) == len(hashes)  # the condition is part of each task's identity
+
+
+def test_a_run_resumed_from_part_of_the_quickstarts_cache_answers_the_rest_as_the_quickstart_did(quickstart, tmp_path) -> None:
+    """A third of Whisper's answers taken out of a copy of the quickstart's cache, then the same model and conditions in
+    this process: only the missing requests are asked again, and they come back as the quickstart's own process answered
+    them (the same request keys, and the same noise, seeded per clip). ``jpeg`` is not a sound condition: dropped.
+    (SIGKILL part way through a run: tests/reliability/test_kill_resume.py.)"""
+    import shutil
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+    from evals.results import iter_samples
+
+    runs, _, _ = quickstart
+    shutil.copy(runs.parent / "cache.sqlite", tmp_path / "c.sqlite")
+    with sqlite3.connect(tmp_path / "c.sqlite") as db:
+        dropped = db.execute("DELETE FROM responses WHERE model = ? AND rowid % 3 = 0", (WHISPER,)).rowcount
+    assert dropped
+    result = CliRunner().invoke(app, ["run", "-m", "ct2-whisper", "-a", "window_s=10", "-t", "harvard_asr", "--limit", str(N),
+                                      "--conditions", "clean,white_noise:0,jpeg:10", "-o", str(tmp_path / "runs"),
+                                      "--cache", str(tmp_path / "c.sqlite"), "--no-progress"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [again] = [d for d in (tmp_path / "runs").iterdir() if d.is_dir()]
+    first = _runs(runs)[WHISPER][0]
+    resumed = read_results(again)
+    assert list(resumed.tasks) == ["harvard_asr", "harvard_asr.white_noise_0"]
+    asked = 0
+    for task in resumed.tasks:
+        keep = ("id", "prediction", "scores", "error")
+        got = list(iter_samples(again, task))
+        assert [[getattr(r, k) for k in keep] for r in got] == [[getattr(r, k) for k in keep] for r in iter_samples(first, task)]
+        asked += sum(not r.cached for r in got)
+        assert resumed.tasks[task].metrics == read_results(first).tasks[task].metrics
+    assert 0 < asked < 2 * N
+    [row] = resumed.robustness
+    want = next(r for r in read_results(first).robustness if r.condition == "white_noise:0")
+    assert row.model_dump() == want.model_dump()
+
+
+def test_babble_raises_whispers_wer_over_the_quickstarts_clean_answers(quickstart, tmp_path) -> None:
+    """Babble at 0 dB on the quickstart's clips (the clean answers come from its cache): the crowd makes Whisper worse.
+    How the crowd is drawn: tests/media/test_conditions.py."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    runs, _, _ = quickstart
+    shutil.copy(runs.parent / "cache.sqlite", tmp_path / "c.sqlite")
+    result = CliRunner().invoke(app, ["run", "-m", "ct2-whisper", "-a", "window_s=10", "-t", "harvard_asr", "--limit", str(N),
+                                      "--conditions", "clean,babble:0", "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"),
+                                      "--no-progress"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [run] = [d for d in (tmp_path / "runs").iterdir() if d.is_dir()]
+    res = read_results(run)
+    assert res.tasks["harvard_asr"].metrics == read_results(_runs(runs)[WHISPER][0]).tasks["harvard_asr"].metrics
+    [row] = res.robustness
+    assert row.condition == "babble:0" and row.n == N and row.diff > 0
