@@ -18,6 +18,8 @@ docstring states), so a task says once where its files are and both the loader a
 - ``vlmevalkit_tsv_videos`` (MMBench-Video): ``<name>.tsv``; its videos ship as pickles, which are never unpickled
   here (unpickling runs code): ``MIRROR_BY_HAND`` says what to do instead.
 - ``csv_audio_folder`` (OpenAudioBench: its CSV and audio folder), ``chunked_calls`` (the chunked Earnings22: its audio folder).
+- ``screenspot_pro_json`` (its ``annotations`` files and ``images`` folder), ``screenspot_v2_json`` (the JSON files and
+  ``screenspotv2_image.zip``, unpacked), ``mmhal_bench`` (``response_template.json`` and ``images/``).
 
 Unpacking is confined (DESIGN 13): a member whose path leaves the mirror's folder, a link, or a device is refused with
 the archive's name; each archive is unpacked once (a ``.<archive>.unpacked`` marker beside it).
@@ -88,6 +90,16 @@ def _chunked_calls(task: TaskSpec) -> list[str]:
     return [f"{chunked.audio_dir}/*"] if chunked else []
 
 
+def _annotations_and_images(task: TaskSpec) -> list[str]:
+    files = _files(task)
+    return [*_as_list(files.get("annotations")), *(f"{folder.strip('/')}/*" for folder in _as_list(files.get("images")))]
+
+
+def _screenspot_v2(task: TaskSpec) -> list[str]:
+    # The pictures ship as one zip holding the images folder: fetched and unpacked beside the JSON files.
+    return [*_as_list(_files(task).get("annotations")), "screenspotv2_image.zip"]
+
+
 LOADER_FILES: dict[str, LoaderFiles] = {
     "video_zips": LoaderFiles(_video_zips),
     "video_zips_by_id": LoaderFiles(_video_zips),
@@ -99,6 +111,9 @@ LOADER_FILES: dict[str, LoaderFiles] = {
     "vlmevalkit_tsv_videos": LoaderFiles(lambda task: [f"{task.dataset.name}.tsv"]),
     "csv_audio_folder": LoaderFiles(_csv_audio_folder),
     "chunked_calls": LoaderFiles(_chunked_calls),
+    "screenspot_pro_json": LoaderFiles(_annotations_and_images),
+    "screenspot_v2_json": LoaderFiles(_screenspot_v2, unpack=True),
+    "mmhal_bench": LoaderFiles(lambda task: ["response_template.json", "images/*"]),
 }
 
 MIRROR_BY_HAND = {

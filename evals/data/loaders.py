@@ -195,16 +195,6 @@ def parts_of(task: TaskSpec) -> list[tuple[str, str | None, str]]:
     return [(ds.path, ds.name, ds.split)]
 
 
-def extra_files(task: TaskSpec, repo: str) -> list[str]:
-    """Files of ``repo`` a task's loader reads besides its config's data files (what ``omnieval data mirror`` adds)."""
-    ds = task.dataset
-    if ds.loader == "chunked_calls" and repo == ds.path and ds.path in CHUNKED_SETS:
-        return [f"{CHUNKED_SETS[ds.path].audio_dir}/*"]
-    if ds.loader == "csv_audio_folder" and repo == ds.path:  # OpenAudioBench: its card declares no configs
-        return csv_audio_folder_files(task)
-    return []
-
-
 def _json_lines(lines: list[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(line number from 0, the line's object)`` of a JSON-lines file's non-blank ``lines``; a line that is not a JSON
     object is that row's error (``error_row``) naming ``name`` and the line."""
@@ -1338,6 +1328,12 @@ def load_hub_url_videos(task: TaskSpec, data_dir: Path | None = None) -> RowSour
                     origin=f"{rows_source.origin} + videos in the mirror", table=None, reuse_key=identity)
 
 
+def json_tar_audio_files(task: TaskSpec) -> dict[str, str]:
+    """The two files the ``json_tar_audio`` loader reads (``rows``, ``audio``): MMAR's names unless ``dataset.data_files``
+    renames them; ``omnieval data mirror`` fetches these."""
+    return {"rows": "MMAR-meta.json", "audio": "mmar-audio.tar.gz", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+
+
 @LOADERS.register("json_tar_audio")
 def load_json_tar_audio(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     """Rows from a JSON list (MMAR's ``MMAR-meta.json``) whose ``fields.audio`` column names a file inside a tar
@@ -1348,7 +1344,7 @@ def load_json_tar_audio(task: TaskSpec, data_dir: Path | None = None) -> RowSour
     ``{rows: MMAR-meta.json, audio: mmar-audio.tar.gz}``."""
     import tarfile
 
-    names = {"rows": "MMAR-meta.json", "audio": "mmar-audio.tar.gz", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+    names = json_tar_audio_files(task)
     rows_path = _repo_file(task, data_dir, names["rows"])
     archive = _repo_file(task, data_dir, names["audio"])
     audio_col = task.fields.audio if isinstance(task.fields.audio, str) else "audio_path"

@@ -23,8 +23,15 @@ from evals.data.patterns import default_patterns, readme_patterns
 from evals.errors import DataError
 from evals.hub import ensure_hub_or_offline, unreachable_reason
 
-_FILE_LOADERS = {"jsonl_zip": ["data.jsonl", "images.zip"], "json_tar_audio": ["MMAR-meta.json", "mmar-audio.tar.gz"]}
-"""Loaders that read whole files of a repo rather than parquet configs."""
+def _file_loader_patterns(task) -> list[str] | None:  # noqa: ANN001
+    """The whole files a loader reads instead of parquet configs (no card consulted), or None for other loaders."""
+    from evals.data.loaders import json_tar_audio_files
+
+    if task.dataset.loader == "jsonl_zip":
+        return ["data.jsonl", "images.zip"]
+    if task.dataset.loader == "json_tar_audio":
+        return list(json_tar_audio_files(task).values())
+    return None
 
 
 def task_parts(task_name: str) -> list[tuple[str, str | None, str]]:
@@ -52,7 +59,7 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
     """Download the files ``task_name`` reads into ``to/<hub path>``; returns the repo directories written."""
     from huggingface_hub import hf_hub_download, snapshot_download
 
-    from evals.data.loaders import extra_files
+    from evals.data.loader_files import loader_files, unpack_archives
     from evals.spec.catalog import load_task
 
     from evals.data.loaders import NOT_ON_THE_HUB
@@ -67,15 +74,17 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
         target = Path(to) / repo
         revision = revision_override or (spec.dataset.revision if repo == spec.dataset.path else None)
         try:
-            if spec.dataset.loader in _FILE_LOADERS:
-                patterns = list(_FILE_LOADERS[spec.dataset.loader])
+            if (whole := _file_loader_patterns(spec)) is not None:
+                patterns = whole
             elif (revision or "").startswith("refs/convert/"):  # the Hub's parquet conversion: <config>/<split>/*.parquet, no card
                 patterns = default_patterns(config, split)
             else:
                 readme = Path(hf_hub_download(repo, "README.md", repo_type="dataset", revision=revision, local_dir=target))
                 patterns = readme_patterns(readme.read_text(), config, split) or default_patterns(config, split)
-            patterns += extra_files(spec, repo)
+            patterns += loader_files(spec, repo)
             snapshot_download(repo, repo_type="dataset", revision=revision, allow_patterns=["README.md", *patterns], local_dir=target)
+            if repo == spec.dataset.path:
+                unpack_archives(spec, target)  # archives the loader reads unpacked, as lmms-eval unpacks them
         except DataError:
             raise
         except Exception as e:  # noqa: BLE001 - the Hub client raises many types; each is explained

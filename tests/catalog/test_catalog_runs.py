@@ -338,6 +338,27 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
        for s in ("ar", "yue", "de", "es", "fr", "id", "it", "ja", "ko", "pt", "ru", "th", "vi")},
     # Withheld test sets: the run writes the server's file and no metric (tests/catalog/test_submissions.py).
     **{name: ("B", {}, {}) for name in ("docvqa_test", "infovqa_test", "mmbench_en_test_v11", "mmbench_cn_test_v11", "mmbench_en_test")},
+    "voicebench_ifeval": ("Sure\nMy answer is yes.", {"final": 0.6625, "prompt_strict": 0.5, "instruction_strict": 0.6, "prompt_loose": 0.75,
+                                                       "instruction_loose": 0.8}, {}),
+    "motionbench_dev": ("B", {"accuracy": 0.5, "unparsed_rate": 0.0},
+                        {"question_type": {"Motion Recognition": 0.5, "Camera Motion": 1.0, "Repetition Count": 0.0},
+                         "video_type": {"self-collected": 1 / 3, "public-dataset": 1.0}}),
+    "tempcompass_yes_no": ("no", {"accuracy": 2 / 3, "unparsed_rate": 0.0}, {"dim": {"action": 0.0, "speed": 1.0, "direction": 1.0}}),
+    "tempcompass_caption_matching": ("A", {"accuracy": 1 / 3, "unparsed_rate": 1 / 3}, {"dim": {"action": 1.0, "direction": 0.0}}),
+    **{f"common_voice_15_{c}": ("ok", {"wer": 1 / 2}, {}) for c in ("de", "es", "it", "pt", "nl")},
+    "common_voice_15_hi": ("ok", {"wer": 3 / 4}, {}),
+    "common_voice_15_ja": ("ok", {"wer": 2 / 3}, {}),
+    **{n: ("drei drie", {"wer": 3 / 2}, {}) for n in ("mls_de", "mls_nl")},
+    **{f"librispeech_dev_{s}": ("the", WER_5_6, {}) for s in ("clean", "other")},
+    "fleurs_asr_hi": ("बिल्ली बैठी", {"wer": 5 / 13}, {"gender": {"female": 0.0, "male": 5 / 8}}),
+    "mmau_test_mini_v05_15_25": ("Man", {"accuracy": 2 / 3, "unparsed_rate": 1 / 3},
+                                 {"task": {"sound": 1.0, "music": 0.0, "speech": 1.0}, "difficulty": {"medium": 1.0, "easy": 0.0, "hard": 1.0}}),
+    "screenspot_pro": ("[0.5, 0.5]", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"ui_type": {"icon": 1.0, "text": 0.0}, "group": {"Dev": 0.5, "Office": 0.0}}),
+    "screenspot_v2": ("[0.5, 0.5]", {"accuracy": 2 / 3, "unparsed_rate": 0.0},
+                      {"data_type": {"icon": 0.5, "text": 1.0}, "annotation_file": {"screenspot_mobile_v2": 0.5, "screenspot_web_v2": 1.0}}),
+    "screenspot": ("[0.5, 0.5]", {"accuracy": 1 / 3, "unparsed_rate": 0.0}, {"data_type": {"icon": 0.5, "text": 0.0}, "data_source": {"ios": 0.5, "windows": 0.0}}),
+    "videomme_16f": ("The best answer is C.", {"accuracy": 1 / 6, "unparsed_rate": 0.0}, {"duration": {"short": 1 / 3, "medium": 0.0}}),
+    "videomme_w_audio": ("The best answer is C.", {"accuracy": 1 / 6, "unparsed_rate": 0.0}, {"duration": {"short": 1 / 3, "medium": 0.0}}),
 }
 
 
@@ -349,9 +370,11 @@ JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("
                 "charxiv_reasoning", "charxiv_descriptive", "simplevqa", "mmlongbench_doc", "mm_mt_bench", "mia_bench",
                 "voicebench_alpacaeval", "voicebench_commoneval", "voicebench_wildvoice",
                 *(f"voicebench_sd_qa_{r}" for r in ("aus", "gbr", "ind_n", "ind_s", "irl", "kenya", "nga", "nzl", "phl", "usa", "zaf")),
-                "mmvu_open", "mmbench_video", "openaudiobench_llama_questions", "openaudiobench_web_questions", "openaudiobench_trivia_qa"]
+                "mmvu_open", "mmbench_video", "openaudiobench_llama_questions", "openaudiobench_web_questions", "openaudiobench_trivia_qa",
+                "tempcompass_captioning", "mlvu_dev_ssc", "mlvu_dev_vs", "mmhal_bench"]
 """Scored from a judge's verdicts: tests/catalog/test_judged.py, test_charxiv.py, test_simplevqa.py, test_mmlongbench_doc.py,
-test_mm_mt_bench.py, test_mia_bench.py, test_voicebench_subsets.py, test_mmvu.py, test_mmbench_video.py, test_openaudiobench.py."""
+test_mm_mt_bench.py, test_mia_bench.py, test_voicebench_subsets.py, test_mmvu.py, test_mmbench_video.py, test_openaudiobench.py,
+test_tempcompass_formats.py, test_mlvu_generation.py, test_mmhal_bench.py."""
 
 
 def test_mmvet_reports_each_official_capability_and_each_combination(fixture_mirror, tmp_path):

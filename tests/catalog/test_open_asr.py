@@ -128,11 +128,12 @@ def test_a_failed_chunk_makes_its_call_a_scoring_error(tmp_path):
 
 
 def test_the_chunked_set_mirrors_both_repos_and_the_chunk_audio():
-    from evals.data.loaders import extra_files, parts_of
+    from evals.data.loader_files import loader_files
+    from evals.data.loaders import parts_of
 
     spec = load_task("open_asr_earnings22")
     assert parts_of(spec) == [("ArtificialAnalysis/Earnings22-Cleaned-AA-chunked", None, "test"),
                               ("ArtificialAnalysis/Earnings22-Cleaned-AA", None, "test")]
     # The chunk audio is not named by the rows (the card's data files): the mirror fetches audio/ too, the parent's not.
-    assert extra_files(spec, "ArtificialAnalysis/Earnings22-Cleaned-AA-chunked") == ["audio/*"]
-    assert extra_files(spec, "ArtificialAnalysis/Earnings22-Cleaned-AA") == []
+    assert loader_files(spec, "ArtificialAnalysis/Earnings22-Cleaned-AA-chunked") == ["audio/*"]
+    assert loader_files(spec, "ArtificialAnalysis/Earnings22-Cleaned-AA") == []

@@ -49,8 +49,12 @@ def _honest_and_forged(spec: TaskSpec) -> tuple[str, str, object, object]:
         return "5 5", "10 10", 5.0, 10.0
     if v.kind == "scale" and v.field:
         return f'{{"{v.field}": {v.min:g}}}', f'{{"{v.field}": {v.max:g}}}', v.min, v.max
-    if v.kind == "scale" and v.pattern:  # MM-MT-Bench's [[rating]], MIA-Bench's "total score: N/10"
-        return f"[[{v.min:g}]] total score: {v.min:g}/10", f"[[{v.max:g}]] total score: {v.max:g}/10", v.min, v.max
+    if v.kind == "scale" and v.pattern:  # MM-MT-Bench's [[rating]], MIA-Bench's "total score: N/10", MMHal-Bench's "Rating: N"
+        import re
+
+        shapes = ("[[{x}]] total score: {x}/10", "Rating: {x}")
+        shape = next(s for s in shapes if (m := re.search(v.pattern, s.format(x=f"{v.min:g}"))) and float(m.group(1)) == v.min)
+        return shape.format(x=f"{v.min:g}"), shape.format(x=f"{v.max:g}"), v.min, v.max
     if v.kind == "scale":
         return f"{v.min:g}", f"{v.max:g}", v.min, v.max
     if v.kind == "labels":
