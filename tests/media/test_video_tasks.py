@@ -84,15 +84,19 @@ def test_an_image_model_sees_the_sampled_frames_and_a_video_model_the_video(clip
     assert again.n_cached == 3 and again.metrics == qwen.metrics  # answered from the cache: same sampling, same keys
 
 
-def test_a_video_run_killed_midway_resumes_to_the_same_records(tmp_path, tiny_model):
-    """SIGKILL once some answers are committed, then the same command: decoding and sampling are deterministic, so the
-    resumed run's records and metrics equal an uninterrupted run's."""
-    import os
-    import signal
+def test_a_video_run_resumed_from_part_of_its_cache_gives_the_records_of_an_uninterrupted_run(tmp_path, tiny_model):
+    """An uninterrupted run in a child process, then half of its answers taken out of a copy of its cache and the same
+    command in this process: decoding and sampling are deterministic, so only the missing requests are asked again
+    and the records and metrics equal the child's. (SIGKILL part way through a run, then the same command:
+    tests/reliability/test_kill_resume.py and tests/core/test_cli.py; each model run here loads torch once more.)"""
+    import shutil
+    import sqlite3
     import subprocess
-    import time
 
-    from tests.reliability.helpers import cached_rows, child_env, omnieval_cmd
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+    from tests.reliability.helpers import child_env
 
     data = tmp_path / "data"
     (data / "clips").mkdir(parents=True)
@@ -104,29 +108,26 @@ def test_a_video_run_killed_midway_resumes_to_the_same_records(tmp_path, tiny_mo
     (data / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (tmp_path / "my_clips.yaml").write_text(TASK)
     model = f"hf:{tiny_model('qwen2_5_vl')}"
-    cache = tmp_path / "c.sqlite"
 
-    def cmd(out: str, cache_path: Path) -> list[str]:
-        return omnieval_cmd("run", "-m", model, "--task-file", str(tmp_path / "my_clips.yaml"), "-b", "2", "--no-progress",
-                            "--output", str(tmp_path / out), "--cache", str(cache_path))
+    def args(out: str, cache: Path) -> list[str]:
+        return ["run", "-m", model, "--task-file", str(tmp_path / "my_clips.yaml"), "-b", "2", "--no-progress", "--output", str(tmp_path / out),
+                "--cache", str(cache)]
 
-    env = {**child_env(), "USE_TORCH": "1"}
-    proc = subprocess.Popen(cmd("runs", cache), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None and cached_rows(cache) < 3:
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    killed_at = cached_rows(cache)
-    assert 0 < killed_at < 8
-    assert subprocess.run(cmd("runs", cache), capture_output=True, env=env, timeout=300).returncode == 0
-    assert subprocess.run(cmd("ref", tmp_path / "ref.sqlite"), capture_output=True, env=env, timeout=300).returncode == 0
+    ref = subprocess.run([sys.executable, "-m", "evals", *args("ref", tmp_path / "ref.sqlite")], capture_output=True, text=True, timeout=300,
+                         env={**child_env(), "USE_TORCH": "1"})
+    assert ref.returncode == 0, ref.stderr[-2000:]
+    shutil.copy(tmp_path / "ref.sqlite", tmp_path / "c.sqlite")
+    with sqlite3.connect(tmp_path / "c.sqlite") as db:
+        assert db.execute("DELETE FROM responses WHERE rowid % 2 = 0").rowcount == 4
+    result = CliRunner().invoke(app, args("runs", tmp_path / "c.sqlite"))
+    assert result.exit_code == 0, result.output
     [resumed_dir] = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
     [ref_dir] = [p for p in (tmp_path / "ref").iterdir() if p.is_dir()]
     keep = ("id", "prediction", "scores", "error", "prompt")
     resumed = [{k: getattr(r, k) for k in keep} for r in iter_samples(resumed_dir, "my_clips")]
     reference = [{k: getattr(r, k) for k in keep} for r in iter_samples(ref_dir, "my_clips")]
     assert resumed == reference and len(resumed) == 8
+    assert sum(not r.cached for r in iter_samples(resumed_dir, "my_clips")) == 4  # only what was taken out was asked again
     assert read_results(resumed_dir).tasks["my_clips"].metrics == read_results(ref_dir).tasks["my_clips"].metrics
 
 
