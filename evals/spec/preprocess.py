@@ -719,3 +719,43 @@ def motionbench(row: Row) -> Row:
                          "(lmms-eval leaves such a question out)")
     stem = squeeze(raw[: found[0].start()]) or squeeze(raw)
     return {**row, "question": "\n".join([stem, *(f"{label}. {text}" for label, text in options)]), "answer": answer}
+
+
+ERQA_MAX_IMAGES = 16
+"""Image columns ``image_1`` .. ``image_16`` the erqa preprocessor spreads ``images`` into."""
+
+
+@PREPROCESSORS.register("erqa")
+def erqa(row: Row) -> Row:
+    """ERQA (FlagEval/ERQA, the parquet of embodiedreasoning/ERQA's erqa.tfrecord): ``erqa_prompt``, the question with
+    ``<image k>`` where the official harness (eval_harness.py ``main``) puts image k: every image before the text when
+    ``visual_indices`` is empty or all 0; else the images in the order of their index (ties in their own order), each at
+    its index's character of the question (0: before everything; past the end: after the text read so far), the rest of
+    the text last. ``images`` -> ``image_1`` .. ``image_16`` (more is the row's error, and so is a count of
+    ``visual_indices`` other than the images', where the harness's ``zip`` would drop images, and a negative position,
+    which the harness would slice from the text's end); ``choices``: A-D, the options being only in the question's text."""
+    images = row.get("images")
+    images = list(images) if isinstance(images, (list, tuple)) else []
+    indices = [int(i) for i in (row.get("visual_indices") or [])]
+    question = str(row.get("question") or "")
+    if not images:
+        raise ValueError("images is empty")
+    if len(images) > ERQA_MAX_IMAGES:
+        raise ValueError(f"images has {len(images)} images, more than the {ERQA_MAX_IMAGES} this task places")
+    if indices and len(indices) != len(images):
+        raise ValueError(f"visual_indices has {len(indices)} positions for {len(images)} images")
+    if any(i < 0 for i in indices):
+        raise ValueError(f"visual_indices {indices} has a negative position")
+    tags = [f"<image {k}>" for k in range(1, len(images) + 1)]
+    if not indices or all(i == 0 for i in indices):
+        prompt = "".join(tags) + question
+    else:
+        pieces, last = [], 0
+        for k, index in sorted(enumerate(indices), key=lambda pair: pair[1]):
+            if 0 < index <= len(question):
+                pieces.append(question[last:index])
+                last = index
+            pieces.append(tags[k])
+        prompt = "".join(pieces) + question[last:]
+    slots = {f"image_{k}": (images[k - 1] if k <= len(images) else None) for k in range(1, ERQA_MAX_IMAGES + 1)}
+    return {**row, **slots, "erqa_prompt": prompt, "choices": list("ABCD")}
