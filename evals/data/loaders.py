@@ -1681,3 +1681,96 @@ def load_mmhal_bench(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     keys = list(dict.fromkeys(k for item in items if isinstance(item, dict) for k in item))
     return RowSource(rows(), len(items), stable_hash({"files": _files_identity([str(path)]), "revision": task.dataset.revision}),
                      f"files:{path.parent}", task.dataset.revision, columns=[*keys, "row_index", "image", "image_content_text"])
+
+
+# --- GTZAN on MARBLE's test fold -----------------------------------------------------------------
+
+from evals.spec.catalog import tasks_root  # noqa: E402  (appended section)
+from evals.spec.preprocess import GTZAN_GENRES  # noqa: E402
+
+GTZAN_MARBLE_TEST = "gtzan_marble_test.txt"
+"""The fold's clips, one ``genre/genre.NNNNN.wav`` a line: coreyker/dnn-mgr ``gtzan/test_filtered.txt`` at
+bdad579ea6cb37b665ea6019fe1026a6ce20cbc7 as it is (290 clips, Kereliuk et al. 2015's fault-filtered split), the file and commit
+MARBLE's ``exp_scripts/download/download_gtzan.sh`` fetches (a43992899/MARBLE-Benchmark d9300e335eefdad8d6b825418e8c44b22d0919c7);
+kept in ``tasks/data``."""
+
+
+def gtzan_marble_test_clips() -> frozenset[str]:
+    """The file names (``blues.00012.wav``) of the clips in MARBLE's GTZAN test fold."""
+    lines = (tasks_root() / "data" / GTZAN_MARBLE_TEST).read_text(encoding="utf-8").split()
+    return frozenset(line.rsplit("/", 1)[-1] for line in lines)
+
+
+@LOADERS.register("gtzan_marble_test")
+def load_gtzan_marble_test(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """The task's GTZAN rows (sanchit-gandhi/gtzan) whose ``file`` names a clip of MARBLE's test fold, in the file's order
+    (row numbers kept). MARBLE's ``GTZAN_dataset.py`` reads ``test_filtered.txt`` and takes the label from the folder; here
+    the clip's name picks the row, and a row whose ``genre`` class is not the genre its name starts with is that row's error
+    (MARBLE would score the folder's). A row whose ``file`` is not text cannot be placed in or out of the fold: its error."""
+    part = open_part(task, data_dir)
+    clips = gtzan_marble_test_clips()
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in part.rows:
+            file = row.get("file")
+            if ROW_ERROR in row:
+                yield i, row
+            elif not isinstance(file, str):
+                yield i, error_row(f"GTZAN row {i}: file {file!r} is not a clip's path")
+            elif (name := file.replace("\\", "/").rsplit("/", 1)[-1]) in clips:
+                genre = row.get("genre")
+                named = GTZAN_GENRES[genre] if isinstance(genre, int) and 0 <= genre < len(GTZAN_GENRES) else genre
+                if named != name.split(".")[0]:  # MARBLE's label is the clip's folder
+                    yield i, error_row(f"GTZAN row {i}: genre {genre!r} is not the {name.split('.')[0]!r} of {name}")
+                else:
+                    yield i, row
+
+    return RowSource(rows(), None, stable_hash([part.fingerprint, "gtzan_marble_test", sorted(clips)]),
+                     f"{part.origin}, MARBLE's test fold", part.revision, columns=part.columns,
+                     reuse_key=stable_hash([part.reuse_key, sorted(clips)]) if part.reuse_key else None)
+
+
+# --- LongVideoBench with its subtitles (longvideobench_val_i) ---------------------------------------------------------
+
+LONGVIDEOBENCH_SUBTITLE_LIMIT = 16 << 20
+"""Bytes a LongVideoBench subtitle file may have (an hour's subtitles are some tens of kB); a larger one is its row's error."""
+
+
+@LOADERS.register("longvideobench_subtitles")
+def load_longvideobench_subtitles(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """``video_files``' rows (LongVideoBench's split with ``videos/``), each with ``subtitles``: the JSON list of
+    ``<mirror>/<subtitle_folder>/<subtitle_path>`` (``dataset.data_files: {subtitle_folder: subtitles}``, the default:
+    subtitles.tar unpacked, where lmms-eval's ``longvideobench_doc_to_text`` opens them, its ``subtitle_subdir``). A file
+    absent, outside that folder, over ``LONGVIDEOBENCH_SUBTITLE_LIMIT`` or not a JSON list is that row's error; each file
+    is read when its row streams by (a video's questions in a row read it once)."""
+    from evals.data.media import MediaError, resolve_inside
+
+    source = load_video_files(task, data_dir)
+    folder = str((task.dataset.data_files or {}).get("subtitle_folder", "subtitles")).strip("/")
+    root = Path(data_dir) / task.dataset.path / folder  # type: ignore[arg-type]  (load_video_files refused None)
+
+    @lru_cache(maxsize=8)
+    def subtitles(name: str) -> list[Any] | str:
+        try:
+            path = resolve_inside(name, root)
+        except MediaError as e:
+            return f"subtitles: {e}"
+        if not name or not path.is_file():
+            return f"subtitles: {name!r} is not in {folder}/"
+        if path.stat().st_size > LONGVIDEOBENCH_SUBTITLE_LIMIT:
+            return f"subtitles: {name} is over {LONGVIDEOBENCH_SUBTITLE_LIMIT >> 20} MiB"
+        try:
+            lines = json.loads(path.read_bytes())
+        except (ValueError, OSError) as e:
+            return f"subtitles: {name} is not JSON: {str(e)[:120]}"
+        return lines if isinstance(lines, list) else f"subtitles: {name} is not a list of lines"
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in source.rows:
+            found = subtitles(str(row.get("subtitle_path") or "")) if ROW_ERROR not in row else []
+            yield i, (error_row(found) if isinstance(found, str) else {**row, "subtitles": found} if ROW_ERROR not in row else row)
+
+    listing = sorted(str(p) for p in root.iterdir() if p.is_file()) if root.is_dir() else []
+    identity = stable_hash({"rows": source.fingerprint, "subtitles": [folder, _files_identity(listing)]})
+    return RowSource(rows(), source.num_rows, identity, f"{source.origin} + subtitles in {folder}/", source.revision,
+                     columns=[*source.columns, "subtitles"], reuse_key=identity)
