@@ -54,26 +54,34 @@ def _served(path: str, tmp_path: Path):
         log.close()
 
 
-@pytest.mark.skipif(_SERVE is None, reason="transformers CLI missing")
-def test_transformers_serve_answers_like_the_hf_adapter(tiny_model, tmp_path):
-    path = str(tiny_model("llava"))
+@pytest.fixture(scope="module")
+def served(tiny_model, tmp_path_factory):
+    """One ``transformers serve`` for the file (a server start imports torch and loads the model): a tiny LLaVA with
+    8k positions, room for MM-Vet's grader prompt (a judge too short for it: test_judged.py)."""
+    if _SERVE is None:
+        pytest.skip("transformers CLI missing")
+    path = str(tiny_model("llava_8k"))
+    with _served(path, tmp_path_factory.mktemp("serve")) as url:
+        yield path, url
+
+
+def test_transformers_serve_answers_like_the_hf_adapter(served):
+    path, url = served
     requests = image_requests(n=3, multi=False)
-    with _served(path, tmp_path) as url:
-        remote = create_adapter(f"openai:{path}", {"base_url": url, "max_retries": 0, "timeout_s": 60})
-        try:
-            served = remote.generate(requests)
-        finally:
-            remote.close()
+    remote = create_adapter(f"openai:{path}", {"base_url": url, "max_retries": 0, "timeout_s": 60})
+    try:
+        served_replies = remote.generate(requests)
+    finally:
+        remote.close()
     local = create_adapter(f"hf:{path}", {})
     expected = local.generate(requests)
-    assert all(r.ok for r in served), [r.error for r in served]
+    assert all(r.ok for r in served_replies), [r.error for r in served_replies]
     # Same weights, same chat template, greedy: the image travelled as a data URL and was used.
-    assert [r.text for r in served] == [r.text for r in expected]
-    assert [r.input_tokens for r in served] == [r.input_tokens for r in expected]
+    assert [r.text for r in served_replies] == [r.text for r in expected]
+    assert [r.input_tokens for r in served_replies] == [r.input_tokens for r in expected]
 
 
-@pytest.mark.skipif(_SERVE is None, reason="transformers CLI missing")
-def test_a_served_local_model_judges_mmvet_and_a_rerun_asks_only_what_was_not_a_verdict(tiny_model, tmp_path):
+def test_a_served_local_model_judges_mmvet_and_a_rerun_asks_only_what_was_not_a_verdict(served, tmp_path):
     """The judge plumbing against a real server: a random tiny model rarely gives a number, so each sample ends with
     the judge's raw reply and either its score or a counted 'unparseable verdict' error; never a silent 0. The rerun
     is served its verdicts from the cache and asks again only for the replies that were not verdicts."""
@@ -87,17 +95,16 @@ def test_a_served_local_model_judges_mmvet_and_a_rerun_asks_only_what_was_not_a_
     import make_fixtures
 
     mirror = make_fixtures.write_fixtures(tmp_path / "mirror", {"lmms-lab-encoder/MMVet"})
-    path = str(tiny_model("llava_8k"))  # room for the grader prompt (a judge too short for it: test_judged.py)
-    with _served(path, tmp_path) as url:
-        runs = []
-        for out in ("first", "again"):
-            result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=x = -1", "-t", "mmvet", "--data-dir", str(mirror),
-                                              "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"), "--no-progress",
-                                              "--judge", f"openai:{path}", "-J", f"base_url={url}", "-J", "max_retries=0"])  # fmt: skip
-            assert result.exit_code in (0, 1), result.output  # 1 when some verdict did not parse (--max-error-rate 0)
-            [run] = (tmp_path / out).iterdir()
-            runs.append(([json.loads(line) for line in (run / "samples" / "mmvet.jsonl").read_text().splitlines()],
-                         json.loads((run / "results.json").read_text())["tasks"]["mmvet"]))
+    path, url = served
+    runs = []
+    for out in ("first", "again"):
+        result = CliRunner().invoke(app, ["run", "-m", "baseline:constant", "-a", "text=x = -1", "-t", "mmvet", "--data-dir", str(mirror),
+                                          "-o", str(tmp_path / out), "--cache", str(tmp_path / "c.sqlite"), "--no-progress",
+                                          "--judge", f"openai:{path}", "-J", f"base_url={url}", "-J", "max_retries=0"])  # fmt: skip
+        assert result.exit_code in (0, 1), result.output  # 1 when some verdict did not parse (--max-error-rate 0)
+        [run] = (tmp_path / out).iterdir()
+        runs.append(([json.loads(line) for line in (run / "samples" / "mmvet.jsonl").read_text().splitlines()],
+                     json.loads((run / "results.json").read_text())["tasks"]["mmvet"]))
     (first, res), (again, res_again) = runs
     assert len(first) == 4 and all(r["judge"]["raw"] is not None for r in first)
     for r in first:
