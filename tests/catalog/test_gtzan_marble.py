@@ -35,6 +35,7 @@ def test_only_the_folds_clips_are_asked_and_read_as_gtzan_reads_them(mirror, tmp
     # the whole set on the same mirror: every clip, in or out of the fold
     everything, _ = run_cli(mirror, tmp_path / "r3", tmp_path / "c3.sqlite", "gtzan", "Blues.")
     assert everything["metrics"]["exact_match"]["value"] == pytest.approx(3 / 5)
+    assert _groups(everything)["genre"] == pytest.approx({"blues": 1.0, "hiphop": 0.0})
 
 
 def test_a_fold_clip_labelled_another_genre_is_that_samples_error(tmp_path):
