@@ -277,3 +277,76 @@ def score_click(inputs: Sequence[ScoreInput], options: ClickOptions) -> list[Sam
             extracted = f"[{ux * width:.1f}, {uy * height:.1f}]"
         out.append(SampleScore(stats={"correct": float(hit), "unparsed": float(point is None)}, extracted=extracted, rule=rule))
     return out
+
+
+# --- OSWorld-G: a click inside a box or a polygon, or [-1, -1] where the target is absent ------------------------------
+
+
+def osworld_target(item: ScoreInput) -> tuple[str, list[float]]:
+    """The sample's target: ``(box_type, box_coordinates)`` from its reference (JSON: ``{"box_type", "box_coordinates"}``,
+    the ``osworld_g`` preprocessor's), the box ``[x, y, w, h]`` and the polygon ``[x1, y1, x2, y2, ...]`` in pixels."""
+    try:
+        target = json.loads(item.references[0])
+        kind, coords = str(target["box_type"]), [float(v) for v in target["box_coordinates"]]
+    except (ValueError, TypeError, IndexError, KeyError):
+        raise ValueError(f"osworld_g_click: sample {item.id!r} reference {item.references[:1]!r} is not a box_type and "
+                         "box_coordinates") from None
+    return kind, coords
+
+
+def point_in_polygon(x: float, y: float, polygon: Sequence[float]) -> bool:
+    """lmms-eval's ``_point_in_polygon`` (commit 75571cfe): four numbers are a box ``[x1, y1, x2, y2]`` in either corner
+    order, edges included; an odd count or fewer than three vertices contain nothing; else even-odd ray casting over
+    ``[x1, y1, x2, y2, ...]`` (a crossing counts when the edge spans ``y`` half-open and the point is left of it)."""
+    if len(polygon) == 4:
+        left, right = sorted(polygon[0::2])
+        top, bottom = sorted(polygon[1::2])
+        return left <= x <= right and top <= y <= bottom
+    n = len(polygon) // 2
+    if len(polygon) % 2 or n < 3:
+        return False
+    inside, j = False, n - 1
+    for i in range(n):
+        xi, yi, xj, yj = polygon[2 * i], polygon[2 * i + 1], polygon[2 * j], polygon[2 * j + 1]
+        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def osworld_hit(kind: str, coords: Sequence[float], x: float, y: float) -> bool:
+    """Whether a click at pixel ``(x, y)`` hits the target as lmms-eval's ``osworld_g_process_results`` decides: inside the box
+    ``[x, y, w, h]`` edges included, inside the polygon, or, for an absent target (``refusal``), both coordinates negative;
+    any other box_type is a miss."""
+    if kind == "bbox":
+        left, top, w, h = coords[:4]
+        return left <= x <= left + w and top <= y <= top + h
+    if kind == "polygon":
+        return point_in_polygon(x, y, coords)
+    return kind == "refusal" and x < 0 and y < 0
+
+
+@scorer("osworld_g_click", options=ClickOptions,
+        aggregate=means_aggregate({"accuracy": "correct", "unparsed_rate": "unparsed"}),
+        primary="accuracy", metrics=("accuracy", "unparsed_rate"), metric_directions={"unparsed_rate": "lower"},
+        description="OSWorld-G: right when the click lies in the target's box (edges included) or polygon, or, where the "
+                    "target is absent, both coordinates are negative ([-1, -1]); the point read as lmms-eval's _parse_point "
+                    "reads it; no point is wrong, counted as unparsed.")
+def score_osworld_click(inputs: Sequence[ScoreInput], options: ClickOptions) -> list[SampleScore]:
+    out = []
+    for item in inputs:
+        kind, coords = osworld_target(item)
+        width, height = image_size(item)
+        point, rule = find_point(item.prediction)
+        hit, extracted = False, None
+        if point is not None:
+            x, y = point
+            if options.point_format == "lmms_eval":  # lmms-eval's _to_absolute_point: 0-1 when both are, else pixels
+                x, y = (x * width, y * height) if 0 <= x <= 1 and 0 <= y <= 1 else (x, y)
+            elif options.point_format != "pixels":
+                ux, uy = point_to_unit(point, width, height, options)
+                x, y = ux * width, uy * height
+            hit = osworld_hit(kind, coords, x, y)
+            extracted = f"[{x:.1f}, {y:.1f}]"
+        out.append(SampleScore(stats={"correct": float(hit), "unparsed": float(point is None)}, extracted=extracted, rule=rule))
+    return out
