@@ -75,6 +75,15 @@ class VideoSampling:
     audio: bool = False
     audio_file: str | None = None
     """The sound track from this file (SONIC-O1 ships audio apart from its videos) instead of the video's own."""
+    duration_s: float | None = None
+    """With ``frames``: stepped frames instead of spread ones, LongVideoBench's (lmms-eval's longvideobench
+    ``load_video``): ``stepped_count()`` of them, ``int(int(duration_s * fps) / count)`` frames apart from the first,
+    ``duration_s`` being the row's duration (not the file's)."""
+
+    def stepped_count(self) -> int:
+        """How many frames the stepped mode takes: ``min(frames, int(duration_s))`` (one a second at most)."""
+        assert self.frames is not None and self.duration_s is not None
+        return min(self.frames, int(self.duration_s))
 
     def key(self) -> bytes:
         data = {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) not in (None, False)}
@@ -112,11 +121,14 @@ class MediaPart:
     data: bytes | None = field(default=None, repr=False)
     path: str | None = None
     sampling: VideoSampling | None = None
-    """Video only: the frames the task asks for (``None``: the decoder's default, 8 frames spread evenly)."""
+    """Video (or a frame of one): the frames the task asks for (``None``: the decoder's default, 8 frames spread evenly)."""
     condition: str | None = None
     """A robustness condition applied once decoded (``white_noise:10``, ``jpeg:10``; ``evals.data.perturb``)."""
     mix: tuple["MediaPart", ...] = ()
     """Other media the condition mixes in (``babble``: other clips of the task); their hashes are in every key."""
+    frame: int | None = None
+    """An image that is a frame of a video (its bytes, file or source): the ``frame``-th (from 0) of the frames
+    ``sampling`` picks, decoded by the engine from the video; its identity is the video's, the sampling's and ``frame``."""
     source: Any = field(default=None, repr=False, compare=False)
     """A file made only when its bytes are needed (a member of a dataset's archive, ``evals.data.media.ArchiveMember``):
     ``source.file()`` gives its path (extracting it the first time), ``source.size`` its size. ``sha`` is then the
@@ -134,9 +146,11 @@ class MediaPart:
         the keys made before it existed: image and audio keys, and those of videos without a condition, are
         unchanged.)"""
         out = self.sha.encode()
-        if self.kind == "video":
+        if self.kind == "video" or self.frame is not None:
             sampling = self.sampling.key() if self.sampling is not None else b""
             out += b"s%d:" % len(sampling) + sampling
+        if self.frame is not None:
+            out += b"f%d:" % self.frame
         if self.condition is not None:
             out += b"c%d:" % len(self.condition) + self.condition.encode()
         return out + b"".join(b"x" + q.sha.encode() for q in self.mix)
@@ -146,6 +160,12 @@ class MediaPart:
         """What its decoded form is stored under in a batch's ``DecodedMedia``: the part's identity (two segments
         of one file, or one clip clean and under a condition, are different decoded media)."""
         return self.identity.decode()
+
+    @property
+    def needs_decoding(self) -> bool:
+        """What only decoding gives, even to an adapter that sends media encoded: a video's sampled frames, a frame of
+        a video, a medium under a condition."""
+        return self.kind == "video" or self.frame is not None or self.condition is not None
 
     @property
     def type(self) -> MediaKind:
@@ -305,7 +325,7 @@ def describe_messages(messages: list[Message]) -> list[dict[str, Any]]:
             if isinstance(p, TextPart):
                 parts.append({"type": "text", "text": p.text})
             else:
-                parts.append({"type": p.kind, "sha": p.sha})
+                parts.append({"type": p.kind, "sha": p.sha} if p.frame is None else {"type": p.kind, "sha": p.sha, "frame": p.frame})
         out.append({"role": m.role, "content": parts})
     return out
 

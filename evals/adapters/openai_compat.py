@@ -150,7 +150,7 @@ def chat_messages(request: Request, video_url: bool = False) -> list[dict[str, A
         for p in m.content:
             if isinstance(p, TextPart):
                 content.append({"type": "text", "text": p.text})
-            elif p.kind == "image" and p.condition is not None:  # perturbed: the engine decoded it; send it as PNG
+            elif p.kind == "image" and p.needs_decoding:  # perturbed, or a frame of a video: the engine decoded it; send it as PNG
                 buf = io.BytesIO()
                 request.media.image(p).save(buf, format="PNG")
                 content.append({"type": "image_url", "image_url": {"url": f"data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"}})

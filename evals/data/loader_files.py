@@ -104,6 +104,7 @@ LOADER_FILES: dict[str, LoaderFiles] = {
     "video_zips": LoaderFiles(_video_zips),
     "video_zips_by_id": LoaderFiles(_video_zips),
     "video_files": LoaderFiles(lambda task: list(ARCHIVES), unpack=True),
+    "longvideobench_subtitles": LoaderFiles(lambda task: list(ARCHIVES), unpack=True),  # video_files' and subtitles.tar
     "json_videos": LoaderFiles(_json_videos, unpack=True),
     "hub_url_videos": LoaderFiles(lambda task: ["videos/*"]),
     "motionbench": LoaderFiles(_motionbench),

@@ -17,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
@@ -418,6 +419,21 @@ def _chosen(times: Sequence[float], sampling: VideoSampling) -> list[int]:
     return [int(i) for i in np.linspace(0, n - 1, sampling.frames or 8, dtype=int)]
 
 
+def stepped_frames(sampling: VideoSampling, fps: float, n_frames: int) -> list[int]:
+    """The frame indices of the stepped mode (``VideoSampling.duration_s``), as lmms-eval's longvideobench ``load_video``
+    computes them: ``count`` frames ``int(int(duration_s * fps) / count)`` apart from frame 0. A duration under a second
+    (no frames; the official code divides by zero) or an index past the file's last frame (decord's ``get_batch`` refuses
+    it) is a ``MediaError``."""
+    count = sampling.stepped_count()
+    if count < 1:
+        raise MediaError(f"a duration of {sampling.duration_s:g} s gives no frames (one a second at most)")
+    step = int(int(sampling.duration_s * fps) / count)  # type: ignore[operator]
+    wanted = [step * i for i in range(count)]
+    if wanted[-1] >= n_frames:
+        raise MediaError(f"frame {wanted[-1]} is past the video's end ({n_frames} frames at {fps:g} fps; the row says {sampling.duration_s:g} s)")
+    return wanted
+
+
 _SEEK_GAP_S = 1.0
 """Wanted frames further apart than this are reached by a seek (to the keyframe before them), not by decoding on."""
 
@@ -491,8 +507,10 @@ def decode_video(source: str | bytes, sampling: VideoSampling | None = None, sam
         segment = np.flatnonzero((every >= lo - 1e-6) & (every < hi - 1e-6))
         if not len(segment):
             raise MediaError(f"no video frames in [{sampling.start_s or 0:g}, {hi:g}) s (the video lasts {every[-1]:g} s)")
-        wanted_pos = _chosen(every[segment], sampling)
-        wanted = [int(segment[i]) for i in wanted_pos]
+        if sampling.duration_s is not None:
+            wanted = stepped_frames(sampling, _frame_rate(stream, pts), len(every))
+        else:
+            wanted = [int(segment[i]) for i in _chosen(every[segment], sampling)]
         decoded: dict[int, Any] = {}
         for run in _decode_runs(sorted(set(wanted)), every):
             # Seek to the keyframe before each run of nearby wanted frames; decode forward only as far as its last one.
@@ -557,6 +575,10 @@ def _video_audio(container: Any, start_s: float, end_s: float, sampling_rate: in
     return np.ascontiguousarray(mono, dtype=np.float32), int(rate)
 
 
+_CLIPS_REMEMBERED = 4
+"""Sampled videos a ``MediaDecoder`` keeps for the frame parts still to come (each a few frames)."""
+
+
 class MediaDecoder:
     """Decodes media parts to the form an adapter asked for, remembering the last few images by content hash.
 
@@ -572,11 +594,15 @@ class MediaDecoder:
         self.max_image_side = max_image_side
         self.max_pixels = max_pixels
         self._recent: OrderedDict[str, Any] = OrderedDict()
+        self._clips: OrderedDict[str, VideoFrames | MediaError] = OrderedDict()
+        self._clip_locks: dict[str, threading.Lock] = {}
         self._remember = remember
         self._lock = threading.Lock()
 
     def image(self, part: MediaPart) -> Any:
         """The RGB PIL image of ``part`` (under its robustness condition, if it has one)."""
+        if part.frame is not None:
+            return _under(part, self._clip_of(part).frames[part.frame])
         with self._lock:
             hit = self._recent.get(part.sha)
             if hit is not None:
@@ -598,6 +624,35 @@ class MediaDecoder:
         """The frames (and sound, when asked) ``part.sampling`` picks, decoded from its file or bytes."""
         source = part.file() if part.data is None else part.data  # an archive member is extracted now, the first time
         return _under(part, decode_video(source, part.sampling, self.sampling_rate, self.max_image_side, self.max_pixels))
+
+    def _clip_of(self, frame: MediaPart) -> VideoFrames:
+        """The sampled video a frame part is one of, decoded once for all its frames (the pool's workers asking for
+        frames of one video wait for the first to decode it; a video that cannot be decoded fails them all at once);
+        the last few are remembered, nothing more."""
+        key = replace(frame, kind="video", frame=None, condition=None, mix=()).decode_key
+        with self._lock:
+            clip = self._clips.get(key)
+            lock = self._clip_locks.setdefault(key, threading.Lock()) if clip is None else None
+        if lock is not None:
+            with lock:
+                with self._lock:
+                    clip = self._clips.get(key)
+                if clip is None:
+                    try:
+                        source = frame.file() if frame.data is None else frame.data
+                        clip = decode_video(source, frame.sampling, None, self.max_image_side, self.max_pixels)
+                    except MediaError as e:
+                        clip = e
+                    with self._lock:
+                        self._clip_locks.pop(key, None)
+                        self._clips[key] = clip
+                        while len(self._clips) > _CLIPS_REMEMBERED:
+                            self._clips.popitem(last=False)
+        if isinstance(clip, MediaError):
+            raise clip
+        if not 0 <= frame.frame < len(clip.frames):  # type: ignore[operator, union-attr]
+            raise MediaError(f"frame {frame.frame} of a video sampled to {len(clip.frames)} frames")  # type: ignore[union-attr]
+        return clip  # type: ignore[return-value]
 
     def decode(self, part: MediaPart) -> Any:
         """The decoded form of ``part``, whatever its kind; ``MediaError`` when it has none."""

@@ -115,6 +115,8 @@ def _write_video(part: MediaPart, media_dir: Path) -> str | None:
 
 def _write_part(part: MediaPart, media_dir: Path) -> str | None:
     """Write one part under ``media_dir``; its file name, or None when it is not shown."""
+    if part.frame is not None:  # a frame of a video: its video is not shown as an image
+        return None
     if part.kind == "image":
         _write_image(part.read(), media_dir / f"{part.sha}.png")
         return f"{part.sha}.png"

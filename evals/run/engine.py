@@ -185,7 +185,7 @@ class _Preparer(threading.Thread):
 
         def wanted(parts: list[MediaPart]) -> list[MediaPart]:
             # An adapter that sends media encoded still needs what only decoding gives: sampled frames, perturbed media.
-            return parts if self._decode else [p for p in parts if p.kind == "video" or p.condition is not None]
+            return parts if self._decode else [p for p in parts if p.needs_decoding]
 
         todo = [j for j in chunk if j.needs_model and wanted(j.request.media_parts)]  # type: ignore[union-attr]
         distinct = list({p.decode_key: p for j in todo for p in wanted(j.request.media_parts)}.values())  # type: ignore[union-attr]

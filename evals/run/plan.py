@@ -173,7 +173,17 @@ class RequestPlanner:
             cell = get_path(row, f.video_audio)
             # A loader's file as it is; a row's path only inside the dataset's root; a loader's "missing" says why.
             sound = str(cell) if isinstance(cell, LoaderFile) else audio_part(cell, self._media_root()).path
-        return VideoSampling(frames=v.frames, fps=v.fps, max_frames=v.max_frames, start_s=start, end_s=end, audio=v.audio, audio_file=sound)
+        duration = _seconds(read_field(row, "video_duration", f.video_duration), "video_duration", f.video_duration) if f.video_duration else None
+        return VideoSampling(frames=v.frames, fps=v.fps, max_frames=v.max_frames, start_s=start, end_s=end, audio=v.audio, audio_file=sound,
+                             duration_s=duration)
+
+    @staticmethod
+    def _frame_parts(video: MediaPart) -> list[MediaPart]:
+        """``video.frames_as_images``: each frame the video's sampling picks, an image part (its position among the
+        sampled frames in its key) for the prompt's ``<image>`` placeholders to place."""
+        sampling = video.sampling
+        count = sampling.stepped_count() if sampling.duration_s is not None else sampling.frames  # type: ignore[union-attr]
+        return [replace(video, kind="image", frame=k) for k in range(max(count or 0, 0))]  # none under 1 s, as lmms-eval sends
 
     def _media_root(self) -> Path:
         """Media files of rows are read only inside the dataset's root: its data_dir, else the task file's folder."""
@@ -183,7 +193,7 @@ class RequestPlanner:
     def _field_paths(self) -> dict[str, str]:
         f = self.spec.fields
         paths: dict[str, str] = {}
-        for role in ("id", "audio", "video", "video_start", "video_end", "video_audio", "question", "choices", "references", "cluster", "group", "history"):
+        for role in ("id", "audio", "video", "video_start", "video_end", "video_audio", "video_duration", "question", "choices", "references", "cluster", "group", "history"):
             if getattr(f, role):
                 paths[f"fields.{role}"] = getattr(f, role)
         images = [f.image] if isinstance(f.image, str) else (f.image or [])
@@ -349,6 +359,8 @@ class RequestPlanner:
                 "audio": [audio_part(read_field(row, "audio", f.audio), root)] if f.audio else [],
                 "video": [replace(video_part(read_field(row, "video", f.video), root), sampling=self._sampling(row))] if f.video else [],
             }
+            if media["video"] and spec.video is not None and spec.video.frames_as_images:
+                media["image"] += self._frame_parts(media["video"].pop())
         except MediaError as e:
             sample.error = f"media: {e}"
             return [sample]

@@ -759,3 +759,89 @@ def erqa(row: Row) -> Row:
         prompt = "".join(pieces) + question[last:]
     slots = {f"image_{k}": (images[k - 1] if k <= len(images) else None) for k in range(1, ERQA_MAX_IMAGES + 1)}
     return {**row, **slots, "erqa_prompt": prompt, "choices": list("ABCD")}
+
+
+# --- LongVideoBench, frames interleaved with subtitles (longvideobench_val_i) ----------------------------------------
+
+LONGVIDEOBENCH_MAX_FRAMES = 16
+"""lmms-eval's ``max_num_frames`` default for longvideobench_val_i (``dataset_kwargs.get("max_num_frames", 16)``): the
+task's ``video.frames`` must say the same, so the ``<image>`` placeholders here and the frames sampled match."""
+
+
+def longvideobench_frame_times(duration: float, max_frames: int = LONGVIDEOBENCH_MAX_FRAMES) -> list[float]:
+    """lmms-eval's ``compute_frame_timestamps``: the times the prompt places its frames at (``duration / max_frames * i``,
+    or each whole second of a video no longer than ``max_frames`` s), not the sampled frames' own times."""
+    if duration > max_frames:
+        return [duration / max_frames * i for i in range(max_frames)]
+    return [i for i in range(int(duration))]
+
+
+def _lvb_seconds(timestamp: str) -> float:
+    h, m, s = timestamp.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def longvideobench_interleave(frame_times: list[float], subtitles: list[Any], offset: float, duration: float) -> str:
+    """lmms-eval's ``insert_subtitles_into_frames`` (tasks/longvideobench/utils.py at 75571cfe), one ``<image>`` a frame:
+    each subtitle (``{timestamp: [start, end], text}``, an end that is not a float being the video's end; or
+    ``{start, end: "h:m:s.f", line}``), shifted by ``starting_timestamp_for_subtitles``, comes after the frames at or
+    before its midpoint and is kept only when a frame falls strictly inside it (widened to 1 s around its midpoint when
+    shorter); the remaining frames follow the last one; lines joined by newlines."""
+    out: list[str] = []
+    cur = 0
+    for subtitle in subtitles:
+        if "timestamp" in subtitle:
+            start, end = subtitle["timestamp"]
+            if not isinstance(end, float):
+                end = duration
+            start, end, text = start - offset, end - offset, subtitle["text"]
+        else:
+            start, end, text = _lvb_seconds(subtitle["start"]) - offset, _lvb_seconds(subtitle["end"]) - offset, subtitle["line"]
+        middle = (start + end) / 2
+        for t in frame_times[cur:]:
+            if t > middle:
+                break
+            out.append("<image>")
+            cur += 1
+        if end - start < 1:
+            start, end = middle - 0.5, middle + 0.5
+        if any(start < t < end for t in frame_times):
+            out.append(text)
+    out.extend("<image>" for _ in frame_times[cur:])
+    return "\n".join(out)
+
+
+@PREPROCESSORS.register("longvideobench_interleaved")
+def longvideobench_interleaved(row: Row) -> Row:
+    """``longvideobench``'s choices and answer letter, and ``interleaved``: the subtitles (the
+    ``longvideobench_subtitles`` loader's ``subtitles``) with an ``<image>`` for each frame at its time, as lmms-eval's
+    longvideobench_val_i prompt begins."""
+    duration = float(row["duration"])
+    times = longvideobench_frame_times(duration)
+    text = longvideobench_interleave(times, row["subtitles"], float(row["starting_timestamp_for_subtitles"]), duration)
+    return {**longvideobench(row), "interleaved": text}
+
+
+@PREPROCESSORS.register("osworld_g")
+def osworld_g(row: Row) -> Row:
+    """OSWorld-G (MMInstruction/OSWorld-G, the rows of xlang-ai/OSWorld-G benchmark/OSWorld-G.json with their screenshots):
+    ``osworld_target``, the target as JSON (``box_type`` lower-cased as lmms-eval reads it: bbox, polygon or refusal;
+    ``box_coordinates``: ``[x, y, w, h]`` or a polygon's ``[x1, y1, ...]`` in pixels) for ``osworld_g_click``;
+    ``image_width`` / ``image_height`` from ``image_size`` (``[w, h]``; a row without a positive one is its error, where
+    lmms-eval measures the screenshot)."""
+    size = row.get("image_size")
+    if not (isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(v, (int, float)) and v > 0 for v in size)):
+        raise ValueError(f"image_size {size!r} is not [width, height]")
+    kind = str(row.get("box_type") or "").lower()
+    coords = [float(v) for v in row.get("box_coordinates") or []]
+    return {**row, "box_type": kind, "image_width": size[0], "image_height": size[1],
+            "osworld_target": json.dumps({"box_type": kind, "box_coordinates": coords})}
+
+
+@PREPROCESSORS.register("embspatial")
+def embspatial(row: Row) -> Row:
+    """EmbSpatial-Bench (FlagEval/EmbSpatial-Bench): ``answer_options`` -> ``choices``; ``answer`` (an index into them) ->
+    ``answer_letter``, as lmms-eval's embspatial task reads them."""
+    options = row.get("answer_options")
+    options = [str(o) for o in options] if isinstance(options, (list, tuple)) else None
+    return {**row, "choices": options, "answer_letter": index_letter(row, "answer", options, "answer_options")}

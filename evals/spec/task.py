@@ -67,6 +67,9 @@ class FieldMap(_Frozen):
     video_end: str | None = Field(None, description="column with the end of the sample's segment in seconds")
     video_audio: str | None = Field(None, description="column with a sound-track file to use instead of the video's own "
                                     "(with video.audio; SONIC-O1 ships its audio apart)")
+    video_duration: str | None = Field(None, description="column with the video's duration in seconds: with video.frames, "
+                                       "stepped frames over it instead of spread ones (LongVideoBench: min(frames, int(duration)) "
+                                       "frames, int(int(duration * fps) / count) apart from the first)")
     group: str | None = Field(None, description="samples sharing this column's value are one question asked several ways "
                               "(MMBench's circular copies): they count as one question, combined by the task's "
                               "`reducer` (default all_right: right only when every one of them is right)")
@@ -78,8 +81,8 @@ class FieldMap(_Frozen):
                                 "and media the template does not place go first in the first user turn (MM-MT-Bench: each turn "
                                 "a sample, the earlier turns with their reference answers)")
 
-    @field_validator("id", "image", "audio", "video", "video_start", "video_end", "video_audio", "question", "choices", "references", "subgroups",
-                     "extra", "cluster", "group", "metadata", "history")
+    @field_validator("id", "image", "audio", "video", "video_start", "video_end", "video_audio", "video_duration", "question", "choices", "references",
+                     "subgroups", "extra", "cluster", "group", "metadata", "history")
     @classmethod
     def _column_paths(cls, value: Any) -> Any:
         if isinstance(value, dict):
@@ -250,9 +253,13 @@ class VideoSpec(_Frozen):
     fps: float | None = Field(None, gt=0, le=120)
     max_frames: int | None = Field(None, ge=1, le=4096)
     audio: bool = False
+    frames_as_images: bool = Field(False, description="each sampled frame an image part, placed by the prompt's <image> "
+                                   "placeholders in order (LongVideoBench's frames interleaved with subtitles); needs frames: N")
 
     @model_validator(mode="after")
     def _one_rule(self) -> "VideoSpec":
+        if self.frames_as_images and (self.frames is None or self.audio):
+            raise ValueError("frames_as_images takes frames: N (the number of image parts is known before decoding), without audio")
         if (self.frames is None) == (self.fps is None):
             raise ValueError("give frames: N (spread evenly) or fps: F (with max_frames), not both or neither")
         if self.max_frames is not None and self.fps is None:
@@ -346,7 +353,7 @@ def _valid_name(name: str) -> str:
 _HASH_NEUTRAL_DEFAULTS: dict[tuple[str, ...], Any] = {("transforms",): [], ("fields", "cluster"): None, ("fields", "group"): None,
                                                      ("fields", "metadata"): {}, ("fields", "history"): None, ("fields", "id_with_index"): False, ("generation", "max_reasoning_tokens"): None, ("generation", "translate_to"): None,
                                                      ("fields", "video"): None, ("fields", "video_start"): None, ("fields", "video_end"): None, ("fields", "video_audio"): None,
-                                                     ("video",): None, ("condition",): None,
+                                                     ("fields", "video_duration"): None, ("video",): None, ("video", "frames_as_images"): False, ("condition",): None,
                                                      ("judge",): None, ("reducer",): None, ("submission",): None}
 
 
@@ -450,8 +457,8 @@ class TaskSpec(_Frozen):
             *parents, key = path
             holder = data
             for p in parents:
-                holder = holder[p]
-            if holder.get(key) == default:
+                holder = holder.get(p) if isinstance(holder, dict) else None
+            if isinstance(holder, dict) and key in holder and holder[key] == default:
                 del holder[key]
         return stable_hash(data)
 
