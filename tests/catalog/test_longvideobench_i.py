@@ -42,35 +42,37 @@ def test_the_frames_sit_among_the_subtitles_and_the_task_scores(mirror, tmp_path
     assert first[-1]["text"].startswith("goodbye\nWhich is right about moment 0?\nA. A cup\n")
 
 
+@pytest.fixture
+def decodes(monkeypatch):
+    """The calls of ``decode_video`` the test makes (it still decodes)."""
+    calls, real = [], media.decode_video
+    monkeypatch.setattr(media, "decode_video", lambda *a, **k: calls.append(a) or real(*a, **k))
+    return calls
+
+
 def _frames(data: bytes, duration: float) -> list[MediaPart]:
     video = MediaPart("video", "video/x-matroska", "v1", data=data, sampling=VideoSampling(frames=16, duration_s=duration))
     return [replace(video, kind="image", frame=k) for k in range(video.sampling.stepped_count())]
 
 
-def test_each_frame_is_its_own_key_and_the_video_is_decoded_once(monkeypatch):
+def test_each_frame_is_its_own_key_and_the_video_is_decoded_once(decodes):
     parts = _frames(video_bytes(n=40, fps=4), 10.0)  # 10 frames, int(40 / 10) = 4 apart
     assert len({p.identity for p in parts}) == 10 and all(p.needs_decoding for p in parts)
     other = _frames(video_bytes(n=40, fps=4), 9.0)[0]  # another duration: another sampling, another key for frame 0
     assert other.identity != parts[0].identity and replace(parts[0], kind="video", frame=None).identity not in {p.identity for p in parts}
-    calls = []
-    real = media.decode_video
-    monkeypatch.setattr(media, "decode_video", lambda *a, **k: calls.append(a) or real(*a, **k))
     decoder = MediaDecoder(None)
     levels = [decoder.decode(p).getpixel((0, 0))[0] for p in parts]
-    assert len(calls) == 1  # one decode of the video for its ten frames
+    assert len(decodes) == 1  # one decode of the video for its ten frames
     assert levels == pytest.approx([8 * 4 * k % 256 for k in range(10)], abs=3)  # frame i is grey 8 * i mod 256 (lossless ffv1)
 
 
-def test_a_frame_past_the_end_fails_all_frames_of_that_video_once(monkeypatch):
+def test_a_frame_past_the_end_fails_all_frames_of_that_video_once(decodes):
     parts = _frames(video_bytes(n=12, fps=4), 120.0)
-    calls = []
-    real = media.decode_video
-    monkeypatch.setattr(media, "decode_video", lambda *a, **k: calls.append(a) or real(*a, **k))
     decoder = MediaDecoder(None)
     for p in parts[:3]:
         with pytest.raises(MediaError, match="past the video's end"):
             decoder.decode(p)
-    assert len(calls) == 1
+    assert len(decodes) == 1
 
 
 def test_a_tiny_video_model_answers(mirror, tmp_path, tiny_model):
