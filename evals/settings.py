@@ -3,8 +3,9 @@
 - ``OMNIEVAL_CACHE_DIR`` (else ``$XDG_CACHE_HOME/omnieval``): the folder of the response cache and runs index;
   ``OMNIEVAL_CACHE`` (the ``--cache`` option's envvar, read by typer) names the cache file itself.
 - ``OMNIEVAL_DATA_DIR``: the ``--data-dir`` option's envvar (read by typer).
-- ``OMNIEVAL_RUN_ID``: names the run directory of a distributed launch (default: a new one per launch, named by rank 0).
-- ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK``: set by torchrun or accelerate.
+- ``RANK`` / ``WORLD_SIZE`` / ``LOCAL_RANK``: set by torchrun or accelerate; without them, ``SLURM_PROCID`` /
+  ``SLURM_NTASKS`` / ``SLURM_LOCALID`` of a task ``srun`` started (``SLURM_STEP_ID`` set), with ``MASTER_ADDR`` /
+  ``MASTER_PORT`` naming where rank 0 listens (``launcher_env``).
 - ``HF_HUB_OFFLINE``: named in errors when the Hub cannot be reached.
 - ``PILLOW_BLOCKS_MAX``: when set, omnieval leaves Pillow's block cache as the user asked.
 - ``OPENBLAS_NUM_THREADS``: when unset, the ``omnieval`` command sets it to 1 (``one_blas_thread``).
@@ -25,22 +26,33 @@ def default_cache_path() -> Path:
     return Path(root) / "responses.sqlite"
 
 
-def distributed_run_id() -> str | None:
-    """``$OMNIEVAL_RUN_ID``: the run directory a distributed launch writes (``dist-<id>-<model>``); None: a new one."""
-    return os.environ.get("OMNIEVAL_RUN_ID") or None
-
-
 @dataclass(frozen=True)
 class LauncherEnv:
     rank: int
     world: int
     local_rank: int
+    launcher: str = "none"
+    """``torchrun`` (also accelerate: ``RANK``/``WORLD_SIZE``), ``srun`` (Slurm's task variables), or ``none``."""
+    rendezvous: str | None = None
+    """``MASTER_ADDR:MASTER_PORT`` where rank 0 listens, when both are set."""
 
 
 def launcher_env() -> LauncherEnv:
-    """``RANK``/``WORLD_SIZE``/``LOCAL_RANK`` as a launcher set them (a world of one without a launcher)."""
-    rank = int(os.environ.get("RANK", "0"))
-    return LauncherEnv(rank, int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("LOCAL_RANK", str(rank))))
+    """This process's place in a launch, as its launcher said it (a world of one without a launcher).
+
+    torchrun and accelerate set ``RANK``/``WORLD_SIZE``/``LOCAL_RANK``. Without them, a task started by ``srun``
+    (``SLURM_STEP_ID`` is set; a batch script's own shell has ``SLURM_PROCID`` and ``SLURM_NTASKS`` too, but no step)
+    is rank ``SLURM_PROCID`` of ``SLURM_NTASKS``, ``SLURM_LOCALID`` on its node.
+    """
+    env = os.environ
+    where = f"{env['MASTER_ADDR']}:{env['MASTER_PORT']}" if env.get("MASTER_ADDR") and env.get("MASTER_PORT") else None
+    if "RANK" in env or "WORLD_SIZE" in env:
+        rank = int(env.get("RANK", "0"))
+        return LauncherEnv(rank, int(env.get("WORLD_SIZE", "1")), int(env.get("LOCAL_RANK", str(rank))), "torchrun", where)
+    if "SLURM_STEP_ID" in env and "SLURM_PROCID" in env and "SLURM_NTASKS" in env:
+        rank = int(env["SLURM_PROCID"])
+        return LauncherEnv(rank, int(env["SLURM_NTASKS"]), int(env.get("SLURM_LOCALID", "0")), "srun", where)
+    return LauncherEnv(0, 1, 0)
 
 
 def hub_offline_flag() -> str | None:

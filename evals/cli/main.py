@@ -158,13 +158,16 @@ def run(
     options = RunOptions(batch_size=batch_size or 8, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed, reasoning_tags=tags)
     if judge_arg and not judge:
         _fail("-J/--judge-arg given without --judge")
-    from evals.run.distributed import dist_context
+    from evals.run.distributed import ShardCache, answer_shard, dist_context
 
+    # Under a launcher (torchrun, accelerate launch, srun) every rank answers a shard of each model's run and sends
+    # rank 0 its answers; rank 0 then runs the model as one process does, from its cache (``evals/run/distributed.py``).
     ctx = dist_context()
-    if ctx.world_size > 1:
-        _run_distributed(ctx, plan, specs, output, cache or default_cache_path(), no_cache, options)
-        return
-    response_cache = None if no_cache else ResponseCache(cache or default_cache_path())
+    spread = ctx.world_size > 1
+    if spread and no_cache:
+        _fail(f"--no-cache cannot be used with {ctx.world_size} ranks: each rank's --cache carries its answers to rank 0")
+    cache_path = cache or default_cache_path()
+    response_cache = None if no_cache else ShardCache(cache_path) if spread else ResponseCache(cache_path)
     problem = next((p for p in (s.judge_problem(len(judge or [])) for s in specs.values()) if p), None)
     if problem:  # before any model loads
         _fail(problem)
@@ -174,18 +177,26 @@ def run(
 
         judge_runner = make_judges(judge, parse_model_args(judge_arg or []), response_cache)
     all_results = []
-    with progress_display(progress) as on_progress:
+    with progress_display(progress and ctx.is_main) as on_progress:
         for model_name, args, names in plan:
             adapter = create_adapter(model_name, args)
             if batch_size is None:  # a remote model's throughput is its concurrency: let the adapter size the batch
                 options = replace(options, batch_size=adapter.capabilities.max_batch_size or 8)
             if on_progress is not None:  # one bar (or line) per model and task
                 options.on_progress = lambda task, p, label=adapter.name: on_progress(f"{label} {task}", p)
-            resumed = unfinished_run(output, adapter.fingerprint_hash(), names, limit, seed)
+            resumed = unfinished_run(output, adapter.fingerprint_hash(), names, limit, seed) if ctx.is_main else None
             run_dir = resumed or output / run_id_for(adapter.name)
             if resumed is not None:
                 console.print(f"continuing the unfinished run {escape(str(resumed))}", soft_wrap=True)
             try:
+                if spread:  # rank 0 names the run directory; each rank's shard goes under it in its own --output
+                    run_dir = output / ctx.agree(run_dir.name)
+                    shard_options = replace(options, on_progress=None if on_progress is None else
+                                            lambda task, p, label=adapter.name: on_progress(f"{label} {task} (rank 0's shard)", p))
+                    answer_shard(ctx, adapter, [specs[n] for n in names], run_dir / "shards" / f"rank{ctx.rank}", response_cache,
+                                 shard_options, sys.argv, judge_runner)
+                    if not ctx.is_main:
+                        continue
                 whole_suite = suite_spec.name if suite_spec is not None and set(names) == set(suite_spec.tasks) else None
                 results = evaluate_model(adapter, [specs[n] for n in names], run_dir, response_cache, options, sys.argv, suite=whole_suite,
                                          judge=judge_runner, suite_aggregate=suite_spec.aggregate if whole_suite else None)
@@ -213,10 +224,11 @@ def run(
     for line in comparison_lines(all_results, _paired_board(all_results, output)):
         console.print(escape(line), soft_wrap=not console.is_terminal)
     failures = failure_report(all_results, output, max_error_rate)
-    if failures:
-        for line in failures:
-            typer.echo(line, err=True)
-        raise typer.Exit(1)
+    for line in failures:
+        typer.echo(line, err=True)
+    code = int(ctx.agree(str(1 if failures else 0)))  # rank 0's, on every rank: each node's launcher exits as the run does
+    if code:
+        raise typer.Exit(code)
 
 
 def _paired_board(all_results, output: Path):
@@ -257,36 +269,6 @@ def failure_report(all_results, output: Path, max_error_rate: float) -> list[str
             if len(reasons) > 5:
                 lines.append(f"  ... and {len(reasons) - 5} other reasons (see samples/{name}.jsonl)")
     return lines
-
-
-def _run_distributed(ctx, plan, specs, output: Path, cache_path: Path, no_cache: bool, options) -> None:
-    """Under torchrun: each rank evaluates a disjoint shard into its own cache; rank 0 merges and writes the run."""
-    
-    from evals.adapters.base import create_adapter
-    from evals.cli.console import console, results_tables
-    from evals.run.distributed import run_distributed
-    from evals.settings import distributed_run_id
-
-    if no_cache:
-        _fail("--no-cache cannot be used under torchrun: the shard caches carry each rank's responses to rank 0")
-    # Each launch writes a run directory of its own (two launches into one --output never share one): rank 0 names
-    # it and every rank takes its name; $OMNIEVAL_RUN_ID names it instead (the directory's lock refuses a second writer).
-    from evals.run.evaluate import run_stamp
-
-    run_key = distributed_run_id() or ctx.agree(run_stamp())
-    all_results = []
-    for model_name, args, names in plan:
-        def make(c, model_name=model_name, args=args):
-            return create_adapter(model_name, {**args, "device": c.device} if model_name.startswith("hf:") and "device" not in args else args)
-
-        slug = model_name.replace("/", "_").replace(":", "_")
-        results = run_distributed(make, [specs[n] for n in names], output / f"dist-{run_key}-{slug}", cache_path, options, command=sys.argv)
-        if results is not None:
-            all_results.append(results)
-    if ctx.is_main:
-        console.print(f"[green]wrote[/green] {output}")
-        for table in results_tables(all_results):
-            console.print(table)
 
 
 @tasks_app.callback()

@@ -1,47 +1,42 @@
-"""Data parallel runs under ``torchrun`` / ``accelerate launch`` (one node or several): one shard per rank, scored on rank 0.
+"""Data parallel runs under ``torchrun``, ``accelerate launch`` or Slurm's ``srun`` (one node or several): each rank
+answers a shard, rank 0 runs the whole thing as one process would.
 
-Each rank evaluates the rows with ``index % world_size == rank`` (the runner's
-``RunOptions.shard``) into its own run directory (``shards/rank<k>`` under its
-``--output``) and into the response cache at its own ``--cache`` path, which
-commits each answer as it arrives. Ranks exchange answers over the process
-group the launcher set up, never through files, so nodes need no shared
-filesystem:
+``omnieval run`` is one code path for one process and for many (``evals/cli/main.py``). Under a launcher, for each
+model, every rank first calls :func:`answer_shard`, then rank 0 alone goes on as a single process does:
 
-- **At start** every rank's cache and rank 0's are brought level for this
-  model's entries (rows whose ``model`` is the adapter's name): each rank sends
-  rank 0 what rank 0 lacks, then rank 0 sends each rank what that rank lacks.
-  A relaunch therefore resumes from everything any rank had answered, even
-  where ranks now land on other nodes or the world size changed.
-- **At the end** each rank sends rank 0 the answers of its shard that rank 0's
-  cache lacks. Rank 0 then evaluates the full task list once more: every
-  request is a cache hit, so this pass only scores, and the results (metrics,
-  CIs, sample records in dataset order) are exactly those of a single-process
-  run. A request that failed on some rank is not cached and is retried by
-  rank 0.
+- **At start** every rank's cache and rank 0's are brought level for this model's entries and its judges' (rows
+  whose ``model`` is the adapter's or a judge's name): each rank sends rank 0 what rank 0 lacks, then rank 0 sends
+  each rank what that rank lacks. A relaunch therefore resumes from everything any rank had answered or judged,
+  even where ranks now land on other nodes or the world size changed.
+- **The shard**: each rank evaluates the rows with ``index % world_size == rank`` (the runner's
+  ``RunOptions.shard``), judged by its own judges when a task has a judge, into its own run directory
+  (``<run>/shards/rank<k>`` under its ``--output``) and into the response cache at its own ``--cache`` path
+  (:class:`ShardCache`), which commits each answer and verdict as it arrives.
+- **At the end** each rank sends rank 0 the answers and verdicts its shard used that rank 0's cache lacks. Rank 0
+  then runs the model as a single-process ``omnieval run`` does (the same function, run directory, judges, suite
+  mean, condition comparisons, progress and exit code): every request is a cache hit, so the results are exactly
+  a single-process run's. A request that failed on some rank is not cached and is asked again by rank 0.
 
 Every exchange offers keys first and sends only the rows the other side lacks,
 in chunks of at most ``_CHUNK_ROWS`` rows and ``_CHUNK_BYTES`` bytes, so a
 large run never holds its answers in memory at once. A rank that dies closes
 its connections: the rank waiting on it stops with :class:`RankLostError`
 naming it, and what every rank answered stays in its cache.
-
-``torchrun --nproc-per-node 4 -m evals run -m hf:... -t ...`` with the CLI
-calling :func:`run_distributed` when :func:`dist_context` reports a world
-larger than one.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from evals.adapters.base import Adapter
 from evals.requests import Response
 from evals.run.cache import ResponseCache
-from evals.results import RunResults
+from evals.run.evaluate import evaluate_model
+from evals.run.judge import AnyJudge, judge_names
 from evals.run.runner import RunOptions
 from evals.spec.task import TaskSpec
 from evals.settings import launcher_env
@@ -74,15 +69,6 @@ class DistContext:
     @property
     def shard(self) -> tuple[int, int] | None:
         return (self.rank, self.world_size) if self.world_size > 1 else None
-
-    @property
-    def device(self) -> str:
-        """The accelerator this rank should use (``cuda:<local_rank>``), or ``cpu``."""
-        try:
-            import torch
-        except ImportError:
-            return "cpu"
-        return f"cuda:{self.local_rank}" if torch.cuda.is_available() else "cpu"
 
     def agree(self, value: str) -> str:
         """Rank 0's ``value``, on every rank (over the launcher's process group; without one, each rank's own)."""
@@ -144,7 +130,7 @@ class _PeerGuard:
 
 
 def dist_context(init: bool = True) -> DistContext:
-    """Read ``RANK``/``WORLD_SIZE``/``LOCAL_RANK`` (set by torchrun/accelerate); join the process group.
+    """This process's place in the launch (``launcher_env``: torchrun, accelerate or srun); join the process group.
 
     The group is NCCL with CUDA, else gloo. Barriers and the ranks' answers always travel on gloo (a group of its own
     beside NCCL): gloo sees a peer's closed connection at once, so a rank that dies stops the others with a message
@@ -154,7 +140,12 @@ def dist_context(init: bool = True) -> DistContext:
     env = launcher_env()
     rank, world, local = env.rank, env.world, env.local_rank
     if world < 1 or not 0 <= rank < world:
-        raise ValueError(f"bad launcher environment: RANK={rank} WORLD_SIZE={world}")
+        names = ("SLURM_PROCID", "SLURM_NTASKS") if env.launcher == "srun" else ("RANK", "WORLD_SIZE")
+        raise ValueError(f"bad launcher environment: {names[0]}={rank} {names[1]}={world}")
+    if env.launcher == "srun" and world > 1 and env.rendezvous is None:
+        raise ValueError(f"srun started {world} tasks but MASTER_ADDR and MASTER_PORT are not both set: export them before srun "
+                         "(the first node's host name and a free port), e.g. MASTER_ADDR=$(scontrol show hostnames "
+                         "\"$SLURM_JOB_NODELIST\" | head -n 1) MASTER_PORT=29500")
     initialized, group = False, None
     if init and world > 1:
         try:
@@ -167,14 +158,15 @@ def dist_context(init: bool = True) -> DistContext:
                 backend = "nccl" if torch.cuda.is_available() else "gloo"
                 if backend == "nccl":
                     torch.cuda.set_device(local)
-                dist.init_process_group(backend=backend)
+                dist.init_process_group(backend=backend, rank=rank, world_size=world)  # env:// reads MASTER_ADDR/PORT
             group = dist.new_group(backend="gloo") if dist.get_backend() != "gloo" else None
             initialized = True
     return DistContext(rank=rank, world_size=world, local_rank=local, initialized=initialized, group=group)
 
 
-class _KeyedCache(ResponseCache):
-    """A rank's own cache that remembers the keys of every answer its shard used (hits and new answers alike)."""
+class ShardCache(ResponseCache):
+    """A rank's own cache (its node's ``--cache``) that remembers the keys of every answer and verdict its shard used
+    (hits and new answers alike): what it offers rank 0 at the end."""
 
     def __init__(self, path: str | Path) -> None:
         super().__init__(path)
@@ -307,51 +299,20 @@ def _level(ctx: DistContext, cache_path: Path, model: str) -> None:
         conn.close()
 
 
-def run_distributed(
-    make_adapter: Callable[[DistContext], Adapter],
-    tasks: list[TaskSpec],
-    output_dir: Path,
-    cache_path: Path,
-    options: RunOptions,
-    context: DistContext | None = None,
-    command: list[str] | None = None,
-) -> RunResults | None:
-    """Evaluate ``tasks`` data-parallel; rank 0 returns the results (written to ``output_dir``), others None.
-
-    ``cache_path`` is this rank's own cache (its node's ``--cache``); rank 0's is the one the run is scored from.
-    """
-    from dataclasses import replace
-
-    from evals.run.evaluate import evaluate_model
-
-    ctx = context or dist_context()
-    adapter = make_adapter(ctx)
+def answer_shard(ctx: DistContext, adapter: Adapter, tasks: list[TaskSpec], shard_dir: Path, cache: ShardCache, options: RunOptions,
+                 command: list[str] | None = None, judge: AnyJudge | None = None) -> None:
+    """This rank's part of one model's run: caches levelled, its shard evaluated (and judged) into ``shard_dir``, its
+    answers and verdicts sent to rank 0. Rank 0 then evaluates ``tasks`` whole from its cache, as one process would."""
+    for name in (adapter.name, *judge_names(judge)):
+        _level(ctx, cache.path, name)
+    cache.used.clear()
+    evaluate_model(adapter, tasks, shard_dir, cache, replace(options, shard=ctx.shard), command, judge=judge)
+    conn = _connect(cache.path)
     try:
-        if ctx.initialized:
-            _level(ctx, cache_path, adapter.name)
-        own = _KeyedCache(cache_path)
-        try:
-            evaluate_model(adapter, tasks, output_dir / "shards" / f"rank{ctx.rank}", own, replace(options, shard=ctx.shard), command)
-        finally:
-            own.close()
-        results = None
-        if ctx.initialized:
-            conn = _connect(cache_path)
-            try:
-                if ctx.is_main:
-                    for rank in range(1, ctx.world_size):
-                        _take(ctx, conn, rank)
-                else:
-                    _push(ctx, conn, _keys_in_chunks(sorted(own.used)))
-            finally:
-                conn.close()
         if ctx.is_main:
-            main_cache = ResponseCache(cache_path)
-            try:
-                results = evaluate_model(adapter, tasks, output_dir, main_cache, replace(options, shard=None), command)
-            finally:
-                main_cache.close()
-        ctx.barrier()
-        return results
+            for rank in range(1, ctx.world_size):
+                _take(ctx, conn, rank)
+        else:
+            _push(ctx, conn, _keys_in_chunks(sorted(cache.used)))
     finally:
-        adapter.close()
+        conn.close()

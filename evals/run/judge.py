@@ -380,3 +380,8 @@ def make_judges(names: Sequence[str], args: dict, cache) -> AnyJudge:  # noqa: A
 def judge_count(judge: "AnyJudge | None") -> int:
     """How many judges ``judge`` is (0 for none), as ``TaskSpec.judge_problem`` takes it."""
     return 0 if judge is None else len(judge.judges) if isinstance(judge, JudgePanel) else 1
+
+
+def judge_names(judge: "AnyJudge | None") -> list[str]:
+    """The model name of each judge in ``judge`` (the name its verdicts are cached under); none for no judge."""
+    return [] if judge is None else [j.name for j in judge.judges] if isinstance(judge, JudgePanel) else [judge.name]

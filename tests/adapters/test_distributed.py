@@ -34,8 +34,12 @@ TORCHRUN = Path(sys.executable).parent / "torchrun"
 needs_torchrun = pytest.mark.skipif(shutil.which("torchrun", path=str(TORCHRUN.parent)) is None, reason="torchrun not installed")
 
 
+_LAUNCH_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT", "SLURM_STEP_ID", "SLURM_PROCID", "SLURM_NTASKS",
+                "SLURM_LOCALID")
+
+
 def test_dist_context_without_launcher_is_a_world_of_one(monkeypatch):
-    for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+    for var in _LAUNCH_VARS:
         monkeypatch.delenv(var, raising=False)
     ctx = dist_context()
     assert (ctx.rank, ctx.world_size, ctx.shard, ctx.is_main, ctx.initialized) == (0, 1, None, True, False)
@@ -43,6 +47,33 @@ def test_dist_context_without_launcher_is_a_world_of_one(monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
     with pytest.raises(ValueError, match="RANK=3 WORLD_SIZE=2"):
         dist_context(init=False)
+
+
+def test_srun_tasks_are_ranks_and_torchrun_under_srun_wins(monkeypatch):
+    """Slurm's ``srun`` without torchrun: a task of a step (``SLURM_STEP_ID``) is rank ``SLURM_PROCID`` of
+    ``SLURM_NTASKS``, ``SLURM_LOCALID`` on its node, and needs ``MASTER_ADDR``/``MASTER_PORT``; a batch script's own
+    shell (Slurm's task variables, no step) is a world of one; torchrun's variables, where both are set, win."""
+    from evals.settings import launcher_env
+
+    for var in _LAUNCH_VARS:
+        monkeypatch.delenv(var, raising=False)
+    for var, value in {"SLURM_PROCID": "3", "SLURM_NTASKS": "4", "SLURM_LOCALID": "1"}.items():
+        monkeypatch.setenv(var, value)
+    assert (launcher_env().world, dist_context().world_size) == (1, 1)  # sbatch's shell: omnieval run is one process
+    monkeypatch.setenv("SLURM_STEP_ID", "0")
+    with pytest.raises(ValueError, match="srun started 4 tasks but MASTER_ADDR and MASTER_PORT are not both set"):
+        dist_context(init=False)
+    monkeypatch.setenv("MASTER_ADDR", "node-1")
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    env, ctx = launcher_env(), dist_context(init=False)
+    assert (env.launcher, env.rendezvous) == ("srun", "node-1:29500")
+    assert (ctx.rank, ctx.world_size, ctx.local_rank, ctx.shard, ctx.is_main) == (3, 4, 1, (3, 4), False)
+    monkeypatch.setenv("SLURM_PROCID", "4")
+    with pytest.raises(ValueError, match="SLURM_PROCID=4 SLURM_NTASKS=4"):
+        dist_context(init=False)
+    for var, value in {"RANK": "1", "WORLD_SIZE": "16", "LOCAL_RANK": "1"}.items():  # srun --ntasks-per-node=1 torchrun ...
+        monkeypatch.setenv(var, value)
+    assert launcher_env() == type(env)(1, 16, 1, "torchrun", "node-1:29500")
 
 
 # ---- the exchange protocol, in one process: ranks are threads and the process group is a set of queues ----
@@ -158,33 +189,49 @@ def test_rows_travel_in_bounded_chunks(monkeypatch):
 
 # ---- real launches ----
 
+def _same_results(dist_run: Path, single_run: Path) -> None:
+    """Two runs' results.json equal but for what names or times a run (its id, timings, cached counts, notes of hits)."""
+    def comparable(run):
+        data = json.loads((run / "results.json").read_text())
+        data.pop("run_id")
+        for task in data["tasks"].values():
+            for key in ("timing", "n_cached", "n_new"):
+                task.pop(key, None)
+        return data
+
+    assert comparable(dist_run) == comparable(single_run)
+
+
+def _cli(*args: str) -> int:
+    """``omnieval ARGS`` in this process (the one-process reference); its exit code."""
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+
+    return CliRunner().invoke(app, list(args)).exit_code
+
+
 @needs_torchrun
 def test_two_ranks_with_torchrun_equal_one_process(tiny_model, tmp_path):
-    """``torchrun --standalone --nproc-per-node 2 -m evals run``, a tiny LLaVA, two ranks on gloo sharing one --cache:
-    disjoint shards, rank 0 scores, and the results and records equal one process's."""
-    from evals.spec.catalog import load_task
-    from evals.run.evaluate import evaluate_model
-    from evals.run.runner import RunOptions
-
+    """``torchrun --standalone --nproc-per-node 2 -m evals run -s SUITE``, a tiny LLaVA, two ranks on gloo sharing one
+    --cache: disjoint shards, rank 0 runs the suite as one process does, and the results (the suite's mean included) and
+    records equal the same command's in one process."""
     model = f"hf:{tiny_model('llava')}"
-    args = ["-m", "evals", "run", "-m", model, "-a", "batch_size=4", "-b", "4", "-t", "easyvqa", "--limit", "10", "--no-progress",
-            "--output", str(tmp_path / "dist"), "--cache", str(tmp_path / "c.sqlite")]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OMNIEVAL_RUN_ID": "t"}
-    proc = subprocess.run([str(TORCHRUN), "--standalone", "--nproc-per-node", "2", *args], capture_output=True, text=True, timeout=300,
-                          env=env, cwd=ROOT)
+    suite = tmp_path / "one.yaml"
+    suite.write_text("name: one\ntasks: [easyvqa]\n")
+    args = ["run", "-m", model, "-a", "batch_size=4", "-b", "4", "-s", str(suite), "--limit", "10", "--no-progress"]
+    proc = subprocess.run([str(TORCHRUN), "--standalone", "--nproc-per-node", "2", "-m", "evals", *args, "--output", str(tmp_path / "dist"),
+                           "--cache", str(tmp_path / "c.sqlite")], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    [run] = (tmp_path / "dist").glob("dist-t-*")
+    [run] = (tmp_path / "dist").iterdir()
+    assert _cli(*args, "--output", str(tmp_path / "single"), "--no-cache") == 0
+    [single_run] = (tmp_path / "single").iterdir()
 
-    adapter = create_adapter(model, {"batch_size": 4})
-    try:
-        evaluate_model(adapter, [load_task("easyvqa")], tmp_path / "single", None, RunOptions(limit=10, batch_size=4))
-    finally:
-        adapter.close()
-    merged, single = read_results(run), read_results(tmp_path / "single")
-    assert merged.tasks["easyvqa"].metrics == single.tasks["easyvqa"].metrics
-    assert merged.tasks["easyvqa"].n_samples == 10
+    _same_results(run, single_run)
+    assert read_results(run).suite is not None
     dist_records = list(iter_samples(run, "easyvqa"))
-    single_records = list(iter_samples(tmp_path / "single", "easyvqa"))
+    single_records = list(iter_samples(single_run, "easyvqa"))
     assert [(r.index, r.prediction) for r in dist_records] == [(r.index, r.prediction) for r in single_records]
     assert all(r.cached for r in dist_records)  # rank 0 only scored: every response came from a rank's answers
     shards = [{r.index for r in iter_samples(run / "shards" / f"rank{k}", "easyvqa")} for k in (0, 1)]
@@ -198,13 +245,15 @@ def _digest(body: dict) -> str:
 
 
 class _HoldingServer(FaultServer):
-    """Answers each request with a digest of its messages (question and image), so a record's prediction names the
-    request it came from; counts the requests per digest; holds the ``hold_nth`` request whose digest is in ``hold_from``
-    until ``release`` is set (the test kills its sender meanwhile)."""
+    """Answers each model request with a digest of its messages (question and image), so a record's prediction names
+    the request it came from, and each judge request (model ``j``) with a grade drawn from its digest, a quarter of them
+    not a grade; counts the requests per digest and remembers which model each was for; holds the ``hold_nth`` request
+    whose digest is in ``hold_from`` until ``release`` is set (the test kills its sender meanwhile)."""
 
     def __init__(self) -> None:
         super().__init__(delay=0)
         self.counts: Counter = Counter()
+        self.model_of: dict[str, str] = {}
         self.hold_from: set[str] = set()
         self.hold_nth = 0
         self.seen_from_hold = 0
@@ -212,10 +261,16 @@ class _HoldingServer(FaultServer):
         self.holding = threading.Event()
         self.release = threading.Event()
 
+    @staticmethod
+    def grade(digest: str) -> str | None:
+        n = int(digest[:6], 16)
+        return None if n % 4 == 0 else f"{n % 11 / 10:.1f}"
+
     def handle(self, handler, body):
         digest = _digest(body)
         with self.lock:
             self.counts[digest] += 1
+            self.model_of[digest] = body["model"]
             hold = digest in self.hold_from and self.held is None
             if hold:
                 self.seen_from_hold += 1
@@ -227,7 +282,25 @@ class _HoldingServer(FaultServer):
             self.release.wait(120)
             handler.close_connection = True
             return
-        self._send(handler, 200, self._completion(body, digest[::-1]))  # the answer is the digest
+        answer = digest if body["model"] != "j" else self.grade(digest) or "no grade"
+        self._send(handler, 200, self._completion(body, answer[::-1]))  # (it sends its text reversed)
+
+
+_JUDGED = """name: easyvqa_judged
+version: 1
+description: easy-VQA's answers graded from 0 to 1 by a judge (the distributed tests' judged task)
+modality: image
+kind: vqa
+dataset: {path: easy-vqa, loader: easyvqa, split: test}
+fields: {id: question_id, image: image, question: question, references: answer}
+prompt: {user: "<image>\\n{{ question }}\\nOne word."}
+generation: {max_new_tokens: 8}
+scorers: [judge_score]
+judge:
+  max_new_tokens: 8
+  verdict: {kind: scale, min: 0.0, max: 1.0}
+  prompt: "Grade the answer {{ prediction }} to {{ question }} (expected: {{ answer }}) from 0 to 1."
+"""
 
 
 def _free_port() -> int:
@@ -280,49 +353,48 @@ def _worker_of_rank(launchers, rank: int) -> int:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the rank's process through /proc")
 def test_two_nodes_a_rank_killed_mid_run_and_a_relaunch_equal_one_process(tmp_path):
     """Two torchrun "nodes" on loopback (``--nnodes 2``, c10d rendezvous on 127.0.0.1, one process each), each with
-    its own --cache and --output, an ``openai:`` model on a scripted loopback server. The server holds rank 1's third
-    request; the test SIGKILLs rank 1 while rank 0 waits for its answers: both launches fail, rank 0 saying that rank 1
-    is gone, and rank 1's node keeps the two answers it had committed. The relaunch (the other node first, so the
-    ranks may land on the other nodes; no $OMNIEVAL_RUN_ID, so rank 0 names a new run directory for both and the
-    first launch's stay as they were) sends the server only what nobody had answered, and its results and records
-    equal a one-process run's."""
-    from evals.spec.catalog import load_task
-    from evals.run.evaluate import evaluate_model
-    from evals.run.runner import RunOptions
-
+    its own --cache and --output, an ``openai:`` model and an ``openai:`` judge on a scripted loopback server, two
+    tasks (one judged) under ``--conditions clean,jpeg:10``. The server holds rank 1's third request; the test SIGKILLs
+    rank 1 while rank 0 waits for its answers: both launches fail, rank 0 saying that rank 1 is gone, and rank 1's node
+    keeps the two answers it had committed. The relaunch (the other node first, so the ranks may land on the other
+    nodes; rank 0 names a new run directory for both, and the first launch's stay as they were) sends the server only
+    what nobody had answered or judged, and its results (judge verdicts, the conditions' comparisons with clean) and
+    records equal the same command's in one process; the judge's unreadable grades breach --max-error-rate, and both
+    nodes' launchers exit 1 as that process does."""
+    judged = tmp_path / "easyvqa_judged.yaml"
+    judged.write_text(_JUDGED)
     with _HoldingServer() as server:
-        model, margs = "openai:stand-in", {"base_url": server.url, "concurrency": 1}
-        adapter = create_adapter(model, margs)
-        try:
-            evaluate_model(adapter, [load_task("easyvqa")], tmp_path / "single", None, RunOptions(limit=20, batch_size=1))
-        finally:
-            adapter.close()
-        single = list(iter_samples(tmp_path / "single", "easyvqa"))
+        model = "openai:stand-in"
+        args = ["run", "-m", model, "-a", f"base_url={server.url}", "-a", "concurrency=1", "-b", "1", "-t", "easyvqa", "-f", str(judged),
+                "--conditions", "clean,jpeg:10", "--judge", "openai:j", "-J", f"base_url={server.url}", "--limit", "20", "--no-progress"]
+        assert _cli(*args, "--output", str(tmp_path / "single"), "--cache", str(tmp_path / "single.sqlite")) == 1  # unreadable grades
+        [single_run] = (tmp_path / "single").iterdir()
+        single = list(iter_samples(single_run, "easyvqa"))
         digest_of = {r.index: r.prediction for r in single}
         assert len(set(digest_of.values())) == 20  # every request differs, so a digest names one sample
+        asked_once = Counter(server.counts)
+        assert set(asked_once.values()) == {1} and len(asked_once) == 4 * 20 + 2 * 20  # 4 tasks (2 conditions), 2 judged
         server.counts.clear()
         server.hold_from, server.hold_nth = {d for i, d in digest_of.items() if i % 2 == 1}, 3  # rank 1's shard
         mine = {d for i, d in digest_of.items() if i % 2 == 0}
 
-        def launch(node: int, port: int, run_id: str | None):
-            env = {k: v for k, v in os.environ.items() if k != "OMNIEVAL_RUN_ID"}
-            env.update({"OMP_NUM_THREADS": "1", **({"OMNIEVAL_RUN_ID": run_id} if run_id else {})})
-            log = tmp_path / f"node{node}-{run_id or 'relaunch'}.log"
+        def launch(node: int, port: int, tag: str):
+            env = {**os.environ, "OMP_NUM_THREADS": "1"}
+            log = tmp_path / f"node{node}-{tag}.log"
             cmd = [str(TORCHRUN), "--nnodes", "2", "--nproc-per-node", "1", "--node-rank", str(node), "--rdzv-backend", "c10d",
                    "--rdzv-endpoint", f"127.0.0.1:{port}", "--rdzv-id", f"omnieval-{port}", "--max-restarts", "0",
-                   "-m", "evals", "run", "-m", model, "-a", f"base_url={server.url}", "-a", "concurrency=1", "-b", "1", "-t", "easyvqa",
-                   "--limit", "20", "--no-progress", "--output", str(tmp_path / f"out{node}"), "--cache", str(tmp_path / f"node{node}" / "c.sqlite")]
+                   "-m", "evals", *args, "--output", str(tmp_path / f"out{node}"), "--cache", str(tmp_path / f"node{node}" / "c.sqlite")]
             with log.open("w") as f:
                 return subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True), log
 
-        def launch_both(first: int, run_id: str | None, launchers: list) -> None:
+        def launch_both(first: int, tag: str, launchers: list) -> None:
             port = _free_port()
-            launchers.append(launch(first, port, run_id))
+            launchers.append(launch(first, port, tag))
             _wait_for("the rendezvous store listens", lambda: _listening(port), launchers)  # the first node hosts it
-            launchers.append(launch(1 - first, port, run_id))
+            launchers.append(launch(1 - first, port, tag))
 
         with _reaped() as launchers:
-            launch_both(0, "a", launchers)
+            launch_both(0, "first", launchers)
             _wait_for("rank 1's third request", server.holding.is_set, launchers)
             _wait_for("rank 0's answers", lambda: sum(server.counts[d] for d in mine) == len(mine), launchers)
             os.kill(_worker_of_rank(launchers, 1), signal.SIGKILL)
@@ -333,26 +405,42 @@ def test_two_nodes_a_rank_killed_mid_run_and_a_relaunch_equal_one_process(tmp_pa
         assert all(p.returncode != 0 for p, _ in launchers), logs
         assert any("rank 0 of 2: rank 1 is gone (" in text for text in logs), logs
         assert any("Signal 9 (SIGKILL)" in text and "rank      : 1" in text for text in logs), logs
-        # the answers each node's cache kept (an answer is its request's digest)
-        answered = {n: {text for m, text in _entries(tmp_path / f"node{n}" / "c.sqlite").values() if m == adapter.name} for n in (0, 1)}
-        assert sorted(len(a) for a in answered.values()) == sorted([2, len(mine)])  # rank 1 committed two answers before it was killed
+        # the model's answers each node's cache kept (an answer is its request's digest)
+        answered = {n: {text for m, text in _entries(tmp_path / f"node{n}" / "c.sqlite").values() if m == model} for n in (0, 1)}
+        assert sorted(len(a) for a in answered.values()) == [2, 4 * 10]  # rank 1: two before it was killed; rank 0: its shard
         before = Counter(server.counts)
-        first = {p: p.read_bytes() for p in sorted(tmp_path.glob("out*/dist-a-*/**/*")) if p.is_file()}
+        first = {p: p.read_bytes() for p in sorted(tmp_path.glob("out*/**/*")) if p.is_file()}
+        assert len({p.relative_to(tmp_path).parts[1] for p in first}) == 1  # one run directory, named by rank 0 for both
         assert any(p.name == "results.json" for p in first)  # rank 0's shard had finished
 
         with _reaped() as relaunch:
-            launch_both(1, None, relaunch)
+            launch_both(1, "relaunch", relaunch)
             for p, _ in relaunch:
                 p.wait(300)
-        assert all(p.returncode == 0 for p, _ in relaunch), [log.read_text()[-3000:] for _, log in relaunch]
+        logs = [log.read_text() for _, log in relaunch]
+        assert [p.returncode for p, _ in relaunch] == [1, 1], [text[-3000:] for text in logs]  # rank 0's exit code on both nodes
+        assert any(" easyvqa_judged: failed " in text for text in logs), logs
 
     again = server.counts - before
-    assert again == Counter({d: 1 for d in digest_of.values() if d not in answered[0] | answered[1]})  # the rest, once each
-    [run] = [d for n in (0, 1) for d in (tmp_path / f"out{n}").glob("dist-2*") if (d / "results.json").exists()]
-    assert [d.name for n in (0, 1) for d in (tmp_path / f"out{n}").glob("dist-2*")] == [run.name, run.name]  # named by rank 0
+    done = answered[0] | answered[1]
+    graded = {d for d, m in server.model_of.items() if m == "j" and server.grade(d) is not None}
+    expected = Counter({d: 1 for d, m in server.model_of.items() if m != "j" and d not in done})  # the model: the rest, once each
+    # the judge: what it graded before is not asked again; the rest once, an unreadable grade (never cached) again by rank 0
+    expected.update({d: 1 if d in graded else 2 for d, m in server.model_of.items() if m == "j" and not (d in graded and before[d])})
+    assert again == expected
+    [run] = [d for n in (0, 1) for d in (tmp_path / f"out{n}").iterdir() if (d / "results.json").exists()]
+    earlier = {p.relative_to(tmp_path).parts[:2] for p in first}
+    assert [d.name for n in (0, 1) for d in (tmp_path / f"out{n}").iterdir() if (f"out{n}", d.name) not in earlier] == \
+        [run.name, run.name]  # named by rank 0
     assert sorted(p.name for n in (0, 1) for p in (tmp_path / f"out{n}" / run.name / "shards").iterdir()) == ["rank0", "rank1"]
-    assert {p: p.read_bytes() for p in sorted(tmp_path.glob("out*/dist-a-*/**/*")) if p.is_file()} == first  # left as it was
-    assert read_results(run).tasks["easyvqa"].metrics == read_results(tmp_path / "single").tasks["easyvqa"].metrics
-    records = list(iter_samples(run, "easyvqa"))
-    assert [(r.index, r.prediction) for r in records] == [(r.index, r.prediction) for r in single]
-    assert all(r.cached for r in records)
+    assert {p: p.read_bytes() for p in first} == first  # left as it was
+    _same_results(run, single_run)
+    results = read_results(run)
+    assert [(c.task, c.condition) for c in results.robustness] == [("easyvqa", "jpeg:10"), ("easyvqa_judged", "jpeg:10")]
+    for task in results.tasks:
+        records = list(iter_samples(run, task))
+        verdicts = [[(r.index, r.prediction, r.judge and r.judge.model_dump(exclude={"cached"})) for r in rs]
+                    for rs in (records, iter_samples(single_run, task))]
+        assert verdicts[0] == verdicts[1]
+        assert all(r.cached for r in records)
+    assert results.tasks["easyvqa_judged"].n_score_errors > 0
