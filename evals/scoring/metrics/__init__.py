@@ -42,3 +42,4 @@ from evals.scoring.metrics import motionbench  # noqa: F401  (MotionBench: lmms-
 from evals.scoring.metrics import ifeval  # noqa: F401  (VoiceBench IFEval: Google's instruction checks, NLTK's Punkt tables offline)
 from evals.scoring.metrics import erqa  # noqa: F401  (ERQA: the official harness's exact match)
 from evals.scoring.metrics import embspatial  # noqa: F401  (EmbSpatial-Bench: lmms-eval's first-letter reading)
+from evals.scoring.metrics import visualpuzzles  # noqa: F401  (VisualPuzzles: lmms-eval's parse_response, no random letter)
