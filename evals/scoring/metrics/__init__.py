@@ -43,3 +43,4 @@ from evals.scoring.metrics import ifeval  # noqa: F401  (VoiceBench IFEval: Goog
 from evals.scoring.metrics import erqa  # noqa: F401  (ERQA: the official harness's exact match)
 from evals.scoring.metrics import embspatial  # noqa: F401  (EmbSpatial-Bench: lmms-eval's first-letter reading)
 from evals.scoring.metrics import visualpuzzles  # noqa: F401  (VisualPuzzles: lmms-eval's parse_response, no random letter)
+from evals.scoring.metrics import omnispatial  # noqa: F401  (OmniSpatial: the official 'Answer: X' reading, no default A)
