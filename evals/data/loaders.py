@@ -1774,3 +1774,47 @@ def load_longvideobench_subtitles(task: TaskSpec, data_dir: Path | None = None) 
     identity = stable_hash({"rows": source.fingerprint, "subtitles": [folder, _files_identity(listing)]})
     return RowSource(rows(), source.num_rows, identity, f"{source.origin} + subtitles in {folder}/", source.revision,
                      columns=[*source.columns, "subtitles"], reuse_key=identity)
+
+
+# --- OmniSpatial: the test set's data.json and the pictures in its task folders ---------------------------------------------
+
+
+@LOADERS.register("omnispatial_json")
+def load_omnispatial_json(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """OmniSpatial's test set as qizekun/OmniSpatial's README lays it out once OmniSpatial-test.zip is unpacked into the
+    repo's folder: ``data.json`` (``dataset.data_files: {rows: ...}``; a list of id, question, options, answer (an index),
+    task_type, sub_task_type) and each question's picture at ``<task_type>/<the id before its first "_">.png``, the path
+    the official vlms_eval scripts open (questions on one picture share it). Each row gets ``image`` (``{bytes, path}``; a
+    path outside the folder or a missing file is that sample's error) and ``picture`` (that path: the cluster)."""
+    from evals.data.media import MediaError, resolve_inside
+
+    names = {"rows": "data.json", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+    rows_path = _repo_file(task, data_dir, names["rows"])
+    try:
+        items = json.loads(rows_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise DataError(f"task {task.name}: cannot read {names['rows']}: {e}") from None
+    items = items if isinstance(items, list) else []
+    keys = list(dict.fromkeys(k for item in items if isinstance(item, dict) for k in item))
+
+    def picture(row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        name = f"{row.get('task_type')}/{str(row.get('id') or '').split('_')[0]}.png"
+        try:
+            path = resolve_inside(name, rows_path.parent)
+        except MediaError as e:
+            return name, _missing_media(str(e))
+        if not path.is_file():
+            return name, _missing_media(f"picture {name!r} is not in {rows_path.parent.name}/")
+        return name, {"bytes": path.read_bytes(), "path": name}
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                yield i, error_row(f"{names['rows']} item {i}: not an object")
+                continue
+            name, image = picture(item)
+            yield i, {**item, "image": image, "picture": name}
+
+    identity = stable_hash({"files": _files_identity([str(rows_path)]), "revision": task.dataset.revision})
+    return RowSource(rows(), len(items), identity, f"files:{rows_path.parent}", task.dataset.revision, reuse_key=identity,
+                     columns=[*keys, "image", "picture"])

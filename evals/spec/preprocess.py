@@ -845,3 +845,23 @@ def embspatial(row: Row) -> Row:
     options = row.get("answer_options")
     options = [str(o) for o in options] if isinstance(options, (list, tuple)) else None
     return {**row, "choices": options, "answer_letter": index_letter(row, "answer", options, "answer_options")}
+
+
+@PREPROCESSORS.register("visualpuzzles")
+def visualpuzzles(row: Row) -> Row:
+    """VisualPuzzles (neulab/VisualPuzzles): ``puzzle_text``, the question as lmms-eval's ``VisualPuzzles_doc_to_text`` writes it
+    before its instruction ("Question: " and the question stripped, then "Options:" and the four options as ``(A) text``
+    lines, or, where ``options`` is null (the options are drawn in the image), "Options: Choose from (A) (B) (C) (D) in the
+    image."); ``choices``: the four option texts, or none (the reading then knows no option texts). Options that are not
+    four are the row's error (lmms-eval writes exactly four)."""
+    options = row.get("options")
+    text = "Question: " + str(row.get("question") or "").strip()
+    if options is None:
+        choices: list[str] = []
+        text += "\nOptions: Choose from (A) (B) (C) (D) in the image."
+    else:
+        choices = [str(o) for o in options]
+        if len(choices) != 4:
+            raise ValueError(f"options has {len(choices)} texts, not the four lmms-eval writes")
+        text += "\nOptions:\n" + "\n".join(f"({letter}) {o}" for letter, o in zip("ABCD", choices))
+    return {**row, "choices": choices, "puzzle_text": text}
