@@ -77,7 +77,7 @@ class DistContext:
         import torch.distributed as dist
 
         box = [value if self.is_main else None]
-        with self._peer(0 if not self.is_main else None, "agreeing on the run's name"):
+        with self._peer(0 if not self.is_main else None, "waiting for rank 0"):
             dist.broadcast_object_list(box, src=0, group=self.group)
         return str(box[0])
 

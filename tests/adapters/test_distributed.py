@@ -366,7 +366,7 @@ def test_two_nodes_a_rank_killed_mid_run_and_a_relaunch_equal_one_process(tmp_pa
     with _HoldingServer() as server:
         model = "openai:stand-in"
         args = ["run", "-m", model, "-a", f"base_url={server.url}", "-a", "concurrency=1", "-b", "1", "-t", "easyvqa", "-f", str(judged),
-                "--conditions", "clean,jpeg:10", "--judge", "openai:j", "-J", f"base_url={server.url}", "--limit", "20", "--no-progress"]
+                "--conditions", "clean,jpeg:10", "--judge", "openai:j", "-J", f"base_url={server.url}", "--limit", "20"]
         assert _cli(*args, "--output", str(tmp_path / "single"), "--cache", str(tmp_path / "single.sqlite")) == 1  # unreadable grades
         [single_run] = (tmp_path / "single").iterdir()
         single = list(iter_samples(single_run, "easyvqa"))
@@ -420,6 +420,9 @@ def test_two_nodes_a_rank_killed_mid_run_and_a_relaunch_equal_one_process(tmp_pa
         logs = [log.read_text() for _, log in relaunch]
         assert [p.returncode for p, _ in relaunch] == [1, 1], [text[-3000:] for text in logs]  # rank 0's exit code on both nodes
         assert any(" easyvqa_judged: failed " in text for text in logs), logs
+        # progress (plain lines off a terminal) on rank 0 alone: its shard's, then the whole run's
+        assert sorted(("(rank 0's shard): " in text, "openai:stand-in easyvqa: 20/20 samples (cached 20," in text) for text in logs) == \
+            [(False, False), (True, True)], logs
 
     again = server.counts - before
     done = answered[0] | answered[1]
