@@ -91,11 +91,16 @@ def run(
     from evals.run.evaluate import evaluate_model, run_id_for, unfinished_run
     from evals.data.source import keep_torch_out_of_datasets
     from evals.run.memory import tune_allocators
+    from evals.run.distributed import ShardCache, answer_shard, dist_context
     from evals.run.runner import RunOptions
     from evals.settings import default_cache_path
 
     tune_allocators()
     keep_torch_out_of_datasets()
+    # Under a launcher (torchrun, accelerate launch, srun) every rank answers a shard of each model's run and sends
+    # rank 0 its answers; rank 0 then runs the model as one process does, from its cache (``evals/run/distributed.py``).
+    # Only rank 0 speaks: notes, progress, tables, failures.
+    ctx = dist_context()
     from dataclasses import replace
 
     task_names = _split(tasks)
@@ -128,7 +133,7 @@ def run(
             _fail(f"--conditions: {e}")
         if not wanted:
             _fail("--conditions: no condition given (e.g. --conditions clean,white_noise:10; `omnieval conditions` lists them)")
-        for line in (line for spec in specs.values() for line in left_out(spec, wanted)):
+        for line in (line for spec in specs.values() for line in left_out(spec, wanted) if ctx.is_main):
             console.print(Wrapped(f"--conditions: {line}"))  # on stderr, as wide as the terminal
         # A suite's per-model task list names clean tasks: each brings its conditions along.
         per_task = {name: condition_specs([spec], wanted) for name, spec in specs.items()}
@@ -158,11 +163,6 @@ def run(
     options = RunOptions(batch_size=batch_size or 8, limit=limit, data_dir=str(data_dir) if data_dir else None, seed=seed, reasoning_tags=tags)
     if judge_arg and not judge:
         _fail("-J/--judge-arg given without --judge")
-    from evals.run.distributed import ShardCache, answer_shard, dist_context
-
-    # Under a launcher (torchrun, accelerate launch, srun) every rank answers a shard of each model's run and sends
-    # rank 0 its answers; rank 0 then runs the model as one process does, from its cache (``evals/run/distributed.py``).
-    ctx = dist_context()
     spread = ctx.world_size > 1
     if spread and no_cache:
         _fail(f"--no-cache cannot be used with {ctx.world_size} ranks: each rank's --cache carries its answers to rank 0")

@@ -1,5 +1,6 @@
-"""Data parallel with torchrun (gloo, CPU): ranks exchange answers over the process group and give exactly the
-single-process results; a rank killed mid-run fails the launch with a message naming it, and a relaunch resumes."""
+"""Data parallel under torchrun and as srun starts tasks (gloo, CPU): ranks exchange answers over the process group,
+rank 0 runs the one-process path, and the results are exactly the same command's in one process (judges, suite mean,
+conditions, exit code); a rank killed mid-run fails the launch with a message naming it, and a relaunch resumes."""
 
 from __future__ import annotations
 
@@ -211,19 +212,27 @@ def _cli(*args: str) -> int:
     return CliRunner().invoke(app, list(args)).exit_code
 
 
-@needs_torchrun
-def test_two_ranks_with_torchrun_equal_one_process(tiny_model, tmp_path):
-    """``torchrun --standalone --nproc-per-node 2 -m evals run -s SUITE``, a tiny LLaVA, two ranks on gloo sharing one
-    --cache: disjoint shards, rank 0 runs the suite as one process does, and the results (the suite's mean included) and
-    records equal the same command's in one process."""
+def test_two_ranks_started_as_srun_starts_them_equal_one_process(tiny_model, tmp_path):
+    """Two ``python -m evals run -s SUITE`` processes with the environment Slurm's ``srun`` gives its tasks
+    (``SLURM_STEP_ID``, ``SLURM_PROCID``, ``SLURM_NTASKS``, ``SLURM_LOCALID``; ``MASTER_ADDR``/``MASTER_PORT`` exported),
+    no torchrun, a tiny LLaVA, gloo, one --cache shared: disjoint shards, rank 0 runs the suite as one process does, and
+    the results (the suite's mean included) and records equal the same command's in one process."""
     model = f"hf:{tiny_model('llava')}"
     suite = tmp_path / "one.yaml"
     suite.write_text("name: one\ntasks: [easyvqa]\n")
     args = ["run", "-m", model, "-a", "batch_size=4", "-b", "4", "-s", str(suite), "--limit", "10", "--no-progress"]
-    proc = subprocess.run([str(TORCHRUN), "--standalone", "--nproc-per-node", "2", "-m", "evals", *args, "--output", str(tmp_path / "dist"),
-                           "--cache", str(tmp_path / "c.sqlite")], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"}, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    env = {k: v for k, v in os.environ.items() if k not in _LAUNCH_VARS}
+    env.update({"OMP_NUM_THREADS": "1", "SLURM_STEP_ID": "0", "SLURM_NTASKS": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port())})
+    with _reaped() as tasks:
+        for k in (0, 1):
+            log = tmp_path / f"task{k}.log"
+            with log.open("w") as f:
+                tasks.append((subprocess.Popen([sys.executable, "-m", "evals", *args, "--output", str(tmp_path / "dist"), "--cache",
+                                                str(tmp_path / "c.sqlite")], stdout=f, stderr=subprocess.STDOUT, cwd=ROOT,
+                                               env={**env, "SLURM_PROCID": str(k), "SLURM_LOCALID": str(k)}, start_new_session=True), log))
+        for p, _ in tasks:
+            p.wait(300)
+    assert [p.returncode for p, _ in tasks] == [0, 0], [log.read_text()[-3000:] for _, log in tasks]
     [run] = (tmp_path / "dist").iterdir()
     assert _cli(*args, "--output", str(tmp_path / "single"), "--no-cache") == 0
     [single_run] = (tmp_path / "single").iterdir()
