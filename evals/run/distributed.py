@@ -81,13 +81,6 @@ class DistContext:
             dist.broadcast_object_list(box, src=0, group=self.group)
         return str(box[0])
 
-    def barrier(self) -> None:
-        if self.initialized:
-            import torch.distributed as dist
-
-            with self._peer(0 if not self.is_main else None, "waiting for every rank"):
-                dist.barrier(group=self.group)
-
     def send(self, obj: object, dst: int) -> None:
         """Send one picklable object to rank ``dst`` (point to point over the process group)."""
         import torch.distributed as dist
@@ -132,7 +125,7 @@ class _PeerGuard:
 def dist_context(init: bool = True) -> DistContext:
     """This process's place in the launch (``launcher_env``: torchrun, accelerate or srun); join the process group.
 
-    The group is NCCL with CUDA, else gloo. Barriers and the ranks' answers always travel on gloo (a group of its own
+    The group is NCCL with CUDA, else gloo. The ranks' answers and agreements always travel on gloo (a group of its own
     beside NCCL): gloo sees a peer's closed connection at once, so a rank that dies stops the others with a message
     instead of leaving them in NCCL's watchdog until it times out.
     With no launcher environment this is a world of one and nothing is initialised.
