@@ -865,3 +865,14 @@ def visualpuzzles(row: Row) -> Row:
             raise ValueError(f"options has {len(choices)} texts, not the four lmms-eval writes")
         text += "\nOptions:\n" + "\n".join(f"({letter}) {o}" for letter, o in zip("ABCD", choices))
     return {**row, "choices": choices, "puzzle_text": text}
+
+
+@PREPROCESSORS.register("treebench")
+def treebench(row: Row) -> Row:
+    """TreeBench (VLMEvalKit's TreeBench.tsv, HaochenWang/TreeBench): ``choices``, the option columns ``A`` .. ``Z`` that are
+    there and not empty, in order, as VLMEvalKit's ``TreeBench.build_prompt`` lists them; ``hint`` or None; ``task``, the
+    part of ``category`` before its ``/`` (Perception or Reasoning, the official rating's two tasks)."""
+    choices = [str(row[c]) for c in string.ascii_uppercase if row.get(c) is not None]
+    hint = row.get("hint")
+    return {**row, "choices": choices, "hint": None if hint is None else str(hint),
+            "task": str(row.get("category") or "").split("/")[0]}

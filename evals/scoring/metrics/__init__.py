@@ -44,3 +44,4 @@ from evals.scoring.metrics import erqa  # noqa: F401  (ERQA: the official harnes
 from evals.scoring.metrics import embspatial  # noqa: F401  (EmbSpatial-Bench: lmms-eval's first-letter reading)
 from evals.scoring.metrics import visualpuzzles  # noqa: F401  (VisualPuzzles: lmms-eval's parse_response, no random letter)
 from evals.scoring.metrics import omnispatial  # noqa: F401  (OmniSpatial: the official 'Answer: X' reading, no default A)
+from evals.scoring.metrics import treebench  # noqa: F401  (TreeBench: VLMEvalKit's reading, no default A)
