@@ -19,7 +19,8 @@ docstring states), so a task says once where its files are and both the loader a
   here (unpickling runs code): ``MIRROR_BY_HAND`` says what to do instead.
 - ``csv_audio_folder`` (OpenAudioBench: its CSV and audio folder), ``chunked_calls`` (the chunked Earnings22: its audio folder).
 - ``screenspot_pro_json`` (its ``annotations`` files and ``images`` folder), ``screenspot_v2_json`` (the JSON files and
-  ``screenspotv2_image.zip``, unpacked), ``mmhal_bench`` (``response_template.json`` and ``images/``).
+  ``screenspotv2_image.zip``, unpacked), ``mmhal_bench`` (``response_template.json`` and ``images/``), ``omnispatial_json``
+  (``OmniSpatial-test.zip``, unpacked; its inner layout not checked against the Hub).
 
 Unpacking is confined (DESIGN 13): a member whose path leaves the mirror's folder, a link, or a device is refused with
 the archive's name; each archive is unpacked once (a ``.<archive>.unpacked`` marker beside it).
@@ -115,6 +116,7 @@ LOADER_FILES: dict[str, LoaderFiles] = {
     "screenspot_pro_json": LoaderFiles(_annotations_and_images),
     "screenspot_v2_json": LoaderFiles(_screenspot_v2, unpack=True),
     "mmhal_bench": LoaderFiles(lambda task: ["response_template.json", "images/*"]),
+    "omnispatial_json": LoaderFiles(lambda task: ["OmniSpatial-test.zip"], unpack=True),
 }
 
 MIRROR_BY_HAND = {
