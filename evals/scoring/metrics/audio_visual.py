@@ -103,3 +103,60 @@ def score_daily_omni(inputs: Sequence[ScoreInput], options: NoOptions) -> list[S
                     "letter A-F); anything else is wrong and counted.")
 def score_video_holmes(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
     return score_letters(inputs, video_holmes_letter)
+
+
+# OmniEvalKit (OpenBMB/OmniEvalKit, the kit MiniCPM-o 4.5's omni tables come from) o_e_Kit/utils/metrics/evaluator_mqa.py
+# MQAEvaluator._build_extraction_templates: its phrases, [CHOICE] standing for a letter, each also with ".", ",", ":" or ")"
+# after it; the text and the phrase both lower-cased.
+_OMNIEVALKIT_PHRASES = (
+    "答案是[CHOICE]", "答案是:[CHOICE]", "答案是：[CHOICE]", "答案是 [CHOICE]", "答案是选项[CHOICE]", "答案应该是[CHOICE]",
+    "答案选[CHOICE]", "[CHOICE]是正确", "选项[CHOICE]是最合适的", "正确答案是[CHOICE]", "应该选[CHOICE]", "选择[CHOICE]",
+    "the answer is [CHOICE]", "the correct answer is [CHOICE]", "answer is [CHOICE]", "answer: [CHOICE]",
+    "the answer is ([CHOICE])", "the answer is option [CHOICE]", "would select [CHOICE]", "would choose [CHOICE]",
+    "would select option [CHOICE]", "would choose option [CHOICE]", "[CHOICE] is the best answer", "[CHOICE] is correct",
+    "option [CHOICE] is correct", "the best answer is [CHOICE]", "the best option is [CHOICE]", 'the answer is "[CHOICE]"',
+    "the answer is '[CHOICE]'", "answer is: [CHOICE]", "answer is ([CHOICE])", "([CHOICE])", "option [CHOICE]",
+    "**[CHOICE]**", "**[CHOICE].", "**[CHOICE])", "is [CHOICE]", "is: [CHOICE]", "would be [CHOICE]", "is option [CHOICE]",
+    ": [CHOICE]", "\\boxed{[CHOICE]}", "\\text{[CHOICE]}")
+OMNIEVALKIT_TEMPLATES = tuple(p + end for p in _OMNIEVALKIT_PHRASES for end in ("", ".", ",", ":", ")"))
+_OMNIEVALKIT_BRACKETS = tuple(re.compile(p) for p in (r"\(([A-D])\)", r"\[([A-D])\]", r"（([A-D])）"))
+_OMNIEVALKIT_LETTERS = "ABCDEFGHIJ"
+
+
+def omnievalkit_mqa_letter(prediction: str, choices: Sequence[str]) -> tuple[str | None, str]:
+    """The letter OmniEvalKit's ``MQAEvaluator.eval`` reads by its rules, over the letters of the options (up to ten):
+    ``template`` (the first template, in its order, containing a letter, letters in order, anywhere in the lower-cased
+    text: "this is a cat" reads as ``A`` by "is [CHOICE]"), ``pattern`` (a text of three characters or fewer containing a
+    letter; the text starting with a letter followed by one of ``.,;:) `` or a line break, or the letter alone; the first
+    ``(X)``, ``[X]`` or ``（X）`` of A-D), ``content`` (the text equal to an option's text, or holding an option text of more
+    than three characters that is more than half of it); else ``(None, "unparsed")``, where the kit next asks a sentence
+    embedding model, then an LLM."""
+    text = " ".join(str(prediction if isinstance(prediction, str) else "").lower().split())
+    letters = _OMNIEVALKIT_LETTERS[: len(choices)]
+    for template in OMNIEVALKIT_TEMPLATES:
+        for letter in letters:
+            if template.replace("[CHOICE]", letter.lower()) in text:
+                return letter, "template"
+    if len(text) <= 3:
+        for letter in letters:
+            if letter in text.upper():
+                return letter, "pattern"
+    for letter in letters:
+        if text.startswith(letter.lower()) and (len(text) == 1 or text[1] in ".,;:) \n"):
+            return letter, "pattern"
+    for bracket in _OMNIEVALKIT_BRACKETS:
+        for found in bracket.findall(text.upper()):
+            if found in letters:
+                return found, "pattern"
+    for letter, option in zip(letters, choices):
+        content = str(option).lower() if option is not None else ""
+        if content and (content == text or (len(content) > 3 and content in text and len(content) / len(text) > 0.5)):
+            return letter, "content"
+    return None, "unparsed"
+
+
+@scorer("omnievalkit_mqa_accuracy", **LETTER_ACCURACY,
+        description="Multiple-choice accuracy as OmniEvalKit's MQAEvaluator reads answers by its rules (templates, leading "
+                    "letter, bracketed letter, option text); what they cannot read is wrong and counted.")
+def score_omnievalkit_mqa(inputs: Sequence[ScoreInput], options: NoOptions) -> list[SampleScore]:
+    return score_letters(inputs, omnievalkit_mqa_letter, with_choices=True)
