@@ -876,3 +876,10 @@ def treebench(row: Row) -> Row:
     hint = row.get("hint")
     return {**row, "choices": choices, "hint": None if hint is None else str(hint),
             "task": str(row.get("category") or "").split("/")[0]}
+
+
+@PREPROCESSORS.register("avut")
+def avut(row: Row) -> Row:
+    """AVUT (tsinghua-ee/AVUTBenchmark AV_Human_data.json): ``choices``, the texts of ``option_A`` .. ``option_D`` in
+    order, an empty one kept (the answer letter indexes the four columns; one human question answers an empty option)."""
+    return {**row, "choices": [str(row.get(f"option_{letter}") or "") for letter in "ABCD"]}

@@ -1,7 +1,8 @@
-"""FutureOmni as OmniEvalKit runs it (the kit MiniCPM-o 4.5's omni tables come from), against the kit's own outputs.
+"""FutureOmni and AVUT-Human as OmniEvalKit runs them (the kit MiniCPM-o 4.5's omni tables come from), against the kit's
+own outputs.
 
-``data/futureomni_official.json`` holds, from running OpenBMB/OmniEvalKit's code (commit, paths and command in its
-header): the text ``MiniCPM_o.build_messages`` sends for the fixture's first question, and what ``MQAEvaluator.eval``
+``data/omnievalkit_av_official.json`` holds, from running OpenBMB/OmniEvalKit's code (commit, paths and command in its
+header): the text ``MiniCPM_o.build_messages`` sends for fixture questions of both, and what ``MQAEvaluator.eval``
 (its rules) reads from adversarial answers. omnieval's ``omnievalkit_mqa_letter`` must agree on every case; where the
 rules read nothing the kit asks a sentence-embedding model and then an LLM: here the answer is unparsed, wrong and
 counted (the departure the task states). Pure Python over recorded data: no model, no media.
@@ -18,7 +19,7 @@ from evals.scoring.contract import NoOptions, ScoreInput
 from evals.scoring.metrics.audio_visual import omnievalkit_mqa_letter, score_omnievalkit_mqa
 from evals.spec.catalog import load_task
 
-DATA = json.loads((Path(__file__).parent / "data" / "futureomni_official.json").read_text(encoding="utf-8"))
+DATA = json.loads((Path(__file__).parent / "data" / "omnievalkit_av_official.json").read_text(encoding="utf-8"))
 MQA = DATA["mqa"]
 CASES = MQA["cases"]
 
@@ -45,10 +46,11 @@ def test_the_scorer_counts_what_the_rules_cannot_read_as_wrong_and_unparsed():
     assert [s.stats["unparsed"] for s in scores] == [float(c["extracted"] is None) for c in CASES]
 
 
-def test_the_prompt_and_settings_are_the_kits():
-    spec = load_task("futureomni")
-    official = DATA["prompt"]
-    assert official["max_tokens"] == spec.generation.max_new_tokens and official["load_av"] is spec.video.audio
-    assert (official["max_frames"], official["max_fps"]) == (spec.video.max_frames, spec.video.fps)
-    assert spec.prompt.user.startswith("<video>")  # the kit's {media} first; its text after it, stripped
-    # The rendered request text is compared with official["content"] in tests/catalog/test_futureomni.py.
+def test_the_prompts_and_settings_are_the_kits():
+    for name, official in (("futureomni", DATA["prompt"]), ("avut_human", DATA["prompt_avut_human"][0])):
+        spec = load_task(name)
+        assert official["max_tokens"] == spec.generation.max_new_tokens and official["load_av"] is spec.video.audio, name
+        assert (official["max_frames"], official["max_fps"]) == (spec.video.max_frames, spec.video.fps), name
+        assert spec.prompt.user.startswith("<video>"), name  # the kit's {media} first; its text after it, stripped
+        assert spec.scorers[0].name == "omnievalkit_mqa_accuracy", name
+    # The rendered request texts are compared with the recorded ones in tests/catalog/test_omnievalkit_av.py.

@@ -1,7 +1,8 @@
-"""FutureOmni (tasks/omni/futureomni.yaml) end to end on a fixture mirror in the layout the task reads (test.json, a list of
-questions in the README's record format, and the clips as videos/<id>.mp4 with a sound track): a constant answer scored
-by OmniEvalKit's rules with the kit's subgroups, the request text the kit's own code builds (recorded in
-tests/conformance/data/futureomni_official.json), and a tiny Qwen2.5-Omni seeing and hearing one clip.
+"""FutureOmni and AVUT-Human (tasks/omni/futureomni.yaml, avut_human.yaml: OmniEvalKit's protocol) end to end on fixture
+mirrors in the layouts the tasks read (FutureOmni's test.json and clips videos/<id>.mp4; AVUT's AV_Human_data.json and
+videos data/<youtube id>.mp4, all with a sound track): a constant answer scored by OmniEvalKit's rules with the kit's
+subgroups, the request texts the kit's own code builds (recorded in tests/conformance/data/omnievalkit_av_official.json),
+and a tiny Qwen2.5-Omni seeing and hearing one FutureOmni clip.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import run_tasks
-from make_fixtures import write_futureomni
+from make_fixtures import write_avut, write_futureomni
 
 from evals.results import iter_samples
 from evals.spec.catalog import load_task
@@ -21,12 +22,14 @@ if importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"
     from tests.adapters.conftest import tiny_model, tiny_root  # noqa: F401  (fixtures)
 
 HAS_TORCH = bool(importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"))
-OFFICIAL = json.loads((Path(__file__).parents[1] / "conformance" / "data" / "futureomni_official.json").read_text(encoding="utf-8"))
+OFFICIAL = json.loads((Path(__file__).parents[1] / "conformance" / "data" / "omnievalkit_av_official.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def mirror(tmp_path_factory):
-    return write_futureomni(tmp_path_factory.mktemp("futureomni"))
+    root = tmp_path_factory.mktemp("omnievalkit_av")
+    write_futureomni(root)
+    return write_avut(root)
 
 
 def test_a_constant_answer_is_scored_by_the_kits_rules_with_its_subgroups(mirror, tmp_path):
@@ -41,6 +44,19 @@ def test_a_constant_answer_is_scored_by_the_kits_rules_with_its_subgroups(mirror
     # The kit's content: the clip's frames and sound, then its one text, which its own code built for this question.
     assert [p["type"] for p in turn["content"]] == ["video", "text"]
     assert [turn["content"][1]["text"]] == OFFICIAL["prompt"]["content"]
+
+
+def test_avut_reads_its_option_columns_and_scores_as_the_kit(mirror, tmp_path):
+    r = run_tasks([load_task("avut_human")], mirror, tmp_path, "B").tasks["avut_human"]
+    assert r.n_errors == 0 and r.n_samples == r.n_scored == 4
+    assert r.metrics["accuracy"].value == pytest.approx(0.5) and r.metrics["unparsed_rate"].value == 0.0
+    groups = {s.field: {g: v["accuracy"].value for g, v in s.groups.items()} for s in r.subgroups}
+    assert groups["video_type"] == {"vlog": 0.5, "TED speech": 0.5}
+    assert set(groups) == {"task_type", "video_type"}
+    records = {s.id: json.loads(s.model_dump_json()) for s in iter_samples(tmp_path, "avut_human")}
+    for official in OFFICIAL["prompt_avut_human"]:  # the first question, and the last with its empty option C
+        [turn] = records[str(official["QA_id"])]["prompt"]
+        assert [p["type"] for p in turn["content"]] == ["video", "text"] and [turn["content"][1]["text"]] == official["content"]
 
 
 def test_a_missing_clip_is_that_questions_error(tmp_path):
