@@ -34,7 +34,7 @@ def _names_in(path: Path) -> tuple[list[str], bool]:
     """The task names a file defines and whether it is a family; a plain file's name is its stem (checked at load)."""
     if not _VARIANTS_LINE.search(path.read_bytes()):
         return [path.stem], False
-    return family_task_names(path), True
+    return family_task_names(path, shipped=True), True
 
 
 @lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ from evals.spec.family import error_key, is_family, variant_data, variant_overri
 from evals.spec.paths import column_path_problem
 from evals.spec.templates import template_problem
 from evals.spec.transforms import transform_options_model
-from evals.spec.yaml_io import read_yaml_mapping
+from evals.spec.yaml_io import read_shipped_yaml_mapping, read_yaml_mapping
 
 Modality = Literal["image", "audio", "video"]
 Kind = Literal["vqa", "caption", "asr", "audio_qa", "classification", "mcq", "speech_translation"]
@@ -574,10 +574,11 @@ def load_task_family(path: str | Path) -> list[TaskSpec]:
     return [_validate_task(path, variant_data(data, o, name), name, o) for name, o in variant_overrides(data, path).items()]
 
 
-def family_task_names(path: str | Path) -> list[str]:
-    """The task names a YAML file defines, without validating the tasks (for the catalogue's index)."""
+def family_task_names(path: str | Path, shipped: bool = False) -> list[str]:
+    """The task names a YAML file defines, without validating the tasks (for the catalogue's index); ``shipped``: a
+    file of omnieval's own catalogue, read by libyaml (``read_shipped_yaml_mapping``)."""
     path = Path(path)
-    data = read_yaml_mapping(path)
+    data = read_shipped_yaml_mapping(path) if shipped else read_yaml_mapping(path)
     if not is_family(data):
         return [str(data.get("name", path.stem))]
     return list(variant_overrides(data, path))

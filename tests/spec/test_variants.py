@@ -138,7 +138,7 @@ def test_the_index_parses_only_family_files(monkeypatch):
 
     parsed: list[str] = []
     real = catalog.family_task_names
-    monkeypatch.setattr(catalog, "family_task_names", lambda path: parsed.append(Path(path).name) or real(path))
+    monkeypatch.setattr(catalog, "family_task_names", lambda path, **kw: parsed.append(Path(path).name) or real(path, **kw))
     catalog._index.cache_clear()
     try:
         names = catalog.task_names()
@@ -159,3 +159,24 @@ def test_the_index_parses_only_family_files(monkeypatch):
                               "voicebench.yaml", "voicebench_open.yaml", "voicebench_sd_qa.yaml", "vstar_bench.yaml",
                               "wemath.yaml", "wenetspeech.yaml", "worldsense.yaml", "zerobench.yaml"]
     assert "easyvqa" in names and "pope_random" in names
+
+
+def test_the_index_reads_the_shipped_files_as_the_bounded_reader_does():
+    """The catalogue's index reads its own family files with libyaml (fast); every one of them gives the same mapping
+    through the bounded reader that files from anyone go through."""
+    from evals.spec.catalog import tasks_root
+    from evals.spec.yaml_io import read_shipped_yaml_mapping, read_yaml_mapping
+
+    families = [p for p in sorted(tasks_root().rglob("*.yaml")) if b"\nvariants:" in p.read_bytes()]
+    assert len(families) > 50
+    for path in families:
+        assert read_shipped_yaml_mapping(path) == read_yaml_mapping(path), path
+
+
+def test_a_shipped_file_libyaml_cannot_read_is_reported_by_the_bounded_reader_with_its_line(tmp_path):
+    from evals.spec.yaml_io import read_shipped_yaml_mapping
+
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nvariants:\n  a: {dataset: {split: [b}\n")
+    with pytest.raises(SpecError, match=r"broken\.yaml:3"):
+        read_shipped_yaml_mapping(path)
