@@ -1818,3 +1818,58 @@ def load_omnispatial_json(task: TaskSpec, data_dir: Path | None = None) -> RowSo
     identity = stable_hash({"files": _files_identity([str(rows_path)]), "revision": task.dataset.revision})
     return RowSource(rows(), len(items), identity, f"files:{rows_path.parent}", task.dataset.revision, reuse_key=identity,
                      columns=[*keys, "image", "picture"])
+
+
+# --- Ref-L4: the split's parquet and the pictures of images.tar.gz ----------------------------------------------------------
+
+REF_L4_SIZES = (128.0, 256.0)
+"""Ref-L4's size levels (``RefL4Evaluator``'s ``small_size_th`` and ``large_size_th``, JierunChen/Ref-L4
+ref_l4/evaluation.py): an object is small when sqrt(w * h) of its box is under 128 pixels, large when over 256."""
+
+
+def ref_l4_row(row: dict[str, Any], repo: Path) -> dict[str, Any]:
+    """One Ref-L4 annotation (``caption``, ``bbox`` [x, y, w, h] in pixels, ``width``, ``height``, ``file_name``) with
+    ``box`` (``[x1, y1, x2, y2]`` as JSON text, as the official evaluator turns ``bbox``), ``image_width`` /
+    ``image_height`` (the row's ``width`` / ``height``), ``size`` (small, medium, large: ``REF_L4_SIZES``) and the picture
+    ``file_name`` names in the mirror's folder (where ``images.tar.gz`` unpacks; also under ``images/``): a name outside
+    the folder or a missing file is that sample's error; a box that is not four numbers is the row's error."""
+    from evals.data.media import LoaderFile, MediaError, resolve_inside
+
+    try:
+        x, y, w, h = (float(v) for v in row.get("bbox") or ())
+    except (TypeError, ValueError):
+        return error_row(f"ref_l4: annotation {row.get('id')!r} bbox {row.get('bbox')!r} is not [x, y, w, h]")
+    side = (w * h) ** 0.5 if w > 0 and h > 0 else 0.0
+    size = "small" if side < REF_L4_SIZES[0] else "medium" if side <= REF_L4_SIZES[1] else "large"
+    name = str(row.get("file_name") or "")
+    picture: Any = _missing_media(f"picture {name!r} is not in the mirror {repo} (unpack images.tar.gz there)")
+    for candidate in (name, f"images/{name}"):
+        try:
+            path = resolve_inside(candidate, repo)
+        except MediaError as e:
+            picture = _missing_media(str(e))
+            break
+        if name and path.is_file():
+            picture = LoaderFile(path)
+            break
+    return {**row, "image": picture, "box": json.dumps([x, y, x + w, y + h]), "image_width": row.get("width"),
+            "image_height": row.get("height"), "size": size}
+
+
+@LOADERS.register("ref_l4")
+def load_ref_l4(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
+    """Ref-L4 as JierunChen/Ref-L4 ships it and its ``RefL4Dataset`` reads it: the split's parquet (config ``ref_l4``:
+    ``ref-l4-val.parquet``, ``ref-l4-test.parquet``) and the pictures of ``images.tar.gz``, unpacked into the mirror's
+    folder (each member's name is a row's ``file_name``). Each row as ``ref_l4_row`` makes it, in file order."""
+    if data_dir is None:
+        raise DataError(f"task {task.name}: its pictures ship in images.tar.gz: mirror {task.dataset.path} "
+                        f"(`omnieval data mirror {task.name} --to DIR`, which unpacks it) and pass --data-dir DIR")
+    repo = Path(data_dir) / task.dataset.path
+    part = open_part(task, data_dir)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, row in part.rows:
+            yield i, (row if ROW_ERROR in row else ref_l4_row(row, repo))
+
+    return RowSource(rows(), part.num_rows, stable_hash([part.fingerprint, "ref_l4"]), part.origin, part.revision,
+                     columns=[*part.columns, "image", "box", "image_width", "image_height", "size"])

@@ -20,3 +20,14 @@ def json_field(text: Any, name: str, default: Any = None) -> Any:
             value = data[name]
             return " ".join(map(str, value)) if isinstance(value, list) else value
     return default
+
+
+def tag_text(text: Any, tag: str) -> str:
+    """``{{ prediction | tag_text("answer") }}``: the text of the first ``<tag>...</tag>`` in ``text``, stripped; a tag opened
+    and never closed runs to the end of the text; "" when the tag is never opened. As ChartMuseum's ``extract_answer``
+    reads ``<answer>`` (Liyan06/ChartMuseum evaluate.py: ``re.search(r'<answer>(.*?)</answer>', text + '</answer>',
+    re.DOTALL)``)."""
+    import re
+
+    match = re.search(f"<{re.escape(tag)}>(.*?)</{re.escape(tag)}>", f"{text}</{tag}>", re.DOTALL)
+    return match.group(1).strip() if match else ""

@@ -24,7 +24,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from evals.errors import SpecError
-from evals.scoring.answers import json_field
+from evals.scoring.answers import json_field, tag_text
 
 if TYPE_CHECKING:
     from evals.spec.task import TaskSpec
@@ -33,6 +33,7 @@ _ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trai
 
 
 _ENV.filters["json_field"] = json_field
+_ENV.filters["tag_text"] = tag_text
 
 ANSWER_VARIABLES = frozenset({"prediction", "first", "second"})
 """The judge template variables that hold a model's answer (``first`` and ``second``: the two answers of a pair

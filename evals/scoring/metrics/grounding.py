@@ -30,7 +30,8 @@ Decisions (each pinned in tests/metrics/test_grounding.py):
   computes a negative area, and divides by zero when the union comes to 0);
 - coordinates outside the image are clipped to it before the IoU (lmms-eval does not clip: a box reaching past the
   image's edge scores lower there);
-- IoU = intersection / union, 0 when the union is empty; right when IoU >= 0.5 (lmms-eval's ``>=``).
+- IoU = intersection / union, 0 when the union is empty; right when IoU >= 0.5 (lmms-eval's ``>=``); with
+  ``iou_rule: over``, right only when IoU > 0.5 (Ref-L4's official ``RefL4Evaluator``: ``iou > th``).
 
 Each sample needs ``image_width`` and ``image_height`` in its metadata (``fields.metadata``; the ``refcoco_expressions``
 loader reads them from the image's header) and one reference: the box ``[x1, y1, x2, y2]`` in the image's pixels.
@@ -71,6 +72,8 @@ class GroundingOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     box_format: BoxFormat = "norm1"
+    iou_rule: Literal["at_least", "over"] = "at_least"
+    """``at_least``: right when IoU >= 0.5 (lmms-eval's RefCOCO); ``over``: IoU > 0.5 (Ref-L4's evaluator)."""
     resize_factor: int = 28
     min_pixels: int = 56 * 56
     max_pixels: int = 28 * 28 * 16384
@@ -183,8 +186,9 @@ def score_box_iou(inputs: Sequence[ScoreInput], options: GroundingOptions) -> li
         width, height = image_size(item)
         box, rule = read_box(item.prediction, width, height, options)
         iou = box_iou(box, ref) if box is not None else 0.0
+        right = iou > THRESHOLD if options.iou_rule == "over" else iou >= THRESHOLD
         out.append(SampleScore(
-            stats={"correct": float(iou >= THRESHOLD), "iou": iou, "unparsed": float(box is None)},
+            stats={"correct": float(right), "iou": iou, "unparsed": float(box is None)},
             extracted="[" + ", ".join(f"{v:.1f}" for v in box) + "]" if box is not None else None, rule=rule,
         ))  # fmt: skip
     return out
