@@ -20,7 +20,7 @@ docstring states), so a task says once where its files are and both the loader a
 - ``csv_audio_folder`` (OpenAudioBench: its CSV and audio folder), ``chunked_calls`` (the chunked Earnings22: its audio folder).
 - ``screenspot_pro_json`` (its ``annotations`` files and ``images`` folder), ``screenspot_v2_json`` (the JSON files and
   ``screenspotv2_image.zip``, unpacked), ``mmhal_bench`` (``response_template.json`` and ``images/``), ``omnispatial_json``
-  (``OmniSpatial-test.zip``, unpacked; its inner layout not checked against the Hub).
+  (``OmniSpatial-test.zip``, unpacked; its inner layout not checked against the Hub), ``ref_l4`` (``images.tar.gz``, unpacked).
 
 Unpacking is confined (DESIGN 13): a member whose path leaves the mirror's folder, a link, or a device is refused with
 the archive's name; each archive is unpacked once (a ``.<archive>.unpacked`` marker beside it).
@@ -117,6 +117,7 @@ LOADER_FILES: dict[str, LoaderFiles] = {
     "screenspot_v2_json": LoaderFiles(_screenspot_v2, unpack=True),
     "mmhal_bench": LoaderFiles(lambda task: ["response_template.json", "images/*"]),
     "omnispatial_json": LoaderFiles(lambda task: ["OmniSpatial-test.zip"], unpack=True),
+    "ref_l4": LoaderFiles(lambda task: ["images.tar.gz"], unpack=True),
 }
 
 MIRROR_BY_HAND = {

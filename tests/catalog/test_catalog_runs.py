@@ -375,6 +375,11 @@ EXPECTED: dict[str, tuple[str, dict[str, float], dict[str, dict[str, float]]]] =
     "treebench": ("<answer>a</answer>", {"accuracy": 0.5, "unparsed_rate": 0.0},
                   {"category": {"Perception/Attributes": 1.0, "Perception/OCR": 0.0, "Reasoning/Ordering": 0.0, "Reasoning/Comparison": 1.0},
                    "task": {"Perception": 0.5, "Reasoning": 0.5}}),
+    "futureomni": ("B", {"accuracy": 0.5, "unparsed_rate": 0.0}, {"audio_type": {"Sound": 1.0, "Speech": 0.5, "Music": 0.0}}),
+    "avut_human": ("B", {"accuracy": 0.5, "unparsed_rate": 0.0}, {"video_type": {"vlog": 0.5, "TED speech": 0.5}}),
+    "ref_l4_test": ("[0, 0, 0.5, 0.5]", {"acc@0.5": 0.25, "miou": (2000 / 25600 + 1 + 25600 / 90000 + 0.5) / 4, "unparsed_rate": 0.0},
+                    {"size": {"small": 0.0, "medium": 0.5, "large": 0.0}}),
+    "ref_l4_val": ("[0, 0, 0.5, 0.5]", {"acc@0.5": 0.5, "miou": 0.5, "unparsed_rate": 0.0}, {"size": {"medium": 1.0, "small": 0.0}}),
     "videomme_w_audio": ("The best answer is C.", {"accuracy": 1 / 6, "unparsed_rate": 0.0}, {"duration": {"short": 1 / 3, "medium": 0.0}}),
 }
 
@@ -388,10 +393,10 @@ JUDGED_TASKS = ["mmvet", "sonic_o1_summary", *(f"air_bench_chat_{d}" for d in ("
                 "voicebench_alpacaeval", "voicebench_commoneval", "voicebench_wildvoice",
                 *(f"voicebench_sd_qa_{r}" for r in ("aus", "gbr", "ind_n", "ind_s", "irl", "kenya", "nga", "nzl", "phl", "usa", "zaf")),
                 "mmvu_open", "mmbench_video", "openaudiobench_llama_questions", "openaudiobench_web_questions", "openaudiobench_trivia_qa",
-                "tempcompass_captioning", "mlvu_dev_ssc", "mlvu_dev_vs", "mmhal_bench"]
+                "tempcompass_captioning", "mlvu_dev_ssc", "mlvu_dev_vs", "mmhal_bench", "chartmuseum_test", "chartmuseum_dev"]
 """Scored from a judge's verdicts: tests/catalog/test_judged.py, test_charxiv.py, test_simplevqa.py, test_mmlongbench_doc.py,
 test_mm_mt_bench.py, test_mia_bench.py, test_voicebench_subsets.py, test_mmvu.py, test_mmbench_video.py, test_openaudiobench.py,
-test_tempcompass_formats.py, test_mlvu_generation.py, test_mmhal_bench.py."""
+test_tempcompass_formats.py, test_mlvu_generation.py, test_mmhal_bench.py, test_chartmuseum.py."""
 
 
 def test_mmvet_reports_each_official_capability_and_each_combination(fixture_mirror, tmp_path):

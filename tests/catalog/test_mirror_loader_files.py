@@ -97,7 +97,7 @@ def _videos_read(task: str, mirror: Path) -> list[bool]:
 def test_every_loader_reading_more_than_its_split_declares_its_files():
     one_task_each = ["videomme", "videommmu_perception", "lvbench", "daily_omni", "mmvu_mc", "motionbench_dev", "sonic_o1_mcq", "mmbench_video",
                      "openaudiobench_llama_questions", "open_asr_earnings22", "screenspot_pro", "screenspot_v2", "mmhal_bench",
-                     "longvideobench_val_i", "omnispatial"]
+                     "longvideobench_val_i", "omnispatial", "ref_l4_test"]
     assert {load_task(t).dataset.loader for t in one_task_each} == set(LOADER_FILES)
     assert all(loader_files(load_task(t), load_task(t).dataset.path) for t in one_task_each)
     assert loader_files(load_task("videomme"), "lmms-eval/Video-MME") == ["videos_chunked_*.zip"]

@@ -102,8 +102,14 @@ class ObedientJudge(Adapter):
         return [Response(text=self.reply(r.text)) for r in requests]
 
 
+def _reads_answer_tag(spec: TaskSpec) -> bool:
+    return 'tag_text("answer")' in (spec.judge.prompt or "")  # type: ignore[union-attr]  (ChartMuseum: the <answer> text only)
+
+
 def _record(spec: TaskSpec, prediction: str) -> SampleRecord:
     metadata = {key: "a man speaks; rain falls" for key in (spec.fields.metadata or {})}
+    if _reads_answer_tag(spec):
+        prediction = f"<answer>{prediction}</answer>"
     return SampleRecord(task=spec.name, index=0, id="s0", prompt=[{"role": "user", "content": [{"type": "text", "text": "What is x?"}]}],
                         prediction=prediction, references=["-1", "-5"], choices=["-1", "-5", "3"], metadata=metadata)
 
@@ -132,7 +138,7 @@ def test_every_judged_task_keeps_the_answer_in_its_field(name):
     benign = _prompts(spec, BENIGN)
     assert any(BENIGN in p for p in benign), f"{name}: the judge prompt does not show the answer"
     for what, answer in _injections(forged).items():
-        quoted = quote_answer(answer)
+        quoted = quote_answer(answer.strip() if _reads_answer_tag(spec) else answer)  # extract_answer strips the tag's text
         assert "\n" not in quoted and "\r" not in quoted and len(quoted.splitlines()) == 1
         injected = _prompts(spec, answer)
         assert [p.count("\n") for p in injected] == [p.count("\n") for p in benign], what

@@ -145,19 +145,20 @@ def test_the_index_parses_only_family_files(monkeypatch):
     finally:
         catalog._index.cache_clear()  # the next test builds the index without the spy
     assert sorted(parsed) == ["ai2d.yaml", "air_bench_chat.yaml", "air_bench_foundation.yaml", "blink.yaml",
-                              "cc_ocr.yaml", "common_voice_15.yaml", "countbench.yaml", "covost2.yaml", "crpe.yaml",
-                              "cv_bench.yaml", "daily_omni.yaml", "docvqa_test.yaml", "dynamath.yaml",
-                              "fleurs_asr.yaml", "fleurs_st.yaml", "fleurs_st_en_x.yaml", "fleurs_st_x_zh.yaml",
-                              "fleurs_st_zh_x.yaml", "gtzan.yaml", "hrbench.yaml", "mathverse_testmini.yaml",
-                              "mathvision.yaml", "mls.yaml", "mlvu.yaml", "mlvu_generation.yaml",
-                              "mmbench_test.yaml", "mmbench_v11.yaml", "mme_realworld.yaml", "mmmu_pro.yaml",
-                              "mmmu_val.yaml", "mmt_bench.yaml", "mmvu.yaml", "mvbench.yaml", "open_asr.yaml",
-                              "open_asr_esb.yaml", "open_asr_longform.yaml", "open_asr_multilingual.yaml",
-                              "openaudiobench.yaml", "pope.yaml", "refcoco.yaml", "scienceqa_img.yaml",
-                              "screenspot.yaml", "sonic_o1.yaml", "tempcompass.yaml", "video_holmes.yaml",
-                              "videomme.yaml", "videommmu.yaml", "visualpuzzles.yaml", "visulogic.yaml",
-                              "voicebench.yaml", "voicebench_open.yaml", "voicebench_sd_qa.yaml", "vstar_bench.yaml",
-                              "wemath.yaml", "wenetspeech.yaml", "worldsense.yaml", "zerobench.yaml"]
+                              "cc_ocr.yaml", "chartmuseum.yaml", "common_voice_15.yaml", "countbench.yaml",
+                              "covost2.yaml", "crpe.yaml", "cv_bench.yaml", "daily_omni.yaml", "docvqa_test.yaml",
+                              "dynamath.yaml", "fleurs_asr.yaml", "fleurs_st.yaml", "fleurs_st_en_x.yaml",
+                              "fleurs_st_x_zh.yaml", "fleurs_st_zh_x.yaml", "gtzan.yaml", "hrbench.yaml",
+                              "mathverse_testmini.yaml", "mathvision.yaml", "mls.yaml", "mlvu.yaml",
+                              "mlvu_generation.yaml", "mmbench_test.yaml", "mmbench_v11.yaml", "mme_realworld.yaml",
+                              "mmmu_pro.yaml", "mmmu_val.yaml", "mmt_bench.yaml", "mmvu.yaml", "mvbench.yaml",
+                              "open_asr.yaml", "open_asr_esb.yaml", "open_asr_longform.yaml",
+                              "open_asr_multilingual.yaml", "openaudiobench.yaml", "pope.yaml", "ref_l4.yaml",
+                              "refcoco.yaml", "scienceqa_img.yaml", "screenspot.yaml", "sonic_o1.yaml",
+                              "tempcompass.yaml", "video_holmes.yaml", "videomme.yaml", "videommmu.yaml",
+                              "visualpuzzles.yaml", "visulogic.yaml", "voicebench.yaml", "voicebench_open.yaml",
+                              "voicebench_sd_qa.yaml", "vstar_bench.yaml", "wemath.yaml", "wenetspeech.yaml",
+                              "worldsense.yaml", "zerobench.yaml"]
     assert "easyvqa" in names and "pope_random" in names
 
 
