@@ -348,7 +348,10 @@ def test_air_bench_chat_is_graded_pairwise_in_both_orders_with_the_official_prom
     assert {g: m["score"]["value"] for g, m in result["subgroups"][0]["groups"].items()} == {"sound_QA": 7.5, "sound_generation_QA": 8.5}
     head = ("You are a helpful and precise assistant for checking the quality of the answer.\n[Detailed Audio Description]\n"
             "A dog barks twice in a park; birds chirp.\n[Question]\nWhat animal is heard?\n")
-    reference_first, answer_first = (p for p in judge.prompts if "What animal is heard?" in p)
+    # The two orders are asked concurrently: which reached the judge first varies, so each is told by its layout.
+    both = sorted((p for p in judge.prompts if "What animal is heard?" in p), key=lambda p: "Answer]\nA dog is barking.\n[The End of Assistant 1s" in p)
+    assert len(both) == 2
+    reference_first, answer_first = both
     assert reference_first.startswith(head + "[The Start of Assistant 1s Answer]\nA dog barks twice.\n[The End of Assistant 1s Answer]\n"
                                       "[The Start of Assistant 2s Answer]\nA dog is barking.\n[The End of Assistant 2s Answer]\n[System]\n")
     assert answer_first.startswith(head + "[The Start of Assistant 1s Answer]\nA dog is barking.\n[The End of Assistant 1s Answer]\n"
