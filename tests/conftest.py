@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-# The suite starts about 150 `python -m evals` processes (and its workers): with PYTHONDONTWRITEBYTECODE set (as on
-# this project's machines) each one compiled omnieval's modules again, 0.27 s of a 2.5 s start. Bytecode goes to the
+# The tests start many `python -m evals` processes (about 100 places do): with PYTHONDONTWRITEBYTECODE set (as on this
+# project's machines) each one compiled omnieval's modules again, 0.27 s of a 2.5 s start. Bytecode goes to the
 # checkout's __pycache__ folders, which git ignores.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
