@@ -11,7 +11,8 @@ docstring states), so a task says once where its files are and both the loader a
   (``lmms_eval/api/task.py`` at 75571cfe: ``**/*.zip`` extracted, ``**/*.tar*`` grouped by name without ``.tar...``
   and a trailing ``_<n>``, each group's parts concatenated in sorted order, then extracted).
 - ``json_videos`` (Daily-Omni, Video-Holmes, WorldSense): the ``questions`` file and the repo's zips and tars, unpacked
-  the same way (Videos.tar into ``Videos/``, videos.zip into ``videos/``).
+  the same way (Videos.tar into ``Videos/``, videos.zip into ``videos/``), and the ``video_folders`` a repo holds its
+  videos in as loose files (AVUT-Human's ``data/``).
 - ``hub_url_videos`` (MMVU): the repo's ``videos/`` folder, the Hub paths its rows' URLs name.
 - ``motionbench``: the ``questions`` file and the ``video_folders``.
 - ``sonic_o1``: ``vqa/<name>/*.json`` and the ``dataset/videos`` and ``dataset/audios`` folders.
@@ -66,7 +67,9 @@ def _video_zips(task: TaskSpec) -> list[str]:
 
 
 def _json_videos(task: TaskSpec) -> list[str]:
-    return [*_as_list(_files(task).get("questions")), *ARCHIVES]
+    files = _files(task)
+    folders = (f"{folder.strip('/')}/*" for folder in _as_list(files.get("video_folders")))  # videos the repo holds loose
+    return [*_as_list(files.get("questions")), *ARCHIVES, *folders]
 
 
 def _motionbench(task: TaskSpec) -> list[str]:

@@ -103,6 +103,8 @@ def test_every_loader_reading_more_than_its_split_declares_its_files():
     assert loader_files(load_task("videomme"), "lmms-eval/Video-MME") == ["videos_chunked_*.zip"]
     assert loader_files(load_task("charades_sta"), "lmms-lab/charades_sta") == ["Charades_v1_480_part_*.zip"]
     assert loader_files(load_task("daily_omni"), DAILY_OMNI) == ["qa.json", "*.zip", "*.tar", "*.tar.*"]
+    assert loader_files(load_task("avut_human"), "tsinghua-ee/AVUTBenchmark") == ["AV_Human_data.json", "*.zip", "*.tar", "*.tar.*",
+                                                                                   "data/*"]  # its videos are loose files
     assert loader_files(load_task("mmvu_mc"), "yale-nlp/MMVU") == ["videos/*"]
     assert loader_files(load_task("videomme"), "some/other-repo") == []
 
