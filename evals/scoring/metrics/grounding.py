@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -268,17 +268,26 @@ def point_to_unit(point: tuple[float, float], width: float, height: float, optio
                     "included; the point read as lmms-eval's _parse_point reads it, its coordinates as point_format says; "
                     "no point is wrong, counted as unparsed.")
 def score_click(inputs: Sequence[ScoreInput], options: ClickOptions) -> list[SampleScore]:
-    out = []
-    for item in inputs:
+    def judge(item: ScoreInput, point: tuple[float, float] | None) -> tuple[bool, str | None]:
         width, height = image_size(item)
         x1, y1, x2, y2 = (v / side for v, side in zip(reference_box(item), (width, height, width, height)))
+        if point is None:
+            return False, None
+        ux, uy = point_to_unit(point, width, height, options)  # fractions of the screenshot, as both official scripts compare
+        return x1 <= ux <= x2 and y1 <= uy <= y2, f"[{ux * width:.1f}, {uy * height:.1f}]"
+
+    return _click_scores(inputs, judge)
+
+
+def _click_scores(inputs: Sequence[ScoreInput],
+                  judge: Callable[[ScoreInput, tuple[float, float] | None], tuple[bool, str | None]]) -> list[SampleScore]:
+    """Each answer's click read by ``find_point`` and judged by ``judge(item, point) -> (hit, extracted)`` (which reads the
+    sample's target first, so a bad target is that sample's scoring error even when no point was read); no point is
+    wrong and counted as unparsed."""
+    out = []
+    for item in inputs:
         point, rule = find_point(item.prediction)
-        hit = False
-        extracted = None
-        if point is not None:  # compared as fractions of the screenshot, as both official scripts compare them
-            ux, uy = point_to_unit(point, width, height, options)
-            hit = x1 <= ux <= x2 and y1 <= uy <= y2
-            extracted = f"[{ux * width:.1f}, {uy * height:.1f}]"
+        hit, extracted = judge(item, point)
         out.append(SampleScore(stats={"correct": float(hit), "unparsed": float(point is None)}, extracted=extracted, rule=rule))
     return out
 
@@ -337,20 +346,17 @@ def osworld_hit(kind: str, coords: Sequence[float], x: float, y: float) -> bool:
                     "target is absent, both coordinates are negative ([-1, -1]); the point read as lmms-eval's _parse_point "
                     "reads it; no point is wrong, counted as unparsed.")
 def score_osworld_click(inputs: Sequence[ScoreInput], options: ClickOptions) -> list[SampleScore]:
-    out = []
-    for item in inputs:
+    def judge(item: ScoreInput, point: tuple[float, float] | None) -> tuple[bool, str | None]:
         kind, coords = osworld_target(item)
         width, height = image_size(item)
-        point, rule = find_point(item.prediction)
-        hit, extracted = False, None
-        if point is not None:
-            x, y = point
-            if options.point_format == "lmms_eval":  # lmms-eval's _to_absolute_point: 0-1 when both are, else pixels
-                x, y = (x * width, y * height) if 0 <= x <= 1 and 0 <= y <= 1 else (x, y)
-            elif options.point_format != "pixels":
-                ux, uy = point_to_unit(point, width, height, options)
-                x, y = ux * width, uy * height
-            hit = osworld_hit(kind, coords, x, y)
-            extracted = f"[{x:.1f}, {y:.1f}]"
-        out.append(SampleScore(stats={"correct": float(hit), "unparsed": float(point is None)}, extracted=extracted, rule=rule))
-    return out
+        if point is None:
+            return False, None
+        x, y = point
+        if options.point_format == "lmms_eval":  # lmms-eval's _to_absolute_point: 0-1 when both are, else pixels
+            x, y = (x * width, y * height) if 0 <= x <= 1 and 0 <= y <= 1 else (x, y)
+        elif options.point_format != "pixels":
+            ux, uy = point_to_unit(point, width, height, options)
+            x, y = ux * width, uy * height
+        return osworld_hit(kind, coords, x, y), f"[{x:.1f}, {y:.1f}]"
+
+    return _click_scores(inputs, judge)
