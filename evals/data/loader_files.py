@@ -22,6 +22,8 @@ docstring states), so a task says once where its files are and both the loader a
 - ``screenspot_pro_json`` (its ``annotations`` files and ``images`` folder), ``screenspot_v2_json`` (the JSON files and
   ``screenspotv2_image.zip``, unpacked), ``mmhal_bench`` (``response_template.json`` and ``images/``), ``omnispatial_json``
   (``OmniSpatial-test.zip``, unpacked; its inner layout not checked against the Hub), ``ref_l4`` (``images.tar.gz``, unpacked).
+- ``jsonl_zip`` (VisuLogic: ``data.jsonl``, ``images.zip``) and ``json_tar_audio`` (MMAR, MMAU v05.15.25: a JSON file and
+  an audio tar) read whole files and no parquet config (``whole``), under the names their ``data_files`` give.
 
 Unpacking is confined (DESIGN 13): a member whose path leaves the mirror's folder, a link, or a device is refused with
 the archive's name; each archive is unpacked once (a ``.<archive>.unpacked`` marker beside it).
@@ -47,10 +49,13 @@ ARCHIVES = ("*.zip", "*.tar", "*.tar.*")
 @dataclass(frozen=True)
 class LoaderFiles:
     """``patterns(task)``: the Hub paths (fnmatch patterns) the loader reads in its repo besides the split's data
-    files; ``unpack``: the archives among them are read unpacked into the mirror's folder."""
+    files; ``unpack``: the archives among them are read unpacked into the mirror's folder; ``whole``: these are all
+    it reads."""
 
     patterns: Callable[[TaskSpec], list[str]]
     unpack: bool = False
+    whole: bool = False
+    """The loader reads only these files, no parquet config: the mirror consults no dataset card for it."""
 
 
 def _files(task: TaskSpec) -> dict:
@@ -87,6 +92,18 @@ def _csv_audio_folder(task: TaskSpec) -> list[str]:
     return csv_audio_folder_files(task)
 
 
+def _jsonl_zip(task: TaskSpec) -> list[str]:
+    from evals.data.loaders import jsonl_zip_files
+
+    return list(jsonl_zip_files(task).values())
+
+
+def _json_tar_audio(task: TaskSpec) -> list[str]:
+    from evals.data.loaders import json_tar_audio_files
+
+    return list(json_tar_audio_files(task).values())
+
+
 def _chunked_calls(task: TaskSpec) -> list[str]:
     from evals.data.loaders import CHUNKED_SETS
 
@@ -121,6 +138,8 @@ LOADER_FILES: dict[str, LoaderFiles] = {
     "mmhal_bench": LoaderFiles(lambda task: ["response_template.json", "images/*"]),
     "omnispatial_json": LoaderFiles(lambda task: ["OmniSpatial-test.zip"], unpack=True),
     "ref_l4": LoaderFiles(lambda task: ["images.tar.gz"], unpack=True),
+    "jsonl_zip": LoaderFiles(_jsonl_zip, whole=True),
+    "json_tar_audio": LoaderFiles(_json_tar_audio, whole=True),
 }
 
 MIRROR_BY_HAND = {

@@ -468,6 +468,12 @@ def _repo_file(task: TaskSpec, data_dir: Path | None, filename: str) -> Path:
         ) from None
 
 
+def jsonl_zip_files(task: TaskSpec) -> dict[str, str]:
+    """The two files the ``jsonl_zip`` loader reads (``rows``, ``images``): VisuLogic's names unless ``dataset.data_files``
+    renames them; ``omnieval data mirror`` fetches these."""
+    return {"rows": "data.jsonl", "images": "images.zip", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+
+
 @LOADERS.register("jsonl_zip")
 def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     """Rows from ``data.jsonl`` whose ``fields.image`` column names a file inside ``images.zip`` (VisuLogic).
@@ -478,7 +484,7 @@ def load_jsonl_zip(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     import zipfile
 
 
-    names = {"rows": "data.jsonl", "images": "images.zip", **{k: str(v) for k, v in (task.dataset.data_files or {}).items()}}
+    names = jsonl_zip_files(task)
     rows_path = _repo_file(task, data_dir, names["rows"])
     zip_path = _repo_file(task, data_dir, names["images"])
     image_col = task.fields.image if isinstance(task.fields.image, str) else "image_path"

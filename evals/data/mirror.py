@@ -23,16 +23,6 @@ from evals.data.patterns import default_patterns, readme_patterns
 from evals.errors import DataError
 from evals.hub import ensure_hub_or_offline, unreachable_reason
 
-def _file_loader_patterns(task) -> list[str] | None:  # noqa: ANN001
-    """The whole files a loader reads instead of parquet configs (no card consulted), or None for other loaders."""
-    from evals.data.loaders import json_tar_audio_files
-
-    if task.dataset.loader == "jsonl_zip":
-        return ["data.jsonl", "images.zip"]
-    if task.dataset.loader == "json_tar_audio":
-        return list(json_tar_audio_files(task).values())
-    return None
-
 
 def task_parts(task_name: str) -> list[tuple[str, str | None, str]]:
     from evals.spec.catalog import load_task
@@ -59,7 +49,7 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
     """Download the files ``task_name`` reads into ``to/<hub path>``; returns the repo directories written."""
     from huggingface_hub import hf_hub_download, snapshot_download
 
-    from evals.data.loader_files import loader_files, unpack_archives
+    from evals.data.loader_files import LOADER_FILES, loader_files, unpack_archives
     from evals.spec.catalog import load_task
 
     from evals.data.loaders import NOT_ON_THE_HUB
@@ -74,8 +64,9 @@ def mirror_task(task_name: str, to: Path, revision_override: str | None = None) 
         target = Path(to) / repo
         revision = revision_override or (spec.dataset.revision if repo == spec.dataset.path else None)
         try:
-            if (whole := _file_loader_patterns(spec)) is not None:
-                patterns = whole
+            declared = LOADER_FILES.get(spec.dataset.loader or "")
+            if declared is not None and declared.whole:  # loader_files below gives all it reads
+                patterns = []
             elif (revision or "").startswith("refs/convert/"):  # the Hub's parquet conversion: <config>/<split>/*.parquet, no card
                 patterns = default_patterns(config, split)
             else:

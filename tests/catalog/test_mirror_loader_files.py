@@ -97,12 +97,13 @@ def _videos_read(task: str, mirror: Path) -> list[bool]:
 def test_every_loader_reading_more_than_its_split_declares_its_files():
     one_task_each = ["videomme", "videommmu_perception", "lvbench", "daily_omni", "mmvu_mc", "motionbench_dev", "sonic_o1_mcq", "mmbench_video",
                      "openaudiobench_llama_questions", "open_asr_earnings22", "screenspot_pro", "screenspot_v2", "mmhal_bench",
-                     "longvideobench_val_i", "omnispatial", "ref_l4_test"]
+                     "longvideobench_val_i", "omnispatial", "ref_l4_test", "visulogic", "mmar"]
     assert {load_task(t).dataset.loader for t in one_task_each} == set(LOADER_FILES)
     assert all(loader_files(load_task(t), load_task(t).dataset.path) for t in one_task_each)
     assert loader_files(load_task("videomme"), "lmms-eval/Video-MME") == ["videos_chunked_*.zip"]
     assert loader_files(load_task("charades_sta"), "lmms-lab/charades_sta") == ["Charades_v1_480_part_*.zip"]
     assert loader_files(load_task("daily_omni"), DAILY_OMNI) == ["qa.json", "*.zip", "*.tar", "*.tar.*"]
+    assert loader_files(load_task("mmau_test_mini_v05_15_25"), "Sakshi113/MMAU") == ["mmau-test-mini.json", "test-mini-audios.tar.gz"]
     assert loader_files(load_task("avut_human"), "tsinghua-ee/AVUTBenchmark") == ["AV_Human_data.json", "*.zip", "*.tar", "*.tar.*",
                                                                                    "data/*"]  # its videos are loose files
     assert loader_files(load_task("mmvu_mc"), "yale-nlp/MMVU") == ["videos/*"]
