@@ -580,11 +580,17 @@ def wordnet_3_0() -> Any:
     import nltk
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
+    class EnglishWordNet(WordNetCorpusReader):
+        def map_wn(self, version: str = "wordnet") -> None:
+            # NLTK maps the corpus named ``wordnet`` (this very copy) onto the one loaded, synset by synset, for the
+            # Open Multilingual Wordnet's files alone (5 of its 6 s of loading); without OMW nothing reads the map.
+            return None
+
     if str(data) not in nltk.data.path:
         nltk.data.path.append(str(data))
     with warnings.catch_warnings():  # that no Open Multilingual Wordnet is given: METEOR reads English only
         warnings.simplefilter("ignore", UserWarning)
-        return WordNetCorpusReader(str(target), None)
+        return EnglishWordNet(str(target), None)
 
 
 def _page_ocr_packages() -> tuple[Any, Any, Any]:
