@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import pytest
@@ -12,6 +13,10 @@ import pytest
 # checkout's __pycache__ folders, which git ignores.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+# Started in the background by a shell without job control (`cmd &`, nohup, some CI runners), the suite inherits
+# SIGINT ignored, and so would every omnieval it starts: the Ctrl-C tests would then see a run that never stops.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 if os.environ.get("PYTEST_XDIST_WORKER"):

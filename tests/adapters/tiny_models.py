@@ -266,7 +266,7 @@ def build_wav2vec2(path: Path) -> Path:
         tok = Wav2Vec2CTCTokenizer(str(vocab_file), unk_token="<unk>", pad_token="<pad>", word_delimiter_token="|")
     fe = Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0, do_normalize=True, return_attention_mask=True)
     config = Wav2Vec2Config(vocab_size=len(letters), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
-                            conv_dim=(32, 32, 32), conv_stride=(5, 4, 4), conv_kernel=(10, 8, 4), num_conv_pos_embeddings=16,
+                            conv_dim=(32, 32, 32), conv_stride=(10, 8, 8), conv_kernel=(10, 8, 8), num_conv_pos_embeddings=16,
                             num_conv_pos_embedding_groups=2, feat_extract_norm="layer", do_stable_layer_norm=True, pad_token_id=0,
                             apply_spec_augment=False)
     model = Wav2Vec2ForCTC(config).eval()
