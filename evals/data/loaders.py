@@ -1,8 +1,9 @@
 """Named loaders for data sets that `datasets.load_dataset` cannot read from a Hub id alone.
 
-Each returns a ``datasets.Dataset`` or ``IterableDataset`` whose columns follow
-the public schema; media columns use the ``Image``/``Audio`` features so the
-same ``decode=False`` path handles them.
+Each returns a ``RowSource``, or a ``datasets.Dataset`` / ``IterableDataset``, whose
+columns follow the public schema; media columns use the ``Image``/``Audio``
+features (cells ``{bytes, path}``) so the same ``decode=False`` path handles them.
+In-memory tables go through ``arrow_source``: pyarrow alone, no `datasets`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from evals.data.source import ROW_ERROR, RowSource, _files_identity, error_row, hf_datasets, open_files
+from evals.data.source import ROW_ERROR, RowSource, _files_identity, arrow_source, error_row, open_files
 from evals.errors import DataError
 from evals.hashing import bytes_hash, stable_hash
 from evals.hub import ensure_hub_or_offline, unreachable_reason
@@ -54,31 +55,29 @@ def _easy_vqa_pngs(split: str) -> dict[int, bytes]:
 
 
 @LOADERS.register("easyvqa")
-def load_easyvqa(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
+def load_easyvqa(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     """The easy-VQA questions of one split (``train``/``test``), one row per question."""
-    return _easyvqa_dataset(task.dataset.split)
-
-
-@lru_cache(maxsize=2)
-def _easyvqa_dataset(split: str) -> datasets.Dataset:
-    datasets = hf_datasets()
+    split = task.dataset.split
     questions, _ = _easy_vqa_split(split)
     pngs = _easy_vqa_pngs(split)
-    rows = {
+    columns = {
         "question_id": [f"{split}-{i}" for i in range(len(questions))],
         "question": [q[0] for q in questions],
         "answer": [q[1] for q in questions],
         "image_id": [int(q[2]) for q in questions],
         "image": [{"bytes": pngs[int(q[2])], "path": f"{q[2]}.png"} for q in questions],
     }
-    features = datasets.Features(
-        question_id=datasets.Value("string"),
-        question=datasets.Value("string"),
-        answer=datasets.Value("string"),
-        image_id=datasets.Value("int64"),
-        image=datasets.Image(),
-    )
-    return arrow_dataset(rows, features)
+    features = {"question_id": _STRING, "question": _STRING, "answer": _STRING, "image_id": _INT64, "image": {"_type": "Image"}}
+    return _loader_source(task, columns, features)
+
+
+_STRING = {"dtype": "string", "_type": "Value"}
+_INT64 = {"dtype": "int64", "_type": "Value"}
+
+
+def _loader_source(task: TaskSpec, columns: dict[str, list], features: dict[str, dict[str, Any]]) -> RowSource:
+    """A named loader's in-memory columns as the rows of ``task``: the origin and fingerprint a `datasets.Dataset` of them had."""
+    return arrow_source(columns, features, origin=f"loader:{task.dataset.loader}", revision=task.dataset.revision)
 
 
 def easyvqa_captions(split: str) -> dict[int, tuple[str, str]]:
@@ -96,9 +95,8 @@ def easyvqa_captions(split: str) -> dict[int, tuple[str, str]]:
 
 
 @LOADERS.register("easyvqa_caption")
-def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
+def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     """One row per easy-VQA image, with reference captions made from its known colour and shape."""
-    datasets = hf_datasets()
     spec = task.dataset
     pngs = _easy_vqa_pngs(spec.split)
     known = easyvqa_captions(spec.split)
@@ -109,34 +107,14 @@ def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> datase
         article = "an" if c[0] in "aeiou" else "a"
         refs.append([f"{article} {c} {s}", f"a {s} that is {c}", f"{article} {c} {s} on a plain background",
                      f"a simple drawing of {article} {c} {s}", f"the image shows {article} {c} {s}"])
-    features = datasets.Features(
-        image_id=datasets.Value("int64"),
-        image=datasets.Image(),
-        captions=datasets.Sequence(datasets.Value("string")),
-    )
-    return datasets.Dataset.from_dict(
-        {"image_id": ids, "image": [{"bytes": pngs[i], "path": f"{i}.png"} for i in ids], "captions": refs}, features=features
-    )
-
-
-def arrow_dataset(columns: dict[str, list], features: datasets.Features) -> datasets.Dataset:
-    """A Dataset built straight from Arrow, with media cells as ``{bytes, path}`` structs.
-
-    ``Dataset.from_dict`` would run the ``Audio`` feature's encoder, which
-    needs torchcodec; building the Arrow table ourselves does not.
-    """
-    import pyarrow as pa
-
-    datasets = hf_datasets()
-    table = pa.table({name: pa.array(values, type=features[name]()) if hasattr(features[name], "pa_type") else pa.array(values) for name, values in columns.items()})
-    table = table.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features.to_dict()}})})
-    return datasets.Dataset(table)
+    columns = {"image_id": ids, "image": [{"bytes": pngs[i], "path": f"{i}.png"} for i in ids], "captions": refs}
+    return _loader_source(task, columns, {"image_id": _INT64, "image": {"_type": "Image"},
+                                          "captions": {"feature": _STRING, "_type": "List"}})
 
 
 @LOADERS.register("audio_index")
-def load_audio_index(task: TaskSpec, data_dir: Path | None = None) -> datasets.Dataset:
+def load_audio_index(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     """Audio files listed in ``<data_dir>/metadata.jsonl`` (the audiofolder layout: ``file_name`` + columns)."""
-    datasets = hf_datasets()
     spec = task.dataset
     root = (task.base_dir / (spec.data_dir or ".")).resolve()
     rows = [json.loads(line) for line in (root / "metadata.jsonl").read_text().splitlines() if line.strip()]
@@ -145,13 +123,13 @@ def load_audio_index(task: TaskSpec, data_dir: Path | None = None) -> datasets.D
     # A line without file_name is that sample's media error, not the task's.
     columns: dict[str, list] = {"audio": [{"bytes": None, "path": str(root / r["file_name"])} if r.get("file_name")
                                           else _missing_media("metadata.jsonl line has no file_name") for r in rows]}
-    feature_map: dict[str, datasets.features.FeatureType] = {"audio": datasets.Audio()}
+    features: dict[str, dict[str, Any]] = {"audio": {"_type": "Audio"}}
     for key in rows[0]:
         if key == "file_name":
             continue
         columns[key] = [r.get(key) for r in rows]
-        feature_map[key] = datasets.Value("int64") if isinstance(rows[0][key], int) else datasets.Value("string")
-    return arrow_dataset(columns, datasets.Features(feature_map))
+        features[key] = _INT64 if isinstance(rows[0][key], int) else _STRING
+    return _loader_source(task, columns, features)
 
 
 # --- Joins and groupings over Hub datasets -------------------------------------------------------

@@ -20,7 +20,7 @@ def open_dataset(spec: TaskSpec, data_dir: str | Path | None = None) -> RowSourc
     if not ds_spec.loader:
         return open_files(spec, data_dir)
     ds = LOADERS.get(ds_spec.loader)(spec, Path(data_dir) if data_dir is not None else None)
-    if isinstance(ds, RowSource):  # loaders that join or group rows build their own source
+    if isinstance(ds, RowSource):  # loaders that join or group rows, or hold them in memory (arrow_source), build their own
         return ds
     datasets = hf_datasets()
     num_rows = len(ds) if isinstance(ds, datasets.Dataset) else None
