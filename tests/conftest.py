@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sys
@@ -27,9 +28,14 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ.setdefault(_var, "1")
 
 
+_CACHES = itertools.count()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    root = tmp_path_factory.mktemp("omnieval-cache")
+    """A cache folder of the test's own, not yet made, as on a fresh machine: omnieval makes what it writes. (Not
+    ``mktemp``, which lists every folder made so far to number the next: over 8,000 tests that was seconds.)"""
+    root = tmp_path_factory.getbasetemp() / "omnieval-caches" / str(next(_CACHES))
     monkeypatch.setenv("OMNIEVAL_CACHE_DIR", str(root))
     yield root
 
@@ -40,10 +46,15 @@ def pytest_xdist_auto_num_workers(config):
     return max(1, min(4, os.cpu_count() or 1))
 
 
-LONGEST_FIRST = ("tests/leaderboard/test_views.py", "tests/media/test_video_tasks.py",
-                 "tests/core/test_ct2_whisper.py", "tests/adapters/test_hf.py")
-"""Test files that take minutes (the quickstart run, real Whisper and video runs): started first, so that under ``-n``
-they run beside the many short files rather than alone at the end."""
+LONGEST_FIRST = ("tests/adapters/test_hf.py", "tests/leaderboard/test_views.py", "tests/adapters/test_distributed.py",
+                 "tests/catalog/test_catalog_runs.py", "tests/core/test_cli.py", "tests/media/test_video_tasks.py",
+                 "tests/adapters/test_openai.py", "tests/core/test_cli_usage.py", "tests/leaderboard/test_layout_browser.py",
+                 "tests/perf/test_lazy_models.py", "tests/reliability/test_run_directories.py", "tests/catalog/test_judged.py",
+                 "tests/leaderboard/test_browser.py", "tests/adapters/test_engines.py", "tests/adapters/test_pocketsphinx.py",
+                 "tests/core/test_ct2_whisper.py", "tests/adapters/test_transformers_serve.py")
+"""The test files that take longest (15-75 s each on 2 cores, measured), longest first: under ``-n`` each file runs on
+one worker, so starting them first leaves the many short files to even out the workers' ends. (pyproject's addopts
+turns off xdist's own order, most tests first, which put the conformance files' thousands of cases first instead.)"""
 
 
 def pytest_collection_modifyitems(config, items):

@@ -13,7 +13,7 @@ import pytest
 
 from evals.adapters.base import create_adapter
 from evals.requests import GenerationSettings, MediaPart, Message, Request, TextPart
-from tests.adapters.fault_server import EMPTY_KINDS, FaultServer
+from tests.adapters.fault_server import EMPTY_KINDS, STOP_POLL_S, FaultServer
 
 pytest.importorskip("httpx")
 
@@ -383,7 +383,7 @@ class _RawServer:
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(STOP_POLL_S,), daemon=True).start()
 
     def close(self):
         self.server.shutdown()

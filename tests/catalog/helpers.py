@@ -13,6 +13,7 @@ from evals.run.evaluate import evaluate_model
 from evals.results import RunResults
 from evals.run.runner import RunOptions
 from evals.spec.task import TaskSpec
+from tests.adapters.fault_server import STOP_POLL_S
 
 
 def run_tasks(specs: list[TaskSpec], data_dir: Path, out: Path, text: str, limit: int | None = None, adapter=None) -> RunResults:
@@ -114,7 +115,7 @@ class ScriptedJudge:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
     def __enter__(self) -> "ScriptedJudge":
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(STOP_POLL_S,), daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:

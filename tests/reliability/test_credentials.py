@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from evals.redact import redact, redact_argv, redact_value
+from tests.adapters.fault_server import STOP_POLL_S
 
 USERINFO_KEY = "sk-userinfo0secret0123456"
 BODY_KEY = "sk-extrabody0secret0987654"
@@ -35,7 +36,7 @@ class _EchoingServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, args=(STOP_POLL_S,), daemon=True).start()
 
 
 def test_redaction_rules():
