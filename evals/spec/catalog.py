@@ -101,7 +101,7 @@ def load_task(name_or_path: str) -> TaskSpec:
                             f"its tasks are {', '.join(family_task_names(families[name_or_path]))}")
         raise SpecError(f"unknown task {name_or_path!r}{did_you_mean(name_or_path, list(tasks))}; `omnieval tasks` lists them")
     path = tasks[name_or_path]
-    spec = load_task_file(path, variant=name_or_path if path in families.values() else None)
+    spec = load_task_file(path, variant=name_or_path if path in families.values() else None, shipped=True)
     if spec.name != name_or_path:
         raise SpecError(f"{path}: name: {spec.name!r} does not match the file name {name_or_path!r}")
     return spec

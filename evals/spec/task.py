@@ -584,14 +584,15 @@ def family_task_names(path: str | Path, shipped: bool = False) -> list[str]:
     return list(variant_overrides(data, path))
 
 
-def load_task_file(path: str | Path, variant: str | None = None) -> TaskSpec:
+def load_task_file(path: str | Path, variant: str | None = None, shipped: bool = False) -> TaskSpec:
     """Load and validate one task YAML; errors name the file and the key path.
 
     A family file (``variants:``) with several variants needs ``variant``; with
-    one it is optional. A plain file accepts its own name as ``variant``.
+    one it is optional. A plain file accepts its own name as ``variant``. ``shipped``: a file of omnieval's own
+    catalogue, parsed by libyaml (``read_shipped_yaml_mapping``); anyone else's goes through the bounded reader.
     """
     path = Path(path)
-    data = read_yaml_mapping(path)
+    data = read_shipped_yaml_mapping(path) if shipped else read_yaml_mapping(path)
     if not is_family(data):
         if variant is not None and variant != data.get("name"):
             raise SpecError(f"{path}: has no variants; it defines task {data.get('name')!r}, not {variant!r}")

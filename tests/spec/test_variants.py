@@ -162,15 +162,15 @@ def test_the_index_parses_only_family_files(monkeypatch):
     assert "easyvqa" in names and "pope_random" in names
 
 
-def test_the_index_reads_the_shipped_files_as_the_bounded_reader_does():
-    """The catalogue's index reads its own family files with libyaml (fast); every one of them gives the same mapping
-    through the bounded reader that files from anyone go through."""
+def test_the_catalogue_reads_the_shipped_files_as_the_bounded_reader_does():
+    """The catalogue's index and ``load_task`` read omnieval's own task and suite files with libyaml (fast); every one
+    of them gives the same mapping through the bounded reader that files from anyone go through."""
     from evals.spec.catalog import tasks_root
     from evals.spec.yaml_io import read_shipped_yaml_mapping, read_yaml_mapping
 
-    families = [p for p in sorted(tasks_root().rglob("*.yaml")) if b"\nvariants:" in p.read_bytes()]
-    assert len(families) > 50
-    for path in families:
+    files = sorted(tasks_root().rglob("*.yaml"))
+    assert sum(b"\nvariants:" in p.read_bytes() for p in files) > 50 and len(files) > 150
+    for path in files:
         assert read_shipped_yaml_mapping(path) == read_yaml_mapping(path), path
 
 
