@@ -220,6 +220,9 @@ def test_set_revision_rewrites_only_the_revision_line():
     card = "---\nconfigs:\n- config_name: Full\n  data_files:\n  - split: popular\n    path: Full/popular-*\n---\n"
     assert readme_patterns(card, "Full", "popular") == ["Full/popular-*"]
     assert readme_patterns(card, "Other", "popular") is None
+    # A card whose header is not a mapping of configs says nothing (the usual layouts are tried), never a crash.
+    for header in ("- a\n- b", "just text", "configs: [1, x]", "configs: [oops", "configs:\n- config_name: Full\n  data_files: 3"):
+        assert readme_patterns(f"---\n{header}\n---\n", "Full", "popular") is None, header
 
 
 def test_tasks_cli_lists_catalogue_and_shows_hash():
