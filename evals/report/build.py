@@ -359,26 +359,15 @@ _PAGE_BOARD: dict[str, Any] = {}
 
 
 def page_workers(n_jobs: int) -> int:
-    """Processes that read columns or write task pages: one a core, at most 8, and at least 4 columns or pages each;
-    one where processes cannot be forked (not POSIX)."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+    """Processes that read columns or write task pages: one a core, at most 8, and at least 4 columns or pages each."""
     return max(1, min(n_jobs // 4, os.cpu_count() or 1, 8))
 
 
 def _on_cores(fn: Any, jobs: list[Any]) -> list[Any]:
-    """``fn`` of each job, in order, on ``page_workers`` forked processes (as the plots are: a worker starts at once
-    with this process's state, and no caller's script is run again as spawn would)."""
-    workers = page_workers(len(jobs))
-    if workers < 2:
-        return [fn(job) for job in jobs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """``fn`` of each job, in order, on ``page_workers`` forked processes that end with this one (``map_forked``)."""
+    from evals.report.pool import map_forked
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(fn, jobs))
+    return map_forked(fn, jobs, page_workers(len(jobs)))
 
 
 def _task_page(job: tuple[str, Path, str | None, bool, int]) -> Path:

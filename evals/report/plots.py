@@ -184,13 +184,13 @@ def write_plots(board: dict[str, Any], out: Path) -> list[Path]:
     Charts are independent and matplotlib is single-threaded, so they are drawn in parallel processes.
     """
     import os
-    from concurrent.futures import ProcessPoolExecutor
 
     import matplotlib
 
     matplotlib.use("Agg")
 
     from evals.names import safe_name
+    from evals.report.pool import map_forked
 
     out.mkdir(parents=True, exist_ok=True)
     names: set[str] = set()
@@ -205,12 +205,8 @@ def write_plots(board: dict[str, Any], out: Path) -> list[Path]:
             name += "_"
         names.add(name)
         jobs.append((col, cells, str(out / f"{name}.png")))
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if workers > 1 and len(jobs) >= 4:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            written = [Path(p) for p in pool.map(_bar_chart, jobs)]
-    else:
-        written = [Path(_bar_chart(job)) for job in jobs]
+    workers = min(len(jobs), os.cpu_count() or 1) if len(jobs) >= 4 else 1
+    written = [Path(p) for p in map_forked(_bar_chart, jobs, workers)]
     fig = heatmap_figure(board)
     if fig is not None:
         path = out / "heatmap.png"

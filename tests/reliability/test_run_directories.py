@@ -256,8 +256,22 @@ def test_a_leaderboard_build_killed_part_way_leaves_the_previous_one_whole(tmp_p
     while time.monotonic() < deadline and proc.poll() is None and not any(tmp_path.glob(".board.building-*/tasks/*.html")):
         time.sleep(0.005)
     assert proc.poll() is None, "the build ended before it could be killed part-way"
+    workers = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    assert workers  # the pages are being written by forked workers
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _tree(out) == first  # the killed build's pages are in its own folder, never in `out`
+    deadline = time.monotonic() + 60  # a bound on waiting, not a speed: a worker notices within half a second
+    while time.monotonic() < deadline and [pid for pid in workers if _alive(pid)]:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)], "the killed build's workers outlived it"
     assert subprocess.run(cmd, capture_output=True, env=child_env()).returncode == 0
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # the next build removed what it left
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, dead but not yet reaped by init, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
