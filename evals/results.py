@@ -38,6 +38,13 @@ class MetricValue(_Model):
     ci_method: Literal["bootstrap", "cluster_bootstrap"] | None = None
     n_clusters: int | None = None
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _nan_back(cls, value: Any) -> Any:
+        # JSON has no NaN: a metric with no value here (the accuracy over parsed answers when none parsed, acc+ with no
+        # pairs) is written as null; read it back as NaN, or no reader could open the run.
+        return float("nan") if value is None else value
+
 
 class GroupGap(_Model):
     """The largest gap in the primary metric between the groups of one field (``scoring.stats.group_gap``): between

@@ -87,3 +87,26 @@ def test_a_judge_reply_without_a_score_is_a_scoring_error_not_a_zero(fixture_mir
                                           str(fixture_mirror), "-o", str(tmp_path / "runs"), "--cache", str(tmp_path / "c.sqlite"), "--no-progress",
                                           "--judge", "openai:judge-7b", "-J", f"base_url={judge.url}"])  # fmt: skip
     assert result.exit_code == 1 and "expected JSON with a number in 'score'" in result.output
+
+
+def test_a_metric_with_no_value_is_written_read_back_and_shown_as_such(fixture_mirror, tmp_path):
+    """No answer parses, so SONIC's accuracy over parsed answers has no value: results.json holds null (JSON has no
+    NaN), reading the run back gives NaN, and the leaderboard builds over it. (A null here used to make every reader
+    of the run fail: the run could not be opened, rescored or ranked.)"""
+    import math
+
+    from typer.testing import CliRunner
+
+    from evals.cli.main import app
+    from evals.results import read_results
+    from helpers import run_cli
+
+    result, records = run_cli(fixture_mirror, tmp_path / "runs", tmp_path / "c.sqlite", "sonic_o1_mcq", "I cannot tell.")
+    assert result["metrics"]["accuracy_parsed"]["value"] is None and result["metrics"]["unparsed_rate"]["value"] == 1.0
+    [run] = (tmp_path / "runs").iterdir()
+    metrics = read_results(run).tasks["sonic_o1_mcq"].metrics
+    assert math.isnan(metrics["accuracy_parsed"].value) and metrics["accuracy"].value == 0.0
+    board = CliRunner().invoke(app, ["leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "board"), "--index",
+                                     str(tmp_path / "i.sqlite"), "--no-plots"])
+    assert board.exit_code == 0, board.output
+    assert (tmp_path / "board" / "index.html").is_file()
