@@ -225,15 +225,18 @@ _E2E = [("llava", "easyvqa"), ("idefics3", "easyvqa"), ("gemma3", "easyvqa"), ("
 
 @pytest.mark.parametrize(("name", "task"), [pytest.param(n, t, marks=[*_vlm_param(n).marks, *_audio_llm(n).marks]) for n, t in _E2E])
 def test_end_to_end_run_through_the_runner(tiny_model, tmp_path, name, task):
-    """``hf:/path`` loads like a Hub id and runs a real task through evaluate_model."""
+    """``hf:/path`` loads like a Hub id and runs a real task through evaluate_model (answers of at most 8 tokens, as
+    ``--max-new-tokens 8`` gives: a random model rarely stops by itself, and the length is not what is tested)."""
     from evals.spec.catalog import load_task
+    from evals.spec.task import with_generation
     from evals.run.evaluate import evaluate_model
     from evals.results import iter_samples, read_results
     from evals.run.runner import RunOptions
 
     adapter = create_adapter(f"hf:{tiny_model(name)}", {"batch_size": 4})
     try:
-        evaluate_model(adapter, [load_task(task)], tmp_path / "run", None, RunOptions(limit=4, batch_size=4))
+        evaluate_model(adapter, [with_generation(load_task(task), max_new_tokens=8)], tmp_path / "run", None,
+                       RunOptions(limit=4, batch_size=4))
     finally:
         adapter.close()
     results = read_results(tmp_path / "run")

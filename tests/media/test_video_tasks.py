@@ -147,10 +147,13 @@ def test_sonic_o1_takes_each_segments_frames_and_the_sound_from_its_own_audio_fi
     assert clip.indices == [20, 30, 40, 50] and rate == 16000 and len(samples) == pytest.approx(4 * 16000, abs=16)  # the AAC priming samples skipped
     assert np.fft.rfftfreq(len(samples), 1 / rate)[np.abs(np.fft.rfft(samples)).argmax()] == pytest.approx(330, abs=3)
 
+    from evals.spec.task import with_generation
+
     adapter = create_adapter(f"hf:{tiny_model('gemma3n')}", {})  # images and audio, no video processor: frames as images
+    # Answers of at most 8 tokens (--max-new-tokens 8): the random model would run to the tasks' 512 and 256.
+    tasks = [with_generation(load_task(name), max_new_tokens=8) for name in ("sonic_o1_mcq", "sonic_o1_temporal")]
     try:
-        evaluate_model(adapter, [load_task("sonic_o1_mcq"), load_task("sonic_o1_temporal")], tmp_path / "run", None,
-                       RunOptions(data_dir=str(tmp_path), n_resamples=20, batch_size=2))
+        evaluate_model(adapter, tasks, tmp_path / "run", None, RunOptions(data_dir=str(tmp_path), n_resamples=20, batch_size=2))
     finally:
         adapter.close()
     results = read_results(tmp_path / "run").tasks
