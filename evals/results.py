@@ -7,11 +7,12 @@ A run directory holds ``manifest.json`` (how the run was made),
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from evals.files import OutsideRoot, inside, write_text_atomic
 from evals.names import task_name_problem
@@ -21,6 +22,23 @@ SCHEMA_VERSION = 1
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nan_back(cls, data: Any) -> Any:
+        # JSON has no NaN: a figure with no value (the accuracy over parsed answers when none parsed, acc+ without
+        # pairs, a mean over such figures) is written as null. Read it back as NaN, or no reader could open the run.
+        if isinstance(data, dict):
+            nulls = [name for name in _float_fields(cls) if name in data and data[name] is None]
+            if nulls:
+                return {**data, **dict.fromkeys(nulls, float("nan"))}
+        return data
+
+
+@functools.cache
+def _float_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` that hold a number and never None (``float``, not ``float | None``)."""
+    return tuple(name for name, field in model.model_fields.items() if field.annotation is float)
 
 
 class MetricValue(_Model):
@@ -37,13 +55,6 @@ class MetricValue(_Model):
     n: int
     ci_method: Literal["bootstrap", "cluster_bootstrap"] | None = None
     n_clusters: int | None = None
-
-    @field_validator("value", mode="before")
-    @classmethod
-    def _nan_back(cls, value: Any) -> Any:
-        # JSON has no NaN: a metric with no value here (the accuracy over parsed answers when none parsed, acc+ with no
-        # pairs) is written as null; read it back as NaN, or no reader could open the run.
-        return float("nan") if value is None else value
 
 
 class GroupGap(_Model):

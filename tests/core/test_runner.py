@@ -140,3 +140,25 @@ def test_finished_run_is_replayed_without_reading_rows(vqa, tmp_path, flaky, mon
     monkeypatch.setattr(RequestPlanner, "plan_variants", lambda self, i, row, *a: calls.append(i) or original(self, i, row, *a))
     third = _run(vqa, "flaky:m", tmp_path / "r3", cache, tmp_path / "mirror", batch_size=4)
     assert len(calls) == 12 and third.tasks["vqav2_fixture"].metrics == a.metrics
+
+
+def test_every_figure_with_no_value_survives_the_json_round_trip():
+    """A NaN figure (a metric, a suite's mean, a condition's comparison) is written as JSON's null and read back as NaN,
+    in every results model that holds one (see also tests/catalog/test_sonic_o1.py: a whole run and its leaderboard)."""
+    import math
+
+    from evals import results
+
+    made = {results.MetricValue: dict(value=math.nan, n=3),
+            results.GroupGap: dict(metric="wer", worst="a", best="b", gap=math.nan),
+            results.TaskTiming: dict(wall_s=math.nan),
+            results.SuiteResult: dict(suite="s", metric="wer", mean=math.nan, tasks=["a"]),
+            results.ConditionComparison: dict(task="a", condition="jpeg:10", condition_task="a.jpeg_10", metric="m", direction="higher",
+                                              clean=math.nan, value=math.nan, diff=math.nan, ci_low=math.nan, ci_high=math.nan,
+                                              p_value=math.nan, n=0)}
+    models = [m for m in vars(results).values() if isinstance(m, type) and issubclass(m, results._Model) and results._float_fields(m)]
+    assert set(models) == set(made)  # a new model with a number field: add it here
+    for model, fields in made.items():
+        text = model(**fields).model_dump_json()
+        back = model.model_validate_json(text)
+        assert all(math.isnan(getattr(back, name)) for name in results._float_fields(model) if math.isnan(fields.get(name, 0.0))), text
