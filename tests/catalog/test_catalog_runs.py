@@ -492,14 +492,14 @@ def test_task_scores_on_its_fixture(name, fixture_mirror, tmp_path):
 
 
 def test_caption_tasks_on_their_fixtures(fixture_mirror, tmp_path):
-    """One run over every caption task. METEOR (a slow Java start) only on the first; the rest keep BLEU/ROUGE-L/CIDEr."""
+    """One run over every caption task, with BLEU, ROUGE-L and CIDEr. Not METEOR, whose JVM takes 10 s of CPU to start:
+    tests/metrics/test_caption.py holds it to pycocoevalcap's outputs, and the quickstart run (tests/leaderboard/
+    test_views.py) reports it through a caption task end to end."""
     specs = []
-    for k, name in enumerate(CAPTION_TASKS):
+    for name in CAPTION_TASKS:
         spec = load_task(name)
         assert [s.name for s in spec.scorers] == ["caption"]
-        if k:
-            spec = spec.model_copy(update={"scorers": [spec.scorers[0].model_copy(update={"options": {"meteor": False, "spice": False}})]})
-        specs.append(spec)
+        specs.append(spec.model_copy(update={"scorers": [spec.scorers[0].model_copy(update={"options": {"meteor": False, "spice": False}})]}))
     results = run_tasks(specs, fixture_mirror, tmp_path / "run", CAPTION)
     for spec in specs:
         r = results.tasks[spec.name]
@@ -507,7 +507,6 @@ def test_caption_tasks_on_their_fixtures(fixture_mirror, tmp_path):
         # the constant is one of each sample's references: every BLEU-n is 1
         assert r.metrics["bleu_4"].value == pytest.approx(1.0, abs=1e-6), spec.name
         assert "cider" in r.metrics and r.primary_metric == "cider"
-    assert results.tasks["coco2017_cap_val"].metrics["meteor"].value == pytest.approx(1.0, abs=1e-6)
 
 
 def test_audiocaps_groups_captions_per_clip(fixture_mirror, tmp_path):

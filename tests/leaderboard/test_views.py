@@ -58,6 +58,10 @@ def test_the_quickstart_runs_both_recognisers_under_every_noise_level_and_the_im
         assert [r.field for r in res.tasks["harvard_asr"].subgroups] == ["gender"]
     _, easy = by_model["baseline:vqa-prior[answer=circle]"]
     assert list(easy.tasks) == ["easyvqa"] and not easy.robustness
+    # The caption baselines, with every caption metric the task names: METEOR's JVM ran in the run's process.
+    _, caption = by_model["baseline:caption[text=a red circle]"]
+    assert {"bleu_4", "meteor", "rouge_l", "cider"} <= set(caption.tasks["easyvqa_caption"].metrics)
+    assert 0 < caption.tasks["easyvqa_caption"].metrics["meteor"].value < 1
 
 
 def test_the_run_ends_with_the_paired_test_between_models_and_each_gender_gap(quickstart) -> None:

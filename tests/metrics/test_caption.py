@@ -104,3 +104,23 @@ def test_java_missing_is_a_clear_error(corpus):
     options = scorer.parse_options({"java": "definitely-not-java"})
     with pytest.raises(RuntimeError, match="default-jre-headless"):
         scorer.score(corpus[:2], options)
+
+
+def test_per_sample_file_shows_metrics_and_tucks_sufficient_statistics_away(tmp_path):
+    """``omnieval score -m caption``'s per-sample file. (Here rather than in test_score_cli.py: this module's worker has
+    METEOR's JVM running already, and starting it costs 10 s of CPU.)"""
+    from typer.testing import CliRunner
+
+    from tests.metrics.test_score_cli import _app, _write
+
+    inp = _write(tmp_path / "in.jsonl", [
+        {"id": "1", "prediction": "a red triangle", "references": ["a red triangle", "the triangle is red"]},
+        {"id": "2", "prediction": "a blue circle", "references": ["a green square"]},
+    ])  # fmt: skip
+    out = tmp_path / "scores.jsonl"
+    result = CliRunner().invoke(_app(), ["score", "-m", "caption", str(inp), "--output", str(out), "--resamples", "20"])
+    assert result.exit_code == 0, result.output
+    first = json.loads(out.read_text().splitlines()[0])
+    top = set(first) - {"id", "prediction", "stats"}
+    assert {"meteor", "rouge_l", "cider"} <= top and not any(k.startswith(("meteor_s", "bleu_")) for k in top), top
+    assert {f"meteor_s{i}" for i in range(23)} <= set(first["stats"])  # kept: summing them gives the corpus METEOR
