@@ -18,9 +18,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 from evals.cli.listings import TasksGroup  # noqa: E402
-from evals.cli.tables import wrap_help_text  # noqa: E402
+from evals.cli.tables import wrap_help_text_when_loaded  # noqa: E402
 
-wrap_help_text()  # help at any width: no option's help cut with an ellipsis
+wrap_help_text_when_loaded()  # help at any width: no option's help cut with an ellipsis
 tasks_app = typer.Typer(help="List the tasks (search words, --modality, --kind and --suite narrow the list); `show NAME` prints one.",
                         invoke_without_command=True, cls=TasksGroup, subcommand_metavar="| show NAME")
 app.add_typer(tasks_app, name="tasks")
