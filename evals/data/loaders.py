@@ -97,9 +97,14 @@ def easyvqa_captions(split: str) -> dict[int, tuple[str, str]]:
 @LOADERS.register("easyvqa_caption")
 def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> RowSource:
     """One row per easy-VQA image, with reference captions made from its known colour and shape."""
-    spec = task.dataset
-    pngs = _easy_vqa_pngs(spec.split)
-    known = easyvqa_captions(spec.split)
+    return _loader_source(task, easyvqa_caption_columns(task.dataset.split),
+                          {"image_id": _INT64, "image": {"_type": "Image"}, "captions": {"feature": _STRING, "_type": "List"}})
+
+
+def easyvqa_caption_columns(split: str) -> dict[str, list]:
+    """The ``easyvqa_caption`` rows as columns: each image's id, its PNG cell, and five references."""
+    pngs = _easy_vqa_pngs(split)
+    known = easyvqa_captions(split)
     ids = list(known)
     refs = []
     for i in ids:
@@ -107,9 +112,7 @@ def load_easyvqa_caption(task: TaskSpec, data_dir: Path | None = None) -> RowSou
         article = "an" if c[0] in "aeiou" else "a"
         refs.append([f"{article} {c} {s}", f"a {s} that is {c}", f"{article} {c} {s} on a plain background",
                      f"a simple drawing of {article} {c} {s}", f"the image shows {article} {c} {s}"])
-    columns = {"image_id": ids, "image": [{"bytes": pngs[i], "path": f"{i}.png"} for i in ids], "captions": refs}
-    return _loader_source(task, columns, {"image_id": _INT64, "image": {"_type": "Image"},
-                                          "captions": {"feature": _STRING, "_type": "List"}})
+    return {"image_id": ids, "image": [{"bytes": pngs[i], "path": f"{i}.png"} for i in ids], "captions": refs}
 
 
 @LOADERS.register("audio_index")
