@@ -365,8 +365,9 @@ class SampleRecord(_Model):
 
     @field_validator("scores", mode="before")
     @classmethod
-    def _nan_back(cls, scores: Any) -> Any:
-        # JSON has no NaN: pydantic writes a NaN statistic (WER's score of a dropped reference) as null; read it back as NaN.
+    def _nan_scores_back(cls, scores: Any) -> Any:
+        # As _Model._nan_back for the numbers inside scores (WER's score of a dropped reference); its own name, or it
+        # would take the place of the base class's validator in this model.
         if isinstance(scores, dict):
             return {k: {m: float("nan") if v is None else v for m, v in d.items()} if isinstance(d, dict) else d
                     for k, d in scores.items()}
