@@ -256,7 +256,7 @@ def test_a_leaderboard_build_killed_part_way_leaves_the_previous_one_whole(tmp_p
     while time.monotonic() < deadline and proc.poll() is None and not any(tmp_path.glob(".board.building-*/tasks/*.html")):
         time.sleep(0.005)
     assert proc.poll() is None, "the build ended before it could be killed part-way"
-    workers = [int(pid) for pid in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+    workers = _children(proc.pid)
     assert workers  # the pages are being written by forked workers
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -267,6 +267,19 @@ def test_a_leaderboard_build_killed_part_way_leaves_the_previous_one_whole(tmp_p
     assert not [pid for pid in workers if _alive(pid)], "the killed build's workers outlived it"
     assert subprocess.run(cmd, capture_output=True, env=child_env()).returncode == 0
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # the next build removed what it left
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, read from each ``/proc/<pid>/stat`` (its fourth field)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid):
+            out.append(int(stat.parent.name))
+    return out
 
 
 def _alive(pid: int) -> bool:
