@@ -491,15 +491,17 @@ def test_task_scores_on_its_fixture(name, fixture_mirror, tmp_path):
     assert len(records) == result.n_samples and all(r["prediction"] == text for r in records)
 
 
+def _without_meteor(spec):
+    """A caption task scored without METEOR (nor SPICE), whose JVM takes 10 s of CPU to start in each process."""
+    assert [s.name for s in spec.scorers] == ["caption"]
+    return spec.model_copy(update={"scorers": [spec.scorers[0].model_copy(update={"options": {"meteor": False, "spice": False}})]})
+
+
 def test_caption_tasks_on_their_fixtures(fixture_mirror, tmp_path):
     """One run over every caption task, with BLEU, ROUGE-L and CIDEr. Not METEOR, whose JVM takes 10 s of CPU to start:
     tests/metrics/test_caption.py holds it to pycocoevalcap's outputs, and the quickstart run (tests/leaderboard/
     test_views.py) reports it through a caption task end to end."""
-    specs = []
-    for name in CAPTION_TASKS:
-        spec = load_task(name)
-        assert [s.name for s in spec.scorers] == ["caption"]
-        specs.append(spec.model_copy(update={"scorers": [spec.scorers[0].model_copy(update={"options": {"meteor": False, "spice": False}})]}))
+    specs = [_without_meteor(load_task(name)) for name in CAPTION_TASKS]
     results = run_tasks(specs, fixture_mirror, tmp_path / "run", CAPTION)
     for spec in specs:
         r = results.tasks[spec.name]
@@ -511,7 +513,7 @@ def test_caption_tasks_on_their_fixtures(fixture_mirror, tmp_path):
 
 def test_audiocaps_groups_captions_per_clip(fixture_mirror, tmp_path):
     """The clip is its file name: the fixture's three rows of clip 361 each hold different audio bytes."""
-    run_tasks([load_task("audiocaps_test")], fixture_mirror, tmp_path / "run", CAPTION)
+    run_tasks([_without_meteor(load_task("audiocaps_test"))], fixture_mirror, tmp_path / "run", CAPTION)
     records = [json.loads(line) for line in (tmp_path / "run" / "samples" / "audiocaps_test.jsonl").read_text().splitlines()]
     assert [r["references"] for r in records] == [[CAPTION, "a dog barks"], ["a car engine idles", CAPTION, "an engine runs"], [CAPTION]]
     assert [r["id"] for r in records] == ["360.flac", "361.flac", "362.flac"]
@@ -528,7 +530,7 @@ def test_audiocaps_groups_by_content_when_file_names_are_placeholders(tmp_path):
     table = pq.read_table(path)
     cells = [{**c, "path": "audio.wav"} for c in table.column("context").to_pylist()]
     pq.write_table(table.set_column(0, "context", pa.array(cells, type=table.schema.field("context").type)), path)
-    run_tasks([load_task("audiocaps_test")], mirror, tmp_path / "run", CAPTION)
+    run_tasks([_without_meteor(load_task("audiocaps_test"))], mirror, tmp_path / "run", CAPTION)
     records = [json.loads(line) for line in (tmp_path / "run" / "samples" / "audiocaps_test.jsonl").read_text().splitlines()]
     # clip 361's rows differ in bytes: by content they are three clips of one caption each
     assert [r["references"] for r in records] == [[CAPTION, "a dog barks"], ["a car engine idles"], [CAPTION], [CAPTION], ["an engine runs"]]
