@@ -14,6 +14,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from evals.cli.main import app
+from tests.cli_process import run_omnieval
 
 runner = CliRunner()
 
@@ -46,7 +47,7 @@ def test_run_writes_results(tmp_path):
 
 
 def _cli(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evals", *args], capture_output=True, text=True, timeout=300, **kw)
+    return run_omnieval(*args, **kw)
 
 
 def test_unknown_task_fails_with_one_clear_line():

@@ -25,6 +25,7 @@ from evals.cli import console as terminal
 from evals.cli.main import app
 from evals.cli.tables import Col, FitTable, Wrapped, wrap_spans
 from evals.results import DatasetRecord, MetricValue, RunResults, TaskResult
+from tests.cli_process import run_omnieval
 
 WIDTH = 80
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>78M]")
@@ -287,12 +288,10 @@ def test_progress_is_never_taller_than_the_terminal_and_finished_tasks_take_one_
 
 def test_piped_output_is_80_columns_unless_COLUMNS_says_otherwise():
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    piped = subprocess.run([sys.executable, "-m", "evals", "conditions"], capture_output=True, text=True, timeout=120, env=env,
-                           stdin=subprocess.DEVNULL)
+    piped = run_omnieval("conditions", timeout=120, env=env)
     assert piped.returncode == 0, piped.stderr
     assert max(cell_len(line) for line in piped.stdout.splitlines()) == 80
-    wide = subprocess.run([sys.executable, "-m", "evals", "conditions"], capture_output=True, text=True, timeout=120,
-                          env={**env, "COLUMNS": "160"}, stdin=subprocess.DEVNULL)
+    wide = run_omnieval("conditions", timeout=120, env={**env, "COLUMNS": "160"})
     assert 80 < max(cell_len(line) for line in wide.stdout.splitlines()) <= 160
 
 

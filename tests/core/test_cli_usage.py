@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
+from tests.cli_process import run_omnieval
+
 
 def omnieval(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evals", *args], capture_output=True, text=True, timeout=120)
+    return run_omnieval(*args, timeout=120)
 
 
 def test_no_command_shows_the_help():
@@ -73,8 +74,7 @@ def test_a_run_that_scored_nothing_exits_1_with_its_reasons_counted(tmp_path):
 
 def test_help_names_values_as_users_write_them():
     for command in ("run", "score", "rescore", "leaderboard", "cache prune"):
-        out = subprocess.run([sys.executable, "-m", "evals", *command.split(), "--help"], capture_output=True, text=True, timeout=120,
-                             env={**__import__("os").environ, "COLUMNS": "120"})
+        out = run_omnieval(*command.split(), "--help", timeout=120, env={**__import__("os").environ, "COLUMNS": "120"})
         assert out.returncode == 0, out.stderr
         assert "<bool>" not in out.stdout and "<list[" not in out.stdout and "<str>" not in out.stdout, (command, out.stdout)
     run_help = omnieval("run", "--help").stdout

@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_process import run_omnieval
 
 
 def _closed_port() -> int:
@@ -26,7 +27,7 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE")}
     env.update(HF_ENDPOINT=f"http://127.0.0.1:{_closed_port()}", HF_HOME=str(tmp_path / "hf"), USE_TORCH="0",
                OMNIEVAL_CACHE_DIR=str(tmp_path / "cache"))
-    return subprocess.run([sys.executable, "-m", "evals", *args], capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    return run_omnieval(*args, env=env, timeout=300, cwd=tmp_path)
 
 
 @pytest.mark.parametrize(

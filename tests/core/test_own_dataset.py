@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from evals.cli.main import app
 from evals.results import iter_samples, read_results
+from tests.cli_process import run_omnieval
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "own_dataset"
 
@@ -55,14 +56,11 @@ def test_edited_files_are_never_read_stale_and_bad_paths_name_the_resolved_file(
 
 
 def test_a_wrong_split_is_a_bad_task_file_exit_2_naming_file_key_and_the_splits(tmp_path):
-    import subprocess
-    import sys
-
     copy = tmp_path / "own"
     shutil.copytree(EXAMPLE, copy)
     (copy / "shapes.yaml").write_text((copy / "shapes.yaml").read_text().replace("split: test", "split: tset"))
-    out = subprocess.run([sys.executable, "-m", "evals", "run", "--task-file", str(copy / "shapes.yaml"), "-m", "baseline:constant",
-                          "--output", str(tmp_path / "r"), "--no-progress"], capture_output=True, text=True, timeout=120)
+    out = run_omnieval("run", "--task-file", str(copy / "shapes.yaml"), "-m", "baseline:constant", "--output", str(tmp_path / "r"),
+                       "--no-progress", timeout=120)
     assert out.returncode == 2, out.stderr  # README: 2 for a bad task file
     assert out.stderr.strip() == (f"error: task my_shapes ({copy / 'shapes.yaml'}): dataset.split 'tset' is not a split of json "
                                   "(did you mean test?); its splits: test")

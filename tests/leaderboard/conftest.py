@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_process import run_omnieval
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -16,10 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 def real_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two baseline models on easyvqa (images) and harvard_asr (audio), 6 samples each, via the real CLI."""
     root = tmp_path_factory.mktemp("real")
-    cmd = [sys.executable, "-m", "evals", "run", "-t", "easyvqa,harvard_asr", "-m", "baseline:vqa-prior",
-           "-m", "baseline:constant", "--limit", "6", "--output", str(root / "runs"), "--cache", str(root / "cache.sqlite"),
-           "--no-progress"]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = run_omnieval("run", "-t", "easyvqa,harvard_asr", "-m", "baseline:vqa-prior", "-m", "baseline:constant", "--limit", "6",
+                        "--output", str(root / "runs"), "--cache", str(root / "cache.sqlite"), "--no-progress", cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return root / "runs"
 
@@ -28,9 +26,8 @@ def real_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def real_report(real_runs: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The leaderboard of ``real_runs``, built through the CLI."""
     out = tmp_path_factory.mktemp("report") / "quick"
-    cmd = [sys.executable, "-m", "evals", "leaderboard", str(real_runs), "--out", str(out),
-           "--index", str(out.parent / "runs.sqlite"), "--resamples", "200"]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    proc = run_omnieval("leaderboard", str(real_runs), "--out", str(out), "--index", str(out.parent / "runs.sqlite"), "--resamples", "200",
+                        cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out
 

@@ -7,14 +7,13 @@ The views re-arrange the runs' own statistics, so each figure they show is check
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from evals.report.views_html import fairness_html, robustness_html
 from evals.results import read_results
+from tests.cli_process import run_omnieval
 
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,11 +30,11 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, st
     genders), then its leaderboard. The whole quickstart is timed in benchmarks/bench_quickstart.py; here 8 clips under
     four conditions exercise every view at about a quarter of its cost."""
     root = tmp_path_factory.mktemp("quick")
-    run = subprocess.run([sys.executable, "-m", "evals", "run", "--limit", str(N), "--output", str(root / "runs"),
-                          "--cache", str(root / "cache.sqlite"), "--no-progress"], cwd=REPO, capture_output=True, text=True, timeout=900)
+    run = run_omnieval("run", "--limit", str(N), "--output", str(root / "runs"), "--cache", str(root / "cache.sqlite"), "--no-progress",
+                       cwd=REPO, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
-    board = subprocess.run([sys.executable, "-m", "evals", "leaderboard", str(root / "runs"), "--out", str(root / "board"),
-                            "--index", str(root / "runs.sqlite")], cwd=REPO, capture_output=True, text=True, timeout=600)
+    board = run_omnieval("leaderboard", str(root / "runs"), "--out", str(root / "board"), "--index", str(root / "runs.sqlite"), cwd=REPO,
+                         timeout=600)
     assert board.returncode == 0, board.stderr[-3000:]
     return root / "runs", root / "board", run.stderr
 

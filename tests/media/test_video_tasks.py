@@ -17,6 +17,7 @@ from evals.results import iter_samples, read_results  # noqa: E402
 from evals.run.evaluate import evaluate_model  # noqa: E402
 from evals.run.runner import RunOptions  # noqa: E402
 from evals.spec.catalog import load_task  # noqa: E402
+from tests.cli_process import run_omnieval
 
 TASK = """
 name: my_clips
@@ -91,7 +92,6 @@ def test_a_video_run_resumed_from_part_of_its_cache_gives_the_records_of_an_unin
     tests/reliability/test_kill_resume.py and tests/core/test_cli.py; each model run here loads torch once more.)"""
     import shutil
     import sqlite3
-    import subprocess
 
     from typer.testing import CliRunner
 
@@ -113,8 +113,7 @@ def test_a_video_run_resumed_from_part_of_its_cache_gives_the_records_of_an_unin
         return ["run", "-m", model, "--task-file", str(tmp_path / "my_clips.yaml"), "-b", "2", "--no-progress", "--output", str(tmp_path / out),
                 "--cache", str(cache)]
 
-    ref = subprocess.run([sys.executable, "-m", "evals", *args("ref", tmp_path / "ref.sqlite")], capture_output=True, text=True, timeout=300,
-                         env={**child_env(), "USE_TORCH": "1"})
+    ref = run_omnieval(*args("ref", tmp_path / "ref.sqlite"), timeout=300, env={**child_env(), "USE_TORCH": "1"})
     assert ref.returncode == 0, ref.stderr[-2000:]
     shutil.copy(tmp_path / "ref.sqlite", tmp_path / "c.sqlite")
     with sqlite3.connect(tmp_path / "c.sqlite") as db:

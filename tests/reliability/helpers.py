@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli_process import run_omnieval
+
 TASK_YAML = """
 name: {name}
 modality: image
@@ -79,7 +81,7 @@ def omnieval_cmd(*args: str) -> list[str]:
 
 
 def omnieval(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(omnieval_cmd(*args), capture_output=True, text=True, timeout=timeout, env=child_env())
+    return run_omnieval(*args, timeout=timeout, env=child_env())
 
 
 def cached_rows(path: Path) -> int:

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evals.cli.main import app
+from tests.cli_process import run_omnieval
 
 AUDIO, IMAGE = "harvard_asr", "easyvqa"
 
@@ -76,13 +77,10 @@ def test_a_value_that_is_not_a_number_names_the_range_too(tmp_path):
 
 def test_a_suites_conditions_are_checked_alike(tmp_path):
     """A suite file's ``conditions:`` are read at load: a spec error, exit 2 from the command (``evals.cli.main.main``)."""
-    import subprocess
-    import sys
 
     suite = tmp_path / "bad.yaml"
     suite.write_text(f"name: bad\ntasks: [{AUDIO}]\nconditions: [clean, 'speed:0']\n")
-    out = subprocess.run([sys.executable, "-m", "evals", "run", "-m", "baseline:constant", "--suite", str(suite), "-o",
-                          str(tmp_path / "runs"), "--no-progress"], capture_output=True, text=True, timeout=120)
+    out = run_omnieval("run", "-m", "baseline:constant", "--suite", str(suite), "-o", str(tmp_path / "runs"), "--no-progress", timeout=120)
     assert out.returncode == 2 and "condition 'speed:0': 0 is not valid; speed takes a finite number in [0.25, 4]" in out.stderr, out.stderr
     assert not (tmp_path / "runs").exists()
 

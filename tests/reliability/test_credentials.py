@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from evals.redact import redact, redact_argv, redact_value
 from tests.adapters.fault_server import STOP_POLL_S
+from tests.cli_process import run_omnieval
 
 USERINFO_KEY = "sk-userinfo0secret0123456"
 BODY_KEY = "sk-extrabody0secret0987654"
@@ -53,14 +52,14 @@ def test_redaction_rules():
 def test_no_credential_reaches_any_file_or_the_terminal(tmp_path, monkeypatch):
     server = _EchoingServer()
     monkeypatch.setenv("MY_KEY", ENV_KEY)
-    cmd = [
-        sys.executable, "-m", "evals", "run", "-t", "easyvqa", "--limit", "3", "-o", str(tmp_path / "runs"), "--no-progress",
+    args = [
+        "run", "-t", "easyvqa", "--limit", "3", "-o", str(tmp_path / "runs"), "--no-progress",
         "-m", "openai:some-model",
         "-a", f"base_url=http://user:{USERINFO_KEY}@127.0.0.1:{server.port}/v1",
         "-a", f"extra_body={{\"api_key\": \"{BODY_KEY}\"}}",
         "-a", "api_key_env=MY_KEY", "-a", "max_retries=0",
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = run_omnieval(*args, timeout=300)
     server.httpd.shutdown()
     run_dirs = list((tmp_path / "runs").iterdir())
     assert run_dirs, proc.stderr

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from evals.cli.main import app
 from evals.report.synth import SynthTask, accuracy_stats, make_run
+from tests.cli_process import run_omnieval
 from tests.reliability.helpers import child_env, omnieval_cmd
 
 RUN = ["run", "-m", "baseline:vqa-prior", "-t", "easyvqa", "--limit", "40", "--no-progress"]
@@ -146,8 +147,8 @@ def test_a_leaderboard_build_is_switched_in_whole_or_not_at_all(tmp_path, monkey
     # A folder that is not a leaderboard is never replaced.
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
-    res = subprocess.run(omnieval_cmd("leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "mine"), "--resamples", "0",
-                                      "--index", str(tmp_path / "i.sqlite")), capture_output=True, text=True, env=child_env())
+    res = run_omnieval("leaderboard", str(tmp_path / "runs"), "--out", str(tmp_path / "mine"), "--resamples", "0", "--index",
+                       str(tmp_path / "i.sqlite"), env=child_env())
     assert res.returncode == 2 and "is not a leaderboard folder" in res.stderr
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
@@ -204,7 +205,7 @@ def test_names_read_back_from_a_run_never_lead_out_of_it(tmp_path):
     pages = {str(p): p.read_text() for p in (tmp_path / "board").rglob("*.html")}
     assert not [p for p, text in pages.items() if "the secret" in text] and "baseline:two" in pages[str(tmp_path / "board" / "index.html")]
     for run, why in (("r0", "task name '../../secret'"), ("r3", "run id '../../escaped'")):
-        res = subprocess.run(omnieval_cmd("rescore", str(tmp_path / "runs" / run)), capture_output=True, text=True, env=child_env())
+        res = run_omnieval("rescore", str(tmp_path / "runs" / run), env=child_env())
         assert res.returncode == 2 and why in res.stderr, res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["board", "i.sqlite", "runs", "secret.jsonl"]
 
