@@ -11,9 +11,10 @@ bad file fails before any data is read, with the file and the key.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_serializer, model_validator
 
@@ -33,6 +34,18 @@ Kind = Literal["vqa", "caption", "asr", "audio_qa", "classification", "mcq", "sp
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; one with changes (``update``) forgets what was worked out from the original and cached on it
+        (``spec_hash``): pydantic copies an instance's ``__dict__``, cached values included, so a changed task kept
+        the hash of the one it was copied from once that hash had been read."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            for klass in type(copied).__mro__:
+                for name, attr in vars(klass).items():
+                    if isinstance(attr, cached_property):
+                        copied.__dict__.pop(name, None)
+        return copied
 
 
 class DatasetSpec(_Frozen):

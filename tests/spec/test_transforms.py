@@ -6,7 +6,7 @@ import pytest
 
 from evals.errors import SpecError
 from evals.spec.catalog import load_task
-from evals.spec.task import load_task_file
+from evals.spec.task import TaskSpec, load_task_file
 from evals.spec.transforms import CircularOptions, transform_names
 
 from .helpers import TASK, write
@@ -41,6 +41,16 @@ def test_the_esb_open_asr_sets_keep_their_hashes_under_their_new_names():
     # (wer drop_ignored), as the leaderboard does; a different number, so a different hash.
     assert load_task("open_asr_esb_ami").model_copy(update={"name": "open_asr_ami"}).spec_hash == "b9a395471099196d"
     assert load_task("open_asr_ami").spec_hash != "a87d3432c39e158a"
+
+
+def test_a_task_copied_with_a_change_has_the_changed_tasks_hash_even_after_the_original_s_was_read():
+    """pydantic's model_copy copies cached values: a changed copy kept the hash its original had worked out."""
+    spec = load_task("easyvqa")
+    original = spec.spec_hash
+    changed = spec.model_copy(update={"generation": spec.generation.model_copy(update={"max_new_tokens": 3})})
+    assert changed.spec_hash != original
+    assert changed.spec_hash == TaskSpec.model_validate({**changed.model_dump(), "source_file": spec.source_file}).spec_hash
+    assert spec.model_copy().spec_hash == original and load_task("easyvqa").spec_hash == original
 
 
 @pytest.mark.parametrize("base", ["ai2d", "scienceqa_img", "mmmu_val"])
