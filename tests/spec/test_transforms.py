@@ -100,3 +100,25 @@ def test_new_keys_at_their_defaults_leave_the_hash_alone(tmp_path):
     clustered = load_task_file(write(tmp_path, TASK.replace("  id: question_id", "  id: question_id\n  cluster: image_id"), "c.yaml"))
     assert plain.spec_hash == explicit.spec_hash
     assert clustered.fields.cluster == "image_id" and clustered.spec_hash != plain.spec_hash
+
+
+def test_a_catalogue_task_is_loaded_once_and_again_when_its_file_changes(tmp_path, monkeypatch):
+    import shutil
+
+    from evals.spec import catalog
+
+    root = tmp_path / "tasks"
+    root.mkdir()
+    path = root / "easyvqa.yaml"
+    shutil.copy(catalog._index()[0]["easyvqa"], path)
+    monkeypatch.setattr(catalog, "tasks_root", lambda: root)
+    catalog._index.cache_clear()
+    try:
+        first = catalog.load_task("easyvqa")
+        assert catalog.load_task("easyvqa") is first  # frozen, so one object serves every caller
+        path.write_text(path.read_text().replace("max_new_tokens: 8", "max_new_tokens: 16"))
+        edited = catalog.load_task("easyvqa")
+        assert (first.generation.max_new_tokens, edited.generation.max_new_tokens) == (8, 16)
+        assert edited.spec_hash != first.spec_hash
+    finally:
+        catalog._index.cache_clear()
