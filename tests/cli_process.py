@@ -29,6 +29,9 @@ _SERVER = Path(__file__).with_name("cli_forkserver.py")
 _STARTUP_VARS = ("PYTHON", "LANG", "LC_", "TYPER_", "_TYPER_", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """Environment variables an interpreter or a preloaded module reads as it starts or imports (prefixes)."""
 
+_FORKS = hasattr(os, "fork") and hasattr(socket, "SOCK_SEQPACKET") and sys.platform.startswith("linux")
+"""Where the server can work (Linux: fork, descriptors passed over a SOCK_SEQPACKET pair); elsewhere every command
+runs in a fresh interpreter."""
 _lock = threading.Lock()
 _server: tuple[subprocess.Popen, socket.socket, dict[str, str]] | None = None
 
@@ -92,10 +95,11 @@ def run_omnieval(*args: str, env: dict[str, str] | None = None, cwd: str | os.Pa
     env = dict(os.environ if env is None else env)
     cwd = os.path.abspath(cwd if cwd is not None else os.getcwd())
     with _lock:
+        if not _FORKS:
+            return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, input=input or "")
         proc, sock, server_env = _started()
         if _startup_env(env) != _startup_env(server_env):
-            return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout,
-                                  input=input if input is not None else "")
+            return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, input=input or "")
         with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             stdin.write((input or "").encode())
             stdin.seek(0)
