@@ -3,12 +3,12 @@ the tests that check what a command prints, writes and exits with.
 
 A fresh interpreter spends about 0.9 s of CPU importing what every ``omnieval run`` imports, and the suite runs such
 commands about a hundred times. Here each one is a process forked from a warm interpreter of this pytest worker
-(tests/cli_forkserver.py), which imported those modules and indexed the catalogue once: a real process all the same, with the command's own
-arguments, environment, working directory, standard streams and exit code, and everything else it imports (datasets,
-torch, a backend) imported in it as in a fresh one. Where the environment differs from the server's in what an
-interpreter reads as it starts (``PYTHON*``, the locale, thread counts, typer's switches) the command runs in a fresh
-interpreter instead. Tests of what a process imports, of how it starts, or that signal or race running commands keep
-``subprocess`` and a fresh interpreter.
+(tests/cli_forkserver.py), which imported those modules and indexed the catalogue once: a real process all the same,
+with the command's own arguments, environment, working directory, standard streams and exit code, and everything else
+it imports (datasets, torch, a backend) imported in it as in a fresh one. Where the environment differs from the
+server's in what an interpreter reads as it starts (``PYTHON*``, the locale, thread counts, typer's switches) the
+command runs in a fresh interpreter instead. Tests of what a process imports, of how it starts, or that signal or
+race running commands keep ``subprocess`` and a fresh interpreter.
 """
 
 from __future__ import annotations
