@@ -49,7 +49,7 @@ def serve(sock: socket.socket) -> None:
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(sock, 1 << 20, 3)
-        except (ConnectionError, OSError):
+        except OSError:  # the worker is gone
             return
         if not message:
             return

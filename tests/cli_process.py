@@ -80,6 +80,11 @@ def _started() -> tuple[subprocess.Popen, socket.socket, dict[str, str]]:
     return _server
 
 
+def _read(file) -> bytes:  # noqa: ANN001 - a temporary file
+    file.seek(0)
+    return file.read()
+
+
 def _text(data: bytes) -> str:
     """Bytes as ``subprocess.run(text=True)`` gives them: the locale's encoding, universal newlines."""
     return io.TextIOWrapper(io.BytesIO(data)).read()
@@ -95,11 +100,10 @@ def run_omnieval(*args: str, env: dict[str, str] | None = None, cwd: str | os.Pa
     env = dict(os.environ if env is None else env)
     cwd = os.path.abspath(cwd if cwd is not None else os.getcwd())
     with _lock:
-        if not _FORKS:
+        server = _started() if _FORKS else None
+        if server is None or _startup_env(env) != _startup_env(server[2]):
             return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, input=input or "")
-        proc, sock, server_env = _started()
-        if _startup_env(env) != _startup_env(server_env):
-            return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout, input=input or "")
+        proc, sock, _ = server
         with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             stdin.write((input or "").encode())
             stdin.seek(0)
@@ -113,13 +117,9 @@ def run_omnieval(*args: str, env: dict[str, str] | None = None, cwd: str | os.Pa
                 os.kill(pid, signal.SIGKILL)
                 sock.settimeout(None)
                 sock.recv(4096)
-                out.seek(0)
-                err.seek(0)
-                raise subprocess.TimeoutExpired(cmd, timeout, out.read(), err.read()) from None
+                raise subprocess.TimeoutExpired(cmd, timeout, _read(out), _read(err)) from None
             finally:
                 sock.settimeout(None)
             if not reply:
                 raise RuntimeError(f"the CLI fork server exited ({proc.wait()}) while running {' '.join(args)}")
-            out.seek(0)
-            err.seek(0)
-            return subprocess.CompletedProcess(cmd, json.loads(reply)["returncode"], _text(out.read()), _text(err.read()))
+            return subprocess.CompletedProcess(cmd, json.loads(reply)["returncode"], _text(_read(out)), _text(_read(err)))
